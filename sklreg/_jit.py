@@ -1,0 +1,55 @@
+"""Numba compilation settings shared by every kernel.
+
+Kernels are free functions on plain arrays and scalars, compiled with
+``numba.njit``. They are cached on disk (``cache=True``) when Numba finds a
+writable cache location; on a read-only install without a writable
+``NUMBA_CACHE_DIR`` they are compiled in memory instead, so the package still
+works, only with a slower first fit in each new process.
+"""
+
+import numba
+
+__all__ = ["jit", "caching_enabled"]
+
+_caching_failed = False
+
+
+def jit(func=None, *, fastmath=False):
+    """Compile ``func`` in nopython mode, cached on disk when possible.
+
+    Parameters
+    ----------
+    func : callable
+        A Python function written in the Numba subset. When omitted, a decorator
+        is returned (``@jit(fastmath=...)``).
+    fastmath : bool or set of str, default=False
+        Passed to Numba. Kernels only ever use ``{'reassoc', 'contract'}`` for
+        reductions: flags such as ``nnan`` would break NaN handling.
+
+    Returns
+    -------
+    dispatcher : numba.core.registry.CPUDispatcher
+        The lazily compiled function; it compiles once per distinct argument
+        types (float32 / float64 arrays, for instance).
+    """
+    global _caching_failed
+    if func is None:
+        return lambda f: jit(f, fastmath=fastmath)
+    try:
+        return numba.njit(cache=True, nogil=True, fastmath=fastmath)(func)
+    except RuntimeError as exc:  # "cannot cache function ...: no locator available"
+        if "locator" not in str(exc):
+            raise
+        _caching_failed = True
+        return numba.njit(cache=False, nogil=True, fastmath=fastmath)(func)
+
+
+def caching_enabled():
+    """Whether the kernels of this process are cached on disk.
+
+    Returns
+    -------
+    enabled : bool
+        False when no writable cache location was found at import time.
+    """
+    return not _caching_failed

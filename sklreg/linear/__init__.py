@@ -1,0 +1,5 @@
+"""Linear models: estimators over the least-squares and penalty kernels."""
+
+from ._regressor import LinearRegressor
+
+__all__ = ["LinearRegressor"]

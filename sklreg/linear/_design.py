@@ -1,0 +1,118 @@
+"""Turn validated ``(X, y, sample_weight)`` into the problem the solvers work on.
+
+With sample weights ``s_i`` summing to ``S``, the objective of ``CONVENTIONS.md``
+multiplied by ``S`` is
+
+    1/2 sum_i s_i (y_i - x_i.w - b)^2 + S alpha R(w),
+
+and minimizing over ``b`` centers ``X`` and ``y`` by their weighted means. The
+solvers therefore see the rows scaled by ``sqrt(s_i)``, ``y`` centered, and ``X``
+centered explicitly when dense (robust to large offsets) or implicitly when sparse
+(``X_mean`` passed to the kernel, so the sparsity is kept).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class Design(NamedTuple):
+    """The transformed least-squares problem.
+
+    Attributes
+    ----------
+    A : ndarray (Fortran order) or scipy.sparse.csc_matrix
+        Row-weighted design, in the input's float dtype.
+    X_mean : ndarray of shape (n_features,)
+        Offsets the solvers remove implicitly (zeros for dense input).
+    X_offset : ndarray of shape (n_features,)
+        Weighted column means (zeros when no intercept is fitted).
+    Y : ndarray of shape (n_samples, n_targets), float64
+        Row-weighted, centered targets.
+    y_offset : ndarray of shape (n_targets,)
+        Weighted target means (zeros when no intercept is fitted).
+    sqrt_sw : ndarray of shape (n_samples,)
+        Square roots of the sample weights.
+    sw_sum : float
+        Sum of sample weights ``S``.
+    """
+
+    A: object
+    X_mean: np.ndarray
+    X_offset: np.ndarray
+    Y: np.ndarray
+    y_offset: np.ndarray
+    sqrt_sw: np.ndarray
+    sw_sum: float
+
+    @property
+    def is_sparse(self):
+        return sp.issparse(self.A)
+
+    def kernel_arrays(self):
+        """``(X, X_data, X_indices, X_indptr, is_sparse)`` for the coordinate-descent kernel."""
+        if self.is_sparse:
+            A = self.A
+            dense = np.empty((0, 0), dtype=A.dtype, order="F")
+            return dense, A.data, A.indices, A.indptr, True
+        empty_index = np.empty(0, dtype=np.int32)
+        return self.A, np.empty(0, dtype=self.A.dtype), empty_index, empty_index, False
+
+    def null_objectives(self):
+        """Objective of the intercept-only model for each target (times ``S``)."""
+        return 0.5 * np.einsum("ik,ik->k", self.Y, self.Y)
+
+
+def prepare_design(X, Y, sample_weight, fit_intercept):
+    """Build the :class:`Design` of a least-squares problem.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Validated float32 or float64 design; never modified.
+    Y : ndarray of shape (n_samples, n_targets)
+        Targets, float64; never modified.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Non-negative weights with a positive sum.
+    fit_intercept : bool
+        Whether to center.
+
+    Returns
+    -------
+    design : Design
+    """
+    n_samples, n_features = X.shape
+    uniform = sample_weight is None
+    sw = np.ones(n_samples) if uniform else np.asarray(sample_weight, dtype=np.float64)
+    sw_sum = float(sw.sum())
+    sqrt_sw = np.sqrt(sw)
+
+    if fit_intercept:
+        X_offset = np.asarray(X.T @ sw, dtype=np.float64).ravel() / sw_sum
+        y_offset = sw @ Y / sw_sum
+    else:
+        X_offset = np.zeros(n_features)
+        y_offset = np.zeros(Y.shape[1])
+    Y_design = Y - y_offset
+    if not uniform:
+        Y_design *= sqrt_sw[:, None]
+
+    if sp.issparse(X):
+        A = X.tocsc(copy=False)
+        if not uniform:
+            A = sp.csc_matrix(A.multiply(sqrt_sw[:, None].astype(A.dtype)))
+        elif not A.has_canonical_format:
+            A = A.copy()
+        if not A.has_canonical_format:
+            A.sum_duplicates()
+        return Design(A, X_offset, X_offset, Y_design, y_offset, sqrt_sw, sw_sum)
+
+    if fit_intercept or not uniform:
+        A = np.empty(X.shape, dtype=X.dtype, order="F")
+        np.subtract(X, X_offset.astype(X.dtype), out=A)
+        if not uniform:
+            A *= sqrt_sw[:, None].astype(X.dtype)
+    else:
+        A = np.asfortranarray(X)
+    return Design(A, np.zeros(n_features), X_offset, Y_design, y_offset, sqrt_sw, sw_sum)

@@ -1,0 +1,171 @@
+"""Solve a prepared least-squares :class:`~sklreg.linear._design.Design` for all its targets."""
+
+from typing import NamedTuple
+
+import numpy as np
+import scipy.optimize
+
+from .._datafits import quadratic_dual_gap
+from ..solvers._cd import _residual_summaries, enet_coordinate_descent
+from ..solvers._direct import ridge_cholesky, ridge_lsqr
+
+GAP_FREQ = 5
+DIRECT_SPARSE_MAX_SIDE = 2000
+
+
+class LeastSquaresResult(NamedTuple):
+    """Solution of every target (scaled objective, i.e. times the weight sum ``S``)."""
+
+    W: np.ndarray  # (n_targets, n_features), float64
+    gaps: np.ndarray  # (n_targets,), duality gaps (nan when no penalty certifies them)
+    gap_tols: np.ndarray  # (n_targets,), gaps required by tol
+    n_iter: np.ndarray  # (n_targets,), epochs or iterations (0 for direct solves)
+
+
+def choose_solver(solver, design, l1_strength, l2_strength, positive):
+    """Resolve ``solver='auto'`` and reject combinations a solver cannot handle.
+
+    Returns
+    -------
+    solver : {'cd', 'cholesky', 'lsqr', 'nnls'}
+    """
+    penalized = l1_strength > 0.0 or l2_strength > 0.0
+    if solver == "auto":
+        if l1_strength > 0.0 or (positive and penalized):
+            return "cd"
+        if positive:
+            return "nnls"
+        if not design.is_sparse or min(design.A.shape) <= DIRECT_SPARSE_MAX_SIDE:
+            return "cholesky"
+        return "lsqr"
+    if solver == "cd" and not penalized:
+        raise ValueError(
+            "solver='cd' needs a penalty with alpha > 0: without one the duality gap "
+            "cannot certify a solution. Use solver='auto' or 'cholesky'."
+        )
+    if solver in ("cholesky", "lsqr"):
+        if l1_strength > 0.0:
+            raise ValueError(
+                f"solver={solver!r} solves only the L2 or unpenalized problem; with an "
+                "L1 part (penalty='l1' or 'elasticnet' with l1_ratio > 0) use 'cd' or 'auto'."
+            )
+        if positive:
+            raise ValueError(f"solver={solver!r} does not support positive=True; use 'cd' or 'auto'.")
+    return solver
+
+
+def design_gap(design, w, target, l1_strength, l2_strength, positive):
+    """Duality gap of weights ``w`` for one target of ``design`` (scaled objective)."""
+    X, X_data, X_indices, X_indptr, is_sparse = design.kernel_arrays()
+    y = np.ascontiguousarray(design.Y[:, target])
+    r = y - np.asarray(design.A @ w, dtype=np.float64).ravel()
+    t = -design.sw_sum * float(design.X_mean @ w)
+    XTr = np.empty(w.shape[0])
+    r_norm2, r_dot_y = _residual_summaries(
+        X, X_data, X_indices, X_indptr, is_sparse, design.X_mean, design.sw_sum, y, r, t, XTr
+    )
+    _, gap = quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, positive)
+    return gap
+
+
+def solve_least_squares(
+    design,
+    l1_strength,
+    l2_strength,
+    *,
+    positive=False,
+    solver="auto",
+    max_iter=1000,
+    tol=1e-4,
+    W_init=None,
+    random_selection=False,
+    seed=0,
+):
+    """Minimize ``1/2 ||Y - Xc W||^2 + l1 ||W||_1 + l2 / 2 ||W||^2`` target by target.
+
+    Parameters
+    ----------
+    design : Design
+        Prepared problem.
+    l1_strength, l2_strength : float
+        Penalty strengths on the scaled objective (``S alpha l1_ratio`` and
+        ``S alpha (1 - l1_ratio)``).
+    positive : bool
+        Non-negative weights.
+    solver : {'auto', 'cd', 'cholesky', 'lsqr'}
+        Solver; see :func:`choose_solver`.
+    max_iter : int
+        Epochs of coordinate descent, or iterations of LSQR.
+    tol : float
+        Stop when the duality gap is below ``tol`` times the intercept-only objective.
+    W_init : ndarray of shape (n_targets, n_features), optional
+        Warm start (coordinate descent and LSQR).
+    random_selection : bool
+        Random coordinate order in coordinate descent.
+    seed : int
+        Seed of the random coordinate order.
+
+    Returns
+    -------
+    result : LeastSquaresResult
+    """
+    solver = choose_solver(solver, design, l1_strength, l2_strength, positive)
+    n_samples, n_features = design.A.shape
+    n_targets = design.Y.shape[1]
+    null_objectives = design.null_objectives()
+    gap_tols = tol * null_objectives
+    W = np.zeros((n_targets, n_features))
+    gaps = np.zeros(n_targets)
+    n_iter = np.zeros(n_targets, dtype=np.int64)
+    active = np.flatnonzero(null_objectives > 0.0)  # a constant target is fitted by w = 0
+    if active.size == 0:
+        return LeastSquaresResult(W, gaps, gap_tols, n_iter)
+
+    if solver == "cd":
+        kernel_arrays = design.kernel_arrays()
+        for k in active:
+            w = np.zeros(n_features) if W_init is None else W_init[k].astype(np.float64)
+            gaps[k], _, n_iter[k] = enet_coordinate_descent(
+                *kernel_arrays,
+                design.X_mean,
+                design.sw_sum,
+                np.ascontiguousarray(design.Y[:, k]),
+                w,
+                l1_strength,
+                l2_strength,
+                positive,
+                max_iter,
+                gap_tols[k],
+                random_selection,
+                seed,
+                GAP_FREQ,
+            )
+            W[k] = w
+        if design.A.dtype != np.float64:  # certify the coefficients as they are returned
+            W = W.astype(design.A.dtype).astype(np.float64)
+            for k in active:
+                gaps[k] = design_gap(design, W[k], k, l1_strength, l2_strength, positive)
+        return LeastSquaresResult(W, gaps, gap_tols, n_iter)
+
+    Y = design.Y[:, active]
+    if solver == "cholesky":
+        W[active] = ridge_cholesky(design.A, design.X_mean, design.sqrt_sw, Y, l2_strength).T
+    elif solver == "lsqr":
+        init = None if W_init is None else W_init[active].T
+        lsqr_tol = min(tol, 1e-6) * 1e-2
+        W_active, n_iter[active] = ridge_lsqr(
+            design.A, design.X_mean, design.sqrt_sw, Y, l2_strength, lsqr_tol, max_iter, init
+        )
+        W[active] = W_active.T
+    else:  # nnls: positive least squares without penalty
+        A = design.A.toarray() if design.is_sparse else design.A
+        A = np.asarray(A, dtype=np.float64) - np.outer(design.sqrt_sw, design.X_mean)
+        for k in active:
+            W[k] = scipy.optimize.nnls(A, design.Y[:, k], maxiter=max(max_iter, 3 * n_features))[0]
+    W = W.astype(design.A.dtype).astype(np.float64)
+    for k in active:
+        if l2_strength > 0.0:
+            gaps[k] = design_gap(design, W[k], k, l1_strength, l2_strength, positive)
+        else:  # no dual point certifies an unpenalized least-squares solution
+            gaps[k] = np.nan
+    return LeastSquaresResult(W, gaps, gap_tols, n_iter)

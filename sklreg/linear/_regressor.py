@@ -1,0 +1,274 @@
+"""LinearRegressor: least squares with an L1, L2 or elastic-net penalty."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from .._penalties import penalty_strengths
+from ._design import prepare_design
+from ._least_squares import solve_least_squares
+
+
+def check_sample_weight(sample_weight, X):
+    """Validate sample weights: finite, non-negative, one per sample, positive sum.
+
+    Returns None for None (uniform weights), else a float64 array.
+    """
+    if sample_weight is None:
+        return None
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+    if not sample_weight.sum() > 0.0:
+        raise ValueError("The sample weights sum to zero: at least one must be positive.")
+    return sample_weight
+
+
+class LinearRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    r"""Least squares with an L1, L2 or elastic-net penalty, solved to a certified accuracy.
+
+    Minimizes, for each target independently (sample weights :math:`s_i`,
+    :math:`S = \sum_i s_i`, all ones when none are given):
+
+    .. math::
+
+        P(w, b) = \frac{1}{2S} \sum_i s_i (y_i - x_i^\top w - b)^2
+                  + \alpha \Big(\rho \|w\|_1 + \frac{1 - \rho}{2} \|w\|_2^2\Big)
+
+    where :math:`\rho` is 1 for ``penalty='l1'``, 0 for ``'l2'`` and ``l1_ratio`` for
+    ``'elasticnet'``. The intercept :math:`b` is never penalized.
+
+    Conversions:
+
+    - ``sklearn.linear_model.Lasso(alpha=a)`` is ``penalty='l1', alpha=a``;
+    - ``ElasticNet(alpha=a, l1_ratio=r)`` is ``penalty='elasticnet', alpha=a, l1_ratio=r``;
+    - ``Ridge(alpha=a)`` is ``penalty='l2', alpha=a / S`` (``S = n_samples`` unweighted);
+    - ``SGDRegressor(alpha=a, penalty=p, l1_ratio=r)`` uses the same values;
+    - Keras ``L2(l2)`` with ``'mse'`` loss: ``alpha = l2`` with ``penalty='l2'``; Keras
+      ``L1(l1)``: ``alpha = l1 / 2`` with ``penalty='l1'`` (Keras' mse has no 1/2).
+
+    Parameters
+    ----------
+    penalty : {'l1', 'l2', 'elasticnet'} or None, default='l2'
+        Penalty on the coefficients. None fits ordinary least squares (``alpha`` ignored).
+    alpha : float, default=1e-4
+        Regularization strength, >= 0. ``alpha=0`` is ordinary least squares.
+    l1_ratio : float, default=0.15
+        Elastic-net mixing parameter in [0, 1]; used only with ``penalty='elasticnet'``.
+    fit_intercept : bool, default=True
+        Fit an (unpenalized) intercept.
+    max_iter : int, default=1000
+        Maximum number of coordinate-descent epochs (or LSQR iterations).
+    tol : float, default=1e-4
+        Relative tolerance: the solver stops when the duality gap falls below
+        ``tol * P_null``, where ``P_null`` is the objective of the intercept-only model.
+        (scikit-learn's ``Lasso(tol=t)`` stops at ``tol = 2 t`` in this scale.)
+    warm_start : bool, default=False
+        Start from the previous ``coef_`` (coordinate descent and LSQR).
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Coordinate order of coordinate descent; 'random' draws coordinates uniformly.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random coordinate order (``selection='random'``).
+    solver : {'auto', 'cd', 'cholesky', 'lsqr'}, default='auto'
+        - 'cd': coordinate descent (any penalty with ``alpha > 0``), stopped on the
+          relative duality gap.
+        - 'cholesky': direct solve through the smaller of ``X^T X`` and ``X X^T`` (L2 or
+          no penalty; dense or sparse).
+        - 'lsqr': damped LSQR on the implicitly centered design (L2 or no penalty;
+          meant for large sparse X).
+        - 'auto': 'cd' when the penalty has an L1 part or ``positive=True``, else
+          'cholesky', or 'lsqr' for sparse X with more than 2000 samples and features.
+          Unpenalized ``positive=True`` uses non-negative least squares.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients, in the float dtype of ``X``.
+    intercept_ : float or ndarray of shape (n_targets,)
+        Intercept (0 when ``fit_intercept=False``).
+    n_iter_ : int or ndarray of shape (n_targets,)
+        Epochs (coordinate descent) or iterations (LSQR) run; 0 for direct solves.
+    dual_gap_ : float or ndarray of shape (n_targets,)
+        Final duality gap, an upper bound on ``P(coef_, intercept_) - min P`` (NaN when
+        there is no penalty: least squares is then solved directly, without certificate).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklreg import LinearRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> model = LinearRegressor(penalty="l1", alpha=0.1).fit(X, y)
+    >>> int((model.coef_ != 0).sum())
+    4
+    """
+
+    _parameter_constraints = {
+        "penalty": [StrOptions({"l1", "l2", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "positive": ["boolean"],
+        "selection": [StrOptions({"cyclic", "random"})],
+        "random_state": ["random_state"],
+        "solver": [StrOptions({"auto", "cd", "cholesky", "lsqr"})],
+    }
+
+    def __init__(
+        self,
+        penalty="l2",
+        *,
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        positive=False,
+        selection="cyclic",
+        random_state=None,
+        solver="auto",
+    ):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.positive = positive
+        self.selection = selection
+        self.random_state = random_state
+        self.solver = solver
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 input gives float32 coefficients.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights (a positive sum); the loss is their weighted mean.
+
+        Returns
+        -------
+        self : LinearRegressor
+            Fitted estimator.
+        """
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csc", "csr"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=True,
+        )
+        sample_weight = check_sample_weight(sample_weight, X)
+        Y = np.asarray(y, dtype=np.float64)
+        single_target = Y.ndim == 1
+        Y = Y.reshape(Y.shape[0], -1)
+        n_targets, n_features = Y.shape[1], X.shape[1]
+
+        design = prepare_design(X, Y, sample_weight, self.fit_intercept)
+        alpha_scaled = float(self.alpha) * design.sw_sum
+        l1_strength, l2_strength = penalty_strengths(self.penalty, alpha_scaled, self.l1_ratio)
+
+        W_init = None
+        if self.warm_start and hasattr(self, "coef_"):
+            previous = np.asarray(self.coef_, dtype=np.float64).reshape(-1, n_features)
+            if previous.shape == (n_targets, n_features):
+                W_init = previous
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        result = solve_least_squares(
+            design,
+            l1_strength,
+            l2_strength,
+            positive=self.positive,
+            solver=self.solver,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            W_init=W_init,
+            random_selection=self.selection == "random",
+            seed=seed,
+        )
+        not_converged = result.gaps > result.gap_tols  # False for NaN (no certificate)
+        if np.any(not_converged):
+            k = int(np.argmax(not_converged))
+            null = result.gap_tols[k] / self.tol if self.tol > 0 else np.nan
+            reached = (
+                f"duality gap {result.gaps[k] / design.sw_sum:.3e}, relative gap "
+                f"{result.gaps[k] / null:.3e} > tol={self.tol:g}"
+            )
+            if result.n_iter[k] == 0:
+                message = (
+                    f"The direct solve reached a {reached}: the problem is too "
+                    "ill-conditioned for this tolerance in this float precision."
+                )
+            else:
+                message = (
+                    f"Objective did not converge after {int(result.n_iter[k])} iterations: "
+                    f"{reached}. Increase max_iter, loosen tol, or standardize the features."
+                )
+            warnings.warn(message, ConvergenceWarning, stacklevel=2)
+
+        coef = result.W.astype(X.dtype)
+        intercept = (design.y_offset - result.W @ design.X_offset).astype(X.dtype)
+        if not self.fit_intercept:
+            intercept[:] = 0.0
+        gaps = result.gaps / design.sw_sum
+        if single_target:
+            self.coef_ = coef[0]
+            self.intercept_ = float(intercept[0])
+            self.n_iter_ = int(result.n_iter[0])
+            self.dual_gap_ = float(gaps[0])
+        else:
+            self.coef_ = coef
+            self.intercept_ = intercept
+            self.n_iter_ = result.n_iter
+            self.dual_gap_ = gaps
+        return self
+
+    def predict(self, X):
+        """Predict with the fitted linear model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predictions.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
+        return safe_sparse_dot(X, np.asarray(self.coef_).T, dense_output=True) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

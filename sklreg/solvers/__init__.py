@@ -1,0 +1,1 @@
+"""Numerical solvers: pure functions on plain NumPy arrays and scalars."""

@@ -1,0 +1,128 @@
+"""Direct and iterative solvers for the ridge (L2) and unpenalized least-squares problem.
+
+All of them solve, for every column of ``Y`` at once,
+
+    min_W  1/2 ||Y - Xc W||^2 + l2 / 2 ||W||^2,     Xc = A - q mean^T,
+
+on the same implicitly centered design as :mod:`sklreg.solvers._cd` (``mean`` is all
+zeros when ``A`` was centered beforehand). ``A`` may be a dense array or a scipy sparse
+matrix; only products with it are used.
+"""
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator, lsqr
+
+
+def _solve_psd(K, B, l2):
+    """Solve ``(K + l2 I) Z = B`` for a symmetric positive semi-definite ``K``.
+
+    Cholesky when ``K + l2 I`` is numerically positive definite; otherwise an
+    eigendecomposition, giving the minimum-norm solution when ``l2 == 0`` and ``K`` is
+    singular.
+    """
+    diagonal = np.arange(K.shape[0])
+    if l2 > 0.0:
+        K_reg = K.copy()
+        K_reg[diagonal, diagonal] += l2
+        try:
+            return scipy.linalg.solve(
+                K_reg, B, assume_a="pos", overwrite_a=True, check_finite=False
+            )
+        except np.linalg.LinAlgError:
+            pass
+    eigvals, eigvecs = scipy.linalg.eigh(K, check_finite=False)
+    eigvals = eigvals + l2
+    cutoff = max(eigvals.max(initial=0.0), 0.0) * max(K.shape) * np.finfo(np.float64).eps
+    inv = np.zeros_like(eigvals)
+    keep = eigvals > cutoff
+    inv[keep] = 1.0 / eigvals[keep]
+    return eigvecs @ (inv[:, None] * (eigvecs.T @ B))
+
+
+def _products(A):
+    """``A^T A`` and ``A A^T`` as dense float64 arrays (lazily, as functions)."""
+    if sp.issparse(A):
+        return (lambda: (A.T @ A).toarray().astype(np.float64, copy=False),
+                lambda: (A @ A.T).toarray().astype(np.float64, copy=False))
+    A64 = A.astype(np.float64, copy=False)
+    return (lambda: A64.T @ A64), (lambda: A64 @ A64.T)
+
+
+def ridge_cholesky(A, X_mean, sqrt_sw, Y, l2):
+    """Ridge by a factorization of the smaller of ``Xc^T Xc`` and ``Xc Xc^T``.
+
+    Parameters
+    ----------
+    A : ndarray or sparse matrix of shape (n_samples, n_features)
+        Row-weighted design.
+    X_mean : ndarray of shape (n_features,)
+        Implicit column offsets (zeros when ``A`` is already centered).
+    sqrt_sw : ndarray of shape (n_samples,)
+        Square roots of the sample weights (the vector ``q``).
+    Y : ndarray of shape (n_samples, n_targets), float64
+        Centered, row-weighted targets.
+    l2 : float
+        L2 strength (0 gives the minimum-norm least-squares solution).
+
+    Returns
+    -------
+    W : ndarray of shape (n_features, n_targets), float64
+    """
+    n_samples, n_features = A.shape
+    gram, kernel = _products(A)
+    centered = np.any(X_mean != 0.0)
+    sw_sum = float(sqrt_sw @ sqrt_sw)
+    if n_features <= n_samples:
+        K = gram()
+        if centered:
+            K -= sw_sum * np.outer(X_mean, X_mean)
+        B = np.asarray(A.T @ Y, dtype=np.float64) - np.outer(X_mean, sqrt_sw @ Y)
+        return _solve_psd(K, B, l2)
+    K = kernel()
+    if centered:
+        AX_mean = np.asarray(A @ X_mean, dtype=np.float64)
+        K -= np.outer(AX_mean, sqrt_sw) + np.outer(sqrt_sw, AX_mean)
+        K += (X_mean @ X_mean) * np.outer(sqrt_sw, sqrt_sw)
+    dual_coef = _solve_psd(K, Y, l2)
+    return np.asarray(A.T @ dual_coef, dtype=np.float64) - np.outer(X_mean, sqrt_sw @ dual_coef)
+
+
+def ridge_lsqr(A, X_mean, sqrt_sw, Y, l2, tol, max_iter, W_init=None):
+    """Ridge by LSQR on the implicitly centered operator (for large sparse designs).
+
+    Parameters
+    ----------
+    A, X_mean, sqrt_sw, Y, l2 :
+        As in :func:`ridge_cholesky`.
+    tol : float
+        ``atol`` and ``btol`` of LSQR.
+    max_iter : int
+        Iteration limit of LSQR, per target.
+    W_init : ndarray of shape (n_features, n_targets), optional
+        Starting point.
+
+    Returns
+    -------
+    W : ndarray of shape (n_features, n_targets), float64
+    n_iter : ndarray of shape (n_targets,), int
+    """
+    n_samples, n_features = A.shape
+    operator = LinearOperator(
+        (n_samples, n_features),
+        matvec=lambda v: A @ v.ravel() - sqrt_sw * (X_mean @ v.ravel()),
+        rmatvec=lambda u: A.T @ u.ravel() - X_mean * (sqrt_sw @ u.ravel()),
+        dtype=np.float64,
+    )
+    n_targets = Y.shape[1]
+    W = np.zeros((n_features, n_targets))
+    n_iter = np.zeros(n_targets, dtype=np.int64)
+    for k in range(n_targets):
+        x0 = None if W_init is None else W_init[:, k]
+        result = lsqr(
+            operator, Y[:, k], damp=np.sqrt(l2), atol=tol, btol=tol, iter_lim=max_iter, x0=x0
+        )
+        W[:, k] = result[0]
+        n_iter[k] = result[2]
+    return W, n_iter
