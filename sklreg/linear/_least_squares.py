@@ -6,7 +6,7 @@ import numpy as np
 import scipy.optimize
 
 from .._datafits import quadratic_dual_gap
-from ..solvers._cd import _residual_summaries, enet_coordinate_descent
+from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
 from ..solvers._direct import ridge_cholesky, ridge_lsqr
 
 GAP_FREQ = 5
@@ -19,7 +19,8 @@ class LeastSquaresResult(NamedTuple):
     W: np.ndarray  # (n_targets, n_features), float64
     gaps: np.ndarray  # (n_targets,), duality gaps (nan when no penalty certifies them)
     gap_tols: np.ndarray  # (n_targets,), gaps required by tol
-    n_iter: np.ndarray  # (n_targets,), epochs or iterations (0 for direct solves)
+    n_iter: np.ndarray  # (n_targets,), epochs or iterations (1 for direct solves)
+    solver: str  # the solver used: 'cd', 'cholesky', 'lsqr' or 'nnls'
 
 
 def choose_solver(solver, design, l1_strength, l2_strength, positive):
@@ -55,17 +56,40 @@ def choose_solver(solver, design, l1_strength, l2_strength, positive):
 
 
 def design_gap(design, w, target, l1_strength, l2_strength, positive):
-    """Duality gap of weights ``w`` for one target of ``design`` (scaled objective)."""
-    X, X_data, X_indices, X_indptr, is_sparse = design.kernel_arrays()
+    """Primal objective and duality gap of ``w`` for one target (scaled objective)."""
+    arrays = design.kernel_arrays()
     y = np.ascontiguousarray(design.Y[:, target])
-    r = y - np.asarray(design.A @ w, dtype=np.float64).ravel()
-    t = -design.sw_sum * float(design.X_mean @ w)
+    r, t = residual(*arrays, design.X_mean, design.sw_sum, y, w)
     XTr = np.empty(w.shape[0])
-    r_norm2, r_dot_y = _residual_summaries(
-        X, X_data, X_indices, X_indptr, is_sparse, design.X_mean, design.sw_sum, y, r, t, XTr
+    r_norm2, r_dot_y = residual_summaries(
+        *arrays, design.X_mean, design.sw_sum, y, r, t, XTr
     )
-    _, gap = quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, positive)
-    return gap
+    return quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, positive)
+
+
+def certify_rounded(design, W, active, l1_strength, l2_strength, positive):
+    """Round ``W`` to the design's float dtype and certify the rounded weights.
+
+    For float32 the gap of the rounded weights is bounded by the smaller of their own
+    gap and ``gap(W) + P(rounded) - P(W)`` (since ``P(W) - P* <= gap(W)``): rounding
+    moves the dual point to first order but the objective only to second order.
+
+    Returns
+    -------
+    W_rounded : ndarray of shape (n_targets, n_features), float64
+    gaps : ndarray of shape (n_targets,)
+    """
+    W_rounded = W.astype(design.A.dtype).astype(np.float64)
+    gaps = np.zeros(W.shape[0])
+    for k in active:
+        primal, gap = design_gap(design, W[k], k, l1_strength, l2_strength, positive)
+        if design.A.dtype != np.float64:
+            primal_rounded, gap_rounded = design_gap(
+                design, W_rounded[k], k, l1_strength, l2_strength, positive
+            )
+            gap = min(gap_rounded, gap + max(primal_rounded - primal, 0.0))
+        gaps[k] = gap
+    return W_rounded, gaps
 
 
 def solve_least_squares(
@@ -119,7 +143,7 @@ def solve_least_squares(
     n_iter = np.zeros(n_targets, dtype=np.int64)
     active = np.flatnonzero(null_objectives > 0.0)  # a constant target is fitted by w = 0
     if active.size == 0:
-        return LeastSquaresResult(W, gaps, gap_tols, n_iter)
+        return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
 
     if solver == "cd":
         kernel_arrays = design.kernel_arrays()
@@ -142,12 +166,11 @@ def solve_least_squares(
             )
             W[k] = w
         if design.A.dtype != np.float64:  # certify the coefficients as they are returned
-            W = W.astype(design.A.dtype).astype(np.float64)
-            for k in active:
-                gaps[k] = design_gap(design, W[k], k, l1_strength, l2_strength, positive)
-        return LeastSquaresResult(W, gaps, gap_tols, n_iter)
+            W, gaps = certify_rounded(design, W, active, l1_strength, l2_strength, positive)
+        return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
 
     Y = design.Y[:, active]
+    n_iter[active] = 1
     if solver == "cholesky":
         W[active] = ridge_cholesky(design.A, design.X_mean, design.sqrt_sw, Y, l2_strength).T
     elif solver == "lsqr":
@@ -162,10 +185,9 @@ def solve_least_squares(
         A = np.asarray(A, dtype=np.float64) - np.outer(design.sqrt_sw, design.X_mean)
         for k in active:
             W[k] = scipy.optimize.nnls(A, design.Y[:, k], maxiter=max(max_iter, 3 * n_features))[0]
-    W = W.astype(design.A.dtype).astype(np.float64)
-    for k in active:
-        if l2_strength > 0.0:
-            gaps[k] = design_gap(design, W[k], k, l1_strength, l2_strength, positive)
-        else:  # no dual point certifies an unpenalized least-squares solution
-            gaps[k] = np.nan
-    return LeastSquaresResult(W, gaps, gap_tols, n_iter)
+    if l2_strength > 0.0:
+        W, gaps = certify_rounded(design, W, active, l1_strength, l2_strength, positive)
+    else:  # no dual point certifies an unpenalized least-squares solution
+        W = W.astype(design.A.dtype).astype(np.float64)
+        gaps[active] = np.nan
+    return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)

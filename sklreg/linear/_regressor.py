@@ -97,7 +97,7 @@ class LinearRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
     intercept_ : float or ndarray of shape (n_targets,)
         Intercept (0 when ``fit_intercept=False``).
     n_iter_ : int or ndarray of shape (n_targets,)
-        Epochs (coordinate descent) or iterations (LSQR) run; 0 for direct solves.
+        Epochs (coordinate descent) or iterations (LSQR) run; 1 for direct solves.
     dual_gap_ : float or ndarray of shape (n_targets,)
         Final duality gap, an upper bound on ``P(coef_, intercept_) - min P`` (NaN when
         there is no penalty: least squares is then solved directly, without certificate).
@@ -220,7 +220,7 @@ class LinearRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 f"duality gap {result.gaps[k] / design.sw_sum:.3e}, relative gap "
                 f"{result.gaps[k] / null:.3e} > tol={self.tol:g}"
             )
-            if result.n_iter[k] == 0:
+            if result.solver in ("cholesky", "nnls"):
                 message = (
                     f"The direct solve reached a {reached}: the problem is too "
                     "ill-conditioned for this tolerance in this float precision."

@@ -24,7 +24,19 @@ from ._columns import column_axpy, column_dot, column_sq_norm
 
 
 @jit
-def _residual_summaries(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, r, t, XTr):
+def residual(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, w):
+    """Uncentered residual ``r_s = y - A w`` and ``t = q . r_s`` (see the module docstring)."""
+    r = y.copy()
+    t = 0.0  # q . y == 0 whenever X_mean is non-zero, since y is then centered
+    for j in range(w.shape[0]):
+        if w[j] != 0.0:
+            column_axpy(j, -w[j], X, X_data, X_indices, X_indptr, is_sparse, r)
+            t -= w[j] * sw_sum * X_mean[j]
+    return r, t
+
+
+@jit
+def residual_summaries(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, r, t, XTr):
     """Fill ``XTr`` with the centered ``X^T r``; return ``||r||^2`` and ``r . y``."""
     for j in range(XTr.shape[0]):
         XTr[j] = column_dot(j, X, X_data, X_indices, X_indptr, is_sparse, r) - X_mean[j] * t
@@ -109,12 +121,7 @@ def enet_coordinate_descent(
         norm2 = column_sq_norm(j, X, X_data, X_indices, X_indptr, is_sparse)
         lipschitz[j] = max(norm2 - sw_sum * X_mean[j] * X_mean[j], 0.0)
 
-    r = y.copy()
-    t = 0.0  # q . y == 0 whenever X_mean is non-zero, since y is then centered
-    for j in range(n_features):
-        if w[j] != 0.0:
-            column_axpy(j, -w[j], X, X_data, X_indices, X_indptr, is_sparse, r)
-            t -= w[j] * sw_sum * X_mean[j]
+    r, t = residual(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, w)
 
     XTr = np.empty(n_features)
     gap = np.inf
@@ -137,7 +144,7 @@ def enet_coordinate_descent(
                 t -= delta * sw_sum * X_mean[j]
                 w[j] = new_w_j
         if n_iter % gap_freq == 0 or n_iter == max_iter:
-            r_norm2, r_dot_y = _residual_summaries(
+            r_norm2, r_dot_y = residual_summaries(
                 X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, r, t, XTr
             )
             primal, gap = quadratic_dual_gap(

@@ -1,0 +1,302 @@
+"""LinearRegressor against scikit-learn, optimality conditions, gap certificates, options."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
+
+from sklreg import LinearRegressor
+
+from _reference import alpha_max, kkt_violation, objective
+
+L1_RATIOS = {"l1": 1.0, "l2": 0.0, "elasticnet": 0.5}
+
+
+def make_problem(n_samples=80, n_features=120, sparse=False, seed=0, offset=True):
+    """Regression data with a sparse truth, column offsets and positive weights."""
+    rng = np.random.RandomState(seed)
+    if sparse:
+        X = sp.random(n_samples, n_features, density=0.2, random_state=rng, format="csr")
+        coef = np.zeros(n_features)
+        coef[:10] = rng.randn(10) * 3
+        y = X @ coef + 0.1 * rng.randn(n_samples) + 2.0
+    else:
+        X, y = make_regression(n_samples, n_features, n_informative=10, noise=1.0,
+                               random_state=seed)
+        if offset:
+            X += rng.uniform(-5, 5, n_features)
+    sample_weight = rng.uniform(0.2, 2.0, n_samples)
+    return X, y, sample_weight
+
+
+def reference_fit(penalty, alpha, l1_ratio, fit_intercept, X, y, sample_weight, positive=False):
+    """The scikit-learn estimator equivalent to a LinearRegressor setting, fitted tightly."""
+    X = X.toarray() if sp.issparse(X) else X
+    if penalty == "l2":
+        S = len(y) if sample_weight is None else sample_weight.sum()
+        model = Ridge(alpha=alpha * S, fit_intercept=fit_intercept, solver="svd")
+    else:
+        model = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+                           tol=1e-14, max_iter=200_000, positive=positive)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X.astype(np.float64), y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l2"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_matches_scikit_learn(penalty, fit_intercept, weighted, sparse, dtype):
+    X, y, sw = make_problem(sparse=sparse)
+    sw = sw if weighted else None
+    l1_ratio = L1_RATIOS[penalty]
+    alpha = alpha_max(X, y, max(l1_ratio, 0.5), sw, fit_intercept) / 20
+    X_fit = X.astype(dtype)
+    model = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+                            tol=1e-7 if dtype == np.float32 else 1e-13, max_iter=100_000)
+    model.fit(X_fit, y, sample_weight=sw)
+    ref = reference_fit(penalty, alpha, l1_ratio, fit_intercept, X_fit, y, sw)
+
+    assert model.coef_.dtype == dtype
+    ours = objective(X_fit, y, model.coef_, model.intercept_, alpha, l1_ratio, sw)
+    theirs = objective(X_fit, y, ref.coef_, ref.intercept_, alpha, l1_ratio, sw)
+    assert abs(ours - theirs) <= 1e-6 * theirs
+    atol = (1e-3 if dtype == np.float32 else 1e-5) * np.abs(ref.coef_).max()
+    assert_allclose(model.coef_, ref.coef_, atol=atol)
+    assert model.intercept_ == pytest.approx(ref.intercept_, abs=atol * 10 + 1e-6)
+    if not fit_intercept:
+        assert model.intercept_ == 0.0
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l2"])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
+def test_kkt_conditions_hold(penalty, sparse, positive):
+    X, y, sw = make_problem(sparse=sparse, seed=1)
+    l1_ratio = L1_RATIOS[penalty]
+    alpha = alpha_max(X, y, max(l1_ratio, 0.5), sw) / 30
+    model = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio, positive=positive,
+                            solver="cd", tol=1e-12, max_iter=100_000)
+    model.fit(X, y, sample_weight=sw)
+    scale = np.abs(X.T @ (sw * (y - y.mean()))).max() / sw.sum()
+    violation = kkt_violation(X, y, model.coef_, model.intercept_, alpha, l1_ratio, sw, positive)
+    assert violation <= 1e-5 * scale
+    if positive:
+        assert np.all(model.coef_ >= 0)
+    if l1_ratio > 0:
+        assert 0 < np.count_nonzero(model.coef_) < X.shape[1]
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l2"])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("tol", [1e-2, 1e-4])
+def test_dual_gap_bounds_suboptimality(penalty, sparse, tol):
+    X, y, sw = make_problem(n_samples=60, n_features=200, sparse=sparse, seed=2)
+    l1_ratio = L1_RATIOS[penalty]
+    alpha = alpha_max(X, y, max(l1_ratio, 0.5), sw) / 100
+    params = dict(penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, solver="cd", max_iter=100_000)
+    loose = LinearRegressor(tol=tol, **params).fit(X, y, sample_weight=sw)
+    tight = LinearRegressor(tol=1e-13, **params).fit(X, y, sample_weight=sw)
+    p_loose = objective(X, y, loose.coef_, loose.intercept_, alpha, l1_ratio, sw)
+    p_tight = objective(X, y, tight.coef_, tight.intercept_, alpha, l1_ratio, sw)
+    p_null = objective(X, y, np.zeros(X.shape[1]), np.average(y, weights=sw), alpha, l1_ratio, sw)
+    assert p_loose - p_tight <= loose.dual_gap_ * (1 + 1e-9) + 1e-13 * p_null
+    assert loose.dual_gap_ <= tol * p_null
+    assert tight.dual_gap_ <= 1e-13 * p_null
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_l1_sparsity_and_alpha_max(sparse):
+    X, y, _ = make_problem(sparse=sparse)
+    a_max = alpha_max(X, y)
+    at_max = LinearRegressor("l1", alpha=a_max * (1 + 1e-9)).fit(X, y)
+    assert_array_equal(at_max.coef_, 0.0)
+    assert at_max.intercept_ == pytest.approx(y.mean())
+    below = LinearRegressor("l1", alpha=a_max * 0.9).fit(X, y)
+    assert np.count_nonzero(below.coef_) >= 1
+    nnz = [np.count_nonzero(LinearRegressor("l1", alpha=a_max / f).fit(X, y).coef_)
+           for f in (2, 10, 100)]
+    assert nnz == sorted(nnz) and nnz[0] < nnz[-1]
+
+
+def test_multi_target_equals_separate_fits():
+    X, y, sw = make_problem()
+    Y = np.column_stack([y, -2 * y + 1, np.full_like(y, 3.0)])
+    params = dict(penalty="elasticnet", alpha=0.5, l1_ratio=0.4, tol=1e-10)
+    model = LinearRegressor(**params).fit(X, Y, sample_weight=sw)
+    assert model.coef_.shape == (3, X.shape[1])
+    assert model.intercept_.shape == (3,) and model.dual_gap_.shape == (3,)
+    for k in range(3):
+        single = LinearRegressor(**params).fit(X, Y[:, k], sample_weight=sw)
+        assert_allclose(model.coef_[k], single.coef_, atol=1e-9)
+        assert_allclose(model.intercept_[k], single.intercept_, atol=1e-8)
+    assert_array_equal(model.coef_[2], 0.0)
+    assert model.intercept_[2] == pytest.approx(3.0)
+    assert_allclose(model.predict(X)[:, 0], X @ model.coef_[0] + model.intercept_[0])
+    ridge = LinearRegressor("l2", alpha=0.1).fit(X, Y[:, :1])
+    assert ridge.coef_.shape == (1, X.shape[1]) and ridge.predict(X).shape == (len(y), 1)
+
+
+def test_warm_start_continues_from_previous_solution():
+    X, y, _ = make_problem(n_features=300, seed=3)
+    alpha = alpha_max(X, y) / 200
+    model = LinearRegressor("l1", alpha=alpha, tol=1e-8, warm_start=True, max_iter=10_000)
+    model.fit(X, y)
+    cold_iter = model.n_iter_
+    model.set_params(tol=1e-9).fit(X, y)
+    cold = LinearRegressor("l1", alpha=alpha, tol=1e-9, max_iter=10_000).fit(X, y)
+    assert model.n_iter_ < cold.n_iter_ and cold_iter > 5
+    assert_allclose(model.coef_, cold.coef_, atol=1e-5 * np.abs(cold.coef_).max())
+
+
+def test_warm_start_false_ignores_previous_fit():
+    X, y, _ = make_problem()
+    model = LinearRegressor("l1", alpha=1.0, tol=1e-10).fit(X, y)
+    first = model.coef_.copy()
+    model.fit(X, y)
+    assert_array_equal(model.coef_, first)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l2"])
+def test_positive_matches_scikit_learn(penalty):
+    X, y, _ = make_problem(seed=4)
+    l1_ratio = max(L1_RATIOS[penalty], 1e-12) if penalty != "l2" else 0.0
+    alpha = alpha_max(X, y, 0.5) / 30
+    model = LinearRegressor(penalty, alpha=alpha, l1_ratio=0.5, positive=True, tol=1e-12,
+                            max_iter=100_000).fit(X, y)
+    ref = ElasticNet(alpha=alpha, l1_ratio=L1_RATIOS[penalty], positive=True, tol=1e-14,
+                     max_iter=200_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref.fit(X, y)
+    assert np.all(model.coef_ >= 0)
+    ours = objective(X, y, model.coef_, model.intercept_, alpha, L1_RATIOS[penalty])
+    theirs = objective(X, y, ref.coef_, ref.intercept_, alpha, L1_RATIOS[penalty])
+    assert ours <= theirs * (1 + 1e-9) and l1_ratio >= 0
+
+
+def test_random_selection_reproducible_and_same_solution():
+    X, y, _ = make_problem(seed=5)
+    params = dict(penalty="l1", alpha=0.5, tol=1e-12, max_iter=100_000)
+    a = LinearRegressor(selection="random", random_state=0, **params).fit(X, y)
+    b = LinearRegressor(selection="random", random_state=0, **params).fit(X, y)
+    c = LinearRegressor(selection="random", random_state=1, **params).fit(X, y)
+    cyclic = LinearRegressor(**params).fit(X, y)
+    assert_array_equal(a.coef_, b.coef_)
+    assert a.n_iter_ == b.n_iter_
+    assert not np.array_equal(a.coef_, c.coef_)  # a different order, bitwise
+    assert_allclose(a.coef_, cyclic.coef_, atol=1e-6)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("shape", [(100, 30), (30, 100)])
+def test_l2_solvers_agree(sparse, shape):
+    X, y, sw = make_problem(*shape, sparse=sparse, seed=6)
+    coefs = {}
+    for solver in ["auto", "cholesky", "lsqr", "cd"]:
+        model = LinearRegressor("l2", alpha=0.05, solver=solver, tol=1e-12, max_iter=100_000)
+        model.fit(X, y, sample_weight=sw)
+        coefs[solver] = model.coef_, model.dual_gap_
+        assert model.dual_gap_ <= 1e-12 * np.var(y)
+    ref = reference_fit("l2", 0.05, 0.0, True, X, y, sw)
+    for solver, (coef, gap) in coefs.items():
+        # strong convexity: ||w - w*||^2 <= 2 (P(w) - P*) / alpha <= 2 gap / alpha
+        assert np.linalg.norm(coef - ref.coef_) <= np.sqrt(2 * gap / 0.05) + 1e-9, solver
+        if solver != "cd":
+            assert_allclose(coef, ref.coef_, rtol=1e-6, atol=1e-8, err_msg=solver)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_no_penalty_is_least_squares(sparse):
+    X, y, sw = make_problem(100, 20, sparse=sparse, seed=7)
+    X_dense = X.toarray() if sparse else X
+    ref = LinearRegression().fit(X_dense, y, sample_weight=sw)
+    for model in [LinearRegressor(penalty=None, alpha=5.0), LinearRegressor("l1", alpha=0.0)]:
+        model.fit(X, y, sample_weight=sw)
+        assert_allclose(model.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+        assert_allclose(model.intercept_, ref.intercept_, rtol=1e-7)
+        assert np.isnan(model.dual_gap_)
+
+
+def test_no_penalty_positive_is_nnls():
+    X, y, _ = make_problem(100, 20, seed=8)
+    model = LinearRegressor(penalty=None, positive=True).fit(X, y)
+    ref = LinearRegression(positive=True).fit(X, y)
+    assert_allclose(model.coef_, ref.coef_, atol=1e-8)
+    assert_allclose(model.intercept_, ref.intercept_, rtol=1e-8)
+
+
+def test_constant_target_gives_zero_coefficients():
+    X, _, _ = make_problem()
+    y = np.full(X.shape[0], 4.0)
+    for penalty in ["l1", "l2", "elasticnet"]:
+        model = LinearRegressor(penalty, alpha=0.1, solver="cd").fit(X, y)
+        assert_array_equal(model.coef_, 0.0)
+        assert model.intercept_ == pytest.approx(4.0)
+
+
+def test_sample_weight_two_equals_duplicated_row():
+    X, y, _ = make_problem(40, 60, seed=9)
+    sw = np.ones(len(y))
+    sw[:5] = 2.0
+    X_dup = np.vstack([X, X[:5]])
+    y_dup = np.concatenate([y, y[:5]])
+    params = dict(penalty="elasticnet", alpha=0.3, l1_ratio=0.7, tol=1e-12, max_iter=100_000)
+    weighted = LinearRegressor(**params).fit(X, y, sample_weight=sw)
+    duplicated = LinearRegressor(**params).fit(X_dup, y_dup)
+    assert_allclose(weighted.coef_, duplicated.coef_, atol=1e-8)
+    assert_allclose(weighted.intercept_, duplicated.intercept_, atol=1e-8)
+
+
+def test_zero_weights_drop_samples():
+    X, y, _ = make_problem(40, 60, seed=10)
+    sw = np.ones(len(y))
+    sw[-10:] = 0.0
+    params = dict(penalty="l1", alpha=0.3, tol=1e-12, max_iter=100_000)
+    weighted = LinearRegressor(**params).fit(X, y, sample_weight=sw)
+    dropped = LinearRegressor(**params).fit(X[:-10], y[:-10])
+    assert_allclose(weighted.coef_, dropped.coef_, atol=1e-8)
+
+
+def test_convergence_warning_names_the_gap():
+    X, y, _ = make_problem(seed=11)
+    model = LinearRegressor("l1", alpha=alpha_max(X, y) / 1000, max_iter=2, tol=1e-12)
+    with pytest.warns(ConvergenceWarning, match=r"duality gap .* relative gap"):
+        model.fit(X, y)
+    assert model.n_iter_ == 2
+    assert model.dual_gap_ > 0
+
+
+def test_no_warning_when_converged():
+    X, y, _ = make_problem(seed=11)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LinearRegressor("l1", alpha=alpha_max(X, y) / 10).fit(X, y)
+
+
+def test_sparse_and_dense_give_same_solution():
+    X, y, sw = make_problem(sparse=True, seed=12)
+    params = dict(penalty="l1", alpha=alpha_max(X, y, 1.0, sw) / 20, tol=1e-12, max_iter=10**5)
+    dense = LinearRegressor(**params).fit(X.toarray(), y, sample_weight=sw)
+    for fmt in ["csr", "csc"]:
+        sparse = LinearRegressor(**params).fit(X.asformat(fmt), y, sample_weight=sw)
+        assert_allclose(sparse.coef_, dense.coef_, atol=1e-8)
+        assert sparse.intercept_ == pytest.approx(dense.intercept_, abs=1e-8)
+
+
+def test_lasso_default_tolerance_conversion():
+    """scikit-learn's Lasso(tol=t) certifies a relative gap 2 t in our scale."""
+    X, y, _ = make_problem(seed=13)
+    alpha = alpha_max(X, y) / 50
+    ours = LinearRegressor("l1", alpha=alpha, tol=2e-4).fit(X, y)
+    theirs = Lasso(alpha=alpha, tol=1e-4).fit(X, y)
+    p_null = 0.5 * np.var(y)
+    assert ours.dual_gap_ <= 2e-4 * p_null
+    assert theirs.dual_gap_ / len(y) <= 2e-4 * p_null * (1 + 1e-9)
