@@ -55,14 +55,17 @@ REAL_SETS = ["riboflavin", "cpusmall", "leukemia", "arcene", "dorothea", "reuter
 QUICK_SETS = {"dense_indep", "dense_corr", "riboflavin", "cpusmall", "leukemia"}
 
 
-def relative_gap(X, y, coef, intercept, alpha, l1_ratio):
+def relative_gap(X, y, coef, intercept, alpha, l1_ratio, enet_fenchel=True):
     """Relative duality gap ``(P(w, b) - D(theta)) / P_null`` of a fitted linear model.
 
     ``P`` is evaluated exactly at the given ``(coef, intercept)``. ``D`` is a lower bound on
     ``min P`` from the centered problem ``1/2 ||yc - Xc w||^2 + n lam ||w||_1 + n mu/2 ||w||^2``
     (divided by ``n``): for ``lam > 0`` the residual rescaled into the dual feasible set of the
-    lasso on the augmented design ``[Xc; sqrt(n mu) I]``; for ridge the Fenchel dual at the
-    residual. Pure NumPy / SciPy, independent of both libraries.
+    lasso on the augmented design ``[Xc; sqrt(n mu) I]``; for ``mu > 0`` the Fenchel dual at the
+    residual, ``r.yc - ||r||^2 / 2 - sum_j (|Xc_j.r| - n lam)_+^2 / (2 n mu)``. Both are lower
+    bounds; for the elastic net the larger is used (``enet_fenchel=False``: the augmented one
+    only, which stays ~1e3 times above the true suboptimality near the optimum). Pure NumPy /
+    SciPy, independent of both libraries.
 
     Returns
     -------
@@ -80,12 +83,14 @@ def relative_gap(X, y, coef, intercept, alpha, l1_ratio):
     primal = 0.5 * resid @ resid / n + lam * np.abs(w).sum() + 0.5 * mu * w @ w
     r = yc - (Xw - x_mean @ w)  # residual of the centered problem
     XcTr = np.asarray(X.T @ r).ravel() - x_mean * r.sum()
+    dual = -np.inf
     if lam > 0:
         corr = np.max(np.abs(XcTr - n * mu * w))
         s = min(1.0, n * lam / corr) if corr > 0 else 1.0
         dual = s * (r @ yc) - 0.5 * s * s * (r @ r + n * mu * (w @ w))
-    else:
-        dual = r @ yc - 0.5 * (r @ r) - (XcTr @ XcTr) / (2 * n * mu)
+    if mu > 0 and (lam == 0 or enet_fenchel):
+        excess = np.maximum(np.abs(XcTr) - n * lam, 0.0)
+        dual = max(dual, r @ yc - 0.5 * (r @ r) - (excess @ excess) / (2 * n * mu))
     p_null = 0.5 * (yc @ yc) / n
     return (primal - dual / n) / p_null, primal
 
@@ -99,12 +104,14 @@ def check_gap_function():
                           (ElasticNet(alpha=0.05, l1_ratio=0.3, tol=1e-14, max_iter=10**6), 0.3),
                           (Ridge(alpha=0.05 * 40), 0.0)]:
         est.fit(X, y)
-        gap, p_opt = relative_gap(X, y, est.coef_, est.intercept_, 0.05, l1_ratio)
-        assert -1e-12 <= gap < 1e-10, (type(est).__name__, gap)
         p_null = 0.5 * np.var(y)
-        for scale in (0.9, 1.1, 0.0):
-            g, p = relative_gap(X, y, scale * est.coef_, est.intercept_ + 0.01, 0.05, l1_ratio)
-            assert g >= -1e-12 and g * p_null >= p - p_opt - 1e-12, (type(est).__name__, scale)
+        for fenchel in (True, False):
+            gap, p_opt = relative_gap(X, y, est.coef_, est.intercept_, 0.05, l1_ratio, fenchel)
+            assert -1e-12 <= gap < 1e-10, (type(est).__name__, gap)
+            for scale in (0.9, 1.1, 0.0):
+                g, p = relative_gap(X, y, scale * est.coef_, est.intercept_ + 0.01, 0.05,
+                                    l1_ratio, fenchel)
+                assert g >= -1e-12 and g * p_null >= p - p_opt - 1e-12, (est, scale)
 
 
 def synthetic(name, rng):
@@ -186,26 +193,30 @@ def tune_and_time(factory, tols, X, y, alpha, l1_ratio, args):
     history = []
     for tol in tols:
         est, seconds = timed_fit(factory(tol), X, y)
-        gap, _ = relative_gap(X, y, est.coef_, est.intercept_, alpha, l1_ratio)
-        history.append(gap)
+        gap, _ = relative_gap(X, y, est.coef_, est.intercept_, alpha, l1_ratio,
+                              enet_fenchel=not args.augmented_dual)
         n_iter = getattr(est, "n_iter_", None)
-        out.update(gap=gap, nnz=int(np.count_nonzero(est.coef_)), tried=len(history),
-                   n_iter=None if n_iter is None else int(np.max(n_iter)))
+        n_iter = None if n_iter is None else int(np.max(n_iter))
+        history.append((tol, gap, n_iter or 0))
+        out.update(gap=gap, nnz=int(np.count_nonzero(est.coef_)), n_iter=n_iter,
+                   search=[entry[:2] for entry in history])
         if seconds > args.timeout:
             out["note"] = f"skipped: a fit took {seconds:.0f} s > {args.timeout:.0f} s"
             return out
         if gap <= args.target_gap:
             out["tol"] = tol
             break
-        if len(history) >= 3 and history[-1] > history[-3] / 2:
-            out["note"] = f"stalled at gap {gap:.1e} (tol {tol:.0e})"
+        # stalled: more iterations (or a direct solve) without halving the gap in 2 steps
+        if len(history) >= 3 and gap > history[-3][1] / 2 and (
+                (n_iter or 0) <= 1 or n_iter > history[-3][2]):
+            out["note"] = f"stalled at gap {gap:.1e} (tol {tol:.0e}, {n_iter} iters)"
             return out
     else:
         out["note"] = "target gap not reached"
         return out
     repeats = args.repeats if seconds * args.repeats < args.timeout else 3
     times = [timed_fit(factory(out["tol"]), X, y)[1] for _ in range(repeats)]
-    out["time"] = float(np.median(times))
+    out.update(time=float(np.median(times)), times=times)
     return out
 
 
@@ -243,23 +254,24 @@ for _ in range(2):
 print(json.dumps({"import": t1 - t0, "first": fits[0], "second": fits[1]}))
 """
 DEPS_CODE = """
-import time
+import json, time
 t0 = time.perf_counter()
 import numpy, scipy.sparse, sklearn.linear_model, numba
-print(time.perf_counter() - t0)
+t1 = time.perf_counter()
+import sklreg
+print(json.dumps({"deps": t1 - t0, "sklreg_after_deps": time.perf_counter() - t1}))
 """
 
 
 def first_fit_overhead():
     """Import and first-fit overhead in fresh processes (run twice; the 2nd has a warm cache)."""
-    runs = []
-    for _ in range(2):
-        out = subprocess.run([sys.executable, "-c", FIRST_FIT_CODE], capture_output=True,
-                             text=True, check=True, env=os.environ.copy())
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    deps = [float(subprocess.run([sys.executable, "-c", DEPS_CODE], capture_output=True,
-                                 text=True, check=True).stdout) for _ in range(2)]
-    return {"runs": runs, "deps_import": deps[-1]}
+    def run(code):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env=os.environ.copy())
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    return {"runs": [run(FIRST_FIT_CODE) for _ in range(2)],
+            "imports": [run(DEPS_CODE) for _ in range(2)]}
 
 
 def fmt(value, spec):
@@ -284,7 +296,7 @@ def markdown_table(rows):
             r["label"], r["alpha_label"], fmt(a["tol"], ".0e"), tol_b,
             fmt(a["time"], ".4f"), fmt(b["time"], ".4f"), fmt(ratio, ".2f"),
             fmt(a["gap"], ".1e"), fmt(b["gap"], ".1e"), f"{a['nnz']}/{b['nnz']}",
-            f"{a['n_iter']}/{b['n_iter']}", notes]) + " |")
+            f"{fmt(a['n_iter'], 'd')}/{fmt(b['n_iter'], 'd')}", notes]) + " |")
     return "\n".join(lines)
 
 
@@ -298,6 +310,8 @@ def parse_args():
     parser.add_argument("--target-gap", type=float, default=1e-6)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per fit")
+    parser.add_argument("--augmented-dual", action="store_true",
+                        help="elastic-net gap from the augmented-lasso dual point only")
     parser.add_argument("--json", help="save the results to this file")
     parser.add_argument("--no-overhead", action="store_true", help="skip the subprocess part")
     args = parser.parse_args()
@@ -312,15 +326,16 @@ def main():
     args = parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     warnings.simplefilter("ignore", LinAlgWarning)
-    repo = Path(__file__).resolve().parents[1]
-    git = subprocess.run(["git", "-C", str(repo), "describe", "--always", "--dirty"],
+    source = Path(sklreg.__file__).resolve().parents[1]
+    git = subprocess.run(["git", "-C", str(source), "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip()
-    print(f"sklreg {sklreg.__version__} ({git or 'no git'}), scikit-learn {sklearn.__version__}, "
+    print(f"sklreg {sklreg.__version__} from {source} ({git or 'not a git checkout'}), "
+          f"scikit-learn {sklearn.__version__}, "
           f"numpy {np.__version__}, scipy {scipy.__version__}, Python {platform.python_version()}"
           f"; target relative gap {args.target_gap:g}, {args.repeats} repeats, 1 thread")
     check_gap_function()
     print("gap function check: OK")
-    results = {"meta": {"git": git, "args": vars(args)}, "rows": []}
+    results = {"meta": {"sklreg": str(source), "git": git, "args": vars(args)}, "rows": []}
     with threadpool_limits(1):
         warm = warm_up()
         print("\nwarm-up (first fit includes Numba compile or cache load / second fit), s:")
@@ -354,12 +369,13 @@ def main():
     if not args.no_overhead:
         overhead = first_fit_overhead()
         results["meta"]["first_fit"] = overhead
-        last = overhead["runs"][-1]
+        last, imports = overhead["runs"][-1], overhead["imports"][-1]
         print(f"\nFresh process, warm Numba cache (2nd of 2 runs): import sklreg "
-              f"{last['import']:.3f} s (numpy+scipy+sklearn+numba alone: "
-              f"{overhead['deps_import']:.3f} s); first l1 fit {last['first']:.4f} s, second "
-              f"{last['second']:.4f} s, overhead {last['first'] - last['second']:.4f} s "
-              f"(1st run: import {overhead['runs'][0]['import']:.3f} s, overhead "
+              f"{last['import']:.3f} s (numpy+scipy+sklearn+numba alone {imports['deps']:.3f} s, "
+              f"then sklreg {imports['sklreg_after_deps']:.3f} s); first l1 fit "
+              f"{last['first']:.4f} s, second {last['second']:.4f} s, overhead "
+              f"{last['first'] - last['second']:.4f} s (1st run: import "
+              f"{overhead['runs'][0]['import']:.3f} s, overhead "
               f"{overhead['runs'][0]['first'] - overhead['runs'][0]['second']:.4f} s)")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=float))

@@ -50,6 +50,11 @@ def quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, posit
         ``P(w)``.
     gap : float
         Duality gap, ``inf`` when neither dual point applies (no penalty).
+    lasso_gap : float
+        Gap of the first (rescaled) dual point alone, ``inf`` when ``l1 == 0``; the
+        radius of the Gap Safe sphere around it is ``sqrt(2 lasso_gap)``.
+    scale : float
+        The factor the residual was rescaled by in the first dual point.
     """
     n_features = w.shape[0]
     l1_norm = 0.0
@@ -60,6 +65,7 @@ def quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, posit
     primal = 0.5 * r_norm2 + l1_strength * l1_norm + 0.5 * l2_strength * w_norm2
 
     gap = np.inf
+    scale = 1.0
     if l1_strength > 0.0:
         dual_norm = 0.0
         for j in range(n_features):
@@ -68,11 +74,11 @@ def quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, posit
                 corr = abs(corr)
             if corr > dual_norm:
                 dual_norm = corr
-        scale = 1.0
         if dual_norm > l1_strength:
             scale = l1_strength / dual_norm
         dual = scale * r_dot_y - 0.5 * scale * scale * (r_norm2 + l2_strength * w_norm2)
         gap = primal - dual
+    lasso_gap = max(gap, 0.0)
     if l2_strength > 0.0:
         conjugate = 0.0
         for j in range(n_features):
@@ -82,4 +88,4 @@ def quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, posit
                 conjugate += excess * excess
         dual = r_dot_y - 0.5 * r_norm2 - conjugate / (2.0 * l2_strength)
         gap = min(gap, primal - dual)
-    return primal, max(gap, 0.0)
+    return primal, max(gap, 0.0), lasso_gap, scale

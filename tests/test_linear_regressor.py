@@ -5,14 +5,13 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _reference import alpha_max, kkt_violation, objective
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 
 from sklreg import LinearRegressor
-
-from _reference import alpha_max, kkt_violation, objective
 
 L1_RATIOS = {"l1": 1.0, "l2": 0.0, "elasticnet": 0.5}
 

@@ -51,7 +51,9 @@ def choose_solver(solver, design, l1_strength, l2_strength, positive):
                 "L1 part (penalty='l1' or 'elasticnet' with l1_ratio > 0) use 'cd' or 'auto'."
             )
         if positive:
-            raise ValueError(f"solver={solver!r} does not support positive=True; use 'cd' or 'auto'.")
+            raise ValueError(
+                f"solver={solver!r} does not support positive=True; use 'cd' or 'auto'."
+            )
     return solver
 
 
@@ -64,7 +66,10 @@ def design_gap(design, w, target, l1_strength, l2_strength, positive):
     r_norm2, r_dot_y = residual_summaries(
         *arrays, design.X_mean, design.sw_sum, y, r, t, XTr
     )
-    return quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, positive)
+    primal, gap, _, _ = quadratic_dual_gap(
+        XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, positive
+    )
+    return primal, gap
 
 
 def certify_rounded(design, W, active, l1_strength, l2_strength, positive):
@@ -149,7 +154,7 @@ def solve_least_squares(
         kernel_arrays = design.kernel_arrays()
         for k in active:
             w = np.zeros(n_features) if W_init is None else W_init[k].astype(np.float64)
-            gaps[k], _, n_iter[k] = enet_coordinate_descent(
+            gaps[k], n_iter[k] = enet_coordinate_descent(
                 *kernel_arrays,
                 design.X_mean,
                 design.sw_sum,

@@ -1,0 +1,214 @@
+"""Bad input gets a clear, early error; inputs are never modified; API integration."""
+
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklreg import LinearRegressor
+
+
+def problem(n=30, p=8, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, p)
+    y = X @ rng.randn(p) + 0.1 * rng.randn(n)
+    return X, y
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", ["X", "y", "sparse X"])
+def test_non_finite_input_rejected(bad, where):
+    X, y = problem()
+    if where == "y":
+        y[3] = bad
+    else:
+        X[2, 1] = bad
+    X = sp.csr_matrix(X) if where == "sparse X" else X
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        LinearRegressor("l1", alpha=0.1).fit(X, y)
+
+
+def test_non_finite_at_predict_rejected():
+    X, y = problem()
+    model = LinearRegressor().fit(X, y)
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict(X)
+
+
+@pytest.mark.parametrize(
+    "X_shape, y_shape, message",
+    [
+        ((30, 8), (29,), "inconsistent numbers of samples"),
+        ((0, 8), (0,), "0 sample"),
+        ((30, 0), (30,), "0 feature"),
+        ((30,), (30,), "2D array"),
+    ],
+)
+def test_bad_shapes_rejected(X_shape, y_shape, message):
+    X = np.ones(X_shape)
+    y = np.ones(y_shape)
+    with pytest.raises(ValueError, match=message):
+        LinearRegressor().fit(X, y)
+
+
+def test_wrong_number_of_features_at_predict():
+    X, y = problem()
+    model = LinearRegressor().fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X[:, :5])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"alpha": -1.0},
+        {"l1_ratio": 1.5},
+        {"l1_ratio": -0.1},
+        {"penalty": "l0"},
+        {"max_iter": 0},
+        {"tol": -1e-3},
+        {"solver": "saga"},
+        {"selection": "best"},
+        {"fit_intercept": "yes"},
+    ],
+)
+def test_invalid_parameters_rejected(params):
+    X, y = problem()
+    with pytest.raises(ValueError, match="parameter"):
+        LinearRegressor(**params).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"penalty": "l1", "solver": "cholesky"}, "L2 or unpenalized"),
+        ({"penalty": "elasticnet", "solver": "lsqr"}, "L2 or unpenalized"),
+        ({"penalty": "l2", "solver": "cholesky", "positive": True}, "positive"),
+        ({"penalty": None, "solver": "cd"}, "needs a penalty"),
+        ({"penalty": "l1", "alpha": 0.0, "solver": "cd"}, "needs a penalty"),
+    ],
+)
+def test_incompatible_solver_rejected(params, message):
+    X, y = problem()
+    with pytest.raises(ValueError, match=message):
+        LinearRegressor(**params).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "sample_weight, message",
+    [
+        (-np.ones(30), "(?i)negative"),
+        (np.zeros(30), "sum to zero|non-zero"),
+        (np.ones(29), "shape"),
+        (np.r_[np.ones(29), np.nan], "NaN"),
+    ],
+)
+def test_bad_sample_weight_rejected(sample_weight, message):
+    X, y = problem()
+    with pytest.raises(ValueError, match=message):
+        LinearRegressor().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet", None])
+@pytest.mark.parametrize("kind", ["dense-C", "dense-F", "float32", "csr", "csc"])
+def test_inputs_never_modified(penalty, kind):
+    X, y = problem()
+    X = {"dense-C": X, "dense-F": np.asfortranarray(X), "float32": X.astype(np.float32),
+         "csr": sp.csr_matrix(X), "csc": sp.csc_matrix(X)}[kind]
+    sw = np.linspace(0.5, 2.0, len(y))
+    copies = [X.copy(), y.copy(), sw.copy()]
+    model = LinearRegressor(penalty, alpha=0.05, warm_start=True).fit(X, y, sample_weight=sw)
+    model.fit(X, y, sample_weight=sw)
+    model.predict(X)
+    for before, after in zip(copies, [X, y, sw], strict=True):
+        before = before.toarray() if sp.issparse(before) else before
+        after = after.toarray() if sp.issparse(after) else after
+        assert_array_equal(before, after)
+
+
+def test_read_only_memmap_input(tmp_path):
+    X, y = problem()
+    np.save(tmp_path / "X.npy", X)
+    X_mm = np.load(tmp_path / "X.npy", mmap_mode="r")
+    for penalty in ["l1", "l2"]:
+        ours = LinearRegressor(penalty, alpha=0.05, fit_intercept=False).fit(X_mm, y)
+        ref = LinearRegressor(penalty, alpha=0.05, fit_intercept=False).fit(X, y)
+        assert_array_equal(ours.coef_, ref.coef_)
+
+
+def test_integer_and_boolean_inputs_are_converted():
+    X, y = problem()
+    X_int = np.round(X * 10).astype(np.int64)
+    model = LinearRegressor("l1", alpha=0.01).fit(X_int, y)
+    assert model.coef_.dtype == np.float64
+    model = LinearRegressor("l1", alpha=0.01).fit(X_int > 0, y)
+    assert model.coef_.dtype == np.float64
+
+
+def test_one_sample_and_one_feature():
+    X, y = problem()
+    model = LinearRegressor("l1", alpha=0.01).fit(X[:1], y[:1])
+    assert_array_equal(model.coef_, 0.0)
+    assert model.intercept_ == pytest.approx(y[0])
+    model = LinearRegressor("l1", alpha=0.01, tol=1e-12).fit(X[:, :1], y)
+    slope = np.polyfit(X[:, 0], y, 1)[0]
+    assert abs(model.coef_[0]) < abs(slope) and np.sign(model.coef_[0]) == np.sign(slope)
+
+
+def test_pipeline_grid_search_clone_pickle():
+    X, y = problem(n=60, p=10)
+    pipe = make_pipeline(StandardScaler(), LinearRegressor("elasticnet"))
+    grid = GridSearchCV(pipe, {"linearregressor__alpha": [1e-3, 1e-2, 1e-1],
+                               "linearregressor__l1_ratio": [0.2, 0.8]}, cv=3)
+    grid.fit(X, y)
+    assert grid.best_score_ > 0.9
+    fitted = grid.best_estimator_
+    restored = pickle.loads(pickle.dumps(fitted))
+    assert_array_equal(restored.predict(X), fitted.predict(X))
+    unfitted = clone(fitted[-1])
+    assert not hasattr(unfitted, "coef_")
+    assert unfitted.get_params() == fitted[-1].get_params()
+
+
+def test_pandas_feature_names():
+    pd = pytest.importorskip("pandas")
+    X, y = problem()
+    frame = pd.DataFrame(X, columns=[f"gene_{i}" for i in range(X.shape[1])])
+    model = LinearRegressor("l1", alpha=0.01).fit(frame, pd.Series(y))
+    assert_array_equal(model.feature_names_in_, frame.columns)
+    with pytest.warns(UserWarning, match="feature names"):
+        from_array = model.predict(frame.to_numpy())
+    assert_allclose(model.predict(frame), from_array)
+
+
+def test_works_without_a_writable_numba_cache(tmp_path):
+    """A read-only install (no cache locator) compiles in memory and still fits."""
+    script = textwrap.dedent(
+        """
+        import numba.core.caching as caching
+        caching.CacheImpl._locator_classes = []  # as if no location were writable
+        import numpy as np
+        import sklreg
+        from sklreg._jit import caching_enabled
+        X = np.random.RandomState(0).randn(20, 5); y = X @ np.arange(5.0)
+        model = sklreg.LinearRegressor("l1", alpha=0.01).fit(X, y)
+        print(caching_enabled(), np.count_nonzero(model.coef_))
+        """
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "unused"))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=env, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "4"]
+    assert not (tmp_path / "unused").exists()
