@@ -96,3 +96,19 @@ def penalty_value(w, l1_strength, l2_strength):
     """
     w = np.asarray(w, dtype=np.float64)
     return float(l1_strength * np.abs(w).sum() + 0.5 * l2_strength * np.dot(w.ravel(), w.ravel()))
+
+
+@jit
+def subdiff_distance_enet(w_j, grad_j, l1_strength, l2_strength, positive):
+    """Distance of ``-grad_j`` to the subdifferential of the penalty at ``w_j`` (scalar).
+
+    Zero exactly when coordinate ``j`` satisfies its optimality condition; the largest
+    distance over the coordinates measures how far ``w`` is from optimal (working sets
+    are built from it).
+    """
+    if w_j == 0.0:
+        if positive:
+            return max(-grad_j - l1_strength, 0.0)
+        return max(abs(grad_j) - l1_strength, 0.0)
+    signed_l1 = l1_strength if w_j > 0.0 else -l1_strength
+    return abs(grad_j + signed_l1 + l2_strength * w_j)

@@ -9,7 +9,6 @@ from .._datafits import quadratic_dual_gap
 from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
 from ..solvers._direct import ridge_cholesky, ridge_lsqr
 
-GAP_FREQ = 5
 DIRECT_SPARSE_MAX_SIDE = 2000
 
 
@@ -64,7 +63,7 @@ def design_gap(design, w, target, l1_strength, l2_strength, positive):
     r, t = residual(*arrays, design.X_mean, design.sw_sum, y, w)
     XTr = np.empty(w.shape[0])
     r_norm2, r_dot_y = residual_summaries(
-        *arrays, design.X_mean, design.sw_sum, y, r, t, XTr
+        *arrays, design.X_mean, design.sw_sum, y, r, t, XTr, np.arange(w.shape[0])
     )
     primal, gap, _, _ = quadratic_dual_gap(
         XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, positive
@@ -167,7 +166,6 @@ def solve_least_squares(
                 gap_tols[k],
                 random_selection,
                 seed,
-                GAP_FREQ,
             )
             W[k] = w
         if design.A.dtype != np.float64:  # certify the coefficients as they are returned
