@@ -1,0 +1,77 @@
+"""Gap Safe screening never discards a feature that is non-zero at the optimum."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from _reference import alpha_max
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet
+
+from sklreg import LinearRegressor
+from sklreg._datafits import quadratic_dual_gap
+from sklreg.linear._design import prepare_design
+from sklreg.solvers._cd import gap_safe_discards, residual, residual_summaries
+
+
+def correlated_problem(n_samples, n_features, rho, seed, sparse=False):
+    """Toeplitz-correlated columns (hard for coordinate descent) and a sparse truth."""
+    rng = np.random.RandomState(seed)
+    cov_sqrt = np.linalg.cholesky(rho ** np.abs(np.subtract.outer(np.arange(n_features),
+                                                                 np.arange(n_features))))
+    X = rng.randn(n_samples, n_features) @ cov_sqrt.T
+    if sparse:
+        X = sp.csc_matrix(X * (rng.rand(*X.shape) < 0.3))
+    coef = np.zeros(n_features)
+    coef[rng.choice(n_features, 15, replace=False)] = rng.randn(15)
+    y = X @ coef + 0.5 * rng.randn(n_samples)
+    return X, y
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("factor", [10, 100])
+def test_screening_is_safe_on_hard_problems(sparse, l1_ratio, positive, factor):
+    X, y = correlated_problem(60, 150, 0.95, seed=factor, sparse=sparse)
+    sw = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    alpha = alpha_max(X, y, l1_ratio, sw) / factor
+    reference = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, positive=positive, tol=1e-14,
+                           max_iter=10**6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference.fit(X.toarray() if sparse else X, y, sample_weight=sw)
+    support = np.flatnonzero(reference.coef_)
+    assert support.size > 0
+
+    design = prepare_design(X, y[:, None], sw, fit_intercept=True)
+    arrays = design.kernel_arrays()
+    target = np.ascontiguousarray(design.Y[:, 0])
+    l1 = design.sw_sum * alpha * l1_ratio
+    l2 = design.sw_sum * alpha * (1 - l1_ratio)
+    lipschitz = np.array([
+        np.sum(((X[:, [j]].toarray().ravel() if sparse else X[:, j])
+                - design.X_offset[j]) ** 2 * sw) for j in range(X.shape[1])
+    ])
+    discarded_total = 0
+    for max_iter in [1, 2, 5, 20, 100, 10_000]:  # iterates at several distances from the optimum
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = LinearRegressor("elasticnet", alpha=alpha, l1_ratio=l1_ratio,
+                                    positive=positive, max_iter=max_iter, tol=1e-14)
+            model.fit(X, y, sample_weight=sw)
+        w = model.coef_.astype(np.float64)
+        r, t = residual(*arrays, design.X_mean, design.sw_sum, target, w)
+        XTr = np.zeros(X.shape[1])
+        r_norm2, r_dot_y = residual_summaries(*arrays, design.X_mean, design.sw_sum, target,
+                                              r, t, XTr, np.arange(X.shape[1]))
+        _, _, lasso_gap, scale = quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1, l2, positive)
+        discarded = np.array([
+            gap_safe_discards(XTr[j], w[j], lipschitz[j], l1, l2, positive,
+                              np.sqrt(2 * lasso_gap), scale)
+            for j in range(X.shape[1])
+        ])
+        assert not discarded[support].any()
+        discarded_total += discarded.sum()
+    assert discarded_total > 0  # the rule does discard features near the optimum
