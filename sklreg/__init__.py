@@ -1,7 +1,13 @@
 """sklreg: L1, L2 and elastic-net regularization for scikit-learn estimators."""
 
-from .linear import LinearRegressor
+from .linear import LinearRegressor, LinearRegressorCV, RegularizationPath, regularization_path
 
 __version__ = "0.1.0"
 
-__all__ = ["LinearRegressor", "__version__"]
+__all__ = [
+    "LinearRegressor",
+    "LinearRegressorCV",
+    "RegularizationPath",
+    "regularization_path",
+    "__version__",
+]

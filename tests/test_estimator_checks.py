@@ -1,8 +1,8 @@
-"""scikit-learn's estimator checks on LinearRegressor, one configuration per penalty."""
+"""scikit-learn's estimator checks, one configuration per penalty and solver."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklreg import LinearRegressor
+from sklreg import LinearRegressor, LinearRegressorCV
 
 CONFIGURATIONS = [
     LinearRegressor(),
@@ -11,9 +11,28 @@ CONFIGURATIONS = [
     LinearRegressor(penalty="l2", alpha=0.1, solver="cd", tol=1e-10),
     LinearRegressor(penalty=None),
     LinearRegressor(penalty="l1", alpha=0.01, selection="random", random_state=0, tol=1e-10),
+    LinearRegressorCV(alphas=5, cv=3),
+    LinearRegressorCV(penalty="l1", alphas=5, cv=3, tol=1e-10),
+    LinearRegressorCV(penalty="elasticnet", l1_ratio=[0.2, 0.8], alphas=5, cv=3, tol=1e-10),
 ]
 
 
-@parametrize_with_checks(CONFIGURATIONS)
+CV_SPLIT_REASON = (
+    "cross-validation splits differ between repeated samples and integer weights, so the "
+    "selected alpha (and the fit) legitimately differ"
+)
+
+
+def expected_failed_checks(estimator):
+    """Checks that cannot hold for an estimator, with the reason."""
+    if isinstance(estimator, LinearRegressorCV):
+        return {
+            "check_sample_weight_equivalence_on_dense_data": CV_SPLIT_REASON,
+            "check_sample_weight_equivalence_on_sparse_data": CV_SPLIT_REASON,
+        }
+    return {}
+
+
+@parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -1,5 +1,7 @@
 """Linear models: estimators over the least-squares and penalty kernels."""
 
+from ._cv import LinearRegressorCV
+from ._path import RegularizationPath, regularization_path
 from ._regressor import LinearRegressor
 
-__all__ = ["LinearRegressor"]
+__all__ = ["LinearRegressor", "LinearRegressorCV", "RegularizationPath", "regularization_path"]

@@ -1,9 +1,11 @@
 """Solve a prepared least-squares :class:`~sklreg.linear._design.Design` for all its targets."""
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
 import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
 
 from .._datafits import quadratic_dual_gap
 from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
@@ -194,3 +196,27 @@ def solve_least_squares(
         W = W.astype(design.A.dtype).astype(np.float64)
         gaps[active] = np.nan
     return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
+
+
+def warn_if_not_converged(result, tol, sw_sum, where=""):
+    """Warn with ``ConvergenceWarning`` when a target's gap is above ``tol`` (names the gap)."""
+    not_converged = result.gaps > result.gap_tols  # False for NaN (no certificate)
+    if not np.any(not_converged):
+        return
+    k = int(np.argmax(not_converged))
+    null = result.gap_tols[k] / tol if tol > 0 else np.nan
+    reached = (
+        f"duality gap {result.gaps[k] / sw_sum:.3e}, relative gap "
+        f"{result.gaps[k] / null:.3e} > tol={tol:g}"
+    )
+    if result.solver in ("cholesky", "nnls"):
+        message = (
+            f"The direct solve{where} reached a {reached}: the problem is too "
+            "ill-conditioned for this tolerance in this float precision."
+        )
+    else:
+        message = (
+            f"Objective did not converge{where} after {int(result.n_iter[k])} iterations: "
+            f"{reached}. Increase max_iter, loosen tol, or standardize the features."
+        )
+    warnings.warn(message, ConvergenceWarning, stacklevel=3)

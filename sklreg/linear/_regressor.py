@@ -1,11 +1,9 @@
 """LinearRegressor: least squares with an L1, L2 or elastic-net penalty."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
@@ -13,7 +11,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .._penalties import penalty_strengths
 from ._design import prepare_design
-from ._least_squares import solve_least_squares
+from ._least_squares import solve_least_squares, warn_if_not_converged
 
 
 def check_sample_weight(sample_weight, X):
@@ -211,25 +209,7 @@ class LinearRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             random_selection=self.selection == "random",
             seed=seed,
         )
-        not_converged = result.gaps > result.gap_tols  # False for NaN (no certificate)
-        if np.any(not_converged):
-            k = int(np.argmax(not_converged))
-            null = result.gap_tols[k] / self.tol if self.tol > 0 else np.nan
-            reached = (
-                f"duality gap {result.gaps[k] / design.sw_sum:.3e}, relative gap "
-                f"{result.gaps[k] / null:.3e} > tol={self.tol:g}"
-            )
-            if result.solver in ("cholesky", "nnls"):
-                message = (
-                    f"The direct solve reached a {reached}: the problem is too "
-                    "ill-conditioned for this tolerance in this float precision."
-                )
-            else:
-                message = (
-                    f"Objective did not converge after {int(result.n_iter[k])} iterations: "
-                    f"{reached}. Increase max_iter, loosen tol, or standardize the features."
-                )
-            warnings.warn(message, ConvergenceWarning, stacklevel=2)
+        warn_if_not_converged(result, self.tol, design.sw_sum)
 
         coef = result.W.astype(X.dtype)
         intercept = (design.y_offset - result.W @ design.X_offset).astype(X.dtype)

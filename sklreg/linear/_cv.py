@@ -1,0 +1,258 @@
+"""LinearRegressorCV: cross-validation along warm-started regularization paths."""
+
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._penalties import effective_l1_ratio
+from ._design import prepare_design
+from ._path import alpha_grid, alpha_max_of, design_path
+from ._regressor import LinearRegressor, check_sample_weight
+
+
+def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, params):
+    """Weighted test MSE (averaged over targets) of a path fitted on ``train``."""
+    start = time.perf_counter()
+    sw_train = None if sample_weight is None else sample_weight[train]
+    design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"])
+    W, _, n_iter = design_path(
+        design, alphas, penalty, l1_ratio, positive=params["positive"],
+        solver=params["solver"], max_iter=params["max_iter"], tol=params["tol"],
+        random_selection=params["random_selection"], seed=params["seed"],
+    )
+    n_alphas, n_targets, n_features = W.shape
+    intercepts = design.y_offset[None, :] - W @ design.X_offset
+    predictions = np.asarray(X[test] @ W.reshape(-1, n_features).T, dtype=np.float64)
+    predictions = predictions.reshape(-1, n_alphas, n_targets) + intercepts
+    squared_errors = ((Y[test][:, None, :] - predictions) ** 2).mean(axis=2)
+    sw_test = np.ones(len(test)) if sample_weight is None else sample_weight[test]
+    mse = sw_test @ squared_errors / sw_test.sum()
+    return mse, int(n_iter.sum()), time.perf_counter() - start
+
+
+class LinearRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    r"""LinearRegressor with ``alpha`` (and ``l1_ratio``) chosen by cross-validation.
+
+    For each ``l1_ratio`` and each fold, a warm-started regularization path is fitted on
+    the training part and scored by the (sample-weighted) mean squared error on the held
+    out part; the ``(alpha, l1_ratio)`` of lowest mean error over the folds is then refitted
+    on all the data. Objective, conversions and ``tol`` are those of
+    :class:`~sklreg.LinearRegressor`; ``LassoCV`` is ``penalty='l1'``, ``ElasticNetCV``
+    is ``penalty='elasticnet'`` with the same ``l1_ratio`` list.
+
+    Parameters
+    ----------
+    penalty : {'l1', 'l2', 'elasticnet'}, default='l2'
+        Penalty on the coefficients.
+    l1_ratio : float or array-like of float, default=0.15
+        Elastic-net mixing parameter(s) in [0, 1]; a list is cross-validated too
+        (``'elasticnet'`` only).
+    alphas : int or array-like, default=100
+        Grid of ``alpha``: an int builds that many values from ``alpha_max`` (computed on
+        all the data, per ``l1_ratio``) down to ``eps * alpha_max`` on a log scale, as
+        scikit-learn's ``LassoCV(alphas=100)``; an array is used as given (sorted
+        decreasingly).
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    cv : int, cross-validation generator or iterable, default=None
+        Folds, as in scikit-learn (None is 5-fold ``KFold``).
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    max_iter : int, default=1000
+        Maximum epochs of each fit.
+    tol : float, default=1e-4
+        Relative duality gap of each fit.
+    positive : bool, default=False
+        Non-negative coefficients.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Coordinate order.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random coordinate order.
+    solver : {'auto', 'cd', 'cholesky', 'lsqr'}, default='auto'
+        As in :class:`~sklreg.LinearRegressor`.
+    n_jobs : int, default=None
+        Folds (and ``l1_ratio`` values) run in parallel threads: the kernels release the GIL.
+    verbose : int, default=0
+        Print one line per fitted path (fold and ``l1_ratio``) when positive.
+
+    Attributes
+    ----------
+    alpha_ : float
+        Selected ``alpha``.
+    l1_ratio_ : float
+        Selected ``l1_ratio``.
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+        Grids used (decreasing).
+    mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+        Test mean squared errors.
+    coef_, intercept_, dual_gap_, n_iter_ :
+        Those of the model refitted on all the data, as in :class:`~sklreg.LinearRegressor`.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` has string column names.
+    """
+
+    _parameter_constraints = {
+        "penalty": [StrOptions({"l1", "l2", "elasticnet"})],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "eps": [Interval(Real, 0, 1, closed="neither")],
+        "cv": ["cv_object"],
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "positive": ["boolean"],
+        "selection": [StrOptions({"cyclic", "random"})],
+        "random_state": ["random_state"],
+        "solver": [StrOptions({"auto", "cd", "cholesky", "lsqr"})],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        penalty="l2",
+        *,
+        l1_ratio=0.15,
+        alphas=100,
+        eps=1e-3,
+        cv=None,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        positive=False,
+        selection="cyclic",
+        random_state=None,
+        solver="auto",
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.alphas = alphas
+        self.eps = eps
+        self.cv = cv
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.positive = positive
+        self.selection = selection
+        self.random_state = random_state
+        self.solver = solver
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _l1_ratios(self):
+        if self.penalty != "elasticnet":
+            return np.array([effective_l1_ratio(self.penalty, 0.0)])
+        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64)).ravel()
+        if ratios.size == 0 or np.any((ratios < 0) | (ratios > 1)) or not np.all(
+            np.isfinite(ratios)
+        ):
+            raise ValueError(f"l1_ratio must be values in [0, 1], got {self.l1_ratio!r}.")
+        return ratios
+
+    def _grids(self, X, Y, sample_weight, l1_ratios):
+        if not isinstance(self.alphas, Integral):
+            alphas = np.sort(np.asarray(self.alphas, dtype=np.float64).ravel())[::-1]
+            if alphas.size == 0 or not np.all(np.isfinite(alphas)) or alphas.min() < 0:
+                raise ValueError("alphas must be a non-empty array of finite values >= 0.")
+            return np.tile(alphas, (len(l1_ratios), 1))
+        design = prepare_design(X, Y, sample_weight, self.fit_intercept)
+        return np.array([
+            alpha_grid(alpha_max_of(design, ratio, self.positive), self.alphas, self.eps)
+            for ratio in l1_ratios
+        ])
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Cross-validate the paths, then refit the best model on all the data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, used for fitting and for the test errors.
+
+        Returns
+        -------
+        self : LinearRegressorCV
+            Fitted estimator.
+        """
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+            multi_output=True, y_numeric=True,
+        )
+        sample_weight = check_sample_weight(sample_weight, X)
+        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        l1_ratios = self._l1_ratios()
+        alphas = self._grids(X, Y, sample_weight, l1_ratios)
+        folds = list(check_cv(self.cv).split(X, y))
+        params = {
+            "fit_intercept": self.fit_intercept, "positive": self.positive,
+            "solver": self.solver, "max_iter": self.max_iter, "tol": self.tol,
+            "random_selection": self.selection == "random",
+            "seed": check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
+        }
+        tasks = [(i, k) for i in range(len(l1_ratios)) for k in range(len(folds))]
+        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(_fold_mse_path)(X, Y, sample_weight, *folds[k], alphas[i], self.penalty,
+                                    l1_ratios[i], params)
+            for i, k in tasks
+        )
+        mse_path = np.empty((len(l1_ratios), alphas.shape[1], len(folds)))
+        for (i, k), (mse, n_epochs, seconds) in zip(tasks, results, strict=True):
+            mse_path[i, :, k] = mse
+            if self.verbose:
+                print(f"[LinearRegressorCV] l1_ratio={l1_ratios[i]:.3g} fold {k + 1}/"
+                      f"{len(folds)}: {alphas.shape[1]} alphas, {n_epochs} epochs, "
+                      f"{seconds:.2f} s, best test MSE {mse.min():.4g}")
+
+        mean_mse = mse_path.mean(axis=2)
+        best_ratio, best_alpha = np.unravel_index(np.argmin(mean_mse), mean_mse.shape)
+        self.l1_ratio_ = float(l1_ratios[best_ratio])
+        self.alpha_ = float(alphas[best_ratio, best_alpha])
+        single_ratio = len(l1_ratios) == 1
+        self.alphas_ = alphas[0] if single_ratio else alphas
+        self.mse_path_ = mse_path[0] if single_ratio else mse_path
+
+        model = LinearRegressor(
+            self.penalty, alpha=self.alpha_, l1_ratio=self.l1_ratio_,
+            fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
+            positive=self.positive, selection=self.selection,
+            random_state=self.random_state, solver=self.solver,
+        ).fit(X, y, sample_weight=sample_weight)
+        self.coef_, self.intercept_ = model.coef_, model.intercept_
+        self.dual_gap_, self.n_iter_ = model.dual_gap_, model.n_iter_
+        return self
+
+    def predict(self, X):
+        """Predict with the refitted model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        return LinearRegressor.predict(self, X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

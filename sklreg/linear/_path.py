@@ -1,0 +1,187 @@
+"""Warm-started regularization paths over a decreasing grid of ``alpha``."""
+
+from numbers import Integral, Real
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_array, check_consistent_length
+
+from .._penalties import effective_l1_ratio, penalty_strengths
+from ._design import prepare_design
+from ._least_squares import solve_least_squares, warn_if_not_converged
+from ._regressor import check_sample_weight
+
+RIDGE_GRID_L1_RATIO = 1e-3  # as glmnet: an L2 grid starts where this l1_ratio would give w = 0
+
+
+class RegularizationPath(NamedTuple):
+    """Solutions along a path; unpacks as ``alphas, coefs, intercepts, dual_gaps, n_iter``.
+
+    Shapes follow :func:`sklearn.linear_model.enet_path`: ``coefs`` is
+    (n_features, n_alphas), or (n_targets, n_features, n_alphas) for a 2-D ``y``;
+    ``intercepts``, ``dual_gaps`` and ``n_iter`` are (n_alphas,) or (n_targets, n_alphas).
+    """
+
+    alphas: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    dual_gaps: np.ndarray
+    n_iter: np.ndarray
+
+
+def alpha_max_of(design, l1_ratio, positive=False):
+    """Smallest ``alpha`` at which ``w = 0`` is optimal for every target.
+
+    For ``l1_ratio = 0`` (no such alpha exists) the value for ``l1_ratio = 1e-3`` is used.
+    """
+    XTy = np.asarray(design.A.T @ design.Y, dtype=np.float64)
+    correlation = XTy.max() if positive else np.abs(XTy).max()
+    return max(correlation, 0.0) / (design.sw_sum * max(l1_ratio, RIDGE_GRID_L1_RATIO))
+
+
+def alpha_grid(alpha_max, n_alphas, eps):
+    """``n_alphas`` values from ``alpha_max`` down to ``eps * alpha_max`` on a log scale."""
+    if alpha_max <= np.finfo(np.float64).tiny:
+        return np.full(n_alphas, np.finfo(np.float64).tiny)
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+
+
+def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="auto",
+                max_iter=1000, tol=1e-4, random_selection=False, seed=0, W_init=None):
+    """Solve a prepared design along ``alphas`` (in the given order), warm-starting each fit.
+
+    Returns
+    -------
+    W : ndarray of shape (n_alphas, n_targets, n_features)
+    gaps, n_iter : ndarray of shape (n_alphas, n_targets)
+        Duality gaps (divided by the weight sum, i.e. on the objective's scale) and epochs.
+    """
+    n_targets, n_features = design.Y.shape[1], design.A.shape[1]
+    W = np.zeros((len(alphas), n_targets, n_features))
+    gaps = np.zeros((len(alphas), n_targets))
+    n_iter = np.zeros((len(alphas), n_targets), dtype=np.int64)
+    previous = W_init
+    for i, alpha in enumerate(alphas):
+        l1, l2 = penalty_strengths(penalty, alpha * design.sw_sum, l1_ratio)
+        result = solve_least_squares(
+            design, l1, l2, positive=positive, solver=solver, max_iter=max_iter, tol=tol,
+            W_init=previous, random_selection=random_selection, seed=seed,
+        )
+        warn_if_not_converged(result, tol, design.sw_sum, f" at alpha={alpha:.4g}")
+        W[i], gaps[i], n_iter[i] = result.W, result.gaps / design.sw_sum, result.n_iter
+        previous = result.W
+    return W, gaps, n_iter
+
+
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "penalty": [StrOptions({"l1", "l2", "elasticnet"})],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "alphas": ["array-like", None],
+        "n_alphas": [Interval(Integral, 1, None, closed="left")],
+        "eps": [Interval(Real, 0, 1, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "sample_weight": ["array-like", None],
+        "positive": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "selection": [StrOptions({"cyclic", "random"})],
+        "random_state": ["random_state"],
+        "solver": [StrOptions({"auto", "cd", "cholesky", "lsqr"})],
+    },
+    prefer_skip_nested_validation=True,
+)
+def regularization_path(
+    X,
+    y,
+    *,
+    penalty="l1",
+    l1_ratio=0.5,
+    alphas=None,
+    n_alphas=100,
+    eps=1e-3,
+    fit_intercept=True,
+    sample_weight=None,
+    positive=False,
+    max_iter=1000,
+    tol=1e-4,
+    selection="cyclic",
+    random_state=None,
+    solver="auto",
+):
+    """Fit :class:`~sklreg.LinearRegressor` along a decreasing grid of ``alpha``.
+
+    Each fit starts from the previous solution (warm start), which makes a whole path
+    cost little more than its last, hardest fit. The objective is that of
+    :class:`~sklreg.LinearRegressor`; every solution is certified by its duality gap.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data (float32 or float64; CSR or CSC when sparse).
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Targets, each fitted independently.
+    penalty : {'l1', 'l2', 'elasticnet'}, default='l1'
+        Penalty; ``'elasticnet'`` uses ``l1_ratio``.
+    l1_ratio : float, default=0.5
+        Elastic-net mixing parameter in [0, 1] (``'elasticnet'`` only).
+    alphas : array-like, default=None
+        Values of ``alpha``; they are sorted in decreasing order. When None, ``n_alphas``
+        values from ``alpha_max`` down to ``eps * alpha_max`` on a log grid, where
+        ``alpha_max`` is the smallest ``alpha`` giving all-zero coefficients (for an L2
+        penalty, that of ``l1_ratio = 1e-3``, as glmnet).
+    n_alphas : int, default=100
+        Length of the automatic grid.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights.
+    positive : bool, default=False
+        Non-negative coefficients.
+    max_iter : int, default=1000
+        Maximum epochs of each fit.
+    tol : float, default=1e-4
+        Relative duality gap of each fit (see :class:`~sklreg.LinearRegressor`).
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Coordinate order.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random coordinate order.
+    solver : {'auto', 'cd', 'cholesky', 'lsqr'}, default='auto'
+        As in :class:`~sklreg.LinearRegressor`.
+
+    Returns
+    -------
+    path : RegularizationPath
+        ``(alphas, coefs, intercepts, dual_gaps, n_iter)``; see :class:`RegularizationPath`.
+    """
+    X = check_array(X, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32])
+    y = check_array(y, ensure_2d=False, dtype=np.float64)
+    check_consistent_length(X, y)
+    sample_weight = check_sample_weight(sample_weight, X)
+    single_target = y.ndim == 1
+    Y = y.reshape(len(y), -1)
+    design = prepare_design(X, Y, sample_weight, fit_intercept)
+    ratio = effective_l1_ratio(penalty, l1_ratio)
+    if alphas is None:
+        alphas = alpha_grid(alpha_max_of(design, ratio, positive), n_alphas, eps)
+    else:
+        alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
+        if alphas.size == 0 or not np.all(np.isfinite(alphas)) or alphas.min() < 0:
+            raise ValueError("alphas must be a non-empty array of finite values >= 0.")
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    W, gaps, n_iter = design_path(
+        design, alphas, penalty, l1_ratio, positive=positive, solver=solver,
+        max_iter=max_iter, tol=tol, random_selection=selection == "random", seed=seed,
+    )
+    intercepts = design.y_offset[None, :] - W @ design.X_offset  # (n_alphas, n_targets)
+    coefs = np.moveaxis(W, 0, -1).astype(X.dtype)  # (n_targets, n_features, n_alphas)
+    intercepts, gaps, n_iter = intercepts.T, gaps.T, n_iter.T
+    if single_target:
+        coefs, intercepts, gaps, n_iter = coefs[0], intercepts[0], gaps[0], n_iter[0]
+    return RegularizationPath(alphas, coefs, intercepts.astype(X.dtype), gaps, n_iter)

@@ -1,0 +1,151 @@
+"""regularization_path and LinearRegressorCV against scikit-learn and against single fits."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from _reference import alpha_max, objective
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNetCV, LassoCV, enet_path
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklreg import LinearRegressor, LinearRegressorCV, regularization_path
+
+
+def problem(n_samples=60, n_features=100, sparse=False, seed=0):
+    X, y = make_regression(n_samples, n_features, n_informative=8, noise=2.0,
+                           random_state=seed)
+    X = X + np.random.RandomState(seed).uniform(-2, 2, n_features)
+    if sparse:
+        X = sp.csr_matrix(X * (np.random.RandomState(seed).rand(*X.shape) < 0.3))
+    return X, y
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_path_matches_scikit_learn_enet_path(l1_ratio):
+    X, y = problem()
+    path = regularization_path(X, y, penalty="elasticnet", l1_ratio=l1_ratio, n_alphas=20,
+                               fit_intercept=False, tol=1e-12, max_iter=10**5)
+    alphas, coefs, _ = enet_path(X, y, l1_ratio=l1_ratio, n_alphas=20, tol=1e-14,
+                                 max_iter=10**5)
+    assert_allclose(path.alphas, alphas, rtol=1e-12)
+    for i, alpha in enumerate(alphas):
+        ours = objective(X, y, path.coefs[:, i], 0.0, alpha, l1_ratio)
+        theirs = objective(X, y, coefs[:, i], 0.0, alpha, l1_ratio)
+        assert ours <= theirs * (1 + 1e-10)
+    assert_allclose(path.coefs[:, :10], coefs[:, :10], atol=1e-6 * np.abs(coefs).max())
+    assert_array_equal(path.intercepts, 0.0)
+    assert_array_equal(path.coefs[:, 0], 0.0)  # alpha_max gives w = 0 ...
+    assert np.count_nonzero(path.coefs[:, 1]) > 0  # ... and only alpha_max
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l2"])
+def test_path_equals_independent_fits(sparse, penalty):
+    X, y = problem(sparse=sparse)
+    sw = np.random.RandomState(1).uniform(0.5, 2, len(y))
+    path = regularization_path(X, y, penalty=penalty, n_alphas=8, eps=1e-2,
+                               sample_weight=sw, tol=1e-10, max_iter=10**5)
+    assert path.coefs.shape == (X.shape[1], 8) and path.dual_gaps.shape == (8,)
+    ratio = {"l1": 1.0, "elasticnet": 0.5, "l2": 0.0}[penalty]
+    for i, alpha in enumerate(path.alphas):
+        single = LinearRegressor(penalty, alpha=alpha, l1_ratio=0.5, tol=1e-10,
+                                 max_iter=10**5).fit(X, y, sample_weight=sw)
+        ours = objective(X, y, path.coefs[:, i], path.intercepts[i], alpha, ratio, sw)
+        theirs = objective(X, y, single.coef_, single.intercept_, alpha, ratio, sw)
+        assert abs(ours - theirs) <= 1e-8 * theirs
+        assert path.dual_gaps[i] <= 1e-10 * 0.5 * np.cov(y, aweights=sw) * 1.01
+
+
+def test_path_multi_target_and_given_alphas():
+    X, y = problem()
+    Y = np.column_stack([y, y[::-1]])
+    path = regularization_path(X, Y, penalty="l1", alphas=[0.5, 5.0, 1.0], tol=1e-10)
+    assert_array_equal(path.alphas, [5.0, 1.0, 0.5])
+    assert path.coefs.shape == (2, X.shape[1], 3)
+    assert path.intercepts.shape == (2, 3) and path.n_iter.shape == (2, 3)
+    second = regularization_path(X, Y[:, 1], penalty="l1", alphas=[0.5, 5.0, 1.0], tol=1e-10)
+    assert_allclose(path.coefs[1], second.coefs, atol=1e-6)
+
+
+def test_path_validates_parameters():
+    X, y = problem()
+    with pytest.raises(ValueError, match="eps"):
+        regularization_path(X, y, eps=2.0)
+    with pytest.raises(ValueError, match="alphas"):
+        regularization_path(X, y, alphas=[1.0, -1.0])
+    with pytest.raises(ValueError, match="NaN"):
+        regularization_path(np.full_like(X, np.nan), y)
+
+
+def test_path_warns_when_a_fit_does_not_converge():
+    X, y = problem()
+    with pytest.warns(ConvergenceWarning, match="at alpha="):
+        regularization_path(X, y, penalty="l1", n_alphas=5, eps=1e-4, max_iter=1, tol=1e-12)
+
+
+@pytest.mark.parametrize("penalty, reference", [("l1", LassoCV), ("elasticnet", ElasticNetCV)])
+def test_cv_selects_the_same_alpha_as_scikit_learn(penalty, reference):
+    X, y = problem(n_samples=100, n_features=60, seed=3)
+    cv = KFold(4, shuffle=True, random_state=0)
+    kwargs = {"l1_ratio": [0.3, 0.9]} if penalty == "elasticnet" else {}
+    ours = LinearRegressorCV(penalty, alphas=30, cv=cv, tol=1e-10, max_iter=10**5, **kwargs)
+    theirs = reference(alphas=30, cv=cv, tol=1e-12, max_iter=10**5, **kwargs)
+    ours.fit(X, y)
+    theirs.fit(X, y)
+    assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)
+    if penalty == "elasticnet":
+        assert ours.l1_ratio_ == theirs.l1_ratio_
+        assert ours.mse_path_.shape == (2, 30, 4)
+    assert_allclose(ours.alphas_, theirs.alphas_, rtol=1e-12)
+    assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-3)
+    assert_allclose(ours.coef_, theirs.coef_, atol=1e-5 * np.abs(theirs.coef_).max())
+
+
+def test_cv_parallel_equals_serial_and_verbose(capsys):
+    X, y = problem(sparse=True, seed=4)
+    params = dict(penalty="l1", alphas=10, cv=3, tol=1e-6, max_iter=10**4)
+    serial = LinearRegressorCV(**params).fit(X, y)
+    parallel = LinearRegressorCV(n_jobs=2, verbose=1, **params).fit(X, y)
+    assert_array_equal(serial.mse_path_, parallel.mse_path_)
+    assert serial.alpha_ == parallel.alpha_
+    out = capsys.readouterr().out
+    assert out.count("[LinearRegressorCV]") == 3 and "fold 3/3" in out
+
+
+def test_cv_refit_is_the_single_fit_at_the_selected_alpha():
+    X, y = problem(seed=5)
+    sw = np.random.RandomState(2).uniform(0.5, 2, len(y))
+    cv = LinearRegressorCV("elasticnet", l1_ratio=[0.2, 0.7], alphas=10, cv=3, tol=1e-10)
+    cv.fit(X, y, sample_weight=sw)
+    single = LinearRegressor("elasticnet", alpha=cv.alpha_, l1_ratio=cv.l1_ratio_, tol=1e-10)
+    single.fit(X, y, sample_weight=sw)
+    assert_allclose(cv.coef_, single.coef_)
+    assert cv.l1_ratio_ in (0.2, 0.7)
+    best = np.unravel_index(cv.mse_path_.mean(axis=2).argmin(), cv.mse_path_.shape[:2])
+    assert cv.alphas_[best] == cv.alpha_
+
+
+def test_cv_l2_grid_and_pipeline_grid_search():
+    X, y = problem(seed=6)
+    ridge = LinearRegressorCV("l2", alphas=10, cv=3).fit(X, y)
+    a_max = alpha_max(X, y, 1e-3)
+    assert ridge.alphas_[0] == pytest.approx(a_max)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        search = GridSearchCV(
+            make_pipeline(StandardScaler(), LinearRegressorCV(alphas=5, cv=3)),
+            {"linearregressorcv__penalty": ["l1", "l2"]}, cv=3,
+        ).fit(X, y)
+    assert search.best_score_ > 0.5
+
+
+def test_cv_rejects_bad_l1_ratio_list():
+    X, y = problem()
+    with pytest.raises(ValueError, match="l1_ratio"):
+        LinearRegressorCV("elasticnet", l1_ratio=[0.5, 1.5]).fit(X, y)
