@@ -14,7 +14,7 @@ __all__ = ["jit", "caching_enabled"]
 _caching_failed = False
 
 
-def jit(func=None, *, fastmath=False):
+def jit(func=None, *, fastmath=False, inline="never"):
     """Compile ``func`` in nopython mode, cached on disk when possible.
 
     Parameters
@@ -25,6 +25,9 @@ def jit(func=None, *, fastmath=False):
     fastmath : bool or set of str, default=False
         Passed to Numba. Kernels only ever use ``{'reassoc', 'contract'}`` for
         reductions: flags such as ``nnan`` would break NaN handling.
+    inline : {'never', 'always'}, default='never'
+        ``'always'`` inlines the function into its callers at compile time: for the
+        small per-coordinate helpers, whose call overhead would otherwise dominate.
 
     Returns
     -------
@@ -34,14 +37,15 @@ def jit(func=None, *, fastmath=False):
     """
     global _caching_failed
     if func is None:
-        return lambda f: jit(f, fastmath=fastmath)
+        return lambda f: jit(f, fastmath=fastmath, inline=inline)
+    options = {"nogil": True, "fastmath": fastmath, "inline": inline}
     try:
-        return numba.njit(cache=True, nogil=True, fastmath=fastmath)(func)
+        return numba.njit(cache=True, **options)(func)
     except RuntimeError as exc:  # "cannot cache function ...: no locator available"
         if "locator" not in str(exc):
             raise
         _caching_failed = True
-        return numba.njit(cache=False, nogil=True, fastmath=fastmath)(func)
+        return numba.njit(cache=False, **options)(func)
 
 
 def caching_enabled():

@@ -58,7 +58,7 @@ def penalty_strengths(penalty, alpha, l1_ratio):
     return float(alpha) * ratio, float(alpha) * (1.0 - ratio)
 
 
-@jit
+@jit(inline="always")
 def prox_enet(z, step, l1_strength, l2_strength, positive):
     """Proximal operator of ``step * (l1 |w| + l2 / 2 w^2)`` at ``z`` (scalar).
 
@@ -98,7 +98,7 @@ def penalty_value(w, l1_strength, l2_strength):
     return float(l1_strength * np.abs(w).sum() + 0.5 * l2_strength * np.dot(w.ravel(), w.ravel()))
 
 
-@jit
+@jit(inline="always")
 def subdiff_distance_enet(w_j, grad_j, l1_strength, l2_strength, positive):
     """Distance of ``-grad_j`` to the subdifferential of the penalty at ``w_j`` (scalar).
 

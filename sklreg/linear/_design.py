@@ -64,7 +64,7 @@ class Design(NamedTuple):
         return 0.5 * np.einsum("ik,ik->k", self.Y, self.Y)
 
 
-def prepare_design(X, Y, sample_weight, fit_intercept):
+def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
     """Build the :class:`Design` of a least-squares problem.
 
     Parameters
@@ -77,6 +77,9 @@ def prepare_design(X, Y, sample_weight, fit_intercept):
         Non-negative weights with a positive sum.
     fit_intercept : bool
         Whether to center.
+    fortran : bool, default=True
+        Lay a dense design out in Fortran order (columns contiguous, as coordinate
+        descent needs); otherwise keep the input's layout (enough for the direct solvers).
 
     Returns
     -------
@@ -108,11 +111,12 @@ def prepare_design(X, Y, sample_weight, fit_intercept):
             A.sum_duplicates()
         return Design(A, X_offset, X_offset, Y_design, y_offset, sqrt_sw, sw_sum)
 
+    order = "F" if fortran or X.flags.f_contiguous else "C"
     if fit_intercept or not uniform:
-        A = np.empty(X.shape, dtype=X.dtype, order="F")
+        A = np.empty(X.shape, dtype=X.dtype, order=order)
         np.subtract(X, X_offset.astype(X.dtype), out=A)
         if not uniform:
             A *= sqrt_sw[:, None].astype(X.dtype)
     else:
-        A = np.asfortranarray(X)
+        A = np.asarray(X, order=order)
     return Design(A, np.zeros(n_features), X_offset, Y_design, y_offset, sqrt_sw, sw_sum)

@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.optimize
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from .._datafits import quadratic_dual_gap
@@ -24,8 +25,19 @@ class LeastSquaresResult(NamedTuple):
     solver: str  # the solver used: 'cd', 'cholesky', 'lsqr' or 'nnls'
 
 
-def choose_solver(solver, design, l1_strength, l2_strength, positive):
+def choose_solver(solver, X, l1_strength, l2_strength, positive):
     """Resolve ``solver='auto'`` and reject combinations a solver cannot handle.
+
+    Parameters
+    ----------
+    solver : {'auto', 'cd', 'cholesky', 'lsqr', 'nnls'}
+        Requested solver.
+    X : ndarray or sparse matrix
+        The design (only its sparsity and shape are used).
+    l1_strength, l2_strength : float
+        Penalty strengths (only whether they are positive matters).
+    positive : bool
+        Non-negative weights.
 
     Returns
     -------
@@ -37,7 +49,7 @@ def choose_solver(solver, design, l1_strength, l2_strength, positive):
             return "cd"
         if positive:
             return "nnls"
-        if not design.is_sparse or min(design.A.shape) <= DIRECT_SPARSE_MAX_SIDE:
+        if not sp.issparse(X) or min(X.shape) <= DIRECT_SPARSE_MAX_SIDE:
             return "cholesky"
         return "lsqr"
     if solver == "cd" and not penalized:
@@ -139,7 +151,7 @@ def solve_least_squares(
     -------
     result : LeastSquaresResult
     """
-    solver = choose_solver(solver, design, l1_strength, l2_strength, positive)
+    solver = choose_solver(solver, design.A, l1_strength, l2_strength, positive)
     n_samples, n_features = design.A.shape
     n_targets = design.Y.shape[1]
     null_objectives = design.null_objectives()
@@ -179,12 +191,9 @@ def solve_least_squares(
     if solver == "cholesky":
         W[active] = ridge_cholesky(design.A, design.X_mean, design.sqrt_sw, Y, l2_strength).T
     elif solver == "lsqr":
-        init = None if W_init is None else W_init[active].T
-        lsqr_tol = min(tol, 1e-6) * 1e-2
-        W_active, n_iter[active] = ridge_lsqr(
-            design.A, design.X_mean, design.sqrt_sw, Y, l2_strength, lsqr_tol, max_iter, init
-        )
-        W[active] = W_active.T
+        if W_init is not None:
+            W[active] = W_init[active]
+        n_iter[active] = _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter)
     else:  # nnls: positive least squares without penalty
         A = design.A.toarray() if design.is_sparse else design.A
         A = np.asarray(A, dtype=np.float64) - np.outer(design.sqrt_sw, design.X_mean)
@@ -196,6 +205,41 @@ def solve_least_squares(
         W = W.astype(design.A.dtype).astype(np.float64)
         gaps[active] = np.nan
     return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
+
+
+def _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter, max_rounds=3):
+    """LSQR with its tolerance derived from the gap target, tightened until certified.
+
+    For ridge, the gap of the residual dual point is ``||X^T r - l2 w||^2 / (2 l2)``, and
+    LSQR stops when that norm is below ``atol * ||[X; sqrt(l2) I]|| * ||[r; sqrt(l2) w]||``;
+    bounding both norms (Frobenius norm, ``||y||``) gives the ``atol`` that certifies
+    ``tol``. Updates ``W[active]`` in place; returns the iterations per active target.
+    """
+    A = design.A
+    squares = A.multiply(A).sum() if design.is_sparse else np.einsum("ij,ij->", A, A)
+    frobenius2 = squares - design.sw_sum * design.X_mean @ design.X_mean
+    frobenius2 += A.shape[1] * l2_strength
+    if l2_strength > 0.0 and frobenius2 > 0.0:
+        atol = np.sqrt(l2_strength * tol / frobenius2)
+    else:  # no gap to aim at: a tight fixed tolerance
+        atol = min(tol, 1e-6) * 1e-2
+    n_iter = np.zeros(W.shape[0], dtype=np.int64)
+    todo = active
+    for _ in range(max_rounds):
+        W_todo, iterations = ridge_lsqr(
+            A, design.X_mean, design.sqrt_sw, design.Y[:, todo], l2_strength, atol,
+            max_iter, W[todo].T,
+        )
+        W[todo] = W_todo.T
+        n_iter[todo] += iterations
+        if l2_strength == 0.0:
+            break
+        gaps = np.array([design_gap(design, W[k], k, 0.0, l2_strength, False)[1] for k in todo])
+        todo = todo[gaps > gap_tols[todo]]
+        if todo.size == 0:
+            break
+        atol *= 1e-2
+    return n_iter[active]
 
 
 def warn_if_not_converged(result, tol, sw_sum, where=""):

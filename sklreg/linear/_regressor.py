@@ -11,7 +11,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .._penalties import penalty_strengths
 from ._design import prepare_design
-from ._least_squares import solve_least_squares, warn_if_not_converged
+from ._least_squares import choose_solver, solve_least_squares, warn_if_not_converged
 
 
 def check_sample_weight(sample_weight, X):
@@ -187,9 +187,10 @@ class LinearRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Y = Y.reshape(Y.shape[0], -1)
         n_targets, n_features = Y.shape[1], X.shape[1]
 
-        design = prepare_design(X, Y, sample_weight, self.fit_intercept)
-        alpha_scaled = float(self.alpha) * design.sw_sum
-        l1_strength, l2_strength = penalty_strengths(self.penalty, alpha_scaled, self.l1_ratio)
+        l1_strength, l2_strength = penalty_strengths(self.penalty, self.alpha, self.l1_ratio)
+        solver = choose_solver(self.solver, X, l1_strength, l2_strength, self.positive)
+        design = prepare_design(X, Y, sample_weight, self.fit_intercept, solver == "cd")
+        l1_strength, l2_strength = l1_strength * design.sw_sum, l2_strength * design.sw_sum
 
         W_init = None
         if self.warm_start and hasattr(self, "coef_"):
@@ -202,7 +203,7 @@ class LinearRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             l1_strength,
             l2_strength,
             positive=self.positive,
-            solver=self.solver,
+            solver=solver,
             max_iter=self.max_iter,
             tol=self.tol,
             W_init=W_init,

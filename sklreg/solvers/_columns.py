@@ -10,7 +10,7 @@ Dot products are summed with reassociation allowed (``fastmath={'reassoc',
 
 from .._jit import jit
 
-_REDUCE = jit(fastmath={"reassoc", "contract"})
+_REDUCE = jit(fastmath={"reassoc", "contract"}, inline="always")
 
 
 @_REDUCE
@@ -39,7 +39,7 @@ def column_sq_norm(j, X, X_data, X_indices, X_indptr, is_sparse):
     return total
 
 
-@jit
+@jit(inline="always")
 def column_axpy(j, a, X, X_data, X_indices, X_indptr, is_sparse, v):
     """``v += a * X[:, j]`` in place."""
     if is_sparse:

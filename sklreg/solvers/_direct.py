@@ -27,9 +27,8 @@ def _solve_psd(K, B, l2):
         K_reg = K.copy()
         K_reg[diagonal, diagonal] += l2
         try:
-            return scipy.linalg.solve(
-                K_reg, B, assume_a="pos", overwrite_a=True, check_finite=False
-            )
+            factor = scipy.linalg.cho_factor(K_reg, overwrite_a=True, check_finite=False)
+            return scipy.linalg.cho_solve(factor, B, check_finite=False)
         except np.linalg.LinAlgError:
             pass
     eigvals, eigvecs = scipy.linalg.eigh(K, check_finite=False)
@@ -41,13 +40,26 @@ def _solve_psd(K, B, l2):
     return eigvecs @ (inv[:, None] * (eigvecs.T @ B))
 
 
+def _symmetric_product(A, transpose_first):
+    """``A^T A`` (``transpose_first``) or ``A A^T`` of a dense array, by BLAS ``syrk``."""
+    A = np.asarray(A, dtype=np.float64)
+    if not (A.flags.f_contiguous or A.flags.c_contiguous):
+        A = np.asfortranarray(A)
+    if A.flags.f_contiguous:
+        K = scipy.linalg.blas.dsyrk(1.0, A, trans=int(transpose_first))
+    else:  # A.T is Fortran-ordered: A^T A = (A^T)(A^T)^T
+        K = scipy.linalg.blas.dsyrk(1.0, A.T, trans=int(not transpose_first))
+    upper = np.triu_indices_from(K, 1)
+    K[upper[::-1]] = K[upper]
+    return K
+
+
 def _products(A):
     """``A^T A`` and ``A A^T`` as dense float64 arrays (lazily, as functions)."""
     if sp.issparse(A):
         return (lambda: (A.T @ A).toarray().astype(np.float64, copy=False),
                 lambda: (A @ A.T).toarray().astype(np.float64, copy=False))
-    A64 = A.astype(np.float64, copy=False)
-    return (lambda: A64.T @ A64), (lambda: A64 @ A64.T)
+    return (lambda: _symmetric_product(A, True)), (lambda: _symmetric_product(A, False))
 
 
 def ridge_cholesky(A, X_mean, sqrt_sw, Y, l2):
