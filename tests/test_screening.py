@@ -46,7 +46,7 @@ def test_screening_is_safe_on_hard_problems(sparse, l1_ratio, positive, factor):
     assert support.size > 0
 
     design = prepare_design(X, y[:, None], sw, fit_intercept=True)
-    arrays = design.kernel_arrays()
+    arrays = design.kernel_arrays
     target = np.ascontiguousarray(design.Y[:, 0])
     l1 = design.sw_sum * alpha * l1_ratio
     l2 = design.sw_sum * alpha * (1 - l1_ratio)

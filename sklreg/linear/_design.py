@@ -36,6 +36,9 @@ class Design(NamedTuple):
         Square roots of the sample weights.
     sw_sum : float
         Sum of sample weights ``S``.
+    kernel_arrays : tuple
+        ``(X, X_data, X_indices, X_indptr, is_sparse)``, the design as the
+        coordinate-descent kernels take it (see :func:`kernel_arrays`).
     """
 
     A: object
@@ -45,23 +48,31 @@ class Design(NamedTuple):
     y_offset: np.ndarray
     sqrt_sw: np.ndarray
     sw_sum: float
+    kernel_arrays: tuple
 
     @property
     def is_sparse(self):
         return sp.issparse(self.A)
 
-    def kernel_arrays(self):
-        """``(X, X_data, X_indices, X_indptr, is_sparse)`` for the coordinate-descent kernel."""
-        if self.is_sparse:
-            A = self.A
-            dense = np.empty((0, 0), dtype=A.dtype, order="F")
-            return dense, A.data, A.indices, A.indptr, True
-        empty_index = np.empty(0, dtype=np.int32)
-        return self.A, np.empty(0, dtype=self.A.dtype), empty_index, empty_index, False
-
     def null_objectives(self):
         """Objective of the intercept-only model for each target (times ``S``)."""
         return 0.5 * np.einsum("ik,ik->k", self.Y, self.Y)
+
+
+def kernel_arrays(A):
+    """``(X, X_data, X_indices, X_indptr, is_sparse)``: a design as the kernels take it.
+
+    Dense designs pass as ``X`` (CSC placeholders empty), sparse ones as CSC parts (``X`` a
+    placeholder), with the same array types either way so one compiled kernel serves
+    both. Indices are unsigned, which spares Numba its negative-index check.
+    """
+    index_type = np.uint32 if (not sp.issparse(A) or A.nnz < 2**32) else np.int64
+    if sp.issparse(A):
+        placeholder = np.empty((1, 2), dtype=A.dtype, order="F")  # typed Fortran-ordered
+        return (placeholder, A.data, A.indices.astype(index_type),
+                A.indptr.astype(index_type), True)
+    no_index = np.empty(0, dtype=index_type)
+    return A, np.empty(0, dtype=A.dtype), no_index, no_index, False
 
 
 def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
@@ -109,7 +120,8 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
             A = A.copy()
         if not A.has_canonical_format:
             A.sum_duplicates()
-        return Design(A, X_offset, X_offset, Y_design, y_offset, sqrt_sw, sw_sum)
+        return Design(A, X_offset, X_offset, Y_design, y_offset, sqrt_sw, sw_sum,
+                      kernel_arrays(A))
 
     order = "F" if fortran or X.flags.f_contiguous else "C"
     if fit_intercept or not uniform:
@@ -119,4 +131,5 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
             A *= sqrt_sw[:, None].astype(X.dtype)
     else:
         A = np.asarray(X, order=order)
-    return Design(A, np.zeros(n_features), X_offset, Y_design, y_offset, sqrt_sw, sw_sum)
+    return Design(A, np.zeros(n_features), X_offset, Y_design, y_offset, sqrt_sw, sw_sum,
+                  kernel_arrays(A))

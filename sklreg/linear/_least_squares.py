@@ -72,7 +72,7 @@ def choose_solver(solver, X, l1_strength, l2_strength, positive):
 
 def design_gap(design, w, target, l1_strength, l2_strength, positive):
     """Primal objective and duality gap of ``w`` for one target (scaled objective)."""
-    arrays = design.kernel_arrays()
+    arrays = design.kernel_arrays
     y = np.ascontiguousarray(design.Y[:, target])
     r, t = residual(*arrays, design.X_mean, design.sw_sum, y, w)
     XTr = np.empty(w.shape[0])
@@ -164,7 +164,7 @@ def solve_least_squares(
         return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
 
     if solver == "cd":
-        kernel_arrays = design.kernel_arrays()
+        kernel_arrays = design.kernel_arrays
         for k in active:
             w = np.zeros(n_features) if W_init is None else W_init[k].astype(np.float64)
             gaps[k], n_iter[k] = enet_coordinate_descent(
