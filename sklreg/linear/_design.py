@@ -36,9 +36,10 @@ class Design(NamedTuple):
         Square roots of the sample weights.
     sw_sum : float
         Sum of sample weights ``S``.
-    kernel_arrays : tuple
+    kernel_arrays : tuple or None
         ``(X, X_data, X_indices, X_indptr, is_sparse)``, the design as the
-        coordinate-descent kernels take it (see :func:`kernel_arrays`).
+        coordinate-descent kernels take it (see :func:`kernel_arrays`); None for a sparse
+        design kept in CSR layout (direct solvers only).
     """
 
     A: object
@@ -89,8 +90,8 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
     fit_intercept : bool
         Whether to center.
     fortran : bool, default=True
-        Lay a dense design out in Fortran order (columns contiguous, as coordinate
-        descent needs); otherwise keep the input's layout (enough for the direct solvers).
+        Lay the design out by columns (Fortran order, or CSC when sparse), as coordinate
+        descent needs; otherwise keep the input's layout (enough for the direct solvers).
 
     Returns
     -------
@@ -113,15 +114,15 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
         Y_design *= sqrt_sw[:, None]
 
     if sp.issparse(X):
-        A = X.tocsc(copy=False)
+        A = X.tocsc(copy=False) if fortran else X
         if not uniform:
-            A = sp.csc_matrix(A.multiply(sqrt_sw[:, None].astype(A.dtype)))
+            A = type(A)(A.multiply(sqrt_sw[:, None].astype(A.dtype)))
         elif not A.has_canonical_format:
             A = A.copy()
         if not A.has_canonical_format:
             A.sum_duplicates()
-        return Design(A, X_offset, X_offset, Y_design, y_offset, sqrt_sw, sw_sum,
-                      kernel_arrays(A))
+        arrays = kernel_arrays(A) if A.format == "csc" else None
+        return Design(A, X_offset, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays)
 
     order = "F" if fortran or X.flags.f_contiguous else "C"
     if fit_intercept or not uniform:

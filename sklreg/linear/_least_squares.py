@@ -12,7 +12,7 @@ from .._datafits import quadratic_dual_gap
 from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
 from ..solvers._direct import ridge_cholesky, ridge_lsqr
 
-DIRECT_SPARSE_MAX_SIDE = 2000
+DIRECT_SPARSE_MAX_FEATURES = 2000  # sparse X: Gram-matrix Cholesky up to this many features
 
 
 class LeastSquaresResult(NamedTuple):
@@ -49,7 +49,7 @@ def choose_solver(solver, X, l1_strength, l2_strength, positive):
             return "cd"
         if positive:
             return "nnls"
-        if not sp.issparse(X) or min(X.shape) <= DIRECT_SPARSE_MAX_SIDE:
+        if not sp.issparse(X) or X.shape[1] <= DIRECT_SPARSE_MAX_FEATURES:
             return "cholesky"
         return "lsqr"
     if solver == "cd" and not penalized:
@@ -72,13 +72,19 @@ def choose_solver(solver, X, l1_strength, l2_strength, positive):
 
 def design_gap(design, w, target, l1_strength, l2_strength, positive):
     """Primal objective and duality gap of ``w`` for one target (scaled objective)."""
-    arrays = design.kernel_arrays
     y = np.ascontiguousarray(design.Y[:, target])
-    r, t = residual(*arrays, design.X_mean, design.sw_sum, y, w)
-    XTr = np.empty(w.shape[0])
-    r_norm2, r_dot_y = residual_summaries(
-        *arrays, design.X_mean, design.sw_sum, y, r, t, XTr, np.arange(w.shape[0])
-    )
+    if design.is_sparse:  # sparse products in any layout
+        A, X_mean, sqrt_sw = design.A, design.X_mean, design.sqrt_sw
+        r = y - A @ w + sqrt_sw * (X_mean @ w)
+        XTr = np.asarray(A.T @ r, dtype=np.float64) - X_mean * (sqrt_sw @ r)
+        r_norm2, r_dot_y = r @ r, r @ y
+    else:
+        arrays = design.kernel_arrays
+        r, t = residual(*arrays, design.X_mean, design.sw_sum, y, w)
+        XTr = np.empty(w.shape[0])
+        r_norm2, r_dot_y = residual_summaries(
+            *arrays, design.X_mean, design.sw_sum, y, r, t, XTr, np.arange(w.shape[0])
+        )
     primal, gap, _, _ = quadratic_dual_gap(
         XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, positive
     )
@@ -216,7 +222,7 @@ def _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter, max_ro
     ``tol``. Updates ``W[active]`` in place; returns the iterations per active target.
     """
     A = design.A
-    squares = A.multiply(A).sum() if design.is_sparse else np.einsum("ij,ij->", A, A)
+    squares = A.data @ A.data if design.is_sparse else np.einsum("ij,ij->", A, A)
     frobenius2 = squares - design.sw_sum * design.X_mean @ design.X_mean
     frobenius2 += A.shape[1] * l2_strength
     if l2_strength > 0.0 and frobenius2 > 0.0:

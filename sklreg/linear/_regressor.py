@@ -84,7 +84,7 @@ class LinearRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         - 'lsqr': damped LSQR on the implicitly centered design (L2 or no penalty;
           meant for large sparse X).
         - 'auto': 'cd' when the penalty has an L1 part or ``positive=True``, else
-          'cholesky', or 'lsqr' for sparse X with more than 2000 samples and features.
+          'cholesky', or 'lsqr' for sparse X with more than 2000 features.
           Unpenalized ``positive=True`` uses non-negative least squares.
 
     Attributes
