@@ -121,8 +121,12 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
             A = A.copy()
         if not A.has_canonical_format:
             A.sum_duplicates()
+        X_mean = X_offset
+        if fit_intercept and not uniform and A.dtype != np.float64:
+            # the offsets the kernels remove must be those of the rounded weighted design
+            X_mean = np.asarray(A.T @ sqrt_sw, dtype=np.float64).ravel() / sw_sum
         arrays = kernel_arrays(A) if A.format == "csc" else None
-        return Design(A, X_offset, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays)
+        return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays)
 
     order = "F" if fortran or X.flags.f_contiguous else "C"
     if fit_intercept or not uniform:

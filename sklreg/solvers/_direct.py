@@ -57,8 +57,8 @@ def _symmetric_product(A, transpose_first):
 def _products(A):
     """``A^T A`` and ``A A^T`` as dense float64 arrays (lazily, as functions)."""
     if sp.issparse(A):
-        return (lambda: (A.T @ A).toarray().astype(np.float64, copy=False),
-                lambda: (A @ A.T).toarray().astype(np.float64, copy=False))
+        A = A.astype(np.float64)  # products of float32 data are summed in float64
+        return (lambda: (A.T @ A).toarray()), (lambda: (A @ A.T).toarray())
     return (lambda: _symmetric_product(A, True)), (lambda: _symmetric_product(A, False))
 
 
