@@ -25,6 +25,7 @@ import platform  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
+from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -137,12 +138,10 @@ def synthetic(name, rng):
 
 def load_problems(args):
     """Yield ``(name, X, y)``; dense X as C-ordered float64, sparse X as float64 CSC."""
-    names = ["dense_indep", "dense_corr", "sparse_synth"]
-    rng = np.random.default_rng(0)
-    for name in names:
+    for seed, name in enumerate(["dense_indep", "dense_corr", "sparse_synth"]):
         if args.quick and name not in QUICK_SETS or args.only and args.only not in name:
             continue
-        yield (name, *synthetic(name, rng))
+        yield (name, *synthetic(name, np.random.default_rng(seed)))
     data_dir = Path(args.data_dir) if args.data_dir else find_data_dir()
     if data_dir is None or not (data_dir / "manifest.json").is_file():
         print("\nReal datasets skipped: no data folder (set SKLREG_DATA_DIR or --data-dir).\n")
@@ -159,65 +158,113 @@ def load_problems(args):
 
 
 def make_solvers(X, penalty, l1_ratio, alpha):
-    """``{name: (factory(tol) -> estimator, tolerance grid)}`` for one problem.
+    """``{name: (estimator factory, tolerance grid)}`` for one problem.
 
     scikit-learn's CD stops at relative gap ``2 tol``, so its grid is halved to put both
     solvers at the same nominal levels; its dense Ridge is a direct solve (no tolerance).
     """
-    n = X.shape[0]
-    ours = lambda tol: LinearRegressor(  # noqa: E731
-        penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=MAX_ITER)
+    ours = partial(LinearRegressor, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+                   max_iter=MAX_ITER)
+    halved = [t / 2 for t in TOLS]
     if penalty == "l1":
-        ref = lambda tol: Lasso(alpha=alpha, tol=tol, max_iter=MAX_ITER)  # noqa: E731
-        ref_tols = [t / 2 for t in TOLS]
+        ref, ref_tols = partial(Lasso, alpha=alpha, max_iter=MAX_ITER), halved
     elif penalty == "elasticnet":
-        ref = lambda tol: ElasticNet(  # noqa: E731
-            alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=MAX_ITER)
-        ref_tols = [t / 2 for t in TOLS]
+        ref = partial(ElasticNet, alpha=alpha, l1_ratio=l1_ratio, max_iter=MAX_ITER)
+        ref_tols = halved
     else:
-        ref = lambda tol: Ridge(alpha=alpha * n, tol=tol or 1e-4)  # noqa: E731
+        ref = partial(Ridge, alpha=alpha * X.shape[0])
         ref_tols = TOLS if sp.issparse(X) else [None]
     return {"sklreg": (ours, TOLS), "sklearn": (ref, ref_tols)}
 
 
-def timed_fit(est, X, y):
-    """Fit ``est`` and return ``(est, seconds)``."""
+def timed_fit(factory, tol, X, y):
+    """Fit ``factory(tol=tol)`` (``factory()`` for ``tol=None``); return ``(est, seconds)``."""
+    est = factory() if tol is None else factory(tol=tol)
     start = time.perf_counter()
     est.fit(X, y)
     return est, time.perf_counter() - start
 
 
-def tune_and_time(factory, tols, X, y, alpha, l1_ratio, args):
-    """Loosest tolerance reaching ``args.target_gap``, then the median of timed fits."""
-    out = {"tol": None, "time": None, "gap": None, "nnz": None, "n_iter": None, "note": ""}
-    history = []
-    for tol in tols:
-        est, seconds = timed_fit(factory(tol), X, y)
-        gap, _ = relative_gap(X, y, est.coef_, est.intercept_, alpha, l1_ratio,
-                              enet_fenchel=not args.augmented_dual)
-        n_iter = getattr(est, "n_iter_", None)
-        n_iter = None if n_iter is None else int(np.max(n_iter))
-        history.append((tol, gap, n_iter or 0))
-        out.update(gap=gap, nnz=int(np.count_nonzero(est.coef_)), n_iter=n_iter,
-                   search=[entry[:2] for entry in history])
-        if seconds > args.timeout:
-            out["note"] = f"skipped: a fit took {seconds:.0f} s > {args.timeout:.0f} s"
-            return out
-        if gap <= args.target_gap:
-            out["tol"] = tol
-            break
-        # stalled: more iterations (or a direct solve) without halving the gap in 2 steps
-        if len(history) >= 3 and gap > history[-3][1] / 2 and (
-                (n_iter or 0) <= 1 or n_iter > history[-3][2]):
-            out["note"] = f"stalled at gap {gap:.1e} (tol {tol:.0e}, {n_iter} iters)"
-            return out
-    else:
-        out["note"] = "target gap not reached"
-        return out
-    repeats = args.repeats if seconds * args.repeats < args.timeout else 3
-    times = [timed_fit(factory(out["tol"]), X, y)[1] for _ in range(repeats)]
-    out.update(time=float(np.median(times)), times=times)
-    return out
+def try_tol(factory, tol, X, y, alpha, l1_ratio, args):
+    """One fit at ``tol``: its time, relative gap, number of non-zeros and iterations."""
+    est, seconds = timed_fit(factory, tol, X, y)
+    gap, _ = relative_gap(X, y, est.coef_, est.intercept_, alpha, l1_ratio,
+                          enet_fenchel=not args.augmented_dual)
+    n_iter = getattr(est, "n_iter_", None)
+    return {"tol": tol, "seconds": seconds, "gap": float(gap),
+            "nnz": int(np.count_nonzero(est.coef_)),
+            "n_iter": None if n_iter is None else int(np.max(n_iter))}
+
+
+def search_tol(factory, tols, X, y, alpha, l1_ratio, args):
+    """Loosest tolerance of ``tols`` (loose to tight) whose fit reaches ``args.target_gap``.
+
+    Starts at the first tolerance at or below the target: if its fit passes, loosens until
+    one fails; otherwise tightens until one passes, giving up on a fit slower than
+    ``args.timeout``, at ``MAX_ITER``, or on a stall (more iterations, or a direct solve,
+    without halving the gap in two steps). Returns ``(passing attempt or None, attempts, note)``.
+    """
+    attempts = []
+
+    def run(k):
+        attempts.append(try_tol(factory, tols[k], X, y, alpha, l1_ratio, args))
+        return attempts[-1]
+
+    def too_slow(attempt):
+        return attempt["seconds"] > args.timeout
+
+    slow_note = f"skipped: a fit took > {args.timeout:.0f} s"
+    start = next((k for k, t in enumerate(tols) if t is None or t <= args.target_gap),
+                 len(tols) - 1)
+    first = run(start)
+    if first["gap"] <= args.target_gap and not too_slow(first):
+        best = first
+        for k in range(start - 1, -1, -1):
+            attempt = run(k)
+            if attempt["gap"] > args.target_gap or too_slow(attempt):
+                break
+            best = attempt
+        return best, attempts, ""
+    for k in range(start, len(tols)):
+        attempt = first if k == start else run(k)
+        if too_slow(attempt):
+            return None, attempts, slow_note
+        if attempt["gap"] <= args.target_gap:
+            return attempt, attempts, ""
+        if (attempt["n_iter"] or 0) >= MAX_ITER:
+            return None, attempts, f"max_iter={MAX_ITER} reached at gap {attempt['gap']:.1e}"
+        before = attempts[-3] if len(attempts) >= 3 else None
+        if before and attempt["gap"] > before["gap"] / 2 and (
+                (attempt["n_iter"] or 0) <= 1 or attempt["n_iter"] > before["n_iter"]):
+            return None, attempts, (f"stalled at gap {attempt['gap']:.1e} (tol "
+                                    f"{attempt['tol']:.0e}, {attempt['n_iter']} iters)")
+    return None, attempts, "target gap not reached"
+
+
+def tune_and_time(solvers, X, y, alpha, l1_ratio, args):
+    """:func:`search_tol` for each solver, then interleaved timed fits at the chosen tolerances.
+
+    The solvers' fits alternate (in alternating order) so that both see the same machine
+    state; each gets the median of ``args.repeats`` fits (3 when 5 would exceed the timeout).
+    """
+    results, chosen = {}, {}
+    for name, (factory, tols) in solvers.items():
+        best, attempts, note = search_tol(factory, tols, X, y, alpha, l1_ratio, args)
+        shown = best or attempts[-1]
+        results[name] = {key: shown[key] for key in ("gap", "nnz", "n_iter")}
+        results[name].update(tol=best and best["tol"], time=None, note=note, times=[],
+                             search=[(a["tol"], a["gap"], a["seconds"]) for a in attempts])
+        if best is not None:
+            chosen[name] = (factory, best)
+    per_round = sum(best["seconds"] for _, best in chosen.values())
+    repeats = args.repeats if per_round * args.repeats < args.timeout else 3
+    for round_ in range(repeats):
+        for name in sorted(chosen, reverse=round_ % 2 == 1):
+            factory, best = chosen[name]
+            results[name]["times"].append(timed_fit(factory, best["tol"], X, y)[1])
+    for name in chosen:
+        results[name]["time"] = float(np.median(results[name]["times"]))
+    return results
 
 
 def warm_up():
@@ -230,12 +277,8 @@ def warm_up():
     report = {}
     for label, data, penalty in [("dense l1", (X, y), "l1"), ("sparse l1", (Xs, ys), "l1"),
                                  ("dense l2", (X, y), "l2"), ("sparse l2", (Xs, ys), "l2")]:
-        first = timed_fit(LinearRegressor(penalty=penalty, alpha=0.01), *data)[1]
-        second = timed_fit(LinearRegressor(penalty=penalty, alpha=0.01), *data)[1]
-        report[label] = (first, second)
-    for est in (Lasso(alpha=0.01), Ridge(alpha=1.0)):
-        est.fit(X, y)
-        est.fit(Xs, ys)
+        factory = partial(LinearRegressor, penalty=penalty, alpha=0.01)
+        report[label] = [timed_fit(factory, None, *data)[1] for _ in range(2)]
     return report
 
 
@@ -272,6 +315,27 @@ def first_fit_overhead():
 
     return {"runs": [run(FIRST_FIT_CODE) for _ in range(2)],
             "imports": [run(DEPS_CODE) for _ in range(2)]}
+
+
+def run_problem(name, X, y, args):
+    """Yield one result row per penalty configuration of problem ``name``."""
+    n, p = X.shape
+    x_mean = np.asarray(X.mean(axis=0)).ravel()
+    yc = y - y.mean()
+    xty_max = np.max(np.abs(np.asarray(X.T @ yc).ravel() - x_mean * yc.sum())) / n
+    sq = np.asarray(X.multiply(X).sum(axis=0) if sp.issparse(X) else (X * X).sum(axis=0))
+    vbar = float(np.mean(sq.ravel() / n - x_mean**2))  # mean column variance
+    for label, penalty, l1_ratio, frac in CONFIGS + (HARD_CONFIGS if args.hard else []):
+        if penalty == "l2":
+            alpha, alpha_label = frac * vbar, f"{frac:g}·v̄"
+        else:
+            alpha, alpha_label = frac * xty_max / l1_ratio, f"α_max/{1 / frac:g}"
+        row = {"problem": name, "n": n, "p": p, "sparse": sp.issparse(X), "label": label,
+               "penalty": penalty, "l1_ratio": l1_ratio, "alpha": alpha,
+               "alpha_label": alpha_label}
+        row.update(tune_and_time(make_solvers(X, penalty, l1_ratio, alpha), X, y, alpha,
+                                 l1_ratio, args))
+        yield row
 
 
 def fmt(value, spec):
@@ -332,7 +396,8 @@ def main():
     print(f"sklreg {sklreg.__version__} from {source} ({git or 'not a git checkout'}), "
           f"scikit-learn {sklearn.__version__}, "
           f"numpy {np.__version__}, scipy {scipy.__version__}, Python {platform.python_version()}"
-          f"; target relative gap {args.target_gap:g}, {args.repeats} repeats, 1 thread")
+          f"; target relative gap {args.target_gap:g}, {args.repeats} repeats, 1 thread; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     check_gap_function()
     print("gap function check: OK")
     results = {"meta": {"sklreg": str(source), "git": git, "args": vars(args)}, "rows": []}
@@ -342,27 +407,11 @@ def main():
         for label, (first, second) in warm.items():
             print(f"  {label:10s} {first:8.3f} / {second:.4f}")
         results["meta"]["warm_up"] = warm
-        configs = CONFIGS + (HARD_CONFIGS if args.hard else [])
         for name, X, y in load_problems(args):
-            n, p = X.shape
-            x_mean = np.asarray(X.mean(axis=0)).ravel()
-            yc = y - y.mean()
-            xty_max = np.max(np.abs(np.asarray(X.T @ yc).ravel() - x_mean * yc.sum())) / n
-            sq = np.asarray(X.multiply(X).sum(axis=0) if sp.issparse(X) else (X * X).sum(0))
-            vbar = float(np.mean(sq.ravel() / n - x_mean**2))  # mean column variance
-            for label, penalty, l1_ratio, frac in configs:
-                if penalty == "l2":
-                    alpha, alpha_label = frac * vbar, f"{frac:g}·v̄"
-                else:
-                    alpha, alpha_label = frac * xty_max / l1_ratio, f"α_max/{1 / frac:g}"
-                row = {"problem": name, "n": n, "p": p, "sparse": sp.issparse(X),
-                       "label": label, "penalty": penalty, "l1_ratio": l1_ratio,
-                       "alpha": alpha, "alpha_label": alpha_label}
-                for solver, (factory, tols) in make_solvers(X, penalty, l1_ratio, alpha).items():
-                    row[solver] = tune_and_time(factory, tols, X, y, alpha, l1_ratio, args)
+            for row in run_problem(name, X, y, args):
                 results["rows"].append(row)
                 print(markdown_table([row]).splitlines()[-1], flush=True)
-    print("\n" + markdown_table(results["rows"]))
+    print(f"\nload average {os.getloadavg()[0]:.2f}\n\n" + markdown_table(results["rows"]))
     print("\nalpha: α_max = max_j |Xc_j.yc| / (n l1_ratio); v̄ = mean column variance of X "
           "(LinearRegressor('l2', alpha) vs Ridge(alpha * n)). Times: median seconds per fit. "
           "sklearn/sklreg > 1: sklreg faster. gap: relative duality gap by relative_gap().")

@@ -299,3 +299,14 @@ def test_lasso_default_tolerance_conversion():
     p_null = 0.5 * np.var(y)
     assert ours.dual_gap_ <= 2e-4 * p_null
     assert theirs.dual_gap_ / len(y) <= 2e-4 * p_null * (1 + 1e-9)
+
+
+def test_lsqr_warm_start_solves_the_damped_problem():
+    """LSQR started from a previous solution must still damp w itself, not w - w0."""
+    X, y, _ = make_problem(80, 400, sparse=True, seed=14)
+    exact = LinearRegressor("l2", alpha=1e-3, solver="cholesky").fit(X, y)
+    model = LinearRegressor("l2", alpha=1e-3, solver="lsqr", tol=1e-6, warm_start=True)
+    model.fit(X, y)
+    model.set_params(tol=1e-12).fit(X, y)
+    assert model.dual_gap_ <= 1e-12 * 0.5 * np.var(y)
+    assert_allclose(model.coef_, exact.coef_, rtol=1e-5, atol=1e-8)

@@ -20,14 +20,14 @@ import numpy as np
 from .._datafits import quadratic_dual_gap
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
-from ._columns import column_axpy, column_dot, column_sq_norm
+from ._columns import REASSOCIATE, column_axpy, column_dot, column_sq_norm
 
 WS_START = 10  # first working-set size
 INNER_TOL_RATIO = 0.3  # inner solves stop at this fraction of the outer violation
 ANDERSON_DEPTH = 5  # epochs between Anderson extrapolations
 
 
-@jit
+@jit(fastmath=REASSOCIATE)
 def residual(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, w):
     """Uncentered residual ``r_s = y - A w`` and ``t = q . r_s`` (see the module docstring)."""
     r = y.copy()
@@ -39,7 +39,7 @@ def residual(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, w):
     return r, t
 
 
-@jit
+@jit(fastmath=REASSOCIATE)
 def residual_summaries(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, r, t, XTr,
                        features):
     """Fill ``XTr[features]`` with the centered ``X^T r``; return ``||r||^2`` and ``r . y``."""
@@ -70,7 +70,7 @@ def gap_safe_discards(XTr_j, w_j, lipschitz_j, l1_strength, l2_strength, positiv
     return corr + radius * np.sqrt(lipschitz_j + l2_strength) < l1_strength
 
 
-@jit
+@jit(fastmath=REASSOCIATE)
 def _cd_epoch(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w, r, t, lipschitz,
               features, l1_strength, l2_strength, positive, random_selection):
     """One pass of coordinate descent over ``features``; updates ``w`` and ``r`` in place.
@@ -119,7 +119,7 @@ def _working_set_objective(w_features, r, t, sw_sum, l1_strength, l2_strength):
     return value
 
 
-@jit
+@jit(fastmath=REASSOCIATE)
 def _anderson_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w, r, t,
                    features, history, l1_strength, l2_strength, positive):
     """Anderson extrapolation of the last iterates of ``w[features]`` (rows of ``history``).
@@ -162,7 +162,7 @@ def _anderson_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w,
     return t
 
 
-@jit
+@jit(fastmath=REASSOCIATE)
 def enet_coordinate_descent(
     X,
     X_data,

@@ -5,12 +5,15 @@ parts; ``is_sparse`` says which one is real (the other is an empty placeholder).
 branch is taken once per column, so one compiled kernel serves both layouts.
 
 Dot products are summed with reassociation allowed (``fastmath={'reassoc',
-'contract'}`` only, so NaN and inf keep their meaning) to let LLVM vectorize them.
+'contract'}`` only, so NaN and inf keep their meaning) to let LLVM vectorize them. The
+helpers are inlined into their callers, which take the flags from the caller: every
+kernel that calls them is compiled with ``fastmath=REASSOCIATE`` too.
 """
 
 from .._jit import jit
 
-_REDUCE = jit(fastmath={"reassoc", "contract"}, inline="always")
+REASSOCIATE = {"reassoc", "contract"}  # lets LLVM vectorize sums; keeps NaN / inf semantics
+_REDUCE = jit(fastmath=REASSOCIATE, inline="always")
 
 
 @_REDUCE
