@@ -48,7 +48,8 @@ def demo(repeats=5):
 
     def objective_gap(ours, reference, l1_ratio, alpha):
         p_ours = _objective(ours, X_train, y_train, alpha, l1_ratio)
-        return (p_ours - _objective(reference, X_train, y_train, alpha, l1_ratio)) / p_ours
+        p_reference = _objective(reference, X_train, y_train, alpha, l1_ratio)
+        return (p_ours - p_reference) / p_reference
 
     tol = 1e-8  # sklreg's relative duality gap; scikit-learn's tol t certifies 2 t
     cases = [

@@ -9,11 +9,10 @@ For a weight array ``w`` the penalty is ``alpha * R(w)`` with
 ``'l1'``, ``'l2'``, ``'elasticnet'`` and no penalty share every kernel.
 """
 
-import numpy as np
 
 from ._jit import jit
 
-PENALTY_L1_RATIO = {"l1": 1.0, "l2": 0.0, "elasticnet": None, None: 0.0}
+PENALTY_L1_RATIO = {"l1": 1.0, "l2": 0.0, "elasticnet": None}
 
 
 def effective_l1_ratio(penalty, l1_ratio):
@@ -78,24 +77,6 @@ def prox_enet(z, step, l1_strength, l2_strength, positive):
     else:
         return 0.0
     return shrunk / (1.0 + step * l2_strength)
-
-
-def penalty_value(w, l1_strength, l2_strength):
-    """``l1 * ||w||_1 + l2 / 2 * ||w||_2^2`` for an array of weights.
-
-    Parameters
-    ----------
-    w : ndarray
-        Weights (any shape); intercepts must not be included.
-    l1_strength, l2_strength : float
-        The two strengths returned by :func:`penalty_strengths`.
-
-    Returns
-    -------
-    value : float
-    """
-    w = np.asarray(w, dtype=np.float64)
-    return float(l1_strength * np.abs(w).sum() + 0.5 * l2_strength * np.dot(w.ravel(), w.ravel()))
 
 
 @jit(inline="always")

@@ -310,3 +310,44 @@ def test_lsqr_warm_start_solves_the_damped_problem():
     model.set_params(tol=1e-12).fit(X, y)
     assert model.dual_gap_ <= 1e-12 * 0.5 * np.var(y)
     assert_allclose(model.coef_, exact.coef_, rtol=1e-5, atol=1e-8)
+
+
+def test_positive_warm_start_from_unconstrained_fit_is_feasible():
+    rng = np.random.RandomState(15)
+    X = rng.randn(50, 5)
+    y = X @ np.array([1.0, -2.0, 0.5, -1.0, 3.0]) + 0.1 * rng.randn(50)
+    alpha = 0.01
+    model = LinearRegressor("l1", alpha=alpha, warm_start=True, tol=1e-10).fit(X, y)
+    assert np.any(model.coef_ < 0)
+    model.set_params(positive=True).fit(X, y)
+    cold = LinearRegressor("l1", alpha=alpha, positive=True, tol=1e-10).fit(X, y)
+    assert np.all(model.coef_ >= 0)
+    assert_allclose(model.coef_, cold.coef_, atol=1e-6 * np.abs(cold.coef_).max())
+
+
+def test_float32_gap_covers_the_rounded_intercept():
+    """A large intercept rounded to float32 moves the objective; dual_gap_ must cover it."""
+    rng = np.random.RandomState(16)
+    X = rng.randn(200, 5).astype(np.float32)
+    y = X.astype(np.float64) @ np.arange(1.0, 6.0) + 2e6 + 0.01 * rng.randn(200)
+    model = LinearRegressor("l1", alpha=1e-3, tol=1e-12, max_iter=10**5).fit(X, y)
+    tight = LinearRegressor("l1", alpha=1e-3, tol=1e-14, max_iter=10**5).fit(
+        X.astype(np.float64), y)
+    excess = (objective(X, y, model.coef_, model.intercept_, 1e-3, 1.0)
+              - objective(X, y, tight.coef_, tight.intercept_, 1e-3, 1.0))
+    assert excess <= model.dual_gap_ * (1 + 1e-6) + 1e-12
+
+
+def test_warm_start_with_a_different_number_of_features_starts_cold():
+    X, y, _ = make_problem(seed=17)
+    model = LinearRegressor("l1", alpha=0.5, warm_start=True).fit(X, y)
+    model.fit(X[:, :-1], y)
+    assert model.coef_.shape == (X.shape[1] - 1,)
+
+
+def test_lsqr_honours_max_iter():
+    X, y, _ = make_problem(80, 400, sparse=True, seed=18)
+    with pytest.warns(ConvergenceWarning):
+        model = LinearRegressor("l2", alpha=1e-6, solver="lsqr", max_iter=5, tol=1e-14)
+        model.fit(X, y)
+    assert model.n_iter_ <= 5

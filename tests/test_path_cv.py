@@ -149,3 +149,11 @@ def test_cv_rejects_bad_l1_ratio_list():
     X, y = problem()
     with pytest.raises(ValueError, match="l1_ratio"):
         LinearRegressorCV("elasticnet", l1_ratio=[0.5, 1.5]).fit(X, y)
+
+
+def test_cv_rejects_folds_without_weight():
+    X, y = problem(n_samples=20, seed=7)
+    sw = np.ones(20)
+    sw[:4] = 0.0
+    with pytest.raises(ValueError, match="summing to zero"):
+        LinearRegressorCV("l1", alphas=5, cv=5).fit(X, y, sample_weight=sw)

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._penalties import effective_l1_ratio
 from ._design import prepare_design
-from ._path import alpha_grid, alpha_max_of, design_path
+from ._path import alpha_grid, alpha_max_of, check_alphas, design_path
 from ._regressor import LinearRegressor, check_sample_weight
 
 
@@ -21,6 +21,11 @@ def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, 
     """Weighted test MSE (averaged over targets) of a path fitted on ``train``."""
     start = time.perf_counter()
     sw_train = None if sample_weight is None else sample_weight[train]
+    if sample_weight is not None and not (sw_train.sum() > 0 and sample_weight[test].sum() > 0):
+        raise ValueError(
+            "A cross-validation fold has sample weights summing to zero on its training or "
+            "test part: choose other folds (cv) or weights."
+        )
     design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"])
     W, _, n_iter = design_path(
         design, alphas, penalty, l1_ratio, positive=params["positive"],
@@ -28,7 +33,7 @@ def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, 
         random_selection=params["random_selection"], seed=params["seed"],
     )
     n_alphas, n_targets, n_features = W.shape
-    intercepts = design.y_offset[None, :] - W @ design.X_offset
+    intercepts, _ = design.intercepts(W)
     predictions = np.asarray(X[test] @ W.reshape(-1, n_features).T, dtype=np.float64)
     predictions = predictions.reshape(-1, n_alphas, n_targets) + intercepts
     squared_errors = ((Y[test][:, None, :] - predictions) ** 2).mean(axis=2)
@@ -162,11 +167,8 @@ class LinearRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def _grids(self, X, Y, sample_weight, l1_ratios):
         if not isinstance(self.alphas, Integral):
-            alphas = np.sort(np.asarray(self.alphas, dtype=np.float64).ravel())[::-1]
-            if alphas.size == 0 or not np.all(np.isfinite(alphas)) or alphas.min() < 0:
-                raise ValueError("alphas must be a non-empty array of finite values >= 0.")
-            return np.tile(alphas, (len(l1_ratios), 1))
-        design = prepare_design(X, Y, sample_weight, self.fit_intercept)
+            return np.tile(check_alphas(self.alphas), (len(l1_ratios), 1))
+        design = prepare_design(X, Y, sample_weight, self.fit_intercept, fortran=False)
         return np.array([
             alpha_grid(alpha_max_of(design, ratio, self.positive), self.alphas, self.eps)
             for ratio in l1_ratios

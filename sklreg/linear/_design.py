@@ -55,6 +55,16 @@ class Design(NamedTuple):
     def is_sparse(self):
         return sp.issparse(self.A)
 
+    def intercepts(self, W, dtype=np.float64):
+        """Optimal intercepts of weights ``W`` (n_targets, n_features), rounded to ``dtype``.
+
+        Returns the intercepts and, per target, what rounding adds to the objective:
+        ``P(w, b + d) = P(w, b) + d^2 / 2`` when ``b`` is optimal for ``w``.
+        """
+        exact = self.y_offset - W @ self.X_offset
+        rounded = exact.astype(dtype)
+        return rounded, 0.5 * (rounded.astype(np.float64) - exact) ** 2
+
     def null_objectives(self):
         """Objective of the intercept-only model for each target (times ``S``)."""
         return 0.5 * np.einsum("ik,ik->k", self.Y, self.Y)
@@ -121,12 +131,10 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
             A = A.copy()
         if not A.has_canonical_format:
             A.sum_duplicates()
-        X_mean = X_offset
-        if fit_intercept and not uniform and A.dtype != np.float64:
-            # the offsets the kernels remove must be those of the rounded weighted design
-            X_mean = np.asarray(A.T @ sqrt_sw, dtype=np.float64).ravel() / sw_sum
+        if fit_intercept:  # the offsets of the design as stored (rounded, weighted)
+            X_offset = _weighted_means(A, sqrt_sw, sw_sum)
         arrays = kernel_arrays(A) if A.format == "csc" else None
-        return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays)
+        return Design(A, X_offset, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays)
 
     order = "F" if fortran or X.flags.f_contiguous else "C"
     if fit_intercept or not uniform:
@@ -136,5 +144,14 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
             A *= sqrt_sw[:, None].astype(X.dtype)
     else:
         A = np.asarray(X, order=order)
-    return Design(A, np.zeros(n_features), X_offset, Y_design, y_offset, sqrt_sw, sw_sum,
-                  kernel_arrays(A))
+    X_mean = np.zeros(n_features)
+    if fit_intercept:
+        # what subtracting the offsets rounded to X's dtype left: removed implicitly
+        X_mean = _weighted_means(A, sqrt_sw, sw_sum)
+        X_offset = X_offset.astype(X.dtype).astype(np.float64) + X_mean
+    return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, kernel_arrays(A))
+
+
+def _weighted_means(A, sqrt_sw, sw_sum):
+    """Column means of the row-weighted design ``A``, weighted back: ``A^T q / S``."""
+    return np.asarray(A.T @ sqrt_sw, dtype=np.float64).ravel() / sw_sum

@@ -158,7 +158,9 @@ def solve_least_squares(
     result : LeastSquaresResult
     """
     solver = choose_solver(solver, design.A, l1_strength, l2_strength, positive)
-    n_samples, n_features = design.A.shape
+    n_features = design.A.shape[1]
+    if W_init is not None and positive:  # the gap certifies feasible points only
+        W_init = np.maximum(W_init, 0.0)
     n_targets = design.Y.shape[1]
     null_objectives = design.null_objectives()
     gap_tols = tol * null_objectives
@@ -232,9 +234,12 @@ def _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter, max_ro
     n_iter = np.zeros(W.shape[0], dtype=np.int64)
     todo = active
     for _ in range(max_rounds):
+        budget = max_iter - int(n_iter[todo].max())
+        if budget <= 0:
+            break
         W_todo, iterations = ridge_lsqr(
             A, design.X_mean, design.sqrt_sw, design.Y[:, todo], l2_strength, atol,
-            max_iter, W[todo].T,
+            budget, W[todo].T,
         )
         W[todo] = W_todo.T
         n_iter[todo] += iterations

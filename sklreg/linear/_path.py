@@ -41,6 +41,14 @@ def alpha_max_of(design, l1_ratio, positive=False):
     return max(correlation, 0.0) / (design.sw_sum * max(l1_ratio, RIDGE_GRID_L1_RATIO))
 
 
+def check_alphas(alphas):
+    """User-given ``alphas`` as a decreasing float64 array (non-empty, finite, >= 0)."""
+    alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
+    if alphas.size == 0 or not np.all(np.isfinite(alphas)) or alphas.min() < 0:
+        raise ValueError("alphas must be a non-empty array of finite values >= 0.")
+    return alphas
+
+
 def alpha_grid(alpha_max, n_alphas, eps):
     """``n_alphas`` values from ``alpha_max`` down to ``eps * alpha_max`` on a log scale."""
     if alpha_max <= np.finfo(np.float64).tiny:
@@ -171,17 +179,15 @@ def regularization_path(
     if alphas is None:
         alphas = alpha_grid(alpha_max_of(design, ratio, positive), n_alphas, eps)
     else:
-        alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
-        if alphas.size == 0 or not np.all(np.isfinite(alphas)) or alphas.min() < 0:
-            raise ValueError("alphas must be a non-empty array of finite values >= 0.")
+        alphas = check_alphas(alphas)
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     W, gaps, n_iter = design_path(
         design, alphas, penalty, l1_ratio, positive=positive, solver=solver,
         max_iter=max_iter, tol=tol, random_selection=selection == "random", seed=seed,
     )
-    intercepts = design.y_offset[None, :] - W @ design.X_offset  # (n_alphas, n_targets)
+    intercepts, rounding = design.intercepts(W, X.dtype)  # (n_alphas, n_targets)
     coefs = np.moveaxis(W, 0, -1).astype(X.dtype)  # (n_targets, n_features, n_alphas)
-    intercepts, gaps, n_iter = intercepts.T, gaps.T, n_iter.T
+    intercepts, gaps, n_iter = intercepts.T, (gaps + rounding).T, n_iter.T
     if single_target:
         coefs, intercepts, gaps, n_iter = coefs[0], intercepts[0], gaps[0], n_iter[0]
-    return RegularizationPath(alphas, coefs, intercepts.astype(X.dtype), gaps, n_iter)
+    return RegularizationPath(alphas, coefs, intercepts, gaps, n_iter)

@@ -194,9 +194,9 @@ class LinearRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         W_init = None
         if self.warm_start and hasattr(self, "coef_"):
-            previous = np.asarray(self.coef_, dtype=np.float64).reshape(-1, n_features)
-            if previous.shape == (n_targets, n_features):
-                W_init = previous
+            previous = np.asarray(self.coef_, dtype=np.float64)
+            if previous.size == n_targets * n_features:
+                W_init = previous.reshape(n_targets, n_features)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         result = solve_least_squares(
             design,
@@ -213,10 +213,8 @@ class LinearRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         warn_if_not_converged(result, self.tol, design.sw_sum)
 
         coef = result.W.astype(X.dtype)
-        intercept = (design.y_offset - result.W @ design.X_offset).astype(X.dtype)
-        if not self.fit_intercept:
-            intercept[:] = 0.0
-        gaps = result.gaps / design.sw_sum
+        intercept, rounding = design.intercepts(result.W, X.dtype)
+        gaps = result.gaps / design.sw_sum + rounding
         if single_target:
             self.coef_ = coef[0]
             self.intercept_ = float(intercept[0])
