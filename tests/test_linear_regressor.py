@@ -351,3 +351,20 @@ def test_lsqr_honours_max_iter():
         model = LinearRegressor("l2", alpha=1e-6, solver="lsqr", max_iter=5, tol=1e-14)
         model.fit(X, y)
     assert model.n_iter_ <= 5
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_large_column_offset_is_certified_honestly(sparse):
+    """Implicit centering must not cancel the certificate away for a column of mean 1e7."""
+    rng = np.random.RandomState(19)
+    X = rng.randn(100, 20)
+    X[:, 0] += 1e7
+    y = X[:, 0] - 1e7 + X[:, 1] + 0.1 * rng.randn(100)
+    X_fit = sp.csc_matrix(X) if sparse else X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LinearRegressor("l1", alpha=0.01, tol=1e-8, max_iter=10**4).fit(X_fit, y)
+    reference = Lasso(alpha=0.01, tol=1e-14, max_iter=10**6).fit(X, y)
+    excess = (objective(X, y, model.coef_, model.intercept_, 0.01, 1.0)
+              - objective(X, y, reference.coef_, reference.intercept_, 0.01, 1.0))
+    assert excess <= model.dual_gap_ + 1e-9 * np.var(y)

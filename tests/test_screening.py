@@ -64,8 +64,9 @@ def test_screening_is_safe_on_hard_problems(sparse, l1_ratio, positive, factor):
         w = model.coef_.astype(np.float64)
         r, t = residual(*arrays, design.X_mean, design.sw_sum, target, w)
         XTr = np.zeros(X.shape[1])
-        r_norm2, r_dot_y = residual_summaries(*arrays, design.X_mean, design.sw_sum, target,
-                                              r, t, XTr, np.arange(X.shape[1]))
+        r_norm2, r_dot_y = residual_summaries(*arrays, design.X_mean, design.sw_sum,
+                                              design.sqrt_sw, target, r, t, XTr,
+                                              np.arange(X.shape[1]))
         _, _, lasso_gap, scale = quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1, l2, positive)
         discarded = np.array([
             gap_safe_discards(XTr[j], w[j], lipschitz[j], l1, l2, positive,

@@ -83,7 +83,8 @@ def design_gap(design, w, target, l1_strength, l2_strength, positive):
         r, t = residual(*arrays, design.X_mean, design.sw_sum, y, w)
         XTr = np.empty(w.shape[0])
         r_norm2, r_dot_y = residual_summaries(
-            *arrays, design.X_mean, design.sw_sum, y, r, t, XTr, np.arange(w.shape[0])
+            *arrays, design.X_mean, design.sw_sum, design.sqrt_sw, y, r, t, XTr,
+            np.arange(w.shape[0]),
         )
     primal, gap, _, _ = quadratic_dual_gap(
         XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, positive
@@ -179,6 +180,7 @@ def solve_least_squares(
                 *kernel_arrays,
                 design.X_mean,
                 design.sw_sum,
+                design.sqrt_sw,
                 np.ascontiguousarray(design.Y[:, k]),
                 w,
                 l1_strength,

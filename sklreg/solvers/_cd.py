@@ -20,7 +20,7 @@ import numpy as np
 from .._datafits import quadratic_dual_gap
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
-from ._columns import REASSOCIATE, column_axpy, column_dot, column_sq_norm
+from ._columns import REASSOCIATE, centered_column_sq_norm, column_axpy, column_dot
 
 WS_START = 10  # first working-set size
 INNER_TOL_RATIO = 0.3  # inner solves stop at this fraction of the outer violation
@@ -40,19 +40,25 @@ def residual(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, w):
 
 
 @jit(fastmath=REASSOCIATE)
-def residual_summaries(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, r, t, XTr,
-                       features):
-    """Fill ``XTr[features]`` with the centered ``X^T r``; return ``||r||^2`` and ``r . y``."""
-    for j in features:
-        XTr[j] = column_dot(j, X, X_data, X_indices, X_indptr, is_sparse, r) - X_mean[j] * t
+def residual_summaries(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, sqrt_sw, y, r,
+                       t, XTr, features):
+    """Fill ``XTr[features]`` with the centered ``X^T r``; return ``||r||^2`` and ``r . y``.
+
+    The centered residual ``r_s - q t / S`` is formed explicitly, so that a large column
+    offset cannot cancel the certificate's terms away.
+    """
+    centered = r - sqrt_sw * (t / sw_sum) if sw_sum > 0.0 else r.copy()
+    q_dot_r = 0.0
     r_norm2 = 0.0
     r_dot_y = 0.0
     for i in range(r.shape[0]):
-        r_norm2 += r[i] * r[i]
-        r_dot_y += r[i] * y[i]
-    if sw_sum > 0.0:
-        r_norm2 -= t * t / sw_sum
-    return max(r_norm2, 0.0), r_dot_y
+        q_dot_r += sqrt_sw[i] * centered[i]
+        r_norm2 += centered[i] * centered[i]
+        r_dot_y += centered[i] * y[i]
+    for j in features:
+        XTr[j] = (column_dot(j, X, X_data, X_indices, X_indptr, is_sparse, centered)
+                  - X_mean[j] * q_dot_r)
+    return r_norm2, r_dot_y
 
 
 @jit
@@ -171,6 +177,7 @@ def enet_coordinate_descent(
     is_sparse,
     X_mean,
     sw_sum,
+    sqrt_sw,
     y,
     w,
     l1_strength,
@@ -202,6 +209,8 @@ def enet_coordinate_descent(
         Column offsets removed implicitly (zeros when the design is centered).
     sw_sum : float
         ``q . q``, the sum of sample weights the rows were scaled with.
+    sqrt_sw : ndarray of shape (n_samples,)
+        ``q``, the square roots of the sample weights.
     y : ndarray of shape (n_samples,), float64
         Target (centered when ``X_mean`` is non-zero).
     w : ndarray of shape (n_features,), float64
@@ -232,8 +241,8 @@ def enet_coordinate_descent(
 
     lipschitz = np.empty(n_features)
     for j in range(n_features):
-        norm2 = column_sq_norm(j, X, X_data, X_indices, X_indptr, is_sparse)
-        lipschitz[j] = max(norm2 - sw_sum * X_mean[j] * X_mean[j], 0.0)
+        lipschitz[j] = centered_column_sq_norm(j, X, X_data, X_indices, X_indptr, is_sparse,
+                                               sqrt_sw, X_mean[j], sw_sum)
 
     r, t = residual(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, w)
     active = np.arange(n_features)  # features not screened out, in increasing order
@@ -246,7 +255,8 @@ def enet_coordinate_descent(
     while True:
         features = active[:n_active]
         r_norm2, r_dot_y = residual_summaries(
-            X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, r, t, XTr, features
+            X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, sqrt_sw, y, r, t, XTr,
+            features,
         )
         _, gap, lasso_gap, scale = quadratic_dual_gap(
             XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, positive

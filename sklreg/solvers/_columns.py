@@ -30,15 +30,24 @@ def column_dot(j, X, X_data, X_indices, X_indptr, is_sparse, v):
 
 
 @_REDUCE
-def column_sq_norm(j, X, X_data, X_indices, X_indptr, is_sparse):
-    """``||X[:, j]||^2`` in float64."""
+def centered_column_sq_norm(j, X, X_data, X_indices, X_indptr, is_sparse, q, offset, q_norm2):
+    """``||X[:, j] - offset * q||^2`` in float64, without cancellation for large offsets.
+
+    For a sparse column the rows outside its pattern contribute ``offset^2 q_i^2`` each.
+    """
     total = 0.0
     if is_sparse:
+        q_pattern = 0.0
         for k in range(X_indptr[j], X_indptr[j + 1]):
-            total += float(X_data[k]) * X_data[k]
+            q_i = q[X_indices[k]]
+            centered = X_data[k] - offset * q_i
+            total += centered * centered
+            q_pattern += q_i * q_i
+        total += offset * offset * max(q_norm2 - q_pattern, 0.0)
     else:
         for i in range(X.shape[0]):
-            total += float(X[i, j]) * X[i, j]
+            centered = X[i, j] - offset * q[i]
+            total += centered * centered
     return total
 
 
