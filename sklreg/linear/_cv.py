@@ -17,8 +17,12 @@ from ._path import alpha_grid, alpha_max_of, check_alphas, design_path
 from ._regressor import LinearRegressor, check_sample_weight
 
 
-def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, params):
-    """Weighted test MSE (averaged over targets) of a path fitted on ``train``."""
+def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, params,
+                   progress=None):
+    """Weighted test MSE (averaged over targets) of a path fitted on ``train``.
+
+    ``progress``, when given, is a label printed with the fold's figures once it is done.
+    """
     start = time.perf_counter()
     sw_train = None if sample_weight is None else sample_weight[train]
     if sample_weight is not None and not (sw_train.sum() > 0 and sample_weight[test].sum() > 0):
@@ -39,7 +43,10 @@ def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, 
     squared_errors = ((Y[test][:, None, :] - predictions) ** 2).mean(axis=2)
     sw_test = np.ones(len(test)) if sample_weight is None else sample_weight[test]
     mse = sw_test @ squared_errors / sw_test.sum()
-    return mse, int(n_iter.sum()), time.perf_counter() - start
+    if progress is not None:
+        print(f"[LinearRegressorCV] {progress}: {n_alphas} alphas, {int(n_iter.sum())} epochs, "
+              f"{time.perf_counter() - start:.2f} s, best test MSE {mse.min():.4g}", flush=True)
+    return mse
 
 
 class LinearRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -85,7 +92,7 @@ class LinearRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     n_jobs : int, default=None
         Folds (and ``l1_ratio`` values) run in parallel threads: the kernels release the GIL.
     verbose : int, default=0
-        Print one line per fitted path (fold and ``l1_ratio``) when positive.
+        Print one line as each path (fold and ``l1_ratio``) finishes, when positive.
 
     Attributes
     ----------
@@ -209,17 +216,15 @@ class LinearRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         }
         tasks = [(i, k) for i in range(len(l1_ratios)) for k in range(len(folds))]
         results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_fold_mse_path)(X, Y, sample_weight, *folds[k], alphas[i], self.penalty,
-                                    l1_ratios[i], params)
+            delayed(_fold_mse_path)(
+                X, Y, sample_weight, *folds[k], alphas[i], self.penalty, l1_ratios[i], params,
+                f"l1_ratio={l1_ratios[i]:.3g} fold {k + 1}/{len(folds)}" if self.verbose else None,
+            )
             for i, k in tasks
         )
         mse_path = np.empty((len(l1_ratios), alphas.shape[1], len(folds)))
-        for (i, k), (mse, n_epochs, seconds) in zip(tasks, results, strict=True):
+        for (i, k), mse in zip(tasks, results, strict=True):
             mse_path[i, :, k] = mse
-            if self.verbose:
-                print(f"[LinearRegressorCV] l1_ratio={l1_ratios[i]:.3g} fold {k + 1}/"
-                      f"{len(folds)}: {alphas.shape[1]} alphas, {n_epochs} epochs, "
-                      f"{seconds:.2f} s, best test MSE {mse.min():.4g}")
 
         mean_mse = mse_path.mean(axis=2)
         best_ratio, best_alpha = np.unravel_index(np.argmin(mean_mse), mean_mse.shape)
