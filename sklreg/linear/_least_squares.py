@@ -129,6 +129,7 @@ def solve_least_squares(
     W_init=None,
     random_selection=False,
     seed=0,
+    ridge=None,
 ):
     """Minimize ``1/2 ||Y - Xc W||^2 + l1 ||W||_1 + l2 / 2 ||W||^2`` target by target.
 
@@ -153,6 +154,10 @@ def solve_least_squares(
         Random coordinate order in coordinate descent.
     seed : int
         Seed of the random coordinate order.
+    ridge : callable, optional
+        ``ridge(l2)`` giving the (n_features, n_targets) solution of every target, used by
+        the 'cholesky' solver instead of a new factorization (see
+        :func:`~sklreg.solvers._direct.ridge_spectral`).
 
     Returns
     -------
@@ -198,7 +203,9 @@ def solve_least_squares(
 
     Y = design.Y[:, active]
     n_iter[active] = 1
-    if solver == "cholesky":
+    if solver == "cholesky" and ridge is not None:
+        W[active] = ridge(l2_strength)[:, active].T
+    elif solver == "cholesky":
         W[active] = ridge_cholesky(design.A, design.X_mean, design.sqrt_sw, Y, l2_strength).T
     elif solver == "lsqr":
         if W_init is not None:

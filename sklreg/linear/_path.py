@@ -9,8 +9,9 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from .._penalties import effective_l1_ratio, penalty_strengths
+from ..solvers._direct import ridge_spectral
 from ._design import prepare_design
-from ._least_squares import solve_least_squares, warn_if_not_converged
+from ._least_squares import choose_solver, solve_least_squares, warn_if_not_converged
 from ._regressor import check_sample_weight
 
 RIDGE_GRID_L1_RATIO = 1e-3  # as glmnet: an L2 grid starts where this l1_ratio would give w = 0
@@ -71,11 +72,15 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
     gaps = np.zeros((len(alphas), n_targets))
     n_iter = np.zeros((len(alphas), n_targets), dtype=np.int64)
     previous = W_init
+    l1, l2 = penalty_strengths(penalty, alphas[0] * design.sw_sum, l1_ratio)
+    ridge = None  # an L2 path solved directly: one eigendecomposition for every alpha
+    if l1 == 0.0 and choose_solver(solver, design.A, l1, l2, positive) == "cholesky":
+        ridge = ridge_spectral(design.A, design.X_mean, design.sqrt_sw, design.Y)
     for i, alpha in enumerate(alphas):
         l1, l2 = penalty_strengths(penalty, alpha * design.sw_sum, l1_ratio)
         result = solve_least_squares(
             design, l1, l2, positive=positive, solver=solver, max_iter=max_iter, tol=tol,
-            W_init=previous, random_selection=random_selection, seed=seed,
+            W_init=previous, random_selection=random_selection, seed=seed, ridge=ridge,
         )
         warn_if_not_converged(result, tol, design.sw_sum, f" at alpha={alpha:.4g}")
         W[i], gaps[i], n_iter[i] = result.W, result.gaps / design.sw_sum, result.n_iter

@@ -62,6 +62,35 @@ def _products(A):
     return (lambda: _symmetric_product(A, True)), (lambda: _symmetric_product(A, False))
 
 
+def _centered_system(A, X_mean, sqrt_sw, Y):
+    """The smaller of the two ridge systems of the implicitly centered design.
+
+    Returns ``(K, B, back)``: ridge solves ``(K + l2 I) Z = B`` and ``W = back(Z)``, with
+    ``K = Xc^T Xc`` (``back`` the identity) when there are no more features than samples,
+    else ``K = Xc Xc^T`` and ``back(Z) = Xc^T Z``.
+    """
+    n_samples, n_features = A.shape
+    gram, kernel = _products(A)
+    centered = np.any(X_mean != 0.0)
+    sw_sum = float(sqrt_sw @ sqrt_sw)
+    if n_features <= n_samples:
+        K = gram()
+        if centered:
+            K -= sw_sum * np.outer(X_mean, X_mean)
+        B = np.asarray(A.T @ Y, dtype=np.float64) - np.outer(X_mean, sqrt_sw @ Y)
+        return K, B, lambda Z: Z
+    K = kernel()
+    if centered:
+        AX_mean = np.asarray(A @ X_mean, dtype=np.float64)
+        K -= np.outer(AX_mean, sqrt_sw) + np.outer(sqrt_sw, AX_mean)
+        K += (X_mean @ X_mean) * np.outer(sqrt_sw, sqrt_sw)
+
+    def back(Z):
+        return np.asarray(A.T @ Z, dtype=np.float64) - np.outer(X_mean, sqrt_sw @ Z)
+
+    return K, Y, back
+
+
 def ridge_cholesky(A, X_mean, sqrt_sw, Y, l2):
     """Ridge by a factorization of the smaller of ``Xc^T Xc`` and ``Xc Xc^T``.
 
@@ -82,23 +111,34 @@ def ridge_cholesky(A, X_mean, sqrt_sw, Y, l2):
     -------
     W : ndarray of shape (n_features, n_targets), float64
     """
-    n_samples, n_features = A.shape
-    gram, kernel = _products(A)
-    centered = np.any(X_mean != 0.0)
-    sw_sum = float(sqrt_sw @ sqrt_sw)
-    if n_features <= n_samples:
-        K = gram()
-        if centered:
-            K -= sw_sum * np.outer(X_mean, X_mean)
-        B = np.asarray(A.T @ Y, dtype=np.float64) - np.outer(X_mean, sqrt_sw @ Y)
-        return _solve_psd(K, B, l2)
-    K = kernel()
-    if centered:
-        AX_mean = np.asarray(A @ X_mean, dtype=np.float64)
-        K -= np.outer(AX_mean, sqrt_sw) + np.outer(sqrt_sw, AX_mean)
-        K += (X_mean @ X_mean) * np.outer(sqrt_sw, sqrt_sw)
-    dual_coef = _solve_psd(K, Y, l2)
-    return np.asarray(A.T @ dual_coef, dtype=np.float64) - np.outer(X_mean, sqrt_sw @ dual_coef)
+    K, B, back = _centered_system(A, X_mean, sqrt_sw, Y)
+    return back(_solve_psd(K, B, l2))
+
+
+def ridge_spectral(A, X_mean, sqrt_sw, Y):
+    """Ridge for many strengths from one eigendecomposition (for L2 paths).
+
+    Parameters are those of :func:`ridge_cholesky`, without ``l2``.
+
+    Returns
+    -------
+    solve : callable
+        ``solve(l2)`` gives ``W`` of shape (n_features, n_targets) for any ``l2 >= 0``
+        (the minimum-norm least-squares solution at 0).
+    """
+    K, B, back = _centered_system(A, X_mean, sqrt_sw, Y)
+    eigvals, eigvecs = scipy.linalg.eigh(K, check_finite=False)
+    projected = eigvecs.T @ B
+    cutoff = max(eigvals.max(initial=0.0), 0.0) * max(K.shape) * np.finfo(np.float64).eps
+
+    def solve(l2):
+        shifted = eigvals + l2
+        inverse = np.zeros_like(shifted)
+        keep = shifted > cutoff
+        inverse[keep] = 1.0 / shifted[keep]
+        return back(eigvecs @ (inverse[:, None] * projected))
+
+    return solve
 
 
 def ridge_lsqr(A, X_mean, sqrt_sw, Y, l2, tol, max_iter, W_init=None):
