@@ -9,12 +9,12 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._penalties import effective_l1_ratio
 from ._design import prepare_design
 from ._path import alpha_grid, alpha_max_of, check_alphas, design_path
-from ._regressor import LinearRegressor, check_sample_weight
+from ._regressor import LinearPredictorMixin, LinearRegressor, check_sample_weight
 
 
 def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, params,
@@ -49,7 +49,7 @@ def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, 
     return mse
 
 
-class LinearRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
     r"""LinearRegressor with ``alpha`` (and ``l1_ratio``) chosen by cross-validation.
 
     For each ``l1_ratio`` and each fold, a warm-started regularization path is fitted on
@@ -243,23 +243,3 @@ class LinearRegressorCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.coef_, self.intercept_ = model.coef_, model.intercept_
         self.dual_gap_, self.n_iter_ = model.dual_gap_, model.n_iter_
         return self
-
-    def predict(self, X):
-        """Predict with the refitted model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
-        check_is_fitted(self)
-        return LinearRegressor.predict(self, X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags

@@ -29,7 +29,35 @@ def check_sample_weight(sample_weight, X):
     return sample_weight
 
 
-class LinearRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class LinearPredictorMixin:
+    """``predict`` (``X @ coef_.T + intercept_``) and the sparse-input tag of the linear models."""
+
+    def predict(self, X):
+        """Predict with the fitted linear model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predictions.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
+        return safe_sparse_dot(X, np.asarray(self.coef_).T, dense_output=True) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
     r"""Least squares with an L1, L2 or elastic-net penalty, solved to a certified accuracy.
 
     Minimizes, for each target independently (sample weights :math:`s_i`,
@@ -226,27 +254,3 @@ class LinearRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
             self.n_iter_ = result.n_iter
             self.dual_gap_ = gaps
         return self
-
-    def predict(self, X):
-        """Predict with the fitted linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            Predictions.
-        """
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
-        )
-        return safe_sparse_dot(X, np.asarray(self.coef_).T, dense_output=True) + self.intercept_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
