@@ -16,6 +16,8 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from ..solvers._columns import center_scale_columns
+
 
 class Design(NamedTuple):
     """The transformed least-squares problem.
@@ -137,18 +139,17 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
         return Design(A, X_offset, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays)
 
     order = "F" if fortran or X.flags.f_contiguous else "C"
+    X_mean = np.zeros(n_features)
     if fit_intercept or not uniform:
         A = np.empty(X.shape, dtype=X.dtype, order=order)
-        np.subtract(X, X_offset.astype(X.dtype), out=A)
-        if not uniform:
-            A *= sqrt_sw[:, None].astype(X.dtype)
+        column_sums = center_scale_columns(X, X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype),
+                                           A)
+        if fit_intercept:
+            # what subtracting the offsets rounded to X's dtype left: removed implicitly
+            X_mean = column_sums / sw_sum
+            X_offset = X_offset.astype(X.dtype).astype(np.float64) + X_mean
     else:
         A = np.asarray(X, order=order)
-    X_mean = np.zeros(n_features)
-    if fit_intercept:
-        # what subtracting the offsets rounded to X's dtype left: removed implicitly
-        X_mean = _weighted_means(A, sqrt_sw, sw_sum)
-        X_offset = X_offset.astype(X.dtype).astype(np.float64) + X_mean
     return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, kernel_arrays(A))
 
 

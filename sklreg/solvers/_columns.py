@@ -10,6 +10,8 @@ helpers are inlined into their callers, which take the flags from the caller: ev
 kernel that calls them is compiled with ``fastmath=REASSOCIATE`` too.
 """
 
+import numpy as np
+
 from .._jit import jit
 
 REASSOCIATE = {"reassoc", "contract"}  # lets LLVM vectorize sums; keeps NaN / inf semantics
@@ -60,3 +62,30 @@ def column_axpy(j, a, X, X_data, X_indices, X_indptr, is_sparse, v):
     else:
         for i in range(X.shape[0]):
             v[i] += a * X[i, j]
+
+
+LAYOUT_BLOCK = 64  # square tiles for copying between row and column layouts
+
+
+@jit(fastmath=REASSOCIATE)
+def center_scale_columns(X, offset, row_scale, out):
+    """``out[i, j] = (X[i, j] - offset[j]) * row_scale[i]``; return ``out^T row_scale``.
+
+    Copies in square tiles, so a C-ordered ``X`` lands in a Fortran-ordered ``out`` without
+    the strided pass a plain NumPy assignment makes. The arithmetic is in ``out``'s dtype
+    (as NumPy's would be); the returned column sums are accumulated in float64.
+    """
+    n_samples, n_features = X.shape
+    sums = np.zeros(n_features)
+    for i_start in range(0, n_samples, LAYOUT_BLOCK):
+        i_stop = min(i_start + LAYOUT_BLOCK, n_samples)
+        for j_start in range(0, n_features, LAYOUT_BLOCK):
+            j_stop = min(j_start + LAYOUT_BLOCK, n_features)
+            for j in range(j_start, j_stop):
+                total = 0.0
+                for i in range(i_start, i_stop):
+                    value = (X[i, j] - offset[j]) * row_scale[i]
+                    out[i, j] = value
+                    total += value * row_scale[i]
+                sums[j] += total
+    return sums
