@@ -7,7 +7,7 @@ duality gap, measured by the one independent gap function :func:`relative_gap` b
 median of ``--repeats`` timed fits is reported.
 
     python benchmarks/bench_linear.py --quick
-    python benchmarks/bench_linear.py [--hard] [--only NAME] [--data-dir DIR] [--json out.json]
+    python benchmarks/bench_linear.py [--ridge] [--only NAME] [--data-dir DIR] [--json out.json]
 """
 
 import os
@@ -47,11 +47,14 @@ TOLS = [10.0**-k for k in range(2, 13)]  # sklreg's relative tol, loose to tight
 CONFIGS = [
     ("lasso", "l1", 1.0, 1e-1),
     ("lasso", "l1", 1.0, 1e-2),
+    ("lasso", "l1", 1.0, 1e-3),
     ("enet", "elasticnet", 0.5, 1e-1),
-    ("ridge", "l2", 0.0, 1.0),
-    ("ridge", "l2", 0.0, 1e-2),
+    ("enet", "elasticnet", 0.5, 1e-2),
+    ("enet", "elasticnet", 0.5, 1e-3),
 ]
-HARD_CONFIGS = [("lasso", "l1", 1.0, 1e-3)]
+RIDGE_CONFIGS = [("ridge", "l2", 0.0, 1.0), ("ridge", "l2", 0.0, 1e-2)]
+SYNTHETIC_SETS = ["dense_indep", "dense_indep_wide", "dense_corr", "dense_corr_tall",
+                  "sparse_synth", "sparse_corr"]
 REAL_SETS = ["riboflavin", "cpusmall", "leukemia", "arcene", "dorothea", "reuters_earn", "news20"]
 QUICK_SETS = {"dense_indep", "dense_corr", "riboflavin", "cpusmall", "leukemia"}
 
@@ -115,18 +118,39 @@ def check_gap_function():
                 assert g >= -1e-12 and g * p_null >= p - p_opt - 1e-12, (est, scale)
 
 
+def ar1_columns(n, p, rho, rng):
+    """Columns with Toeplitz correlation ``rho^|i-j|`` (an AR(1) process along features)."""
+    Z = rng.standard_normal((n, p))
+    X = np.empty_like(Z)
+    X[:, 0] = Z[:, 0]
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * Z[:, j]
+    return X
+
+
 def synthetic(name, rng):
-    """Synthetic problems: (X, y) with a sparse ground truth plus noise."""
+    """Synthetic problems: (X, y) with a sparse ground truth plus noise.
+
+    Dense with independent or AR(1)-correlated (rho = 0.9) columns, with n > p and p > n;
+    random sparse, and sparse with correlated columns (an AR(1) design masked at random).
+    """
     if name == "dense_indep":
         n, p, k = 2000, 500, 50
         X = rng.standard_normal((n, p))
-    elif name == "dense_corr":  # AR(1) columns: Toeplitz correlation rho^|i-j|, rho = 0.9
-        n, p, k, rho = 200, 2000, 20, 0.9
-        Z = rng.standard_normal((n, p))
-        X = np.empty_like(Z)
-        X[:, 0] = Z[:, 0]
-        for j in range(1, p):
-            X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * Z[:, j]
+    elif name == "dense_indep_wide":
+        n, p, k = 500, 5000, 50
+        X = rng.standard_normal((n, p))
+    elif name == "dense_corr":
+        n, p, k = 200, 2000, 20
+        X = ar1_columns(n, p, 0.9, rng)
+    elif name == "dense_corr_tall":
+        n, p, k = 10000, 200, 20
+        X = ar1_columns(n, p, 0.9, rng)
+    elif name == "sparse_corr":
+        n, p, k = 2000, 10000, 50
+        X = ar1_columns(n, p, 0.9, rng)
+        X[rng.uniform(size=X.shape) > 0.02] = 0.0
+        X = sp.csc_matrix(X)
     else:  # sparse_synth
         n, p, k = 5000, 20000, 100
         X = sp.random(n, p, density=0.005, format="csc", random_state=rng)
@@ -138,7 +162,7 @@ def synthetic(name, rng):
 
 def load_problems(args):
     """Yield ``(name, X, y)``; dense X as C-ordered float64, sparse X as float64 CSC."""
-    for seed, name in enumerate(["dense_indep", "dense_corr", "sparse_synth"]):
+    for seed, name in enumerate(SYNTHETIC_SETS):
         if args.quick and name not in QUICK_SETS or args.only and args.only not in name:
             continue
         yield (name, *synthetic(name, np.random.default_rng(seed)))
@@ -325,7 +349,7 @@ def run_problem(name, X, y, args):
     xty_max = np.max(np.abs(np.asarray(X.T @ yc).ravel() - x_mean * yc.sum())) / n
     sq = np.asarray(X.multiply(X).sum(axis=0) if sp.issparse(X) else (X * X).sum(axis=0))
     vbar = float(np.mean(sq.ravel() / n - x_mean**2))  # mean column variance
-    for label, penalty, l1_ratio, frac in CONFIGS + (HARD_CONFIGS if args.hard else []):
+    for label, penalty, l1_ratio, frac in CONFIGS + (RIDGE_CONFIGS if args.ridge else []):
         if penalty == "l2":
             alpha, alpha_label = frac * vbar, f"{frac:g}·v̄"
         else:
@@ -368,7 +392,7 @@ def parse_args():
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small problems, 3 repeats")
-    parser.add_argument("--hard", action="store_true", help="also lasso at alpha_max/1000")
+    parser.add_argument("--ridge", action="store_true", help="also ridge (L2) problems")
     parser.add_argument("--only", help="run only problems whose name contains this")
     parser.add_argument("--data-dir", help="folder of the real datasets (manifest.json)")
     parser.add_argument("--target-gap", type=float, default=1e-6)

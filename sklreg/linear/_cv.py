@@ -87,7 +87,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         Coordinate order.
     random_state : int, RandomState instance or None, default=None
         Seed of the random coordinate order.
-    solver : {'auto', 'cd', 'cholesky', 'lsqr'}, default='auto'
+    solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}, default='auto'
         As in :class:`~sklreg.LinearRegressor`.
     n_jobs : int, default=None
         Folds (and ``l1_ratio`` values) run in parallel threads: the kernels release the GIL.
@@ -124,7 +124,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         "positive": ["boolean"],
         "selection": [StrOptions({"cyclic", "random"})],
         "random_state": ["random_state"],
-        "solver": [StrOptions({"auto", "cd", "cholesky", "lsqr"})],
+        "solver": [StrOptions({"auto", "cd", "gram", "cholesky", "lsqr"})],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }

@@ -1,5 +1,6 @@
 """Solve a prepared least-squares :class:`~sklreg.linear._design.Design` for all its targets."""
 
+import functools
 import warnings
 from typing import NamedTuple
 
@@ -10,9 +11,12 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._datafits import quadratic_dual_gap
 from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
-from ..solvers._direct import ridge_cholesky, ridge_lsqr
+from ..solvers._direct import centered_gram, ridge_cholesky, ridge_lsqr
+from ..solvers._gram import enet_gram_coordinate_descent
 
 DIRECT_SPARSE_MAX_FEATURES = 2000  # sparse X: Gram-matrix Cholesky up to this many features
+GRAM_MAX_FEATURES = 2000  # 'auto' may move coordinate descent to X^T X up to this size
+GRAM_BLAS_SPEEDUP = 16  # flops of a BLAS Gram product per flop of a coordinate-descent pass
 
 
 class LeastSquaresResult(NamedTuple):
@@ -30,7 +34,7 @@ def choose_solver(solver, X, l1_strength, l2_strength, positive):
 
     Parameters
     ----------
-    solver : {'auto', 'cd', 'cholesky', 'lsqr', 'nnls'}
+    solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr', 'nnls'}
         Requested solver.
     X : ndarray or sparse matrix
         The design (only its sparsity and shape are used).
@@ -41,20 +45,20 @@ def choose_solver(solver, X, l1_strength, l2_strength, positive):
 
     Returns
     -------
-    solver : {'cd', 'cholesky', 'lsqr', 'nnls'}
+    solver : {'cd', 'gram', 'cholesky', 'lsqr', 'nnls'}
     """
     penalized = l1_strength > 0.0 or l2_strength > 0.0
     if solver == "auto":
         if l1_strength > 0.0 or (positive and penalized):
-            return "cd"
+            return "gram" if gram_switch_work(*X.shape) == 0 else "cd"
         if positive:
             return "nnls"
         if not sp.issparse(X) or X.shape[1] <= DIRECT_SPARSE_MAX_FEATURES:
             return "cholesky"
         return "lsqr"
-    if solver == "cd" and not penalized:
+    if solver in ("cd", "gram") and not penalized:
         raise ValueError(
-            "solver='cd' needs a penalty with alpha > 0: without one the duality gap "
+            f"solver={solver!r} needs a penalty with alpha > 0: without one the duality gap "
             "cannot certify a solution. Use solver='auto' or 'cholesky'."
         )
     if solver in ("cholesky", "lsqr"):
@@ -130,6 +134,7 @@ def solve_least_squares(
     random_selection=False,
     seed=0,
     ridge=None,
+    gram=None,
 ):
     """Minimize ``1/2 ||Y - Xc W||^2 + l1 ||W||_1 + l2 / 2 ||W||^2`` target by target.
 
@@ -142,7 +147,7 @@ def solve_least_squares(
         ``S alpha (1 - l1_ratio)``).
     positive : bool
         Non-negative weights.
-    solver : {'auto', 'cd', 'cholesky', 'lsqr'}
+    solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}
         Solver; see :func:`choose_solver`.
     max_iter : int
         Epochs of coordinate descent, or iterations of LSQR.
@@ -158,11 +163,15 @@ def solve_least_squares(
         ``ridge(l2)`` giving the (n_features, n_targets) solution of every target, used by
         the 'cholesky' solver instead of a new factorization (see
         :func:`~sklreg.solvers._direct.ridge_spectral`).
+    gram : callable, optional
+        ``gram()`` giving ``(X^T X, X^T Y)`` of the centered design (see
+        :func:`~sklreg.solvers._direct.centered_gram`), so that a path computes them once.
 
     Returns
     -------
     result : LeastSquaresResult
     """
+    requested = solver
     solver = choose_solver(solver, design.A, l1_strength, l2_strength, positive)
     n_features = design.A.shape[1]
     if W_init is not None and positive:  # the gap certifies feasible points only
@@ -177,28 +186,43 @@ def solve_least_squares(
     if active.size == 0:
         return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
 
-    if solver == "cd":
-        kernel_arrays = design.kernel_arrays
-        for k in active:
-            w = np.zeros(n_features) if W_init is None else W_init[k].astype(np.float64)
-            gaps[k], n_iter[k] = enet_coordinate_descent(
-                *kernel_arrays,
-                design.X_mean,
-                design.sw_sum,
-                design.sqrt_sw,
-                np.ascontiguousarray(design.Y[:, k]),
-                w,
-                l1_strength,
-                l2_strength,
-                positive,
-                max_iter,
-                gap_tols[k],
-                random_selection,
-                seed,
+    if W_init is not None:
+        W[:] = W_init
+    if solver in ("cd", "gram"):
+        if gram is None:
+            gram = functools.cache(
+                lambda: centered_gram(design.A, design.X_mean, design.sqrt_sw, design.Y)
             )
-            W[k] = w
-        if design.A.dtype != np.float64:  # certify the coefficients as they are returned
-            W, gaps = certify_rounded(design, W, active, l1_strength, l2_strength, positive)
+        cd_args = (l1_strength, l2_strength, positive, random_selection, seed)
+        gram_after = np.inf  # column passes of coordinate descent on X before the Gram
+        if solver == "gram":
+            gram_after = 0
+        elif requested == "auto":  # straight to a Gram matrix a path already computed
+            computed = getattr(gram, "cache_info", None)
+            gram_after = 0 if computed and computed().currsize else gram_switch_work(
+                *design.A.shape)
+        if gram_after > 0:  # coordinate descent on the design, all the way or for a while
+            _cd_on_design(design, W, gaps, n_iter, active, gap_tols, max_iter, *cd_args,
+                          max_work=gram_after)
+            active = active[(gaps[active] > gap_tols[active]) & (n_iter[active] < max_iter)]
+        if active.size and gram_after < np.inf:
+            G, B = gram()
+            for k in active:
+                w = W[k].copy()
+                _, epochs = enet_gram_coordinate_descent(
+                    G, np.ascontiguousarray(B[:, k]), float(design.Y[:, k] @ design.Y[:, k]),
+                    w, l1_strength, l2_strength, positive, max_iter - n_iter[k], gap_tols[k],
+                    random_selection, seed,
+                )
+                n_iter[k] += epochs
+                W[k] = w
+            # the Gram summaries only steer: certify on the design itself, and finish on it
+            # what their rounding left short (a residual tiny next to y)
+            W, certified = certify_rounded(design, W, active, l1_strength, l2_strength,
+                                           positive)
+            gaps[active] = certified[active]
+            active = active[(gaps[active] > gap_tols[active]) & (n_iter[active] < max_iter)]
+            _cd_on_design(design, W, gaps, n_iter, active, gap_tols, max_iter, *cd_args)
         return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
 
     Y = design.Y[:, active]
@@ -208,8 +232,6 @@ def solve_least_squares(
     elif solver == "cholesky":
         W[active] = ridge_cholesky(design.A, design.X_mean, design.sqrt_sw, Y, l2_strength).T
     elif solver == "lsqr":
-        if W_init is not None:
-            W[active] = W_init[active]
         n_iter[active] = _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter)
     else:  # nnls: positive least squares without penalty
         A = design.A.toarray() if design.is_sparse else design.A
@@ -222,6 +244,43 @@ def solve_least_squares(
         W = W.astype(design.A.dtype).astype(np.float64)
         gaps[active] = np.nan
     return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
+
+
+def gram_switch_work(n_samples, n_features):
+    """Column passes of coordinate descent on ``X`` after which 'auto' moves to ``X^T X``.
+
+    Forming ``X^T X`` costs ``n_samples * n_features^2`` flops by BLAS, about as much as
+    ``n_features^2 / GRAM_BLAS_SPEEDUP`` column passes (a dot product or an update of one
+    column) of coordinate descent: spending that much first and switching only if it did
+    not converge never costs more than about twice the better of the two. Returns 0 to
+    start on the Gram matrix, ``inf`` never to use it (when it would not be smaller than
+    ``X``, or too large).
+    """
+    if n_samples < 2 * n_features or n_features > GRAM_MAX_FEATURES:
+        return np.inf
+    return n_features**2 // GRAM_BLAS_SPEEDUP
+
+
+def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_strength,
+                  l2_strength, positive, random_selection, seed, max_work=np.inf):
+    """Coordinate descent on the design for ``targets``, from and into ``W`` (in place).
+
+    Updates ``gaps`` and ``n_iter``; a target stops at ``max_iter`` epochs in all, or
+    after ``max_work`` column passes.
+    """
+    for k in targets:
+        w = W[k].copy()
+        gaps[k], epochs = enet_coordinate_descent(
+            *design.kernel_arrays, design.X_mean, design.sw_sum, design.sqrt_sw,
+            np.ascontiguousarray(design.Y[:, k]), w, l1_strength, l2_strength, positive,
+            max_iter - n_iter[k], gap_tols[k], random_selection, seed, float(max_work),
+        )
+        n_iter[k] += epochs
+        W[k] = w
+    if design.A.dtype != np.float64 and len(targets):  # certify the returned coefficients
+        W[:], certified = certify_rounded(design, W, targets, l1_strength, l2_strength,
+                                          positive)
+        gaps[targets] = certified[targets]
 
 
 def _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter, max_rounds=3):

@@ -1,5 +1,6 @@
 """Warm-started regularization paths over a decreasing grid of ``alpha``."""
 
+import functools
 from numbers import Integral, Real
 from typing import NamedTuple
 
@@ -9,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from .._penalties import effective_l1_ratio, penalty_strengths
-from ..solvers._direct import ridge_spectral
+from ..solvers._direct import centered_gram, ridge_spectral
 from ._design import prepare_design
 from ._least_squares import choose_solver, solve_least_squares, warn_if_not_converged
 from ._regressor import check_sample_weight
@@ -76,11 +77,16 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
     ridge = None  # an L2 path solved directly: one eigendecomposition for every alpha
     if l1 == 0.0 and choose_solver(solver, design.A, l1, l2, positive) == "cholesky":
         ridge = ridge_spectral(design.A, design.X_mean, design.sqrt_sw, design.Y)
+    # coordinate descent on the Gram matrix: formed at most once for the whole path
+    gram = functools.cache(
+        lambda: centered_gram(design.A, design.X_mean, design.sqrt_sw, design.Y)
+    )
     for i, alpha in enumerate(alphas):
         l1, l2 = penalty_strengths(penalty, alpha * design.sw_sum, l1_ratio)
         result = solve_least_squares(
             design, l1, l2, positive=positive, solver=solver, max_iter=max_iter, tol=tol,
             W_init=previous, random_selection=random_selection, seed=seed, ridge=ridge,
+            gram=gram,
         )
         warn_if_not_converged(result, tol, design.sw_sum, f" at alpha={alpha:.4g}")
         W[i], gaps[i], n_iter[i] = result.W, result.gaps / design.sw_sum, result.n_iter
@@ -104,7 +110,7 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
         "tol": [Interval(Real, 0, None, closed="left")],
         "selection": [StrOptions({"cyclic", "random"})],
         "random_state": ["random_state"],
-        "solver": [StrOptions({"auto", "cd", "cholesky", "lsqr"})],
+        "solver": [StrOptions({"auto", "cd", "gram", "cholesky", "lsqr"})],
     },
     prefer_skip_nested_validation=True,
 )
@@ -165,7 +171,7 @@ def regularization_path(
         Coordinate order.
     random_state : int, RandomState instance or None, default=None
         Seed of the random coordinate order.
-    solver : {'auto', 'cd', 'cholesky', 'lsqr'}, default='auto'
+    solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}, default='auto'
         As in :class:`~sklreg.LinearRegressor`.
 
     Returns

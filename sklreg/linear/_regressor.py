@@ -104,14 +104,19 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         Coordinate order of coordinate descent; 'random' draws coordinates uniformly.
     random_state : int, RandomState instance or None, default=None
         Seed of the random coordinate order (``selection='random'``).
-    solver : {'auto', 'cd', 'cholesky', 'lsqr'}, default='auto'
+    solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}, default='auto'
         - 'cd': coordinate descent (any penalty with ``alpha > 0``), stopped on the
           relative duality gap.
+        - 'gram': coordinate descent on the precomputed ``X^T X`` (each update costs
+          ``O(n_features)`` instead of ``O(n_samples)``): for many more samples than
+          features. The result is certified on ``X`` itself.
         - 'cholesky': direct solve through the smaller of ``X^T X`` and ``X X^T`` (L2 or
           no penalty; dense or sparse).
         - 'lsqr': damped LSQR on the implicitly centered design (L2 or no penalty;
           meant for large sparse X).
-        - 'auto': 'cd' when the penalty has an L1 part or ``positive=True``, else
+        - 'auto': 'gram' when the penalty has an L1 part or ``positive=True`` and there
+          are at most 100 features and at least 10 samples per feature; 'cd' in the other
+          such cases; else
           'cholesky', or 'lsqr' for sparse X with more than 2000 features.
           Unpenalized ``positive=True`` uses non-negative least squares.
 
@@ -152,7 +157,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         "positive": ["boolean"],
         "selection": [StrOptions({"cyclic", "random"})],
         "random_state": ["random_state"],
-        "solver": [StrOptions({"auto", "cd", "cholesky", "lsqr"})],
+        "solver": [StrOptions({"auto", "cd", "gram", "cholesky", "lsqr"})],
     }
 
     def __init__(
@@ -217,7 +222,8 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
 
         l1_strength, l2_strength = penalty_strengths(self.penalty, self.alpha, self.l1_ratio)
         solver = choose_solver(self.solver, X, l1_strength, l2_strength, self.positive)
-        design = prepare_design(X, Y, sample_weight, self.fit_intercept, solver == "cd")
+        design = prepare_design(X, Y, sample_weight, self.fit_intercept,
+                                solver in ("cd", "gram"))
         l1_strength, l2_strength = l1_strength * design.sw_sum, l2_strength * design.sw_sum
 
         W_init = None
@@ -231,7 +237,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
             l1_strength,
             l2_strength,
             positive=self.positive,
-            solver=solver,
+            solver=self.solver,
             max_iter=self.max_iter,
             tol=self.tol,
             W_init=W_init,

@@ -126,6 +126,34 @@ def _working_set_objective(w_features, r, t, sw_sum, l1_strength, l2_strength):
 
 
 @jit(fastmath=REASSOCIATE)
+def anderson_extrapolation(history, positive):
+    """Anderson extrapolation of the iterates in the rows of ``history``.
+
+    Returns the affine combination of ``history[1:]`` that minimizes the norm of the
+    combined differences, clipped at zero when ``positive``; an empty array when the
+    differences are zero or numerically singular.
+    """
+    diffs = history[1:] - history[:-1]
+    gram = diffs @ diffs.T
+    trace = np.trace(gram)
+    if not trace > 0.0:
+        return np.empty(0)
+    for k in range(gram.shape[0]):
+        gram[k, k] += 1e-10 * trace
+    try:
+        z = np.linalg.solve(gram, np.ones(gram.shape[0]))
+    except Exception:  # noqa: BLE001 - numerically singular: skip this extrapolation
+        return np.empty(0)
+    total = z.sum()
+    if total == 0.0 or not np.isfinite(total):
+        return np.empty(0)
+    extrapolated = (z / total) @ history[1:]
+    if positive:
+        extrapolated = np.maximum(extrapolated, 0.0)
+    return extrapolated
+
+
+@jit(fastmath=REASSOCIATE)
 def _anderson_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w, r, t,
                    features, history, l1_strength, l2_strength, positive):
     """Anderson extrapolation of the last iterates of ``w[features]`` (rows of ``history``).
@@ -133,23 +161,9 @@ def _anderson_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w,
     The extrapolated point replaces ``w`` (and ``r``) only when it lowers the objective,
     so coordinate descent keeps its descent property. Returns the new ``t``.
     """
-    diffs = history[1:] - history[:-1]
-    gram = diffs @ diffs.T
-    trace = np.trace(gram)
-    if not trace > 0.0:
+    extrapolated = anderson_extrapolation(history, positive)
+    if extrapolated.shape[0] == 0:
         return t
-    for k in range(gram.shape[0]):
-        gram[k, k] += 1e-10 * trace
-    try:
-        z = np.linalg.solve(gram, np.ones(gram.shape[0]))
-    except Exception:  # noqa: BLE001 - numerically singular: skip this extrapolation
-        return t
-    total = z.sum()
-    if total == 0.0 or not np.isfinite(total):
-        return t
-    extrapolated = (z / total) @ history[1:]
-    if positive:
-        extrapolated = np.maximum(extrapolated, 0.0)
     current = history[-1]
     r_new = r.copy()
     t_new = t
@@ -187,6 +201,7 @@ def enet_coordinate_descent(
     gap_tol,
     random_selection,
     seed,
+    max_work=np.inf,
 ):
     """Coordinate descent with working sets, Gap Safe screening and Anderson acceleration.
 
@@ -227,6 +242,9 @@ def enet_coordinate_descent(
         Draw coordinates uniformly at random instead of cycling.
     seed : int
         Seed of the coordinate draws.
+    max_work : float, default=inf
+        Stop (unconverged) once this many column passes (dot products or updates of a
+        column) have been spent.
 
     Returns
     -------
@@ -252,6 +270,7 @@ def enet_coordinate_descent(
     ws_size = min(WS_START, n_features)
     gap = np.inf
     n_iter = 0
+    work = float(n_features)  # the Lipschitz constants
     while True:
         features = active[:n_active]
         r_norm2, r_dot_y = residual_summaries(
@@ -261,7 +280,8 @@ def enet_coordinate_descent(
         _, gap, lasso_gap, scale = quadratic_dual_gap(
             XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, positive
         )
-        if gap <= gap_tol or n_iter >= max_iter:
+        work += n_active
+        if gap <= gap_tol or n_iter >= max_iter or work >= max_work:
             break
 
         if l1_strength > 0.0:
@@ -308,7 +328,8 @@ def enet_coordinate_descent(
                                      sw_sum, w, r, t, lipschitz, working_set, l1_strength,
                                      l2_strength, positive, random_selection)
             n_iter += 1
-            if violation <= inner_tol:
+            work += working_set.shape[0]
+            if violation <= inner_tol or work >= max_work:
                 break
             history[n_history] = w[working_set]
             n_history += 1

@@ -62,6 +62,32 @@ def _products(A):
     return (lambda: _symmetric_product(A, True)), (lambda: _symmetric_product(A, False))
 
 
+def centered_gram(A, X_mean, sqrt_sw, Y):
+    """``Xc^T Xc`` and ``Xc^T Y`` of the implicitly centered design, in float64.
+
+    Parameters
+    ----------
+    A : ndarray or sparse matrix of shape (n_samples, n_features)
+        Row-weighted design.
+    X_mean : ndarray of shape (n_features,)
+        Implicit column offsets (zeros when ``A`` is already centered).
+    sqrt_sw : ndarray of shape (n_samples,)
+        Square roots of the sample weights.
+    Y : ndarray of shape (n_samples, n_targets), float64
+        Centered, row-weighted targets.
+
+    Returns
+    -------
+    G : ndarray of shape (n_features, n_features), C order
+    B : ndarray of shape (n_features, n_targets)
+    """
+    G = np.ascontiguousarray(_products(A)[0]())
+    if np.any(X_mean != 0.0):
+        G -= float(sqrt_sw @ sqrt_sw) * np.outer(X_mean, X_mean)
+    B = np.asarray(A.T @ Y, dtype=np.float64) - np.outer(X_mean, sqrt_sw @ Y)
+    return G, B
+
+
 def _centered_system(A, X_mean, sqrt_sw, Y):
     """The smaller of the two ridge systems of the implicitly centered design.
 
@@ -70,16 +96,11 @@ def _centered_system(A, X_mean, sqrt_sw, Y):
     else ``K = Xc Xc^T`` and ``back(Z) = Xc^T Z``.
     """
     n_samples, n_features = A.shape
-    gram, kernel = _products(A)
-    centered = np.any(X_mean != 0.0)
-    sw_sum = float(sqrt_sw @ sqrt_sw)
     if n_features <= n_samples:
-        K = gram()
-        if centered:
-            K -= sw_sum * np.outer(X_mean, X_mean)
-        B = np.asarray(A.T @ Y, dtype=np.float64) - np.outer(X_mean, sqrt_sw @ Y)
+        K, B = centered_gram(A, X_mean, sqrt_sw, Y)
         return K, B, lambda Z: Z
-    K = kernel()
+    K = _products(A)[1]()
+    centered = np.any(X_mean != 0.0)
     if centered:
         AX_mean = np.asarray(A @ X_mean, dtype=np.float64)
         K -= np.outer(AX_mean, sqrt_sw) + np.outer(sqrt_sw, AX_mean)

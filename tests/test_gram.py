@@ -1,0 +1,174 @@
+"""Coordinate descent on the Gram matrix ('gram', and 'auto' moving to it) for n >> p."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from _reference import alpha_max, kkt_violation, objective
+from numpy.testing import assert_allclose
+from test_linear_regressor import L1_RATIOS, reference_fit
+
+from sklreg import LinearRegressor, regularization_path
+from sklreg.linear._least_squares import gram_switch_work
+
+
+def correlated_problem(n_samples=400, n_features=25, rho=0.9, sparse=False, seed=0):
+    """AR(1)-correlated columns with offsets (hard for coordinate descent), positive weights."""
+    rng = np.random.RandomState(seed)
+    Z = rng.randn(n_samples, n_features)
+    X = np.empty_like(Z)
+    X[:, 0] = Z[:, 0]
+    for j in range(1, n_features):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * Z[:, j]
+    if sparse:
+        X[rng.uniform(size=X.shape) < 0.6] = 0.0
+        X = sp.csr_matrix(X)
+    else:
+        X += rng.uniform(-20, 20, n_features)
+    coef = np.zeros(n_features)
+    coef[: n_features // 3] = rng.randn(n_features // 3) * 2
+    y = np.asarray(X @ coef).ravel() + 0.3 * rng.randn(n_samples) + 1.5
+    return X, y, rng.uniform(0.2, 2.0, n_samples)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_gram_matches_scikit_learn(penalty, sparse, dtype, weighted, fit_intercept):
+    X, y, sw = correlated_problem(sparse=sparse)
+    sw = sw if weighted else None
+    l1_ratio = L1_RATIOS[penalty]
+    alpha = alpha_max(X, y, l1_ratio, sw, fit_intercept) / 200
+    X_fit = X.astype(dtype)
+    model = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio, solver="gram",
+                            fit_intercept=fit_intercept, max_iter=100_000,
+                            tol=1e-7 if dtype == np.float32 else 1e-13)
+    model.fit(X_fit, y, sample_weight=sw)
+    ref = reference_fit(penalty, alpha, l1_ratio, fit_intercept, X_fit, y, sw)
+    assert model.coef_.dtype == dtype
+    ours = objective(X_fit, y, model.coef_, model.intercept_, alpha, l1_ratio, sw)
+    theirs = objective(X_fit, y, ref.coef_, ref.intercept_, alpha, l1_ratio, sw)
+    assert abs(ours - theirs) <= 1e-6 * theirs
+    # the certificate holds for the coefficients as returned (rounded for float32)
+    assert ours - theirs <= model.dual_gap_ + 1e-12 * theirs
+    if dtype == np.float64:  # (float32 rounding moves correlated coefficients further)
+        assert_allclose(model.coef_, ref.coef_, atol=1e-5 * np.abs(ref.coef_).max())
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l2"])
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("selection", ["cyclic", "random"])
+def test_gram_kkt_and_agreement_with_cd(penalty, positive, selection):
+    X, y, sw = correlated_problem(seed=1)
+    l1_ratio = L1_RATIOS[penalty]
+    alpha = alpha_max(X, y, max(l1_ratio, 0.5), sw) / 50
+    fits = {
+        solver: LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio, positive=positive,
+                                solver=solver, selection=selection, random_state=0,
+                                tol=1e-12, max_iter=100_000).fit(X, y, sample_weight=sw)
+        for solver in ("gram", "cd")
+    }
+    gram = fits["gram"]
+    scale = np.abs(X.T @ (sw * (y - np.average(y, weights=sw)))).max() / sw.sum()
+    violation = kkt_violation(X, y, gram.coef_, gram.intercept_, alpha, l1_ratio, sw, positive)
+    assert violation <= 1e-5 * scale
+    if positive:
+        assert np.all(gram.coef_ >= 0)
+    if l1_ratio > 0:
+        assert 0 < np.count_nonzero(gram.coef_) < X.shape[1]
+    cd = fits["cd"]
+    p_gram = objective(X, y, gram.coef_, gram.intercept_, alpha, l1_ratio, sw)
+    p_cd = objective(X, y, cd.coef_, cd.intercept_, alpha, l1_ratio, sw)
+    assert abs(p_gram - p_cd) <= max(gram.dual_gap_, cd.dual_gap_) + 1e-15 * p_cd
+    mu = alpha * (1 - l1_ratio)  # strong convexity: ||w - w*||^2 <= 2 gap / mu
+    if mu > 0:
+        radius = np.sqrt(2 * gram.dual_gap_ / mu) + np.sqrt(2 * cd.dual_gap_ / mu)
+        assert np.linalg.norm(gram.coef_ - cd.coef_) <= radius + 1e-12
+
+
+@pytest.mark.parametrize("tol", [1e-2, 1e-4, 1e-8])
+def test_gram_gap_bounds_suboptimality(tol):
+    X, y, sw = correlated_problem(seed=2)
+    alpha = alpha_max(X, y, 1.0, sw) / 1000
+    params = dict(penalty="l1", alpha=alpha, solver="gram", max_iter=100_000)
+    loose = LinearRegressor(tol=tol, **params).fit(X, y, sample_weight=sw)
+    tight = LinearRegressor(tol=1e-14, **params).fit(X, y, sample_weight=sw)
+    p_loose = objective(X, y, loose.coef_, loose.intercept_, alpha, 1.0, sw)
+    p_tight = objective(X, y, tight.coef_, tight.intercept_, alpha, 1.0, sw)
+    p_null = objective(X, y, np.zeros(X.shape[1]), np.average(y, weights=sw), alpha, 1.0, sw)
+    assert p_loose - p_tight <= loose.dual_gap_ * (1 + 1e-9) + 1e-14 * p_null
+    assert loose.dual_gap_ <= tol * p_null
+
+
+def test_gram_certified_when_the_fit_is_nearly_exact():
+    # ||r||^2 ~ 1e-14 ||y||^2: the Gram summaries lose the residual to cancellation, so the
+    # result must come certified from the design itself (finishing there if needed)
+    rng = np.random.RandomState(3)
+    X = rng.randn(2000, 10) + 50.0
+    y = X @ rng.randn(10) + 1e-7 * rng.randn(2000)
+    alpha = alpha_max(X, y) * 1e-12
+    model = LinearRegressor("l1", alpha=alpha, solver="gram", tol=1e-10, max_iter=100_000)
+    model.fit(X, y)
+    tight = LinearRegressor("l1", alpha=alpha, solver="cd", tol=1e-14, max_iter=100_000)
+    tight.fit(X, y)
+    p_null = objective(X, y, np.zeros(10), y.mean(), alpha, 1.0)
+    assert model.dual_gap_ <= 1e-10 * p_null
+    p_model = objective(X, y, model.coef_, model.intercept_, alpha, 1.0)
+    p_tight = objective(X, y, tight.coef_, tight.intercept_, alpha, 1.0)
+    assert p_model - p_tight <= model.dual_gap_ + 1e-15 * p_null
+
+
+def test_gram_multi_target_and_warm_start():
+    X, y, sw = correlated_problem(seed=4)
+    Y = np.column_stack([y, -y + 3.0, np.full_like(y, 2.0)])
+    alpha = alpha_max(X, y, 1.0, sw) / 100
+    params = dict(penalty="l1", alpha=alpha, solver="gram", tol=1e-12, max_iter=100_000)
+    joint = LinearRegressor(**params).fit(X, Y, sample_weight=sw)
+    for k in range(3):
+        alone = LinearRegressor(**params).fit(X, Y[:, k], sample_weight=sw)
+        assert_allclose(joint.coef_[k], alone.coef_, atol=1e-9)
+        assert joint.intercept_[k] == pytest.approx(alone.intercept_)
+    assert np.all(joint.coef_[2] == 0.0) and joint.n_iter_[2] == 0
+
+    model = LinearRegressor(**params, warm_start=True).fit(X, y, sample_weight=sw)
+    first = model.n_iter_
+    model.fit(X, y, sample_weight=sw)
+    assert model.n_iter_ <= 1 < first
+
+
+def test_auto_moves_to_the_gram_matrix_and_agrees():
+    X, y, _ = correlated_problem(n_samples=3000, n_features=60, rho=0.95, seed=5)
+    alpha = alpha_max(X, y) / 1000
+    fits = {solver: LinearRegressor("l1", alpha=alpha, solver=solver, tol=1e-10,
+                                    max_iter=100_000).fit(X, y)
+            for solver in ("auto", "gram", "cd")}
+    for solver in ("auto", "gram"):
+        assert_allclose(fits[solver].coef_, fits["cd"].coef_, rtol=1e-4, atol=1e-8)
+    # cd alone needs more column passes than the budget after which 'auto' switches
+    assert fits["cd"].n_iter_ * X.shape[1] > gram_switch_work(*X.shape)
+
+
+def test_gram_switch_budget():
+    assert gram_switch_work(100, 60) == np.inf  # X^T X not smaller than X
+    assert gram_switch_work(10**6, 5000) == np.inf  # X^T X too large
+    assert gram_switch_work(10_000, 3) == 0  # cheaper than one pass: start on it
+    assert 0 < gram_switch_work(10_000, 100) < 100 * 100
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_path_on_the_gram_matrix(sparse):
+    X, y, sw = correlated_problem(sparse=sparse, seed=6)
+    paths = {solver: regularization_path(X, y, penalty="elasticnet", l1_ratio=0.7,
+                                         sample_weight=sw, n_alphas=20, solver=solver,
+                                         tol=1e-12, max_iter=100_000)
+             for solver in ("gram", "cd", "auto")}
+    cd = paths["cd"]
+    for solver in ("gram", "auto"):
+        path = paths[solver]
+        assert_allclose(path.alphas, cd.alphas)
+        assert np.all(path.dual_gaps >= 0)
+        for i, alpha in enumerate(cd.alphas):
+            ours = objective(X, y, path.coefs[:, i], path.intercepts[i], alpha, 0.7, sw)
+            theirs = objective(X, y, cd.coefs[:, i], cd.intercepts[i], alpha, 0.7, sw)
+            assert abs(ours - theirs) <= max(path.dual_gaps[i], cd.dual_gaps[i]) + 1e-15
