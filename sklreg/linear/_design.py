@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from ..solvers._columns import center_scale_columns
+from ..solvers._columns import center_scale_columns, centered_column_sq_norms
 
 
 class Design(NamedTuple):
@@ -42,6 +42,9 @@ class Design(NamedTuple):
         ``(X, X_data, X_indices, X_indptr, is_sparse)``, the design as the
         coordinate-descent kernels take it (see :func:`kernel_arrays`); None for a sparse
         design kept in CSR layout (direct solvers only).
+    lipschitz : ndarray of shape (n_features,) or None
+        Squared norms of the centered columns (the coordinate-wise Lipschitz constants),
+        when the design is laid out for coordinate descent.
     """
 
     A: object
@@ -52,6 +55,7 @@ class Design(NamedTuple):
     sqrt_sw: np.ndarray
     sw_sum: float
     kernel_arrays: tuple
+    lipschitz: np.ndarray = None
 
     @property
     def is_sparse(self):
@@ -135,22 +139,33 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
             A.sum_duplicates()
         if fit_intercept:  # the offsets of the design as stored (rounded, weighted)
             X_offset = _weighted_means(A, sqrt_sw, sw_sum)
-        arrays = kernel_arrays(A) if A.format == "csc" else None
-        return Design(A, X_offset, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays)
+        arrays, lipschitz = None, None
+        if A.format == "csc":
+            arrays = kernel_arrays(A)
+            lipschitz = centered_column_sq_norms(*arrays, sqrt_sw, X_offset, sw_sum)
+        return Design(A, X_offset, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays,
+                      lipschitz)
 
     order = "F" if fortran or X.flags.f_contiguous else "C"
     X_mean = np.zeros(n_features)
+    lipschitz = None
     if fit_intercept or not uniform:
         A = np.empty(X.shape, dtype=X.dtype, order=order)
-        column_sums = center_scale_columns(X, X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype),
-                                           A)
+        column_sums, sq_norms = center_scale_columns(
+            X, X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype), A
+        )
         if fit_intercept:
             # what subtracting the offsets rounded to X's dtype left: removed implicitly
             X_mean = column_sums / sw_sum
             X_offset = X_offset.astype(X.dtype).astype(np.float64) + X_mean
+        # ||A_j - X_mean_j q||^2, with A_j . q = S X_mean_j
+        lipschitz = np.maximum(sq_norms - sw_sum * X_mean**2, 0.0)
     else:
         A = np.asarray(X, order=order)
-    return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, kernel_arrays(A))
+    arrays = kernel_arrays(A)
+    if lipschitz is None and fortran:
+        lipschitz = centered_column_sq_norms(*arrays, sqrt_sw, X_mean, sw_sum)
+    return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays, lipschitz)
 
 
 def _weighted_means(A, sqrt_sw, sw_sum):

@@ -11,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._datafits import quadratic_dual_gap
 from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
+from ..solvers._columns import centered_column_sq_norms
 from ..solvers._direct import centered_gram, ridge_cholesky, ridge_lsqr
 from ..solvers._gram import enet_gram_coordinate_descent
 
@@ -268,10 +269,14 @@ def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_stren
     Updates ``gaps`` and ``n_iter``; a target stops at ``max_iter`` epochs in all, or
     after ``max_work`` column passes.
     """
+    lipschitz = design.lipschitz
+    if lipschitz is None and len(targets):
+        lipschitz = centered_column_sq_norms(*design.kernel_arrays, design.sqrt_sw,
+                                             design.X_mean, design.sw_sum)
     for k in targets:
         w = W[k].copy()
         gaps[k], epochs = enet_coordinate_descent(
-            *design.kernel_arrays, design.X_mean, design.sw_sum, design.sqrt_sw,
+            *design.kernel_arrays, design.X_mean, design.sw_sum, design.sqrt_sw, lipschitz,
             np.ascontiguousarray(design.Y[:, k]), w, l1_strength, l2_strength, positive,
             max_iter - n_iter[k], gap_tols[k], random_selection, seed, float(max_work),
         )

@@ -20,7 +20,7 @@ import numpy as np
 from .._datafits import quadratic_dual_gap
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
-from ._columns import REASSOCIATE, centered_column_sq_norm, column_axpy, column_dot
+from ._columns import REASSOCIATE, columns_axpy, columns_dot
 
 WS_START = 10  # first working-set size
 INNER_TOL_RATIO = 0.3  # inner solves stop at this fraction of the outer violation
@@ -31,11 +31,8 @@ ANDERSON_DEPTH = 5  # epochs between Anderson extrapolations
 def residual(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, w):
     """Uncentered residual ``r_s = y - A w`` and ``t = q . r_s`` (see the module docstring)."""
     r = y.copy()
-    t = 0.0  # q . y == 0 whenever X_mean is non-zero, since y is then centered
-    for j in range(w.shape[0]):
-        if w[j] != 0.0:
-            column_axpy(j, -w[j], X, X_data, X_indices, X_indptr, is_sparse, r)
-            t -= w[j] * sw_sum * X_mean[j]
+    columns_axpy(X, X_data, X_indices, X_indptr, is_sparse, -w, np.arange(w.shape[0]), r)
+    t = -sw_sum * (X_mean @ w)  # q . y == 0 whenever X_mean is non-zero (y centered)
     return r, t
 
 
@@ -47,7 +44,10 @@ def residual_summaries(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum
     The centered residual ``r_s - q t / S`` is formed explicitly, so that a large column
     offset cannot cancel the certificate's terms away.
     """
-    centered = r - sqrt_sw * (t / sw_sum) if sw_sum > 0.0 else r.copy()
+    shift = t / sw_sum if sw_sum > 0.0 else 0.0
+    centered = np.empty_like(r)
+    for i in range(r.shape[0]):
+        centered[i] = r[i] - sqrt_sw[i] * shift
     q_dot_r = 0.0
     r_norm2 = 0.0
     r_dot_y = 0.0
@@ -55,9 +55,9 @@ def residual_summaries(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum
         q_dot_r += sqrt_sw[i] * centered[i]
         r_norm2 += centered[i] * centered[i]
         r_dot_y += centered[i] * y[i]
+    columns_dot(X, X_data, X_indices, X_indptr, is_sparse, centered, features, XTr)
     for j in features:
-        XTr[j] = (column_dot(j, X, X_data, X_indices, X_indptr, is_sparse, centered)
-                  - X_mean[j] * q_dot_r)
+        XTr[j] -= X_mean[j] * q_dot_r
     return r_norm2, r_dot_y
 
 
@@ -95,17 +95,55 @@ def _cd_epoch(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w, r, t
         if lipschitz[j] == 0.0:
             new_w_j = 0.0
         else:
-            XTr_j = column_dot(j, X, X_data, X_indices, X_indptr, is_sparse, r) - X_mean[j] * t
+            # the column loops are written out here: through the inlined helpers of
+            # _columns, Numba keeps reference-count updates of the five arrays in this
+            # loop (atomic operations on every coordinate: epochs 7x slower)
+            XTr_j = 0.0
+            if is_sparse:
+                for k_nz in range(X_indptr[j], X_indptr[j + 1]):
+                    XTr_j += X_data[k_nz] * r[X_indices[k_nz]]
+            else:
+                for i in range(X.shape[0]):
+                    XTr_j += X[i, j] * r[i]
+            XTr_j -= X_mean[j] * t
             violation = max(violation, subdiff_distance_enet(
                 w_j, -XTr_j, l1_strength, l2_strength, positive))
             step = 1.0 / lipschitz[j]
             new_w_j = prox_enet(w_j + step * XTr_j, step, l1_strength, l2_strength, positive)
         if new_w_j != w_j:
             delta = new_w_j - w_j
-            column_axpy(j, -delta, X, X_data, X_indices, X_indptr, is_sparse, r)
+            if is_sparse:
+                for k_nz in range(X_indptr[j], X_indptr[j + 1]):
+                    r[X_indices[k_nz]] -= delta * X_data[k_nz]
+            else:
+                for i in range(X.shape[0]):
+                    r[i] -= delta * X[i, j]
             t -= delta * sw_sum * X_mean[j]
             w[j] = new_w_j
     return t, violation
+
+
+@jit
+def _largest_scores(features, scores, size):
+    """The ``size`` features of largest score, in their order in ``features``.
+
+    Linear time (a partition, not a sort): this runs at every outer iteration over all
+    the features that screening kept.
+    """
+    threshold = np.partition(scores, scores.shape[0] - size)[scores.shape[0] - size]
+    n_above = 0
+    for k in range(scores.shape[0]):
+        n_above += scores[k] > threshold
+    n_ties = size - n_above  # features at the threshold, taken first come
+    selected = np.empty(size, dtype=features.dtype)
+    n_selected = 0
+    for k in range(scores.shape[0]):
+        if scores[k] > threshold or (scores[k] == threshold and n_ties > 0):
+            if scores[k] == threshold:
+                n_ties -= 1
+            selected[n_selected] = features[k]
+            n_selected += 1
+    return selected
 
 
 @jit
@@ -165,13 +203,12 @@ def _anderson_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w,
     if extrapolated.shape[0] == 0:
         return t
     current = history[-1]
+    deltas = extrapolated - current
     r_new = r.copy()
+    columns_axpy(X, X_data, X_indices, X_indptr, is_sparse, -deltas, features, r_new)
     t_new = t
     for k in range(features.shape[0]):
-        delta = extrapolated[k] - current[k]
-        if delta != 0.0:
-            column_axpy(features[k], -delta, X, X_data, X_indices, X_indptr, is_sparse, r_new)
-            t_new -= delta * sw_sum * X_mean[features[k]]
+        t_new -= deltas[k] * sw_sum * X_mean[features[k]]
     new_value = _working_set_objective(extrapolated, r_new, t_new, sw_sum, l1_strength,
                                        l2_strength)
     if new_value < _working_set_objective(current, r, t, sw_sum, l1_strength, l2_strength):
@@ -192,6 +229,7 @@ def enet_coordinate_descent(
     X_mean,
     sw_sum,
     sqrt_sw,
+    lipschitz,
     y,
     w,
     l1_strength,
@@ -226,6 +264,9 @@ def enet_coordinate_descent(
         ``q . q``, the sum of sample weights the rows were scaled with.
     sqrt_sw : ndarray of shape (n_samples,)
         ``q``, the square roots of the sample weights.
+    lipschitz : ndarray of shape (n_features,)
+        Squared norms of the centered columns (see
+        :func:`~sklreg.solvers._columns.centered_column_sq_norms`).
     y : ndarray of shape (n_samples,), float64
         Target (centered when ``X_mean`` is non-zero).
     w : ndarray of shape (n_features,), float64
@@ -257,20 +298,18 @@ def enet_coordinate_descent(
     if random_selection:
         np.random.seed(seed)  # noqa: NPY002 (Numba's per-thread generator)
 
-    lipschitz = np.empty(n_features)
-    for j in range(n_features):
-        lipschitz[j] = centered_column_sq_norm(j, X, X_data, X_indices, X_indptr, is_sparse,
-                                               sqrt_sw, X_mean[j], sw_sum)
 
     r, t = residual(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, w)
     active = np.arange(n_features)  # features not screened out, in increasing order
     n_active = n_features
     XTr = np.zeros(n_features)
     scores = np.empty(n_features)
+    discarded = np.empty(n_features, dtype=active.dtype)
+    discarded_w = np.empty(n_features)
     ws_size = min(WS_START, n_features)
     gap = np.inf
     n_iter = 0
-    work = float(n_features)  # the Lipschitz constants
+    work = 0.0
     while True:
         features = active[:n_active]
         r_norm2, r_dot_y = residual_summaries(
@@ -287,6 +326,7 @@ def enet_coordinate_descent(
         if l1_strength > 0.0:
             radius = np.sqrt(2.0 * lasso_gap)
             n_kept = 0
+            n_discarded = 0
             for k in range(n_active):
                 j = active[k]
                 if not gap_safe_discards(XTr[j], w[j], lipschitz[j], l1_strength,
@@ -294,11 +334,15 @@ def enet_coordinate_descent(
                     active[n_kept] = j
                     n_kept += 1
                     continue
-                if w[j] != 0.0:
-                    column_axpy(j, w[j], X, X_data, X_indices, X_indptr, is_sparse, r)
+                if w[j] != 0.0:  # put back into the residual, removed below
+                    discarded[n_discarded] = j
+                    discarded_w[n_discarded] = w[j]
+                    n_discarded += 1
                     t += w[j] * sw_sum * X_mean[j]
                     w[j] = 0.0
                 XTr[j] = 0.0  # the gap of the reduced problem certifies the full one
+            columns_axpy(X, X_data, X_indices, X_indptr, is_sparse, discarded_w[:n_discarded],
+                         discarded[:n_discarded], r)
             n_active = n_kept
             features = active[:n_active]
 
@@ -318,7 +362,7 @@ def enet_coordinate_descent(
         if ws_size == n_active:
             working_set = features.copy()
         else:
-            working_set = np.sort(features[np.argsort(-scores[:n_active])[:ws_size]])
+            working_set = _largest_scores(features, scores[:n_active], ws_size)
         inner_tol = INNER_TOL_RATIO * max_violation
 
         history = np.empty((ANDERSON_DEPTH + 1, working_set.shape[0]))

@@ -4,10 +4,14 @@ A design matrix reaches a kernel as both a dense Fortran-ordered array and CSC
 parts; ``is_sparse`` says which one is real (the other is an empty placeholder). The
 branch is taken once per column, so one compiled kernel serves both layouts.
 
+Each function here loops over a whole set of columns. Numba inlines small helpers that
+take arrays with reference-count updates of every array at every call, which it cannot
+always remove: a per-column helper called in a loop made coordinate-descent epochs 7x
+slower. Loops over columns therefore live here, called once per set, and the epoch of
+coordinate descent writes its two column loops out.
+
 Dot products are summed with reassociation allowed (``fastmath={'reassoc',
-'contract'}`` only, so NaN and inf keep their meaning) to let LLVM vectorize them. The
-helpers are inlined into their callers, which take the flags from the caller: every
-kernel that calls them is compiled with ``fastmath=REASSOCIATE`` too.
+'contract'}`` only, so NaN and inf keep their meaning) to let LLVM vectorize them.
 """
 
 import numpy as np
@@ -15,53 +19,36 @@ import numpy as np
 from .._jit import jit
 
 REASSOCIATE = {"reassoc", "contract"}  # lets LLVM vectorize sums; keeps NaN / inf semantics
-_REDUCE = jit(fastmath=REASSOCIATE, inline="always")
 
 
-@_REDUCE
-def column_dot(j, X, X_data, X_indices, X_indptr, is_sparse, v):
-    """``X[:, j] . v`` in float64."""
-    total = 0.0
-    if is_sparse:
-        for k in range(X_indptr[j], X_indptr[j + 1]):
-            total += X_data[k] * v[X_indices[k]]
-    else:
-        for i in range(X.shape[0]):
-            total += X[i, j] * v[i]
-    return total
+@jit(fastmath=REASSOCIATE)
+def columns_dot(X, X_data, X_indices, X_indptr, is_sparse, v, features, out):
+    """``out[j] = X[:, j] . v`` (in float64) for each ``j`` of ``features``."""
+    for j in features:
+        total = 0.0
+        if is_sparse:
+            for k in range(X_indptr[j], X_indptr[j + 1]):
+                total += X_data[k] * v[X_indices[k]]
+        else:
+            for i in range(X.shape[0]):
+                total += X[i, j] * v[i]
+        out[j] = total
 
 
-@_REDUCE
-def centered_column_sq_norm(j, X, X_data, X_indices, X_indptr, is_sparse, q, offset, q_norm2):
-    """``||X[:, j] - offset * q||^2`` in float64, without cancellation for large offsets.
-
-    For a sparse column the rows outside its pattern contribute ``offset^2 q_i^2`` each.
-    """
-    total = 0.0
-    if is_sparse:
-        q_pattern = 0.0
-        for k in range(X_indptr[j], X_indptr[j + 1]):
-            q_i = q[X_indices[k]]
-            centered = X_data[k] - offset * q_i
-            total += centered * centered
-            q_pattern += q_i * q_i
-        total += offset * offset * max(q_norm2 - q_pattern, 0.0)
-    else:
-        for i in range(X.shape[0]):
-            centered = X[i, j] - offset * q[i]
-            total += centered * centered
-    return total
-
-
-@jit(inline="always")
-def column_axpy(j, a, X, X_data, X_indices, X_indptr, is_sparse, v):
-    """``v += a * X[:, j]`` in place."""
-    if is_sparse:
-        for k in range(X_indptr[j], X_indptr[j + 1]):
-            v[X_indices[k]] += a * X_data[k]
-    else:
-        for i in range(X.shape[0]):
-            v[i] += a * X[i, j]
+@jit(fastmath=REASSOCIATE)
+def columns_axpy(X, X_data, X_indices, X_indptr, is_sparse, coefs, features, v):
+    """``v += sum_k coefs[k] * X[:, features[k]]`` in place (zero coefficients skipped)."""
+    for k in range(features.shape[0]):
+        a = coefs[k]
+        if a == 0.0:
+            continue
+        j = features[k]
+        if is_sparse:
+            for k_nz in range(X_indptr[j], X_indptr[j + 1]):
+                v[X_indices[k_nz]] += a * X_data[k_nz]
+        else:
+            for i in range(X.shape[0]):
+                v[i] += a * X[i, j]
 
 
 LAYOUT_BLOCK = 64  # square tiles for copying between row and column layouts
@@ -69,23 +56,61 @@ LAYOUT_BLOCK = 64  # square tiles for copying between row and column layouts
 
 @jit(fastmath=REASSOCIATE)
 def center_scale_columns(X, offset, row_scale, out):
-    """``out[i, j] = (X[i, j] - offset[j]) * row_scale[i]``; return ``out^T row_scale``.
+    """``out[i, j] = (X[i, j] - offset[j]) * row_scale[i]``, with column summaries.
 
     Copies in square tiles, so a C-ordered ``X`` lands in a Fortran-ordered ``out`` without
     the strided pass a plain NumPy assignment makes. The arithmetic is in ``out``'s dtype
-    (as NumPy's would be); the returned column sums are accumulated in float64.
+    (as NumPy's would be); the summaries are accumulated in float64.
+
+    Returns
+    -------
+    sums : ndarray of shape (n_features,)
+        ``out^T row_scale``.
+    sq_norms : ndarray of shape (n_features,)
+        Squared norms of the columns of ``out``.
     """
     n_samples, n_features = X.shape
     sums = np.zeros(n_features)
+    sq_norms = np.zeros(n_features)
     for i_start in range(0, n_samples, LAYOUT_BLOCK):
         i_stop = min(i_start + LAYOUT_BLOCK, n_samples)
         for j_start in range(0, n_features, LAYOUT_BLOCK):
             j_stop = min(j_start + LAYOUT_BLOCK, n_features)
             for j in range(j_start, j_stop):
                 total = 0.0
+                total_sq = 0.0
                 for i in range(i_start, i_stop):
                     value = (X[i, j] - offset[j]) * row_scale[i]
                     out[i, j] = value
                     total += value * row_scale[i]
+                    total_sq += value * value
                 sums[j] += total
-    return sums
+                sq_norms[j] += total_sq
+    return sums, sq_norms
+
+
+@jit(fastmath=REASSOCIATE)
+def centered_column_sq_norms(X, X_data, X_indices, X_indptr, is_sparse, q, offsets, q_norm2):
+    """``||X[:, j] - offsets[j] q||^2`` for every column, without cancellation.
+
+    For a sparse column the rows outside its pattern contribute ``offset^2 q_i^2`` each.
+    """
+    n_features = offsets.shape[0]
+    sq_norms = np.empty(n_features)
+    for j in range(n_features):
+        offset = offsets[j]
+        total = 0.0
+        if is_sparse:
+            q_pattern = 0.0
+            for k in range(X_indptr[j], X_indptr[j + 1]):
+                q_i = q[X_indices[k]]
+                centered = X_data[k] - offset * q_i
+                total += centered * centered
+                q_pattern += q_i * q_i
+            total += offset * offset * max(q_norm2 - q_pattern, 0.0)
+        else:
+            for i in range(X.shape[0]):
+                centered = X[i, j] - offset * q[i]
+                total += centered * centered
+        sq_norms[j] = total
+    return sq_norms
