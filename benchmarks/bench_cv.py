@@ -18,7 +18,6 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
-
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import ElasticNetCV, LassoCV  # noqa: E402
 from sklearn.model_selection import KFold  # noqa: E402
