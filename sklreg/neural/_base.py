@@ -286,10 +286,11 @@ class BaseMLP(BaseEstimator):
             adam_step(flat, grad, state["first_moment"], state["second_moment"], steps,
                       learning_rate_t, self.beta_1, self.beta_2, self.epsilon,
                       layout.n_penalized, l2_strength)
+        velocity = state["velocity"] if self.solver == "sgd" else flat[:0]
         if l1_strength > 0.0:
-            prox_l1(flat, steps, l1_strength)
+            prox_l1(flat, steps, l1_strength, velocity)
         elif group_strength > 0.0:
-            prox_group(flat, steps, layout.group_ptr, group_strength)
+            prox_group(flat, steps, layout.group_ptr, group_strength, velocity)
 
     def _fit_stochastic(self, X, Y, sample_weight, flat, layout, incremental):
         if self.early_stopping and incremental:

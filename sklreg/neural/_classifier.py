@@ -22,7 +22,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return "log_loss" if self.out_activation_ == "softmax" else "binary_log_loss"
 
     def _stratify_validation(self):
-        return self.n_outputs_ == 1 or self.out_activation_ == "softmax"
+        return self.n_outputs_ == 1  # as scikit-learn: neither multiclass nor multilabel
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,

@@ -12,6 +12,8 @@ transformations:
    ``steps[j] * l1_strength`` (the prox of the L1 norm in the optimizer's diagonal
    metric: ``lr`` for SGD, ``lr_t / (sqrt(v_j) + eps)`` for Adam), ``prox_group``
    block-soft-thresholds each group by ``mean(steps[group]) * strength * sqrt(|group|)``.
+   Under SGD the prox's displacement is added to the velocity (proximal heavy ball), so
+   momentum does not push a thresholded weight straight back off zero.
 
 Kernels work in place on float32 or float64 arrays of one dtype.
 """
@@ -67,20 +69,30 @@ def adam_step(params, grads, first_moment, second_moment, steps, learning_rate_t
 
 
 @jit
-def prox_l1(params, steps, l1_strength):
-    """Soft-threshold ``params[j]`` by ``steps[j] * l1_strength`` for j < len(steps)."""
+def prox_l1(params, steps, l1_strength, velocity):
+    """Soft-threshold ``params[j]`` by ``steps[j] * l1_strength`` for j < len(steps).
+
+    When ``velocity`` is not empty (SGD with momentum) the prox's displacement is added to
+    it, so the velocity stays the realized step ``w_new - w_old``: the proximal heavy-ball
+    method (iPiano, Ochs et al. 2014), where a weight held at zero carries no momentum.
+    """
+    track = velocity.shape[0] > 0
     for j in range(steps.shape[0]):
-        params[j] = prox_enet(params[j], steps[j], l1_strength, 0.0, False)
+        z = params[j]
+        params[j] = prox_enet(z, steps[j], l1_strength, 0.0, False)
+        if track:
+            velocity[j] += params[j] - z
 
 
 @jit
-def prox_group(params, steps, group_ptr, strength):
+def prox_group(params, steps, group_ptr, strength, velocity):
     """Block soft-thresholding of each group ``params[group_ptr[g]:group_ptr[g + 1]]``.
 
     The threshold of group ``g`` is ``mean(steps[group]) * strength * sqrt(|group|)``:
     the exact prox of ``strength * sqrt(|g|) ||w_g||_2`` for the scalar step
-    ``mean(steps[group])``.
+    ``mean(steps[group])``. ``velocity`` as in :func:`prox_l1`.
     """
+    track = velocity.shape[0] > 0
     for g in range(group_ptr.shape[0] - 1):
         start, stop = group_ptr[g], group_ptr[g + 1]
         norm_sq = 0.0
@@ -92,13 +104,12 @@ def prox_group(params, steps, group_ptr, strength):
         mean_step /= size
         threshold = mean_step * strength * np.sqrt(size)
         norm = np.sqrt(norm_sq)
-        if norm <= threshold:
-            for j in range(start, stop):
-                params[j] = 0.0
-        else:
-            scale = 1.0 - threshold / norm
-            for j in range(start, stop):
-                params[j] *= scale
+        scale = 0.0 if norm <= threshold else 1.0 - threshold / norm
+        for j in range(start, stop):
+            z = params[j]
+            params[j] = scale * z
+            if track:
+                velocity[j] += params[j] - z
 
 
 @jit
