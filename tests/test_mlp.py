@@ -14,7 +14,7 @@ from sklearn.model_selection import train_test_split
 
 from sklreg import MLPClassifier, MLPRegressor
 from sklreg.neural._network import loss_gradient, make_layout, pack, unpack
-from sklreg.neural._optimizers import adam_step, prox_group, prox_l1, sgd_step
+from sklreg.neural._optimizers import adam_step, prox_group, sgd_step
 
 
 @pytest.fixture(autouse=True)
@@ -372,41 +372,54 @@ def test_lbfgs_rejects_nonsmooth_penalties(regression):
 
 
 # ------------------------------------------------------------------ kernels
-def test_kernels_proximal_steps():
+def test_group_prox_kernel():
     rng = np.random.RandomState(0)
-    params = rng.randn(10)
-    steps = rng.rand(6)
-    expected = params.copy()
-    expected[:6] = np.sign(params[:6]) * np.maximum(np.abs(params[:6]) - 0.3 * steps, 0)
-    prox_l1(params, steps, 0.3, params[:0])
-    assert_array_equal(params, expected)
-
     params = rng.randn(9)
     group_ptr = np.array([0, 3, 6], dtype=np.int64)
     steps = rng.rand(6)
     original = params.copy()
-    prox_group(params, steps, group_ptr, 1.0, params[:0])
+    velocity = np.zeros(9)
+    prox_group(params, steps, group_ptr, 1.0, velocity)
     for a, b in [(0, 3), (3, 6)]:
         threshold = steps[a:b].mean() * np.sqrt(3)
         norm = np.linalg.norm(original[a:b])
         assert_allclose(params[a:b], max(1 - threshold / norm, 0) * original[a:b])
     assert_array_equal(params[6:], original[6:])
+    assert_allclose(velocity, params - original)
 
 
-def test_adam_and_sgd_kernels_write_steps():
+def test_adam_kernel_is_sklearn_adam_then_scaled_soft_threshold():
     rng = np.random.RandomState(0)
-    params, grads = rng.randn(5), rng.randn(5)
-    m, v, steps = np.zeros(5), np.zeros(5), np.zeros(3)
+    params, grads = rng.randn(6), rng.randn(6)
+    m, v, steps = np.zeros(6), np.zeros(6), np.zeros(4)
     updated = params.copy()
-    adam_step(updated, grads.copy(), m, v, steps, 0.1, 0.9, 0.999, 1e-8, 3, 0.5)
-    g = grads + np.r_[0.5 * params[:3], 0, 0]
+    penalty = adam_step(updated, grads.copy(), m, v, steps, 0.1, 0.9, 0.999, 1e-8, 4, 0.05,
+                        0.5)
+    assert_allclose(penalty, 0.05 * np.abs(params[:4]).sum() + 0.25 * params[:4] @ params[:4])
+    g = grads + np.r_[0.5 * params[:4], 0, 0]
     m_ref, v_ref = 0.1 * g, 0.001 * g**2
-    assert_allclose(updated, params - 0.1 * m_ref / (np.sqrt(v_ref) + 1e-8))
-    assert_allclose(steps, 0.1 / (np.sqrt(v_ref[:3]) + 1e-8))
-    velocity = np.zeros(5)
-    updated = params.copy()
-    sgd_step(updated, grads.copy(), velocity, steps, 0.1, 0.0, False, 3, 0.0)
-    assert_allclose(updated, params - 0.1 * grads)
+    step = 0.1 / (np.sqrt(v_ref) + 1e-8)
+    smooth = params - step * m_ref
+    expected = smooth.copy()
+    expected[:4] = np.sign(smooth[:4]) * np.maximum(np.abs(smooth[:4]) - 0.05 * step[:4], 0)
+    assert_allclose(updated, expected)
+    assert_allclose(steps, step[:4])
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_kernel_soft_thresholds_and_keeps_realized_velocity(nesterov):
+    rng = np.random.RandomState(0)
+    params, grads, velocity = rng.randn(6), rng.randn(6), rng.randn(6)
+    steps = np.zeros(4)
+    updated, new_velocity = params.copy(), velocity.copy()
+    sgd_step(updated, grads.copy(), new_velocity, steps, 0.1, 0.9, nesterov, 4, 10.0, 0.0)
+    v_ref = 0.9 * velocity - 0.1 * grads
+    smooth = params + (0.9 * v_ref - 0.1 * grads if nesterov else v_ref)
+    expected = smooth.copy()
+    expected[:4] = np.sign(smooth[:4]) * np.maximum(np.abs(smooth[:4]) - 1.0, 0)
+    assert_allclose(updated, expected)
+    assert (updated[:4] == 0).any()
+    assert_allclose(new_velocity, v_ref + (expected - smooth))
     assert_array_equal(steps, 0.1)
 
 
