@@ -14,7 +14,7 @@ from sklearn.model_selection import train_test_split
 
 from sklreg import MLPClassifier, MLPRegressor
 from sklreg.neural._network import loss_gradient, make_layout, pack, unpack
-from sklreg.neural._optimizers import adam_step, prox_group, sgd_step
+from sklreg.neural._optimizers import adam_step, enet_penalty_value, prox_group, prox_l1, sgd_step
 
 
 @pytest.fixture(autouse=True)
@@ -388,14 +388,13 @@ def test_group_prox_kernel():
     assert_allclose(velocity, params - original)
 
 
-def test_adam_kernel_is_sklearn_adam_then_scaled_soft_threshold():
+def test_adam_kernel_then_prox_is_sklearn_adam_then_scaled_soft_threshold():
     rng = np.random.RandomState(0)
     params, grads = rng.randn(6), rng.randn(6)
     m, v, steps = np.zeros(6), np.zeros(6), np.zeros(4)
     updated = params.copy()
-    penalty = adam_step(updated, grads.copy(), m, v, steps, 0.1, 0.9, 0.999, 1e-8, 4, 0.05,
-                        0.5)
-    assert_allclose(penalty, 0.05 * np.abs(params[:4]).sum() + 0.25 * params[:4] @ params[:4])
+    adam_step(updated, grads.copy(), m, v, steps, 0.1, 0.9, 0.999, 1e-8, 4, 0.5)
+    prox_l1(updated, steps, 0.05, updated[:0])
     g = grads + np.r_[0.5 * params[:4], 0, 0]
     m_ref, v_ref = 0.1 * g, 0.001 * g**2
     step = 0.1 / (np.sqrt(v_ref) + 1e-8)
@@ -404,15 +403,19 @@ def test_adam_kernel_is_sklearn_adam_then_scaled_soft_threshold():
     expected[:4] = np.sign(smooth[:4]) * np.maximum(np.abs(smooth[:4]) - 0.05 * step[:4], 0)
     assert_allclose(updated, expected)
     assert_allclose(steps, step[:4])
+    assert_allclose(enet_penalty_value(params, 4, 0.05, 0.5),
+                    0.05 * np.abs(params[:4]).sum() + 0.25 * params[:4] @ params[:4])
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
-def test_sgd_kernel_soft_thresholds_and_keeps_realized_velocity(nesterov):
+def test_sgd_kernel_then_prox_keeps_realized_velocity(nesterov):
     rng = np.random.RandomState(0)
     params, grads, velocity = rng.randn(6), rng.randn(6), rng.randn(6)
     steps = np.zeros(4)
     updated, new_velocity = params.copy(), velocity.copy()
-    sgd_step(updated, grads.copy(), new_velocity, steps, 0.1, 0.9, nesterov, 4, 10.0, 0.0)
+    sgd_step(updated, grads.copy(), new_velocity, steps, 0.1, 0.9, nesterov, 4, 0.0)
+    assert_array_equal(steps, 0.1)
+    prox_l1(updated, steps, 10.0, new_velocity)
     v_ref = 0.9 * velocity - 0.1 * grads
     smooth = params + (0.9 * v_ref - 0.1 * grads if nesterov else v_ref)
     expected = smooth.copy()
@@ -420,7 +423,6 @@ def test_sgd_kernel_soft_thresholds_and_keeps_realized_velocity(nesterov):
     assert_allclose(updated, expected)
     assert (updated[:4] == 0).any()
     assert_allclose(new_velocity, v_ref + (expected - smooth))
-    assert_array_equal(steps, 0.1)
 
 
 # ------------------------------------------------------------------ pruning

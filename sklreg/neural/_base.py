@@ -22,6 +22,7 @@ from ._optimizers import (
     enet_penalty_value,
     group_penalty_value,
     prox_group,
+    prox_l1,
     sgd_step,
 )
 from ._prune import active_units, prune_network
@@ -271,26 +272,26 @@ class BaseMLP(BaseEstimator):
                 "first_moment": np.zeros_like(flat), "second_moment": np.zeros_like(flat)}
 
     def _step(self, flat, grad, steps, layout):
-        """One proximal optimizer step; returns the elastic-net penalty before it (0 for
-        'group', whose value the caller takes before the step)."""
+        """One proximal optimizer step: smooth step, then the prox of the non-smooth part."""
         l1_strength, l2_strength, group_strength = self._strengths()
         state = self._optimizer_state
         if self.solver == "sgd":
-            penalty = sgd_step(flat, grad, state["velocity"], steps, state["learning_rate"],
-                               self.momentum, self.nesterovs_momentum, layout.n_penalized,
-                               l1_strength, l2_strength)
+            velocity = state["velocity"]
+            sgd_step(flat, grad, velocity, steps, state["learning_rate"], self.momentum,
+                     self.nesterovs_momentum, layout.n_penalized, l2_strength)
         else:
+            velocity = flat[:0]  # Adam: no velocity to correct
             state["t"] += 1
             t = state["t"]
             learning_rate_t = (state["learning_rate"] * np.sqrt(1 - self.beta_2**t)
                                / (1 - self.beta_1**t))
-            penalty = adam_step(flat, grad, state["first_moment"], state["second_moment"],
-                                steps, learning_rate_t, self.beta_1, self.beta_2, self.epsilon,
-                                layout.n_penalized, l1_strength, l2_strength)
-        if group_strength > 0.0:
-            velocity = state["velocity"] if self.solver == "sgd" else flat[:0]
+            adam_step(flat, grad, state["first_moment"], state["second_moment"], steps,
+                      learning_rate_t, self.beta_1, self.beta_2, self.epsilon,
+                      layout.n_penalized, l2_strength)
+        if l1_strength > 0.0:
+            prox_l1(flat, steps, l1_strength, velocity)
+        elif group_strength > 0.0:
             prox_group(flat, steps, layout.group_ptr, group_strength, velocity)
-        return penalty
 
     def _fit_stochastic(self, X, Y, sample_weight, flat, layout, incremental):
         if self.early_stopping and incremental:
@@ -351,9 +352,8 @@ class BaseMLP(BaseEstimator):
                                      self.intercepts_, coef_grads, intercept_grads,
                                      self.activation, self.out_activation_, self._loss_name())
                 # the objective of this batch, at the weights before the step
-                penalty = self._penalty_value(flat, layout) if self.penalty == "group" else 0.0
-                penalty += self._step(flat, grad, steps, layout)
-                accumulated += batch_weight * (loss + penalty)
+                accumulated += batch_weight * (loss + self._penalty_value(flat, layout))
+                self._step(flat, grad, steps, layout)
             self.n_iter_ += 1
             self.loss_ = accumulated / total_weight
             self.t_ += n_samples
