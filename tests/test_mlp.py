@@ -502,6 +502,21 @@ def test_sample_weight_integer_equals_repeated_rows(regression):
         MLPRegressor().fit(X, y, sample_weight=np.zeros(len(y)))
 
 
+@pytest.mark.parametrize("solver, penalty", [("sgd", "l1"), ("adam", "group"),
+                                             ("sgd", "elasticnet"), ("lbfgs", "l2")])
+def test_float32_every_kernel(regression, solver, penalty):
+    X, y = regression
+    X32 = X.astype(np.float32)
+    model = MLPRegressor((6,), solver=solver, penalty=penalty, alpha=0.05, batch_size=20,
+                         learning_rate_init=0.01, max_iter=20, random_state=0).fit(X32, y)
+    assert all(W.dtype == np.float32 for W in model.coefs_ + model.intercepts_)
+    reference = MLPRegressor((6,), solver=solver, penalty=penalty, alpha=0.05, batch_size=20,
+                             learning_rate_init=0.01, max_iter=20, random_state=0).fit(X, y)
+    assert_allclose(model.loss_, reference.loss_, rtol=1e-3)
+    if penalty != "l2":
+        assert model.sparsity_.max() > 0
+
+
 def test_multioutput_regression_and_multilabel(classification):
     X, Y = make_regression(n_samples=60, n_features=4, n_targets=3, random_state=0)
     model = MLPRegressor((5,), solver="lbfgs", alpha=1e-3, max_iter=30, random_state=0)
