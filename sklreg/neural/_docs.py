@@ -21,24 +21,25 @@ OBJECTIVE = r"""
     smooth part (data loss and the L2 part of the penalty) takes the optimizer's gradient
     step; then the L1 part is soft-thresholded by ``alpha * l1_ratio`` times each weight's
     own step size: ``lr`` for SGD (with momentum), ``lr_t / (sqrt(v_hat) + epsilon)`` for
-    Adam (the prox in Adam's diagonal metric). The group prox is a block soft-threshold
+    Adam (the prox in Adam's diagonal metric). Under SGD with momentum the prox's
+    displacement is folded into the velocity (proximal heavy ball), so momentum does not
+    push a zeroed weight straight back. The group prox is a block soft-threshold
     whose step is the mean of the group's per-weight steps (a scalar per group, so it stays
     an exact block prox). ``solver='lbfgs'`` handles the smooth penalties only ('l2',
     None) and raises ValueError for the others.
 
-    Conversions (L2; the classifier's log-loss needs no factor for Keras / torch
-    cross-entropy):
+    Conversions:
 
     - scikit-learn ``MLPRegressor/MLPClassifier(alpha=a, solver='lbfgs')`` is
       ``penalty='l2', alpha=a / n_samples``; with ``solver='adam'`` or ``'sgd'``
       scikit-learn divides ``a`` by the size of each batch, so its ``alpha=a`` is
       ``alpha=a / batch_size`` here (exactly when ``batch_size`` divides ``n_samples``).
     - Keras ``kernel_regularizer=L2(l2)`` with loss ``'mse'`` (no 1/2 factor):
-      ``penalty='l2', alpha=l2`` for one output (Keras' penalty adds ``l2 ||W||^2``
-      to twice our loss); ``L1(l1)``: ``penalty='l1', alpha=l1 / 2``; ``L1L2(l1, l2)``:
-      ``penalty='elasticnet', alpha=l1 / 2 + l2, l1_ratio=(l1 / 2) / alpha``. With
-      a cross-entropy loss drop the ``/ 2``: ``L2(l2)`` is ``alpha=2 * l2``, ``L1(l1)``
-      is ``alpha=l1``.
+      ``penalty='l2', alpha=l2`` (Keras' mse, averaged over outputs, is twice our loss
+      and its penalty is ``l2 ||W||^2``); ``L1(l1)``: ``penalty='l1', alpha=l1 / 2``;
+      ``L1L2(l1, l2)``: ``penalty='elasticnet', alpha=l1 / 2 + l2,
+      l1_ratio=(l1 / 2) / alpha``. With a cross-entropy loss (not doubled): ``L2(l2)`` is
+      ``alpha=2 * l2``, ``L1(l1)`` is ``alpha=l1``.
     - torch ``weight_decay=wd`` with ``MSELoss``: ``penalty='l2', alpha=wd / 2`` (torch
       also decays biases); with ``CrossEntropyLoss``: ``alpha=wd``.
 """
