@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklreg import LinearRegressor, LinearRegressorCV
+from sklreg import LinearRegressor, LinearRegressorCV, MLPClassifier, MLPRegressor
 
 CONFIGURATIONS = [
     LinearRegressor(),
@@ -15,6 +15,19 @@ CONFIGURATIONS = [
     LinearRegressorCV(penalty="l1", alphas=5, cv=3, tol=1e-10),
     LinearRegressorCV(penalty="elasticnet", l1_ratio=[0.2, 0.8], alphas=5, cv=3, tol=1e-10),
 ]
+
+# small networks and few epochs, every penalty for both estimators
+_MLP_STOCHASTIC = dict(hidden_layer_sizes=(10,), learning_rate_init=0.01, max_iter=100,
+                       random_state=0)
+for _mlp in (MLPRegressor, MLPClassifier):
+    CONFIGURATIONS += [
+        _mlp(**_MLP_STOCHASTIC),
+        _mlp(penalty="l1", alpha=1e-3, **_MLP_STOCHASTIC),
+        _mlp(penalty="elasticnet", alpha=1e-3, l1_ratio=0.5, solver="sgd", **_MLP_STOCHASTIC),
+        _mlp(penalty="group", alpha=1e-3, **_MLP_STOCHASTIC),
+        _mlp(penalty=None, **_MLP_STOCHASTIC),
+        _mlp(hidden_layer_sizes=(10,), solver="lbfgs", alpha=1e-3, max_iter=30, random_state=0),
+    ]
 
 
 CV_SPLIT_REASON = (

@@ -1,0 +1,489 @@
+"""Shared machinery of MLPRegressor and MLPClassifier: validation, training loops, pruning."""
+
+import copy
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import _safe_indexing, check_random_state, gen_batches, shuffle
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.optimize import _check_optimize_result
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._penalties import penalty_strengths
+from ..linear._regressor import check_sample_weight
+from ._network import data_loss, forward, loss_gradient, make_layout, pack, unpack
+from ._optimizers import (
+    adam_step,
+    enet_penalty_value,
+    group_penalty_value,
+    prox_group,
+    prox_l1,
+    sgd_step,
+)
+from ._prune import active_units, prune_network
+
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+
+class BaseMLP(BaseEstimator):
+    """Base class of the penalized multi-layer perceptrons (not for direct use)."""
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "penalty": [StrOptions({"l1", "l2", "elasticnet", "group"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
+                             Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        solver="adam",
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.solver = solver
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    # ----------------------------------------------------------------- objective
+    def _strengths(self):
+        """``(l1_strength, l2_strength, group_strength)`` of the penalty."""
+        if self.penalty == "group":
+            return 0.0, 0.0, float(self.alpha)
+        l1_strength, l2_strength = penalty_strengths(self.penalty, self.alpha, self.l1_ratio)
+        return l1_strength, l2_strength, 0.0
+
+    def _penalty_value(self, flat, layout):
+        l1_strength, l2_strength, group_strength = self._strengths()
+        if group_strength > 0.0:
+            return group_penalty_value(flat, layout.group_ptr, group_strength)
+        return enet_penalty_value(flat, layout.n_penalized, l1_strength, l2_strength)
+
+    def objective(self, X, y, sample_weight=None):
+        """The training objective of ``CONVENTIONS.md`` at the fitted parameters.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        y : array-like
+            Targets (labels for the classifier).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        objective : float
+            Sample-weighted mean data loss plus ``alpha * sum_l R(W_l)``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                          dtype=[np.float64, np.float32], reset=False)
+        Y = self._encode_targets(y).astype(X.dtype)
+        sample_weight = check_sample_weight(sample_weight, X)
+        output = self._forward(X)
+        layout = make_layout(self._layer_units())
+        flat = pack(self.coefs_, self.intercepts_, self.coefs_[0].dtype)
+        return data_loss(Y, output, sample_weight, self._loss_name()) + self._penalty_value(
+            flat, layout)
+
+    # ----------------------------------------------------------------- fitting
+    def _layer_units(self):
+        return [self.coefs_[0].shape[0]] + [W.shape[1] for W in self.coefs_]
+
+    def _check_solver_penalty(self):
+        if self.solver == "lbfgs" and self.penalty in ("l1", "elasticnet", "group"):
+            raise ValueError(
+                f"solver='lbfgs' supports penalty='l2' or None, got penalty={self.penalty!r}: "
+                "its non-smooth part needs the proximal steps of solver='adam' or 'sgd'."
+            )
+
+    def _initialize(self, layer_units, dtype):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = layer_units[-1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._output_activation()
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        self.coefs_, self.intercepts_ = [], []
+        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:], strict=True):
+            # Glorot uniform, drawn in scikit-learn's order (same random_state, same weights)
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            self.coefs_.append(self._random_state.uniform(-bound, bound, (fan_in, fan_out))
+                               .astype(dtype, copy=False))
+            self.intercepts_.append(self._random_state.uniform(-bound, bound, fan_out)
+                                    .astype(dtype, copy=False))
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        if self.early_stopping and self.solver in STOCHASTIC_SOLVERS:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.best_loss_ = np.inf
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+        self._optimizer_state = None
+        self._best_coefs = [W.copy() for W in self.coefs_]
+        self._best_intercepts = [b.copy() for b in self.intercepts_]
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden = self.hidden_layer_sizes
+        hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+        if any(h <= 0 for h in hidden):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+        self._check_solver_penalty()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        Y = Y.astype(X.dtype, copy=False)
+        sample_weight = check_sample_weight(sample_weight, X)
+        layer_units = [X.shape[1]] + hidden + [Y.shape[1]]
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(layer_units, X.dtype)
+        elif self._layer_units() != layer_units:
+            raise ValueError(
+                f"warm_start / partial_fit need the fitted layer sizes {self._layer_units()}; "
+                f"got {layer_units}."
+            )
+        layout = make_layout(layer_units)
+        flat = pack(self.coefs_, self.intercepts_, X.dtype)
+        self.coefs_, self.intercepts_ = unpack(flat, layout)
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(X, Y, sample_weight, flat, layout)
+        else:
+            self._fit_stochastic(X, Y, sample_weight, flat, layout, incremental)
+        self.coefs_ = [W.copy() for W in self.coefs_]
+        self.intercepts_ = [b.copy() for b in self.intercepts_]
+        if not all(np.isfinite(p).all() for p in self.coefs_ + self.intercepts_):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain "
+                "large values and need to be preprocessed."
+            )
+        return self
+
+    def _fit_lbfgs(self, X, Y, sample_weight, flat, layout):
+        grad = np.empty_like(flat)
+        coef_grads, intercept_grads = unpack(grad, layout)
+        _, l2_strength, _ = self._strengths()
+        n_penalized = layout.n_penalized
+
+        def objective_and_gradient(x):
+            flat[:] = x
+            value = loss_gradient(X, Y, sample_weight, self.coefs_, self.intercepts_,
+                                  coef_grads, intercept_grads, self.activation,
+                                  self.out_activation_, self._loss_name())
+            value += enet_penalty_value(flat, n_penalized, 0.0, l2_strength)
+            grad[:n_penalized] += l2_strength * flat[:n_penalized]
+            return value, grad.astype(np.float64)
+
+        def record(intermediate_result):
+            self.loss_curve_.append(float(intermediate_result.fun))
+            if self.verbose:
+                print(f"Iteration {len(self.loss_curve_)}, loss = {intermediate_result.fun:.8f}")
+
+        result = scipy.optimize.minimize(
+            objective_and_gradient, flat.astype(np.float64), method="L-BFGS-B", jac=True,
+            callback=record,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
+        )
+        self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+        flat[:] = result.x
+        self.loss_ = float(result.fun)
+        self.best_loss_ = min(self.loss_curve_ + [self.loss_])
+
+    def _new_optimizer_state(self, flat):
+        if self.solver == "sgd":
+            return {"learning_rate": float(self.learning_rate_init),
+                    "velocity": np.zeros_like(flat)}
+        return {"learning_rate": float(self.learning_rate_init), "t": 0,
+                "first_moment": np.zeros_like(flat), "second_moment": np.zeros_like(flat)}
+
+    def _step(self, flat, grad, steps, layout):
+        """One proximal optimizer step: smooth step, then the prox of the non-smooth part."""
+        l1_strength, l2_strength, group_strength = self._strengths()
+        state = self._optimizer_state
+        if self.solver == "sgd":
+            velocity = state["velocity"]
+            sgd_step(flat, grad, velocity, steps, state["learning_rate"], self.momentum,
+                     self.nesterovs_momentum, layout.n_penalized, l2_strength)
+        else:
+            velocity = flat[:0]  # Adam: no velocity to correct
+            state["t"] += 1
+            t = state["t"]
+            learning_rate_t = (state["learning_rate"] * np.sqrt(1 - self.beta_2**t)
+                               / (1 - self.beta_1**t))
+            adam_step(flat, grad, state["first_moment"], state["second_moment"], steps,
+                      learning_rate_t, self.beta_1, self.beta_2, self.epsilon,
+                      layout.n_penalized, l2_strength)
+        if l1_strength > 0.0:
+            prox_l1(flat, steps, l1_strength, velocity)
+        elif group_strength > 0.0:
+            prox_group(flat, steps, layout.group_ptr, group_strength, velocity)
+
+    def _fit_stochastic(self, X, Y, sample_weight, flat, layout, incremental):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        state = getattr(self, "_optimizer_state", None)
+        if not incremental or state is None or state.get("size") != flat.size:
+            self._optimizer_state = self._new_optimizer_state(flat)
+            self._optimizer_state["size"] = flat.size
+        grad = np.empty_like(flat)
+        coef_grads, intercept_grads = unpack(grad, layout)
+        steps = np.empty(layout.n_penalized, dtype=flat.dtype)
+
+        early_stopping = self.early_stopping
+        if early_stopping:
+            stratify = Y if self._stratify_validation() else None
+            arrays = [X, Y] + ([] if sample_weight is None else [sample_weight])
+            split = train_test_split(*arrays, random_state=self._random_state,
+                                     test_size=self.validation_fraction, stratify=stratify)
+            X_train, X_val, Y_train, Y_val = split[:4]
+            sw_train, sw_val = (None, None) if sample_weight is None else split[4:]
+            if X_val.shape[0] < 2:
+                raise ValueError("The validation set is too small. Increase "
+                                 "'validation_fraction' or the size of your dataset.")
+        else:
+            X_train, Y_train, sw_train = X, Y, sample_weight
+        n_samples = X_train.shape[0]
+        total_weight = n_samples if sw_train is None else float(sw_train.sum())
+        sample_idx = np.arange(n_samples)
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. "
+                              "It is going to be clipped", stacklevel=3)
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        if early_stopping and not hasattr(self, "_best_coefs"):
+            self._best_coefs = [W.copy() for W in self.coefs_]
+            self._best_intercepts = [b.copy() for b in self.intercepts_]
+        self.n_iter_ = 0  # as scikit-learn: epochs of this call
+        for _ in range(self.max_iter):
+            if self.shuffle:
+                sample_idx = shuffle(sample_idx, random_state=self._random_state)
+            accumulated = 0.0
+            for batch in gen_batches(n_samples, batch_size):
+                if self.shuffle:
+                    idx = sample_idx[batch]
+                    X_batch = _safe_indexing(X_train, idx)
+                else:
+                    idx = batch
+                    X_batch = X_train[batch]
+                sw_batch = None if sw_train is None else sw_train[idx]
+                batch_weight = (batch.stop - batch.start if sw_batch is None
+                                else float(sw_batch.sum()))
+                if batch_weight == 0.0:
+                    continue
+                loss = loss_gradient(X_batch, Y_train[idx], sw_batch, self.coefs_,
+                                     self.intercepts_, coef_grads, intercept_grads,
+                                     self.activation, self.out_activation_, self._loss_name())
+                # the objective of this batch, at the weights before the step
+                accumulated += batch_weight * (loss + self._penalty_value(flat, layout))
+                self._step(flat, grad, steps, layout)
+            self.n_iter_ += 1
+            self.loss_ = accumulated / total_weight
+            self.t_ += n_samples
+            self.loss_curve_.append(self.loss_)
+            if self.verbose:
+                print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
+            self._update_no_improvement_count(early_stopping, X_val if early_stopping else None,
+                                              Y_val if early_stopping else None,
+                                              sw_val if early_stopping else None)
+            if self.solver == "sgd" and self.learning_rate == "invscaling":
+                self._optimizer_state["learning_rate"] = (
+                    float(self.learning_rate_init) / (self.t_ + 1) ** self.power_t)
+            if self._no_improvement_count > self.n_iter_no_change:
+                what = "Validation score" if early_stopping else "Training loss"
+                msg = (f"{what} did not improve more than tol={self.tol:f} for "
+                       f"{self.n_iter_no_change} consecutive epochs.")
+                if self._trigger_stopping(msg):
+                    break
+                self._no_improvement_count = 0
+            if incremental:
+                break
+            if self.n_iter_ == self.max_iter:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
+                    "the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
+        if early_stopping:
+            for W, best in zip(self.coefs_, self._best_coefs, strict=True):
+                W[...] = best
+            for b, best in zip(self.intercepts_, self._best_intercepts, strict=True):
+                b[...] = best
+
+    def _trigger_stopping(self, msg):
+        state = self._optimizer_state
+        if self.solver == "adam" or self.learning_rate != "adaptive":
+            if self.verbose:
+                print(msg + " Stopping.")
+            return True
+        if state["learning_rate"] <= 1e-6:
+            if self.verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        state["learning_rate"] /= 5.0
+        if self.verbose:
+            print(msg + f" Setting learning rate to {state['learning_rate']:f}")
+        return False
+
+    def _update_no_improvement_count(self, early_stopping, X_val, Y_val, sw_val):
+        if early_stopping:
+            output = self._forward(X_val)
+            score = (self._validation_score(Y_val, output, sw_val)
+                     if np.isfinite(output).all() else np.nan)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_coefs = [W.copy() for W in self.coefs_]
+                self._best_intercepts = [b.copy() for b in self.intercepts_]
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    # ----------------------------------------------------------------- prediction
+    def _forward(self, X):
+        """Output-layer activations for validated ``X``."""
+        return forward(X, self.coefs_, self.intercepts_, self.activation,
+                       self.out_activation_)[-1]
+
+    def _predict_output(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                          dtype=[np.float64, np.float32], reset=False)
+        return self._forward(X)
+
+    # ----------------------------------------------------------------- sparsity
+    @property
+    def active_inputs_(self):
+        """Bool mask of the inputs with a path of nonzero weights to an output."""
+        check_is_fitted(self)
+        return active_units(self.coefs_)[0]
+
+    @property
+    def active_hidden_units_(self):
+        """Per hidden layer, bool mask of the units on a nonzero path from input to output."""
+        check_is_fitted(self)
+        return active_units(self.coefs_)[1:]
+
+    @property
+    def sparsity_(self):
+        """Fraction of exactly zero weights in each layer (ndarray of shape (n_layers_ - 1,))."""
+        check_is_fitted(self)
+        return np.array([float(np.mean(W == 0)) for W in self.coefs_])
+
+    def prune(self):
+        """A new fitted estimator without the hidden units that cannot affect the output.
+
+        Units that no longer depend on the input (zero incoming weights from
+        input-dependent units) output a constant, folded into the next layer's biases;
+        units that cannot reach the output are dropped. The network computes the same
+        function; predictions agree to floating-point rounding (the matrix products run
+        on smaller matrices and constants are folded into biases; tested at
+        ``rtol=1e-12``). ``hidden_layer_sizes`` of the copy is set to the new sizes (a
+        layer left without active unit keeps one inert unit); its optimizer state is
+        reset, so ``partial_fit`` restarts the moment estimates.
+
+        Returns
+        -------
+        pruned : estimator
+            A fitted copy of the same class.
+        """
+        check_is_fitted(self)
+        pruned = copy.deepcopy(self)
+        pruned.coefs_, pruned.intercepts_ = prune_network(self.coefs_, self.intercepts_,
+                                                         self.activation)
+        pruned.hidden_layer_sizes = tuple(W.shape[1] for W in pruned.coefs_[:-1])
+        pruned._optimizer_state = None
+        for name in ("_best_coefs", "_best_intercepts"):
+            if hasattr(pruned, name):
+                delattr(pruned, name)
+        return pruned
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

@@ -1,0 +1,191 @@
+"""MLPClassifier: a multi-layer perceptron classifier with an L1, L2, elastic-net or group
+penalty."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from . import _docs
+from ._base import BaseMLP
+from ._regressor import _is_stochastic
+
+
+class MLPClassifier(ClassifierMixin, BaseMLP):
+    def _output_activation(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _loss_name(self):
+        return "log_loss" if self.out_activation_ == "softmax" else "binary_log_loss"
+
+    def _stratify_validation(self):
+        return self.n_outputs_ == 1  # as scikit-learn: neither multiclass nor multilabel
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as in the "
+                        f"previous call to fit. Previously got {self.classes_}, `y` has "
+                        f"{classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {classes}."
+                )
+        return X, self._encode_targets(y)
+
+    def _encode_targets(self, y):
+        return self._label_binarizer.transform(y).astype(bool)
+
+    def _validation_score(self, Y, output, sample_weight):
+        if self.out_activation_ == "softmax":
+            return accuracy_score(Y.argmax(axis=1), output.argmax(axis=1),
+                                  sample_weight=sample_weight)
+        return accuracy_score(Y > 0.5, output > 0.5, sample_weight=sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 input trains float32 weights.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels (or a label-indicator matrix for multilabel problems).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights (a positive sum): the loss is their weighted mean.
+
+        Returns
+        -------
+        self : MLPClassifier
+            Fitted estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(_is_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch of 'adam' or 'sgd' over the given data, keeping the optimizer state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes; required on the first call.
+
+        Returns
+        -------
+        self : MLPClassifier
+            Updated estimator.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        output = self._predict_output(X)
+        if output.shape[1] == 1:
+            return np.hstack([1 - output, output])
+        return output
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities.
+        """
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels.
+        """
+        output = self._predict_output(X)
+        if output.shape[1] == 1:
+            output = output.ravel()
+        return self._label_binarizer.inverse_transform(output)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+MLPClassifier.__doc__ = (
+    """Multi-layer perceptron classifier with an L1, L2, elastic-net or group penalty.
+
+    The data loss is the log loss: softmax cross-entropy for multiclass problems, the
+    logistic loss for binary ones, and the sum of the labels' logistic losses for
+    multilabel ones (as scikit-learn).
+    """
+    + _docs.OBJECTIVE + _docs.PARAMETERS + """
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels."""
+    + _docs.ATTRIBUTES + """
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklreg import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = MLPClassifier((8,), penalty="l1", alpha=0.01, learning_rate_init=0.01,
+    ...                       max_iter=300, random_state=0).fit(X, y)
+    >>> bool(model.score(X, y) > 0.9)
+    True
+    """
+)

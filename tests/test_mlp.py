@@ -1,0 +1,551 @@
+"""MLPRegressor / MLPClassifier: objective, proximal sparsity, pruning, and scikit-learn parity."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import neural_network
+from sklearn.datasets import make_classification, make_multilabel_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from sklreg import MLPClassifier, MLPRegressor
+from sklreg.neural._network import loss_gradient, make_layout, pack, unpack
+from sklreg.neural._optimizers import adam_step, enet_penalty_value, prox_group, prox_l1, sgd_step
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(n_samples=120, n_features=6, n_targets=1, random_state=0)
+    return X, y / y.std()
+
+
+@pytest.fixture(scope="module")
+def classification():
+    X, y = make_classification(n_samples=120, n_features=6, n_informative=4, n_classes=3,
+                               random_state=0)
+    return X, y
+
+
+def fitted_with_weights(model, X, y, coefs, intercepts):
+    """``model`` fitted for one iteration, then given the weights ``coefs`` / ``intercepts``."""
+    model.set_params(max_iter=1).fit(X, y)
+    model.coefs_ = [W.copy() for W in coefs]
+    model.intercepts_ = [b.copy() for b in intercepts]
+    return model
+
+
+def random_weights(layer_units, seed=0):
+    rng = np.random.RandomState(seed)
+    coefs = [rng.uniform(-0.5, 0.5, (a, b)) for a, b in zip(layer_units[:-1], layer_units[1:],
+                                                            strict=True)]
+    intercepts = [rng.uniform(-0.5, 0.5, b) for b in layer_units[1:]]
+    return coefs, intercepts
+
+
+# ------------------------------------------------------------------ objective and gradient
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize(
+    "loss, out_activation, n_outputs",
+    [("squared", "identity", 3), ("log_loss", "softmax", 3), ("binary_log_loss", "logistic", 2)],
+)
+def test_loss_gradient_matches_finite_differences(activation, loss, out_activation, n_outputs):
+    rng = np.random.RandomState(0)
+    X = rng.randn(15, 4)
+    Y = rng.randn(15, n_outputs) if loss == "squared" else np.eye(n_outputs)[rng.randint(
+        n_outputs, size=15)]
+    if loss == "binary_log_loss":
+        Y = (rng.rand(15, n_outputs) > 0.5).astype(float)
+    sample_weight = rng.rand(15)
+    layout = make_layout([4, 5, 3, n_outputs])
+    flat = pack(*random_weights(layout.layer_units), np.float64)
+    grad = np.empty_like(flat)
+
+    def value(x):
+        coefs, intercepts = unpack(x, layout)
+        g_coefs, g_intercepts = unpack(grad, layout)
+        return loss_gradient(X, Y, sample_weight, coefs, intercepts, g_coefs, g_intercepts,
+                             activation, out_activation, loss)
+
+    value(flat)
+    analytic = grad.copy()
+    numeric = np.empty_like(flat)
+    for j in range(flat.size):
+        step = np.zeros_like(flat)
+        step[j] = 1e-6
+        numeric[j] = (value(flat + step) - value(flat - step)) / 2e-6
+    assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("penalty", ["l2", None])
+def test_lbfgs_loss_is_the_objective(regression, penalty):
+    X, y = regression
+    weights = np.random.RandomState(1).rand(X.shape[0]) * 2
+    model = MLPRegressor((5,), solver="lbfgs", penalty=penalty, alpha=0.01, max_iter=50,
+                         random_state=0).fit(X, y, sample_weight=weights)
+    W = np.concatenate([c.ravel() for c in model.coefs_])
+    residual = model.predict(X) - y
+    expected = 0.5 * np.average(residual**2, weights=weights)
+    if penalty == "l2":
+        expected += 0.01 * 0.5 * W @ W
+    assert_allclose(model.loss_, expected, rtol=1e-12)
+    assert_allclose(model.objective(X, y, sample_weight=weights), expected, rtol=1e-12)
+    assert_allclose(model.loss_curve_[-1], model.loss_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet", "group", "l2"])
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_stochastic_loss_curve_is_objective_before_each_full_batch_step(regression, penalty,
+                                                                        solver):
+    # with one batch per epoch, loss_curve_[k] is P at the weights the epoch started from
+    X, y = regression
+    model = MLPRegressor((5,), penalty=penalty, alpha=0.01, solver=solver, batch_size=len(y),
+                         learning_rate_init=0.01, max_iter=3, random_state=0, warm_start=True)
+    model.fit(X, y)
+    start = model.objective(X, y)
+    model.set_params(max_iter=1).fit(X, y)
+    assert_allclose(model.loss_curve_[-1], start, rtol=1e-12)
+    assert len(model.loss_curve_) == 4
+
+
+def test_stochastic_loss_curve_with_minibatches_is_average_of_batch_objectives(regression):
+    # shuffle=False, two batches of 60, SGD without momentum (no state): the epoch's entry
+    # is the mean of the two batch objectives, each at the weights before its step
+    X, y = regression
+    params = dict(hidden_layer_sizes=(4,), penalty="l1", alpha=0.01, solver="sgd", momentum=0.0,
+                  batch_size=60, shuffle=False, learning_rate_init=0.05, random_state=0)
+    model = MLPRegressor(**params, max_iter=2, warm_start=True).fit(X, y)
+    start = ([c.copy() for c in model.coefs_], [b.copy() for b in model.intercepts_])
+    model.set_params(max_iter=1).fit(X, y)
+    replay = MLPRegressor(**params, max_iter=1).fit(X, y)
+    replay.coefs_, replay.intercepts_ = start
+    first_batch = replay.objective(X[:60], y[:60])
+    replay.partial_fit(X[:60], y[:60])
+    second_batch = replay.objective(X[60:], y[60:])
+    assert_allclose(model.loss_curve_[-1], 0.5 * (first_batch + second_batch), rtol=1e-12)
+
+
+# ------------------------------------------------------------------ scikit-learn parity
+def test_lbfgs_l2_matches_sklearn_from_the_same_weights():
+    X, y = make_regression(n_samples=80, n_features=5, random_state=0)
+    y = y / y.std()
+    n = X.shape[0]
+    alpha = 1e-2
+    coefs, intercepts = random_weights([5, 6, 1], seed=3)
+    ours = fitted_with_weights(MLPRegressor((6,), solver="lbfgs", alpha=alpha, warm_start=True,
+                                            tol=1e-12, random_state=0), X, y, coefs, intercepts)
+    theirs = fitted_with_weights(
+        neural_network.MLPRegressor(hidden_layer_sizes=(6,), solver="lbfgs", alpha=alpha * n,
+                                    warm_start=True, tol=1e-12, random_state=0),
+        X, y, coefs, intercepts)
+    ours.set_params(max_iter=2000).fit(X, y)
+    theirs.set_params(max_iter=2000).fit(X, y)
+    assert_allclose(ours.loss_, theirs.loss_, rtol=1e-6)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_,
+                    strict=True):
+        assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    # and the conversion is exact on the objective: same value at the same weights
+    at = fitted_with_weights(MLPRegressor((6,), solver="lbfgs", alpha=alpha), X, y, coefs,
+                             intercepts)
+    # scikit-learn's loss at a point: 0.5 * mean squared error + alpha_sk / (2 n) ||W||^2
+    at_sklearn = fitted_with_weights(
+        neural_network.MLPRegressor(hidden_layer_sizes=(6,), solver="lbfgs", alpha=alpha * n),
+        X, y, coefs, intercepts)
+    sk_value = at_sklearn._loss_grad_lbfgs(
+        pack(coefs, intercepts, np.float64), X, y.reshape(-1, 1), None, [X, None, None],
+        [None, None], [np.empty_like(c) for c in coefs],
+        [np.empty_like(b) for b in intercepts])[0]
+    assert_allclose(at.objective(X, y), sk_value, rtol=1e-13)
+
+
+@pytest.mark.parametrize("y_kind", ["binary", "multiclass"])
+def test_lbfgs_classifier_matches_sklearn(y_kind):
+    n_classes = 2 if y_kind == "binary" else 3
+    X, y = make_classification(n_samples=90, n_features=5, n_informative=3,
+                               n_classes=n_classes, random_state=0)
+    ours = MLPClassifier((4,), solver="lbfgs", alpha=1e-3, max_iter=100, random_state=0)
+    theirs = neural_network.MLPClassifier(hidden_layer_sizes=(4,), solver="lbfgs",
+                                          alpha=1e-3 * len(y), max_iter=100, random_state=0)
+    ours.fit(X, y)
+    theirs.fit(X, y)
+    assert_allclose(ours.loss_, theirs.loss_, rtol=1e-6)
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-5, atol=1e-7)
+
+
+STOCHASTIC_CASES = [
+    dict(solver="adam"),
+    dict(solver="adam", early_stopping=True, validation_fraction=0.25, n_iter_no_change=3),
+    dict(solver="sgd", learning_rate_init=0.01),
+    dict(solver="sgd", learning_rate_init=0.01, nesterovs_momentum=False, momentum=0.5),
+    dict(solver="sgd", learning_rate="invscaling", learning_rate_init=0.05, power_t=0.3),
+    dict(solver="sgd", learning_rate="adaptive", learning_rate_init=0.01, tol=1e-1,
+         n_iter_no_change=2),
+    dict(solver="adam", shuffle=False, beta_1=0.8, beta_2=0.99, epsilon=1e-6),
+]
+
+
+@pytest.mark.parametrize("params", STOCHASTIC_CASES)
+@pytest.mark.parametrize("kind", ["regressor", "classifier"])
+def test_stochastic_l2_matches_sklearn_trajectory(params, kind, regression, classification):
+    # scikit-learn divides alpha by the batch size: alpha_sklearn / batch_size is ours
+    if kind == "regressor":
+        X, y = regression
+        ours_class, theirs_class = MLPRegressor, neural_network.MLPRegressor
+    else:
+        X, y = classification
+        ours_class, theirs_class = MLPClassifier, neural_network.MLPClassifier
+    common = dict(hidden_layer_sizes=(5,), batch_size=30, max_iter=15, random_state=0, **params)
+    ours = ours_class(alpha=1e-2 / 30, **common).fit(X, y)
+    theirs = theirs_class(alpha=1e-2, **common).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_,
+                    strict=True):
+        assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    if params.get("early_stopping"):
+        assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+        assert_allclose(ours.best_validation_score_, theirs.best_validation_score_)
+        assert ours.best_loss_ is None
+    else:
+        assert_allclose(ours.best_loss_, theirs.best_loss_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["regressor", "classifier"])
+def test_partial_fit_and_warm_start_match_sklearn(kind, regression, classification):
+    if kind == "regressor":
+        X, y = regression
+        ours = MLPRegressor((5,), alpha=1e-2 / 40, batch_size=40, random_state=0)
+        theirs = neural_network.MLPRegressor(hidden_layer_sizes=(5,), alpha=1e-2,
+                                             batch_size=40, random_state=0)
+        extra = {}
+    else:
+        X, y = classification
+        ours = MLPClassifier((5,), alpha=1e-2 / 40, batch_size=40, random_state=0)
+        theirs = neural_network.MLPClassifier(hidden_layer_sizes=(5,), alpha=1e-2,
+                                              batch_size=40, random_state=0)
+        extra = {"classes": np.unique(y)}
+    for _ in range(4):
+        ours.partial_fit(X, y, **extra)
+        theirs.partial_fit(X, y, **extra)
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+    assert ours.t_ == theirs.t_ == 4 * len(y)
+    assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-9)
+    # warm start: continue from the current weights, loss_curve_ keeps growing
+    ours.set_params(warm_start=True, max_iter=3).fit(X, y)
+    theirs.set_params(warm_start=True, max_iter=3).fit(X, y)
+    assert len(ours.loss_curve_) == 7
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+    assert_allclose(ours.coefs_[1], theirs.coefs_[1], rtol=1e-9)
+
+
+def test_warm_start_false_restarts(regression):
+    X, y = regression
+    model = MLPRegressor((5,), max_iter=5, random_state=0).fit(X, y)
+    first = [c.copy() for c in model.coefs_]
+    model.fit(X, y)
+    assert len(model.loss_curve_) == 5
+    assert_array_equal(model.coefs_[0], first[0])
+
+
+def test_early_stopping_keeps_best_weights(regression):
+    X, y = regression
+    model = MLPRegressor((5,), early_stopping=True, validation_fraction=0.2, max_iter=60,
+                         learning_rate_init=0.05, n_iter_no_change=3, random_state=0).fit(X, y)
+    assert model.n_iter_ < 60
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    assert model.validation_scores_[-1] < model.best_validation_score_
+
+
+def test_stops_on_training_loss_and_warns_at_max_iter(regression):
+    X, y = regression
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        MLPRegressor((5,), max_iter=3, random_state=0).fit(X, y)
+    # the loss never improves by tol=1: stop after n_iter_no_change + 1 epochs without
+    # improvement, after the first one (as scikit-learn)
+    model = MLPRegressor((5,), tol=1.0, n_iter_no_change=2, random_state=0).fit(X, y)
+    assert model.n_iter_ == 4
+
+
+def test_partial_fit_rules(regression, classification):
+    X, y = classification
+    with pytest.raises(ValueError, match="classes must be passed"):
+        MLPClassifier((3,)).partial_fit(X, y)
+    assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")
+    assert not hasattr(MLPRegressor(solver="lbfgs"), "partial_fit")
+    with pytest.raises(ValueError, match="early_stopping"):
+        MLPRegressor((3,), early_stopping=True).partial_fit(*regression)
+    model = MLPClassifier((3,), random_state=0).partial_fit(X[y < 2], y[y < 2],
+                                                           classes=[0, 1, 2])
+    assert_array_equal(model.classes_, [0, 1, 2])
+    assert model.predict_proba(X).shape == (len(y), 3)
+
+
+# ------------------------------------------------------------------ sparsity
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_l1_gives_exact_zeros_more_with_larger_alpha(regression, solver):
+    X, y = regression
+    fractions = []
+    for alpha in [0.0, 1e-3, 1e-2, 1e-1]:
+        model = MLPRegressor((10,), penalty="l1", alpha=alpha, solver=solver, batch_size=10,
+                             learning_rate_init=0.01, max_iter=60, random_state=0).fit(X, y)
+        fractions.append(np.mean(np.concatenate([c.ravel() for c in model.coefs_]) == 0))
+    assert fractions[0] == 0.0
+    assert fractions[1] > 0.0
+    assert np.all(np.diff(fractions) > 0), fractions
+
+
+def test_elasticnet_zeros_and_l2_none(regression):
+    X, y = regression
+    enet = MLPRegressor((10,), penalty="elasticnet", alpha=0.05, l1_ratio=0.5,
+                        learning_rate_init=0.01, max_iter=60, random_state=0).fit(X, y)
+    ridge = MLPRegressor((10,), penalty="l2", alpha=0.05, learning_rate_init=0.01,
+                         max_iter=60, random_state=0).fit(X, y)
+    assert enet.sparsity_.max() > 0.2
+    assert_array_equal(ridge.sparsity_, 0.0)
+
+
+@pytest.mark.parametrize("penalty, alpha", [("l1", 3e-3), ("group", 1e-3)])
+def test_irrelevant_inputs_removed_and_r2_kept(penalty, alpha):
+    X, y, coef = make_regression(1000, 100, n_informative=10, noise=1.0, coef=True,
+                                 random_state=0)
+    y = y / y.std()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    params = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=100,
+                  random_state=0)
+    sparse_model = MLPRegressor(penalty=penalty, alpha=alpha, **params).fit(X_train, y_train)
+    l2_model = MLPRegressor(penalty="l2", **params).fit(X_train, y_train)
+    informative = coef != 0
+    assert_array_equal(sparse_model.active_inputs_, informative)
+    assert np.all(sparse_model.coefs_[0][~informative] == 0)
+    assert sparse_model.score(X_test, y_test) >= l2_model.score(X_test, y_test) - 0.02
+    assert sparse_model.score(X_test, y_test) > 0.95
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_group_zeros_come_in_whole_rows(regression, solver):
+    X, y = regression
+    model = MLPRegressor((12, 6), penalty="group", alpha=0.01, solver=solver, batch_size=10,
+                         learning_rate_init=0.01, max_iter=60, random_state=0).fit(X, y)
+    n_zero_rows = 0
+    for W in model.coefs_:
+        zero_rows = np.all(W == 0, axis=1)
+        n_zero_rows += zero_rows.sum()
+        assert np.all(W[~zero_rows] != 0)
+    assert n_zero_rows > 0
+
+
+def test_proximal_sgd_full_batch_reaches_l1_stationarity(regression):
+    # plain proximal gradient (one batch, no momentum, small step): KKT conditions of the
+    # L1-penalized objective hold at the limit point
+    X, y = regression
+    alpha = 0.02
+    model = MLPRegressor((4,), penalty="l1", alpha=alpha, solver="sgd", momentum=0.0,
+                         batch_size=len(y), learning_rate_init=0.2, max_iter=4000, tol=0.0,
+                         n_iter_no_change=10**6, random_state=0).fit(X, y)
+    layout = make_layout([X.shape[1], 4, 1])
+    flat = pack(model.coefs_, model.intercepts_, np.float64)
+    grad = np.empty_like(flat)
+    loss_gradient(X, y.reshape(-1, 1), None, *unpack(flat, layout), *unpack(grad, layout),
+                  "relu", "identity", "squared")
+    weights, weight_grads = flat[:layout.n_penalized], grad[:layout.n_penalized]
+    zero = weights == 0
+    assert zero.any()
+    assert np.all(np.abs(weight_grads[zero]) <= alpha * (1 + 1e-6))
+    assert_allclose(weight_grads[~zero], -alpha * np.sign(weights[~zero]), atol=1e-5)
+    assert_allclose(grad[layout.n_penalized:], 0.0, atol=1e-5)
+
+
+def test_lbfgs_rejects_nonsmooth_penalties(regression):
+    for penalty in ["l1", "elasticnet", "group"]:
+        with pytest.raises(ValueError, match="lbfgs"):
+            MLPRegressor(solver="lbfgs", penalty=penalty).fit(*regression)
+
+
+# ------------------------------------------------------------------ kernels
+def test_group_prox_kernel():
+    rng = np.random.RandomState(0)
+    params = rng.randn(9)
+    group_ptr = np.array([0, 3, 6], dtype=np.int64)
+    steps = rng.rand(6)
+    original = params.copy()
+    velocity = np.zeros(9)
+    prox_group(params, steps, group_ptr, 1.0, velocity)
+    for a, b in [(0, 3), (3, 6)]:
+        threshold = steps[a:b].mean() * np.sqrt(3)
+        norm = np.linalg.norm(original[a:b])
+        assert_allclose(params[a:b], max(1 - threshold / norm, 0) * original[a:b])
+    assert_array_equal(params[6:], original[6:])
+    assert_allclose(velocity, params - original)
+
+
+def test_adam_kernel_then_prox_is_sklearn_adam_then_scaled_soft_threshold():
+    rng = np.random.RandomState(0)
+    params, grads = rng.randn(6), rng.randn(6)
+    m, v, steps = np.zeros(6), np.zeros(6), np.zeros(4)
+    updated = params.copy()
+    adam_step(updated, grads.copy(), m, v, steps, 0.1, 0.9, 0.999, 1e-8, 4, 0.5)
+    prox_l1(updated, steps, 0.05, updated[:0])
+    g = grads + np.r_[0.5 * params[:4], 0, 0]
+    m_ref, v_ref = 0.1 * g, 0.001 * g**2
+    step = 0.1 / (np.sqrt(v_ref) + 1e-8)
+    smooth = params - step * m_ref
+    expected = smooth.copy()
+    expected[:4] = np.sign(smooth[:4]) * np.maximum(np.abs(smooth[:4]) - 0.05 * step[:4], 0)
+    assert_allclose(updated, expected)
+    assert_allclose(steps, step[:4])
+    assert_allclose(enet_penalty_value(params, 4, 0.05, 0.5),
+                    0.05 * np.abs(params[:4]).sum() + 0.25 * params[:4] @ params[:4])
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_kernel_then_prox_keeps_realized_velocity(nesterov):
+    rng = np.random.RandomState(0)
+    params, grads, velocity = rng.randn(6), rng.randn(6), rng.randn(6)
+    steps = np.zeros(4)
+    updated, new_velocity = params.copy(), velocity.copy()
+    sgd_step(updated, grads.copy(), new_velocity, steps, 0.1, 0.9, nesterov, 4, 0.0)
+    assert_array_equal(steps, 0.1)
+    prox_l1(updated, steps, 10.0, new_velocity)
+    v_ref = 0.9 * velocity - 0.1 * grads
+    smooth = params + (0.9 * v_ref - 0.1 * grads if nesterov else v_ref)
+    expected = smooth.copy()
+    expected[:4] = np.sign(smooth[:4]) * np.maximum(np.abs(smooth[:4]) - 1.0, 0)
+    assert_allclose(updated, expected)
+    assert (updated[:4] == 0).any()
+    assert_allclose(new_velocity, v_ref + (expected - smooth))
+
+
+# ------------------------------------------------------------------ pruning
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+def test_prune_hand_built_network(activation):
+    coefs, intercepts = random_weights([4, 5, 4, 2], seed=1)
+    coefs[0][:, 1] = 0  # unit (1, 1): constant, feeds the next layer
+    coefs[1][3, :] = 0  # unit (1, 3): reaches nothing
+    coefs[1][:, 2] = 0  # unit (2, 2): constant
+    coefs[1][1, 0] = 0.7  # ... but unit (1, 1) still feeds unit (2, 0)
+    coefs[1][:, 1] = 0
+    coefs[1][1, 1] = 0.4  # unit (2, 1) only fed by the constant unit: constant too
+    coefs[0][2, :] = 0  # input 2 unused
+    X = np.random.RandomState(0).randn(30, 4)
+    model = fitted_with_weights(MLPRegressor((5, 4), activation=activation, random_state=0),
+                                X, np.random.RandomState(1).randn(30, 2), coefs, intercepts)
+    assert_array_equal(model.active_inputs_, [True, True, False, True])
+    assert_array_equal(model.active_hidden_units_[0], [True, False, True, False, True])
+    assert_array_equal(model.active_hidden_units_[1], [True, False, False, True])
+    pruned = model.prune()
+    assert pruned.hidden_layer_sizes == (3, 2)
+    assert [W.shape for W in pruned.coefs_] == [(4, 3), (3, 2), (2, 2)]
+    assert_allclose(pruned.predict(X), model.predict(X), rtol=1e-13, atol=1e-13)
+    assert model.coefs_[0].shape == (4, 5)  # the original is untouched
+
+
+def test_prune_dead_layer_keeps_an_inert_unit():
+    coefs, intercepts = random_weights([3, 4, 1], seed=2)
+    coefs[0][:] = 0
+    X = np.random.RandomState(0).randn(10, 3)
+    model = fitted_with_weights(MLPRegressor((4,), activation="tanh"), X, X[:, 0], coefs,
+                                intercepts)
+    pruned = model.prune()
+    assert pruned.hidden_layer_sizes == (1,)
+    assert_allclose(pruned.predict(X), model.predict(X), rtol=1e-13)
+    assert not model.active_inputs_.any()
+
+
+@pytest.mark.parametrize("penalty", ["l1", "group"])
+def test_prune_fitted_network_identical_predictions(penalty, classification):
+    X, y = classification
+    model = MLPClassifier((16, 8), penalty=penalty, alpha=0.02, learning_rate_init=0.02,
+                          max_iter=80, random_state=0).fit(X, y)
+    assert sum(m.sum() for m in model.active_hidden_units_) < 24
+    pruned = model.prune()
+    assert_allclose(pruned.predict_proba(X), model.predict_proba(X), rtol=1e-12, atol=1e-15)
+    assert_array_equal(pruned.predict(X), model.predict(X))
+    pruned.partial_fit(X, y)  # still trainable, optimizer state restarted
+    pickle.loads(pickle.dumps(pruned)).predict(X)
+
+
+# ------------------------------------------------------------------ inputs and dtypes
+def test_float32_kept_and_sparse_equals_dense(regression):
+    X, y = regression
+    model32 = MLPRegressor((5,), max_iter=5, random_state=0).fit(X.astype(np.float32), y)
+    assert model32.coefs_[0].dtype == np.float32
+    assert model32.predict(X.astype(np.float32)).dtype == np.float32
+    model64 = MLPRegressor((5,), max_iter=5, random_state=0).fit(X, y)
+    assert_allclose(model32.predict(X), model64.predict(X), rtol=1e-3, atol=1e-3)
+    sparse = MLPRegressor((5,), penalty="l1", alpha=1e-2, max_iter=5, random_state=0)
+    dense = MLPRegressor((5,), penalty="l1", alpha=1e-2, max_iter=5, random_state=0)
+    assert_allclose(sparse.fit(sp.csr_matrix(X), y).predict(X), dense.fit(X, y).predict(X),
+                    rtol=1e-10)
+
+
+@pytest.mark.filterwarnings("ignore:Got `batch_size`:UserWarning")
+def test_sample_weight_integer_equals_repeated_rows(regression):
+    X, y = regression
+    weights = np.random.RandomState(0).randint(0, 3, size=len(y))
+    repeated = np.repeat(np.arange(len(y)), weights)
+    params = dict(hidden_layer_sizes=(5,), penalty="l1", alpha=1e-2, batch_size=1000,
+                  max_iter=20, random_state=0)
+    weighted = MLPRegressor(**params).fit(X, y, sample_weight=weights)
+    plain = MLPRegressor(**params).fit(X[repeated], y[repeated])
+    assert_allclose(weighted.predict(X), plain.predict(X), rtol=1e-10)
+    with pytest.raises(ValueError, match="non-zero|sum to zero"):
+        MLPRegressor().fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+@pytest.mark.parametrize("solver, penalty", [("sgd", "l1"), ("adam", "group"),
+                                             ("sgd", "elasticnet"), ("lbfgs", "l2")])
+def test_float32_every_kernel(regression, solver, penalty):
+    X, y = regression
+    X32 = X.astype(np.float32)
+    model = MLPRegressor((6,), solver=solver, penalty=penalty, alpha=0.05, batch_size=20,
+                         learning_rate_init=0.01, max_iter=20, random_state=0).fit(X32, y)
+    assert all(W.dtype == np.float32 for W in model.coefs_ + model.intercepts_)
+    reference = MLPRegressor((6,), solver=solver, penalty=penalty, alpha=0.05, batch_size=20,
+                             learning_rate_init=0.01, max_iter=20, random_state=0).fit(X, y)
+    assert_allclose(model.loss_, reference.loss_, rtol=1e-3)
+    if penalty != "l2":
+        assert model.sparsity_.max() > 0
+
+
+def test_multioutput_regression_and_multilabel(classification):
+    X, Y = make_regression(n_samples=60, n_features=4, n_targets=3, random_state=0)
+    model = MLPRegressor((5,), solver="lbfgs", alpha=1e-3, max_iter=30, random_state=0)
+    assert model.fit(X, Y).predict(X).shape == (60, 3)
+    residual = model.predict(X) - Y
+    W = np.concatenate([c.ravel() for c in model.coefs_])
+    assert_allclose(model.loss_, 0.5 * np.mean(residual**2) + 0.5e-3 * W @ W, rtol=1e-12)
+    X, Y = make_multilabel_classification(n_samples=60, n_features=5, random_state=0)
+    clf = MLPClassifier((5,), penalty="l1", alpha=1e-3, max_iter=20, random_state=0).fit(X, Y)
+    assert clf.predict(X).shape == Y.shape
+    assert clf.out_activation_ == "logistic"
+
+
+def test_bad_parameters(regression):
+    X, y = regression
+    with pytest.raises(ValueError):
+        MLPRegressor(penalty="l3").fit(X, y)
+    with pytest.raises(ValueError):
+        MLPRegressor(hidden_layer_sizes=(3, 0)).fit(X, y)
+    with pytest.raises(ValueError, match="layer sizes"):
+        MLPRegressor((3,), warm_start=True, max_iter=2).fit(X, y).set_params(
+            hidden_layer_sizes=(4,)).fit(X, y)
+    with pytest.raises(ValueError):
+        MLPRegressor().fit(np.full_like(X, np.nan), y)
+    X_copy = X.copy()
+    MLPRegressor((3,), max_iter=2).fit(X, y)
+    assert_array_equal(X, X_copy)
+
+
+def test_verbose_prints(regression, capsys):
+    MLPRegressor((3,), max_iter=2, verbose=True, random_state=0).fit(*regression)
+    assert "Iteration 2, loss" in capsys.readouterr().out
