@@ -254,12 +254,13 @@ def gram_switch_work(n_samples, n_features):
     ``n_features^2 / GRAM_BLAS_SPEEDUP`` column passes (a dot product or an update of one
     column) of coordinate descent: spending that much first and switching only if it did
     not converge never costs more than about twice the better of the two. Returns 0 to
-    start on the Gram matrix, ``inf`` never to use it (when it would not be smaller than
-    ``X``, or too large).
+    start on the Gram matrix (when it costs less than one pass), ``inf`` never to use it
+    (when it would not be smaller than ``X``, or too large).
     """
     if n_samples < 2 * n_features or n_features > GRAM_MAX_FEATURES:
         return np.inf
-    return n_features**2 // GRAM_BLAS_SPEEDUP
+    budget = n_features**2 // GRAM_BLAS_SPEEDUP
+    return budget if budget >= n_features else 0  # less than one pass: start on X^T X
 
 
 def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_strength,
