@@ -344,13 +344,19 @@ def test_group_zeros_come_in_whole_rows(regression, solver):
     assert n_zero_rows > 0
 
 
-def test_proximal_sgd_full_batch_reaches_l1_stationarity(regression):
-    # plain proximal gradient (one batch, no momentum, small step): KKT conditions of the
-    # L1-penalized objective hold at the limit point
+@pytest.mark.parametrize("momentum, nesterov, learning_rate",
+                         [(0.0, False, 0.2), (0.9, False, 0.02), (0.9, True, 0.02)])
+def test_proximal_sgd_full_batch_reaches_l1_stationarity(regression, momentum, nesterov,
+                                                         learning_rate):
+    # proximal gradient (one batch, small step), plain or with heavy-ball / Nesterov momentum:
+    # KKT conditions of the L1-penalized objective hold at the limit point (with Nesterov the
+    # prox's displacement must enter the velocity divided by the momentum, else the limit
+    # point is stationary for an L1 strength (1 - momentum + momentum**2) * alpha)
     X, y = regression
     alpha = 0.02
-    model = MLPRegressor((4,), penalty="l1", alpha=alpha, solver="sgd", momentum=0.0,
-                         batch_size=len(y), learning_rate_init=0.2, max_iter=4000, tol=0.0,
+    model = MLPRegressor((4,), penalty="l1", alpha=alpha, solver="sgd", momentum=momentum,
+                         nesterovs_momentum=nesterov, batch_size=len(y),
+                         learning_rate_init=learning_rate, max_iter=4000, tol=0.0,
                          n_iter_no_change=10**6, random_state=0).fit(X, y)
     layout = make_layout([X.shape[1], 4, 1])
     flat = pack(model.coefs_, model.intercepts_, np.float64)
@@ -379,7 +385,7 @@ def test_group_prox_kernel():
     steps = rng.rand(6)
     original = params.copy()
     velocity = np.zeros(9)
-    prox_group(params, steps, group_ptr, 1.0, velocity)
+    prox_group(params, steps, group_ptr, 1.0, velocity, 1.0)
     for a, b in [(0, 3), (3, 6)]:
         threshold = steps[a:b].mean() * np.sqrt(3)
         norm = np.linalg.norm(original[a:b])
@@ -394,7 +400,7 @@ def test_adam_kernel_then_prox_is_sklearn_adam_then_scaled_soft_threshold():
     m, v, steps = np.zeros(6), np.zeros(6), np.zeros(4)
     updated = params.copy()
     adam_step(updated, grads.copy(), m, v, steps, 0.1, 0.9, 0.999, 1e-8, 4, 0.5)
-    prox_l1(updated, steps, 0.05, updated[:0])
+    prox_l1(updated, steps, 0.05, updated[:0], 1.0)
     g = grads + np.r_[0.5 * params[:4], 0, 0]
     m_ref, v_ref = 0.1 * g, 0.001 * g**2
     step = 0.1 / (np.sqrt(v_ref) + 1e-8)
@@ -415,14 +421,14 @@ def test_sgd_kernel_then_prox_keeps_realized_velocity(nesterov):
     updated, new_velocity = params.copy(), velocity.copy()
     sgd_step(updated, grads.copy(), new_velocity, steps, 0.1, 0.9, nesterov, 4, 0.0)
     assert_array_equal(steps, 0.1)
-    prox_l1(updated, steps, 10.0, new_velocity)
+    prox_l1(updated, steps, 10.0, new_velocity, 2.0)
     v_ref = 0.9 * velocity - 0.1 * grads
     smooth = params + (0.9 * v_ref - 0.1 * grads if nesterov else v_ref)
     expected = smooth.copy()
     expected[:4] = np.sign(smooth[:4]) * np.maximum(np.abs(smooth[:4]) - 1.0, 0)
     assert_allclose(updated, expected)
     assert (updated[:4] == 0).any()
-    assert_allclose(new_velocity, v_ref + (expected - smooth))
+    assert_allclose(new_velocity, v_ref + 2.0 * (expected - smooth))
 
 
 # ------------------------------------------------------------------ pruning

@@ -279,8 +279,11 @@ class BaseMLP(BaseEstimator):
             velocity = state["velocity"]
             sgd_step(flat, grad, velocity, steps, state["learning_rate"], self.momentum,
                      self.nesterovs_momentum, layout.n_penalized, l2_strength)
+            # Nesterov keeps the look-ahead point in ``flat``: see _optimizers' docstring
+            nesterov = self.nesterovs_momentum and self.momentum > 0.0
+            velocity_scale = 1.0 / self.momentum if nesterov else 1.0
         else:
-            velocity = flat[:0]  # Adam: no velocity to correct
+            velocity, velocity_scale = flat[:0], 1.0  # Adam: no velocity to correct
             state["t"] += 1
             t = state["t"]
             learning_rate_t = (state["learning_rate"] * np.sqrt(1 - self.beta_2**t)
@@ -289,9 +292,9 @@ class BaseMLP(BaseEstimator):
                       learning_rate_t, self.beta_1, self.beta_2, self.epsilon,
                       layout.n_penalized, l2_strength)
         if l1_strength > 0.0:
-            prox_l1(flat, steps, l1_strength, velocity)
+            prox_l1(flat, steps, l1_strength, velocity, velocity_scale)
         elif group_strength > 0.0:
-            prox_group(flat, steps, layout.group_ptr, group_strength, velocity)
+            prox_group(flat, steps, layout.group_ptr, group_strength, velocity, velocity_scale)
 
     def _fit_stochastic(self, X, Y, sample_weight, flat, layout, incremental):
         if self.early_stopping and incremental:

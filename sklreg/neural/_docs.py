@@ -22,11 +22,12 @@ OBJECTIVE = r"""
     step; then the L1 part is soft-thresholded by ``alpha * l1_ratio`` times each weight's
     own step size: ``lr`` for SGD (with momentum), ``lr_t / (sqrt(v_hat) + epsilon)`` for
     Adam (the prox in Adam's diagonal metric). Under SGD with momentum the prox's
-    displacement is folded into the velocity (proximal heavy ball), so momentum does not
-    push a zeroed weight straight back. The group prox is a block soft-threshold
-    whose step is the mean of the group's per-weight steps (a scalar per group, so it stays
-    an exact block prox). ``solver='lbfgs'`` handles the smooth penalties only ('l2',
-    None) and raises ValueError for the others.
+    displacement is folded into the velocity (divided by ``momentum`` under Nesterov's
+    momentum, whose weights are the look-ahead point), so momentum does not push a zeroed
+    weight straight back and the fixed points are stationary points of ``P``. The group
+    prox is a block soft-threshold whose step is the mean of the group's per-weight steps
+    (a scalar per group, so it stays an exact block prox). ``solver='lbfgs'`` handles the
+    smooth penalties only ('l2', None) and raises ValueError for the others.
 
     Conversions:
 

@@ -12,9 +12,14 @@ transformations:
    soft-thresholds weight ``j`` by ``steps[j] * l1_strength`` (``steps[j] = lr`` for SGD,
    ``lr_t / (sqrt(v_j) + eps)`` for Adam); ``prox_group`` block-soft-thresholds each group
    by ``mean(steps[group]) * strength * sqrt(|group|)``. Under SGD with momentum the
-   prox's displacement is added to the velocity, so the velocity stays the realized step
-   ``w_new - w_old`` (proximal heavy ball, iPiano: Ochs et al. 2014): a weight held at
-   zero carries no momentum.
+   prox's displacement, times ``velocity_scale``, is added to the velocity. Heavy ball
+   (``velocity_scale = 1``): the velocity stays the realized step ``w_new - w_old``
+   (iPiano: Ochs et al. 2014). Nesterov (``velocity_scale = 1 / momentum``): the stored
+   weights are the look-ahead point ``w = theta + momentum * v``; the prox moves ``w``
+   and leaves ``theta``, so ``v`` absorbs ``displacement / momentum``. Either way a weight
+   held at zero carries no momentum and the fixed points are exactly the stationary
+   points of the penalized objective (with Nesterov and ``velocity_scale = 1`` they would
+   be those of an L1 strength ``1 - momentum + momentum**2`` times too small).
 
 The loops have no data-dependent branches: the soft-threshold is written
 ``sign(z) * max(|z| - t, 0)`` rather than with :func:`sklreg._penalties.prox_enet`'s
@@ -72,17 +77,17 @@ def adam_step(params, grads, first_moment, second_moment, steps, learning_rate_t
 
 
 @jit
-def prox_l1(params, steps, l1_strength, velocity):
+def prox_l1(params, steps, l1_strength, velocity, velocity_scale):
     """Soft-threshold ``params[j]`` by ``steps[j] * l1_strength`` for j < len(steps).
 
-    When ``velocity`` is not empty (SGD with momentum) the prox's displacement is added to
-    it (proximal heavy ball).
+    When ``velocity`` is not empty (SGD with momentum) the prox's displacement times
+    ``velocity_scale`` is added to it (see the module docstring).
     """
     if velocity.shape[0] > 0:
         for j in range(steps.shape[0]):
             z = params[j]
             params[j] = np.sign(z) * max(abs(z) - steps[j] * l1_strength, 0.0)
-            velocity[j] += params[j] - z
+            velocity[j] += velocity_scale * (params[j] - z)
     else:
         for j in range(steps.shape[0]):
             z = params[j]
@@ -90,13 +95,13 @@ def prox_l1(params, steps, l1_strength, velocity):
 
 
 @jit
-def prox_group(params, steps, group_ptr, strength, velocity):
+def prox_group(params, steps, group_ptr, strength, velocity, velocity_scale):
     """Block soft-thresholding of each group ``params[group_ptr[g]:group_ptr[g + 1]]``.
 
     The threshold of group ``g`` is ``mean(steps[group]) * strength * sqrt(|group|)``:
     the exact prox of ``strength * sqrt(|g|) ||w_g||_2`` for the scalar step
     ``mean(steps[group])``. When ``velocity`` is not empty (SGD with momentum) the prox's
-    displacement is added to it, as in :func:`prox_l1`.
+    displacement times ``velocity_scale`` is added to it, as in :func:`prox_l1`.
     """
     track = velocity.shape[0] > 0
     for g in range(group_ptr.shape[0] - 1):
@@ -115,7 +120,7 @@ def prox_group(params, steps, group_ptr, strength, velocity):
             z = params[j]
             params[j] = scale * z
             if track:
-                velocity[j] += params[j] - z
+                velocity[j] += velocity_scale * (params[j] - z)
 
 
 @jit(fastmath={"reassoc", "contract"})
