@@ -555,3 +555,40 @@ def test_bad_parameters(regression):
 def test_verbose_prints(regression, capsys):
     MLPRegressor((3,), max_iter=2, verbose=True, random_state=0).fit(*regression)
     assert "Iteration 2, loss" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("penalty", ["l1", "group"])
+def test_proximal_adam_threshold_is_the_step_of_the_bias_corrected_gradient(regression, penalty):
+    # three full-batch steps of proximal Adam from given weights, replayed in NumPy: the
+    # threshold of weight j is alpha * lr / (sqrt(v_hat_j) + eps') (the step Adam gives the
+    # gradient estimate m_hat), not lr_t / (sqrt(v_j) + eps) (the step of the biased m,
+    # 1 / (1 - beta_1**t) times larger: 10x at the first step)
+    X, y = regression
+    alpha, lr, beta_1, beta_2, eps = 0.05, 0.01, 0.9, 0.999, 1e-8
+    layout = make_layout([X.shape[1], 5, 1])
+    coefs, intercepts = random_weights(layout.layer_units, seed=4)
+    model = fitted_with_weights(
+        MLPRegressor((5,), penalty=penalty, alpha=alpha, learning_rate_init=lr, beta_1=beta_1,
+                     beta_2=beta_2, epsilon=eps, batch_size=len(y), shuffle=False,
+                     warm_start=True, random_state=0), X, y, coefs, intercepts)
+    model.set_params(max_iter=3).fit(X, y)
+    flat = pack(coefs, intercepts, np.float64)
+    grad = np.empty_like(flat)
+    m, v = np.zeros_like(flat), np.zeros_like(flat)
+    n_w = layout.n_penalized
+    for t in range(1, 4):
+        loss_gradient(X, y.reshape(-1, 1), None, *unpack(flat, layout), *unpack(grad, layout),
+                      "relu", "identity", "squared")
+        m = beta_1 * m + (1 - beta_1) * grad
+        v = beta_2 * v + (1 - beta_2) * grad**2
+        step = lr * np.sqrt(1 - beta_2**t) / (np.sqrt(v) + eps)  # multiplies m_hat
+        flat = flat - step * m / (1 - beta_1**t)
+        if penalty == "l1":
+            threshold = alpha * step[:n_w]
+            flat[:n_w] = np.sign(flat[:n_w]) * np.maximum(np.abs(flat[:n_w]) - threshold, 0)
+        else:
+            for a, b in zip(layout.group_ptr[:-1], layout.group_ptr[1:], strict=True):
+                threshold = alpha * step[a:b].mean() * np.sqrt(b - a)
+                flat[a:b] *= max(1 - threshold / np.linalg.norm(flat[a:b]), 0.0)
+    assert_allclose(pack(model.coefs_, model.intercepts_, np.float64), flat, rtol=1e-10,
+                    atol=1e-14)

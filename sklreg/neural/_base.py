@@ -282,6 +282,7 @@ class BaseMLP(BaseEstimator):
             # Nesterov keeps the look-ahead point in ``flat``: see _optimizers' docstring
             nesterov = self.nesterovs_momentum and self.momentum > 0.0
             velocity_scale = 1.0 / self.momentum if nesterov else 1.0
+            step_scale = 1.0
         else:
             velocity, velocity_scale = flat[:0], 1.0  # Adam: no velocity to correct
             state["t"] += 1
@@ -291,10 +292,14 @@ class BaseMLP(BaseEstimator):
             adam_step(flat, grad, state["first_moment"], state["second_moment"], steps,
                       learning_rate_t, self.beta_1, self.beta_2, self.epsilon,
                       layout.n_penalized, l2_strength)
+            # ``steps`` multiplies the biased first moment m; the metric step, which multiplies
+            # the gradient estimate m_hat = m / (1 - beta_1**t), is (1 - beta_1**t) * steps
+            step_scale = 1.0 - self.beta_1**t
         if l1_strength > 0.0:
-            prox_l1(flat, steps, l1_strength, velocity, velocity_scale)
+            prox_l1(flat, steps, step_scale * l1_strength, velocity, velocity_scale)
         elif group_strength > 0.0:
-            prox_group(flat, steps, layout.group_ptr, group_strength, velocity, velocity_scale)
+            prox_group(flat, steps, layout.group_ptr, step_scale * group_strength, velocity,
+                       velocity_scale)
 
     def _fit_stochastic(self, X, Y, sample_weight, flat, layout, incremental):
         if self.early_stopping and incremental:

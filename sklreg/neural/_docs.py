@@ -20,8 +20,10 @@ OBJECTIVE = r"""
     Training is proximal, so L1, elastic-net and group penalties give exact zeros: the
     smooth part (data loss and the L2 part of the penalty) takes the optimizer's gradient
     step; then the L1 part is soft-thresholded by ``alpha * l1_ratio`` times each weight's
-    own step size: ``lr`` for SGD (with momentum), ``lr_t / (sqrt(v_hat) + epsilon)`` for
-    Adam (the prox in Adam's diagonal metric). Under SGD with momentum the prox's
+    own step size: ``lr`` for SGD (with momentum), ``lr / (sqrt(v_hat) + epsilon')`` for
+    Adam, the step Adam applies to its bias-corrected gradient estimate ``m_hat`` (the prox
+    in Adam's diagonal metric; ``epsilon' = epsilon / sqrt(1 - beta_2**t)`` as
+    scikit-learn adds ``epsilon`` to ``sqrt(v)``). Under SGD with momentum the prox's
     displacement is folded into the velocity (divided by ``momentum`` under Nesterov's
     momentum, whose weights are the look-ahead point), so momentum does not push a zeroed
     weight straight back and the fixed points are stationary points of ``P``. The group

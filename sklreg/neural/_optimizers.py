@@ -10,7 +10,10 @@ transformations:
    size into ``steps``;
 2. the prox of the non-smooth part in the optimizer's diagonal metric: ``prox_l1``
    soft-thresholds weight ``j`` by ``steps[j] * l1_strength`` (``steps[j] = lr`` for SGD,
-   ``lr_t / (sqrt(v_j) + eps)`` for Adam); ``prox_group`` block-soft-thresholds each group
+   ``lr_t / (sqrt(v_j) + eps)`` for Adam, the step of the biased moment ``m``; the caller
+   multiplies ``l1_strength`` by ``1 - beta_1**t`` so that the threshold is the step of the
+   gradient estimate ``m_hat``, ``lr * sqrt(1 - beta_2**t) / (sqrt(v_j) + eps)``, the
+   prox in Adam's diagonal metric); ``prox_group`` block-soft-thresholds each group
    by ``mean(steps[group]) * strength * sqrt(|group|)``. Under SGD with momentum the
    prox's displacement, times ``velocity_scale``, is added to the velocity. Heavy ball
    (``velocity_scale = 1``): the velocity stays the realized step ``w_new - w_old``
