@@ -135,6 +135,35 @@ def test_stochastic_loss_curve_with_minibatches_is_average_of_batch_objectives(r
     assert_allclose(model.loss_curve_[-1], 0.5 * (first_batch + second_batch), rtol=1e-12)
 
 
+def test_weighted_minibatches_are_unbiased_and_zero_weight_batches_step(regression):
+    # SGD without momentum at a tiny learning rate, shuffle=False, three batches of 40
+    # (the first of zero weight, the others of different total weights): one epoch moves
+    # the weights by -lr * (sum of the batch gradients) + O(lr^2), which must be
+    # -lr * n_batches * (gradient of the whole set's weighted mean loss): each batch's
+    # gradient is an unbiased estimate of it. (Batch weighted means, sum s_i l_i / sum s_i
+    # per batch, are biased; skipping the zero-weight batch halves its share.)
+    X, y = regression
+    rng = np.random.RandomState(0)
+    weights = np.r_[np.zeros(40), rng.rand(40), 5 * rng.rand(40)]
+    lr = 1e-7
+    layout = make_layout([X.shape[1], 4, 1])
+    coefs, intercepts = random_weights(layout.layer_units, seed=5)
+    model = fitted_with_weights(
+        MLPRegressor((4,), penalty=None, solver="sgd", momentum=0.0, learning_rate_init=lr,
+                     batch_size=40, shuffle=False, warm_start=True, random_state=0),
+        X, y, coefs, intercepts)
+    model.set_params(max_iter=1).fit(X, y, sample_weight=weights)
+    start = pack(coefs, intercepts, np.float64)
+    moved = (start - pack(model.coefs_, model.intercepts_, np.float64)) / (3 * lr)
+    grad = np.empty_like(start)
+    loss = loss_gradient(X, y.reshape(-1, 1), weights / weights.mean(), *unpack(start, layout),
+                         *unpack(grad, layout), "relu", "identity", "squared")
+    assert_allclose(moved, grad, rtol=1e-4, atol=1e-9 * np.abs(grad).max())
+    # the loss reported is the whole set's weighted mean (up to the O(lr) moves)
+    assert_allclose(model.loss_, loss, rtol=1e-5)
+    assert_allclose(loss, model.objective(X, y, sample_weight=weights), rtol=1e-5)
+
+
 # ------------------------------------------------------------------ scikit-learn parity
 def test_lbfgs_l2_matches_sklearn_from_the_same_weights():
     X, y = make_regression(n_samples=80, n_features=5, random_state=0)

@@ -235,6 +235,8 @@ class BaseMLP(BaseEstimator):
         return self
 
     def _fit_lbfgs(self, X, Y, sample_weight, flat, layout):
+        if sample_weight is not None:
+            sample_weight = sample_weight / sample_weight.mean()  # loss_gradient's contract
         grad = np.empty_like(flat)
         coef_grads, intercept_grads = unpack(grad, layout)
         _, l2_strength, _ = self._strengths()
@@ -326,7 +328,13 @@ class BaseMLP(BaseEstimator):
         else:
             X_train, Y_train, sw_train = X, Y, sample_weight
         n_samples = X_train.shape[0]
-        total_weight = n_samples if sw_train is None else float(sw_train.sum())
+        if sw_train is not None:
+            if not sw_train.sum() > 0.0:
+                raise ValueError("The sample weights of the training split (without the "
+                                 "early_stopping validation set) sum to zero.")
+            # mean 1: a batch's mean of s_i l_i estimates the training set's weighted mean
+            # without bias, so every batch (zero-weight ones included) takes its step
+            sw_train = sw_train / sw_train.mean()
         sample_idx = np.arange(n_samples)
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
@@ -352,18 +360,15 @@ class BaseMLP(BaseEstimator):
                     idx = batch
                     X_batch = X_train[batch]
                 sw_batch = None if sw_train is None else sw_train[idx]
-                batch_weight = (batch.stop - batch.start if sw_batch is None
-                                else float(sw_batch.sum()))
-                if batch_weight == 0.0:
-                    continue
                 loss = loss_gradient(X_batch, Y_train[idx], sw_batch, self.coefs_,
                                      self.intercepts_, coef_grads, intercept_grads,
                                      self.activation, self.out_activation_, self._loss_name())
                 # the objective of this batch, at the weights before the step
-                accumulated += batch_weight * (loss + self._penalty_value(flat, layout))
+                accumulated += ((batch.stop - batch.start)
+                                * (loss + self._penalty_value(flat, layout)))
                 self._step(flat, grad, steps, layout)
             self.n_iter_ += 1
-            self.loss_ = accumulated / total_weight
+            self.loss_ = accumulated / n_samples
             self.t_ += n_samples
             self.loss_curve_.append(self.loss_)
             if self.verbose:

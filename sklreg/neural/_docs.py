@@ -14,8 +14,10 @@ OBJECTIVE = r"""
     over the rows of each weight matrix (the outgoing weights of one input or one hidden
     unit, Scardapane et al. 2017; ``l1_ratio`` is not used). Biases are never penalized.
     The data loss is the mean over the whole training set whatever the batch size: a
-    mini-batch step uses the batch's weighted mean loss plus the full penalty, so
-    ``alpha`` means the same for every solver and batch size.
+    mini-batch step uses an unbiased estimate of :math:`P`, the batch's mean of
+    :math:`s_i \ell_i` (weights rescaled to mean 1 over the training set) plus the full
+    penalty, so ``alpha`` means the same for every solver and batch size, and a batch of
+    zero weights takes a step on the penalty alone.
 
     Training is proximal, so L1, elastic-net and group penalties give exact zeros: the
     smooth part (data loss and the L2 part of the penalty) takes the optimizer's gradient
@@ -112,10 +114,12 @@ ATTRIBUTES = """
         Final objective ``P``: with 'lbfgs' its exact value at the fitted weights; with
         'adam' / 'sgd' the last entry of ``loss_curve_``.
     loss_curve_ : list of float
-        One entry per epoch ('adam', 'sgd'): the sample-weight-weighted average, over the
-        epoch's mini-batches, of the mini-batch objective (batch mean loss plus
-        ``alpha * sum_l R(W_l)``) at the weights before each step. With a single batch
-        it is exactly ``P`` at the weights the epoch started from. With 'lbfgs': ``P`` at
+        One entry per epoch ('adam', 'sgd'): the average, over the epoch's mini-batches
+        weighted by their sizes, of each step's estimate of ``P`` (batch mean of
+        ``s_i l_i`` with weights of mean 1, plus ``alpha * sum_l R(W_l)``) at the weights
+        before the step: its data part is the weighted mean of the losses met along the
+        epoch. With a single batch it is exactly ``P`` at the weights the epoch started
+        from. With 'lbfgs': ``P`` at
         each iterate.
     best_loss_ : float or None
         Smallest entry of ``loss_curve_`` (None with ``early_stopping``).
