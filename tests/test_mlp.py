@@ -581,6 +581,43 @@ def test_bad_parameters(regression):
     assert_array_equal(X, X_copy)
 
 
+def test_bad_parameters_and_targets_give_clear_errors(regression, classification):
+    X, y = regression
+    with pytest.raises(ValueError, match="positive integers"):
+        MLPRegressor(hidden_layer_sizes=(3.5,)).fit(X, y)
+    for index in range(2):  # the one weighted sample lands in one split or the other
+        weights = np.zeros(len(y))
+        weights[index] = 1.0
+        with pytest.raises(ValueError, match="split sum to zero"):
+            MLPRegressor((3,), early_stopping=True, validation_fraction=0.5,
+                         random_state=0).fit(X, y, sample_weight=weights)
+    model = MLPRegressor((3,), max_iter=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="NaN"):
+        model.objective(X, np.full_like(y, np.nan))
+    with pytest.raises(ValueError, match="outputs"):
+        model.objective(X, np.c_[y, y])
+    X, y = classification
+    clf = MLPClassifier((3,), max_iter=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.objective(X, y + 10)
+
+
+@pytest.mark.parametrize("early_stopping_first", [False, True])
+def test_warm_start_switching_early_stopping(regression, early_stopping_first):
+    X, y = regression
+    model = MLPRegressor((3,), max_iter=3, warm_start=True, early_stopping=early_stopping_first,
+                         random_state=0).fit(X, y)
+    model.set_params(early_stopping=not early_stopping_first).fit(X, y)
+    assert len(model.loss_curve_) == 6
+    if early_stopping_first:
+        assert model.validation_scores_ is None
+        assert model.best_loss_ == min(model.loss_curve_[3:])
+    else:
+        assert len(model.validation_scores_) == 3
+        assert model.best_validation_score_ == max(model.validation_scores_)
+        assert model.best_loss_ is None
+
+
 def test_verbose_prints(regression, capsys):
     MLPRegressor((3,), max_iter=2, verbose=True, random_state=0).fit(*regression)
     assert "Iteration 2, loss" in capsys.readouterr().out

@@ -6,7 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.optimize
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import _safe_indexing, check_random_state, gen_batches, shuffle
@@ -149,9 +149,14 @@ class BaseMLP(BaseEstimator):
             Sample-weighted mean data loss plus ``alpha * sum_l R(W_l)``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=[np.float64, np.float32], reset=False)
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
+                             dtype=[np.float64, np.float32], multi_output=True,
+                             y_numeric=not is_classifier(self), reset=False)
+        if is_classifier(self) and y.ndim == 1 and not np.isin(y, self.classes_).all():
+            raise ValueError(f"y has labels not in classes_ {self.classes_}.")
         Y = self._encode_targets(y).astype(X.dtype)
+        if Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} outputs, the network {self.n_outputs_}.")
         sample_weight = check_sample_weight(sample_weight, X)
         output = self._forward(X)
         layout = make_layout(self._layer_units())
@@ -202,8 +207,9 @@ class BaseMLP(BaseEstimator):
     def _fit(self, X, y, sample_weight=None, incremental=False):
         hidden = self.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
-        if any(h <= 0 for h in hidden):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+        if not all(isinstance(h, Integral) and h > 0 for h in hidden):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {hidden}.")
+        hidden = [int(h) for h in hidden]
         self._check_solver_penalty()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -325,13 +331,14 @@ class BaseMLP(BaseEstimator):
             if X_val.shape[0] < 2:
                 raise ValueError("The validation set is too small. Increase "
                                  "'validation_fraction' or the size of your dataset.")
+            for name, weights in [("training", sw_train), ("validation", sw_val)]:
+                if weights is not None and not weights.sum() > 0.0:
+                    raise ValueError(f"The sample weights of the early_stopping {name} split "
+                                     "sum to zero.")
         else:
             X_train, Y_train, sw_train = X, Y, sample_weight
         n_samples = X_train.shape[0]
         if sw_train is not None:
-            if not sw_train.sum() > 0.0:
-                raise ValueError("The sample weights of the training split (without the "
-                                 "early_stopping validation set) sum to zero.")
             # mean 1: a batch's mean of s_i l_i estimates the training set's weighted mean
             # without bias, so every batch (zero-weight ones included) takes its step
             sw_train = sw_train / sw_train.mean()
@@ -344,7 +351,15 @@ class BaseMLP(BaseEstimator):
                               "It is going to be clipped", stacklevel=3)
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
-        if early_stopping and not hasattr(self, "_best_coefs"):
+        if early_stopping and self.validation_scores_ is None:
+            # warm start of a fit without early stopping: start its records
+            self.validation_scores_, self.best_validation_score_ = [], -np.inf
+            self.best_loss_ = None
+        elif not early_stopping and self.best_loss_ is None:
+            self.best_loss_ = np.inf  # earlier entries are losses on the training split only
+            self.validation_scores_ = self.best_validation_score_ = None
+        if early_stopping and (self.best_validation_score_ == -np.inf
+                               or not hasattr(self, "_best_coefs")):
             self._best_coefs = [W.copy() for W in self.coefs_]
             self._best_intercepts = [b.copy() for b in self.intercepts_]
         self.n_iter_ = 0  # as scikit-learn: epochs of this call
