@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.optimize
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import neural_network
@@ -400,6 +401,36 @@ def test_proximal_sgd_full_batch_reaches_l1_stationarity(regression, momentum, n
     assert_allclose(grad[layout.n_penalized:], 0.0, atol=1e-5)
 
 
+def test_proximal_adam_group_lasso_reaches_stationarity(regression):
+    # full-batch proximal Adam with the group lasso: at the limit point every group at zero
+    # has a gradient of norm <= alpha sqrt(|g|) and every other group satisfies
+    # grad_g + alpha sqrt(|g|) w_g / ||w_g|| = 0. (A block soft-threshold by the mean of
+    # Adam's per-weight steps kept inputs at zero whose gradient was 20x the threshold: a
+    # weight with a vanishing second moment has a huge step and dominated the mean.)
+    X, y = regression
+    alpha = 0.01
+    model = MLPRegressor((5,), penalty="group", alpha=alpha, batch_size=len(y),
+                         learning_rate_init=0.005, max_iter=4000, tol=0.0,
+                         n_iter_no_change=10**6, random_state=0).fit(X, y)
+    layout = make_layout([X.shape[1], 5, 1])
+    flat = pack(model.coefs_, model.intercepts_, np.float64)
+    grad = np.empty_like(flat)
+    loss_gradient(X, y.reshape(-1, 1), None, *unpack(flat, layout), *unpack(grad, layout),
+                  "relu", "identity", "squared")
+    n_zero = 0
+    for a, b in zip(layout.group_ptr[:-1], layout.group_ptr[1:], strict=True):
+        tau = alpha * np.sqrt(b - a)
+        w, g = flat[a:b], grad[a:b]
+        if np.all(w == 0):
+            n_zero += 1
+            assert np.linalg.norm(g) <= tau * (1 + 1e-6)
+        else:
+            assert np.linalg.norm(g + tau * w / np.linalg.norm(w)) <= 1e-3 * tau
+    assert 0 < n_zero < len(layout.group_ptr) - 1 - 1
+    assert model.active_inputs_.all()  # every input of make_regression is informative
+    assert_allclose(grad[layout.n_penalized:], 0.0, atol=1e-5)
+
+
 def test_lbfgs_rejects_nonsmooth_penalties(regression):
     for penalty in ["l1", "elasticnet", "group"]:
         with pytest.raises(ValueError, match="lbfgs"):
@@ -407,19 +438,38 @@ def test_lbfgs_rejects_nonsmooth_penalties(regression):
 
 
 # ------------------------------------------------------------------ kernels
+def reference_group_prox(z, steps, tau):
+    """argmin_x tau ||x|| + sum_j (x_j - z_j)^2 / (2 steps_j), by root finding on mu."""
+    if np.linalg.norm(z / steps) <= tau:
+        return np.zeros_like(z)
+    mu = scipy.optimize.brentq(
+        lambda mu: np.linalg.norm(z * mu / (1 + steps * mu)) - tau, 0.0, 1e12, xtol=1e-300,
+        rtol=1e-15)
+    return z / (1 + steps * mu)
+
+
 def test_group_prox_kernel():
     rng = np.random.RandomState(0)
-    params = rng.randn(9)
-    group_ptr = np.array([0, 3, 6], dtype=np.int64)
-    steps = rng.rand(6)
+    params = rng.randn(14)
+    group_ptr = np.array([0, 3, 6, 9, 12], dtype=np.int64)
+    steps = np.r_[rng.rand(3), np.full(3, 0.3), 10.0 ** rng.uniform(-3, 3, 3), np.full(3, 9.0)]
+    params[9:12] = [0.1, -0.1, 0.05]  # a group the prox zeroes
     original = params.copy()
-    velocity = np.zeros(9)
+    velocity = np.zeros(14)
     prox_group(params, steps, group_ptr, 1.0, velocity, 1.0)
-    for a, b in [(0, 3), (3, 6)]:
-        threshold = steps[a:b].mean() * np.sqrt(3)
-        norm = np.linalg.norm(original[a:b])
-        assert_allclose(params[a:b], max(1 - threshold / norm, 0) * original[a:b])
-    assert_array_equal(params[6:], original[6:])
+    for a, b in zip(group_ptr[:-1], group_ptr[1:], strict=True):
+        tau = np.sqrt(b - a)
+        expected = reference_group_prox(original[a:b], steps[a:b], tau)
+        assert_allclose(params[a:b], expected, rtol=1e-10, atol=1e-15)
+        if np.any(expected != 0):  # optimality: tau x / ||x|| + (x - z) / s = 0
+            x = params[a:b]
+            assert_allclose(tau * x / np.linalg.norm(x), (original[a:b] - x) / steps[a:b],
+                            rtol=1e-9)
+    assert np.all(params[9:12] == 0)
+    # equal steps: the block soft-threshold
+    assert_allclose(params[3:6], original[3:6] * (1 - 0.3 * np.sqrt(3)
+                                                  / np.linalg.norm(original[3:6])))
+    assert_array_equal(params[12:], original[12:])
     assert_allclose(velocity, params - original)
 
 
@@ -654,7 +704,6 @@ def test_proximal_adam_threshold_is_the_step_of_the_bias_corrected_gradient(regr
             flat[:n_w] = np.sign(flat[:n_w]) * np.maximum(np.abs(flat[:n_w]) - threshold, 0)
         else:
             for a, b in zip(layout.group_ptr[:-1], layout.group_ptr[1:], strict=True):
-                threshold = alpha * step[a:b].mean() * np.sqrt(b - a)
-                flat[a:b] *= max(1 - threshold / np.linalg.norm(flat[a:b]), 0.0)
+                flat[a:b] = reference_group_prox(flat[a:b], step[a:b], alpha * np.sqrt(b - a))
     assert_allclose(pack(model.coefs_, model.intercepts_, np.float64), flat, rtol=1e-10,
                     atol=1e-14)

@@ -29,9 +29,13 @@ OBJECTIVE = r"""
     displacement is folded into the velocity (divided by ``momentum`` under Nesterov's
     momentum, whose weights are the look-ahead point), so momentum does not push a zeroed
     weight straight back and the fixed points are stationary points of ``P``. The group
-    prox is a block soft-threshold whose step is the mean of the group's per-weight steps
-    (a scalar per group, so it stays an exact block prox). ``solver='lbfgs'`` handles the
-    smooth penalties only ('l2', None) and raises ValueError for the others.
+    prox is exact in the optimizer's metric: with SGD (one step for all weights) the block
+    soft-threshold; with Adam, ``x_j = z_j lam / (lam + s_j)`` for the per-weight steps
+    ``s_j`` and a scalar ``lam`` per group found by Newton's method (a few iterations;
+    zero when ``||z / s||_2 <= alpha sqrt(|g|)``), so a group stays at zero exactly when
+    its gradient estimate is small enough for the group lasso's optimality condition.
+    ``solver='lbfgs'`` handles the smooth penalties only ('l2', None) and raises
+    ValueError for the others.
 
     Conversions:
 
