@@ -374,30 +374,36 @@ def test_group_zeros_come_in_whole_rows(regression, solver):
     assert n_zero_rows > 0
 
 
-@pytest.mark.parametrize("momentum, nesterov, learning_rate",
-                         [(0.0, False, 0.2), (0.9, False, 0.02), (0.9, True, 0.02)])
+@pytest.mark.parametrize("momentum, nesterov, learning_rate, l1_ratio",
+                         [(0.0, False, 0.2, 1.0), (0.9, False, 0.02, 1.0),
+                          (0.9, True, 0.02, 1.0), (0.0, False, 0.2, 0.4)])
 def test_proximal_sgd_full_batch_reaches_l1_stationarity(regression, momentum, nesterov,
-                                                         learning_rate):
+                                                         learning_rate, l1_ratio):
     # proximal gradient (one batch, small step), plain or with heavy-ball / Nesterov momentum:
     # KKT conditions of the L1-penalized objective hold at the limit point (with Nesterov the
     # prox's displacement must enter the velocity divided by the momentum, else the limit
     # point is stationary for an L1 strength (1 - momentum + momentum**2) * alpha)
+    # (l1_ratio < 1: the elastic net, L1 part alpha * l1_ratio, L2 part alpha * (1 - l1_ratio))
     X, y = regression
     alpha = 0.02
-    model = MLPRegressor((4,), penalty="l1", alpha=alpha, solver="sgd", momentum=momentum,
+    model = MLPRegressor((4,), penalty="elasticnet", l1_ratio=l1_ratio, alpha=alpha,
+                         solver="sgd", momentum=momentum,
                          nesterovs_momentum=nesterov, batch_size=len(y),
-                         learning_rate_init=learning_rate, max_iter=4000, tol=0.0,
+                         learning_rate_init=learning_rate,
+                         max_iter=4000 if l1_ratio == 1 else 8000, tol=0.0,
                          n_iter_no_change=10**6, random_state=0).fit(X, y)
     layout = make_layout([X.shape[1], 4, 1])
     flat = pack(model.coefs_, model.intercepts_, np.float64)
     grad = np.empty_like(flat)
     loss_gradient(X, y.reshape(-1, 1), None, *unpack(flat, layout), *unpack(grad, layout),
                   "relu", "identity", "squared")
-    weights, weight_grads = flat[:layout.n_penalized], grad[:layout.n_penalized]
+    weights = flat[:layout.n_penalized]
+    weight_grads = grad[:layout.n_penalized] + alpha * (1 - l1_ratio) * weights
+    l1 = alpha * l1_ratio
     zero = weights == 0
     assert zero.any()
-    assert np.all(np.abs(weight_grads[zero]) <= alpha * (1 + 1e-6))
-    assert_allclose(weight_grads[~zero], -alpha * np.sign(weights[~zero]), atol=1e-5)
+    assert np.all(np.abs(weight_grads[zero]) <= l1 * (1 + 1e-6))
+    assert_allclose(weight_grads[~zero], -l1 * np.sign(weights[~zero]), atol=1e-5)
     assert_allclose(grad[layout.n_penalized:], 0.0, atol=1e-5)
 
 
@@ -559,6 +565,22 @@ def test_prune_fitted_network_identical_predictions(penalty, classification):
     pickle.loads(pickle.dumps(pruned)).predict(X)
 
 
+@pytest.mark.parametrize("target", ["binary", "multilabel"])
+def test_prune_classifier_outputs_float32(target):
+    if target == "binary":
+        X, y = make_classification(n_samples=100, n_features=6, random_state=0)
+    else:
+        X, y = make_multilabel_classification(n_samples=100, n_features=6, random_state=0)
+    X = X.astype(np.float32)
+    model = MLPClassifier((12, 6), activation="logistic", penalty="l1", alpha=0.03,
+                          learning_rate_init=0.05, max_iter=60, random_state=0).fit(X, y)
+    assert sum(m.sum() for m in model.active_hidden_units_) < 18
+    pruned = model.prune()
+    assert all(W.dtype == np.float32 for W in pruned.coefs_ + pruned.intercepts_)
+    assert_allclose(pruned.predict_proba(X), model.predict_proba(X), rtol=1e-5, atol=1e-6)
+    assert_array_equal(pruned.predict(X), model.predict(X))
+
+
 # ------------------------------------------------------------------ inputs and dtypes
 def test_float32_kept_and_sparse_equals_dense(regression):
     X, y = regression
@@ -666,6 +688,15 @@ def test_warm_start_switching_early_stopping(regression, early_stopping_first):
         assert len(model.validation_scores_) == 3
         assert model.best_validation_score_ == max(model.validation_scores_)
         assert model.best_loss_ is None
+
+
+def test_lbfgs_max_fun_limits_evaluations(regression):
+    X, y = regression
+    with pytest.warns(ConvergenceWarning):
+        warnings.simplefilter("always", ConvergenceWarning)
+        model = MLPRegressor((5,), solver="lbfgs", max_fun=8, max_iter=1000,
+                             random_state=0).fit(X, y)
+    assert 1 <= model.n_iter_ < 8
 
 
 def test_verbose_prints(regression, capsys):

@@ -47,11 +47,6 @@ def make_layout(layer_units):
                   np.asarray(group_ptr, dtype=np.int64))
 
 
-def n_parameters(layout):
-    """Length of the flat buffer."""
-    return layout.intercept_bounds[-1][1]
-
-
 def unpack(flat, layout):
     """Views ``(coefs, intercepts)`` into the flat buffer (writes go through)."""
     coefs = [flat[a:b].reshape(shape) for a, b, shape in layout.coef_bounds]
