@@ -561,8 +561,10 @@ def test_prune_fitted_network_identical_predictions(penalty, classification):
     pruned = model.prune()
     assert_allclose(pruned.predict_proba(X), model.predict_proba(X), rtol=1e-12, atol=1e-15)
     assert_array_equal(pruned.predict(X), model.predict(X))
+    assert_array_equal(pickle.loads(pickle.dumps(pruned)).predict_proba(X),
+                       pruned.predict_proba(X))
     pruned.partial_fit(X, y)  # still trainable, optimizer state restarted
-    pickle.loads(pickle.dumps(pruned)).predict(X)
+    assert pruned._optimizer_state["t"] > 0
 
 
 @pytest.mark.parametrize("target", ["binary", "multilabel"])
