@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.optimize
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import neural_network
@@ -133,6 +134,35 @@ def test_stochastic_loss_curve_with_minibatches_is_average_of_batch_objectives(r
     replay.partial_fit(X[:60], y[:60])
     second_batch = replay.objective(X[60:], y[60:])
     assert_allclose(model.loss_curve_[-1], 0.5 * (first_batch + second_batch), rtol=1e-12)
+
+
+def test_weighted_minibatches_are_unbiased_and_zero_weight_batches_step(regression):
+    # SGD without momentum at a tiny learning rate, shuffle=False, three batches of 40
+    # (the first of zero weight, the others of different total weights): one epoch moves
+    # the weights by -lr * (sum of the batch gradients) + O(lr^2), which must be
+    # -lr * n_batches * (gradient of the whole set's weighted mean loss): each batch's
+    # gradient is an unbiased estimate of it. (Batch weighted means, sum s_i l_i / sum s_i
+    # per batch, are biased; skipping the zero-weight batch halves its share.)
+    X, y = regression
+    rng = np.random.RandomState(0)
+    weights = np.r_[np.zeros(40), rng.rand(40), 5 * rng.rand(40)]
+    lr = 1e-7
+    layout = make_layout([X.shape[1], 4, 1])
+    coefs, intercepts = random_weights(layout.layer_units, seed=5)
+    model = fitted_with_weights(
+        MLPRegressor((4,), penalty=None, solver="sgd", momentum=0.0, learning_rate_init=lr,
+                     batch_size=40, shuffle=False, warm_start=True, random_state=0),
+        X, y, coefs, intercepts)
+    model.set_params(max_iter=1).fit(X, y, sample_weight=weights)
+    start = pack(coefs, intercepts, np.float64)
+    moved = (start - pack(model.coefs_, model.intercepts_, np.float64)) / (3 * lr)
+    grad = np.empty_like(start)
+    loss = loss_gradient(X, y.reshape(-1, 1), weights / weights.mean(), *unpack(start, layout),
+                         *unpack(grad, layout), "relu", "identity", "squared")
+    assert_allclose(moved, grad, rtol=1e-4, atol=1e-9 * np.abs(grad).max())
+    # the loss reported is the whole set's weighted mean (up to the O(lr) moves)
+    assert_allclose(model.loss_, loss, rtol=1e-5)
+    assert_allclose(loss, model.objective(X, y, sample_weight=weights), rtol=1e-5)
 
 
 # ------------------------------------------------------------------ scikit-learn parity
@@ -344,24 +374,66 @@ def test_group_zeros_come_in_whole_rows(regression, solver):
     assert n_zero_rows > 0
 
 
-def test_proximal_sgd_full_batch_reaches_l1_stationarity(regression):
-    # plain proximal gradient (one batch, no momentum, small step): KKT conditions of the
-    # L1-penalized objective hold at the limit point
+@pytest.mark.parametrize("momentum, nesterov, learning_rate, l1_ratio",
+                         [(0.0, False, 0.2, 1.0), (0.9, False, 0.02, 1.0),
+                          (0.9, True, 0.02, 1.0), (0.0, False, 0.2, 0.4)])
+def test_proximal_sgd_full_batch_reaches_l1_stationarity(regression, momentum, nesterov,
+                                                         learning_rate, l1_ratio):
+    # proximal gradient (one batch, small step), plain or with heavy-ball / Nesterov momentum:
+    # KKT conditions of the L1-penalized objective hold at the limit point (with Nesterov the
+    # prox's displacement must enter the velocity divided by the momentum, else the limit
+    # point is stationary for an L1 strength (1 - momentum + momentum**2) * alpha)
+    # (l1_ratio < 1: the elastic net, L1 part alpha * l1_ratio, L2 part alpha * (1 - l1_ratio))
     X, y = regression
     alpha = 0.02
-    model = MLPRegressor((4,), penalty="l1", alpha=alpha, solver="sgd", momentum=0.0,
-                         batch_size=len(y), learning_rate_init=0.2, max_iter=4000, tol=0.0,
+    model = MLPRegressor((4,), penalty="elasticnet", l1_ratio=l1_ratio, alpha=alpha,
+                         solver="sgd", momentum=momentum,
+                         nesterovs_momentum=nesterov, batch_size=len(y),
+                         learning_rate_init=learning_rate,
+                         max_iter=4000 if l1_ratio == 1 else 8000, tol=0.0,
                          n_iter_no_change=10**6, random_state=0).fit(X, y)
     layout = make_layout([X.shape[1], 4, 1])
     flat = pack(model.coefs_, model.intercepts_, np.float64)
     grad = np.empty_like(flat)
     loss_gradient(X, y.reshape(-1, 1), None, *unpack(flat, layout), *unpack(grad, layout),
                   "relu", "identity", "squared")
-    weights, weight_grads = flat[:layout.n_penalized], grad[:layout.n_penalized]
+    weights = flat[:layout.n_penalized]
+    weight_grads = grad[:layout.n_penalized] + alpha * (1 - l1_ratio) * weights
+    l1 = alpha * l1_ratio
     zero = weights == 0
     assert zero.any()
-    assert np.all(np.abs(weight_grads[zero]) <= alpha * (1 + 1e-6))
-    assert_allclose(weight_grads[~zero], -alpha * np.sign(weights[~zero]), atol=1e-5)
+    assert np.all(np.abs(weight_grads[zero]) <= l1 * (1 + 1e-6))
+    assert_allclose(weight_grads[~zero], -l1 * np.sign(weights[~zero]), atol=1e-5)
+    assert_allclose(grad[layout.n_penalized:], 0.0, atol=1e-5)
+
+
+def test_proximal_adam_group_lasso_reaches_stationarity(regression):
+    # full-batch proximal Adam with the group lasso: at the limit point every group at zero
+    # has a gradient of norm <= alpha sqrt(|g|) and every other group satisfies
+    # grad_g + alpha sqrt(|g|) w_g / ||w_g|| = 0. (A block soft-threshold by the mean of
+    # Adam's per-weight steps kept inputs at zero whose gradient was 20x the threshold: a
+    # weight with a vanishing second moment has a huge step and dominated the mean.)
+    X, y = regression
+    alpha = 0.01
+    model = MLPRegressor((5,), penalty="group", alpha=alpha, batch_size=len(y),
+                         learning_rate_init=0.005, max_iter=4000, tol=0.0,
+                         n_iter_no_change=10**6, random_state=0).fit(X, y)
+    layout = make_layout([X.shape[1], 5, 1])
+    flat = pack(model.coefs_, model.intercepts_, np.float64)
+    grad = np.empty_like(flat)
+    loss_gradient(X, y.reshape(-1, 1), None, *unpack(flat, layout), *unpack(grad, layout),
+                  "relu", "identity", "squared")
+    n_zero = 0
+    for a, b in zip(layout.group_ptr[:-1], layout.group_ptr[1:], strict=True):
+        tau = alpha * np.sqrt(b - a)
+        w, g = flat[a:b], grad[a:b]
+        if np.all(w == 0):
+            n_zero += 1
+            assert np.linalg.norm(g) <= tau * (1 + 1e-6)
+        else:
+            assert np.linalg.norm(g + tau * w / np.linalg.norm(w)) <= 1e-3 * tau
+    assert 0 < n_zero < len(layout.group_ptr) - 1 - 1
+    assert model.active_inputs_.all()  # every input of make_regression is informative
     assert_allclose(grad[layout.n_penalized:], 0.0, atol=1e-5)
 
 
@@ -372,19 +444,38 @@ def test_lbfgs_rejects_nonsmooth_penalties(regression):
 
 
 # ------------------------------------------------------------------ kernels
+def reference_group_prox(z, steps, tau):
+    """argmin_x tau ||x|| + sum_j (x_j - z_j)^2 / (2 steps_j), by root finding on mu."""
+    if np.linalg.norm(z / steps) <= tau:
+        return np.zeros_like(z)
+    mu = scipy.optimize.brentq(
+        lambda mu: np.linalg.norm(z * mu / (1 + steps * mu)) - tau, 0.0, 1e12, xtol=1e-300,
+        rtol=1e-15)
+    return z / (1 + steps * mu)
+
+
 def test_group_prox_kernel():
     rng = np.random.RandomState(0)
-    params = rng.randn(9)
-    group_ptr = np.array([0, 3, 6], dtype=np.int64)
-    steps = rng.rand(6)
+    params = rng.randn(14)
+    group_ptr = np.array([0, 3, 6, 9, 12], dtype=np.int64)
+    steps = np.r_[rng.rand(3), np.full(3, 0.3), 10.0 ** rng.uniform(-3, 3, 3), np.full(3, 9.0)]
+    params[9:12] = [0.1, -0.1, 0.05]  # a group the prox zeroes
     original = params.copy()
-    velocity = np.zeros(9)
-    prox_group(params, steps, group_ptr, 1.0, velocity)
-    for a, b in [(0, 3), (3, 6)]:
-        threshold = steps[a:b].mean() * np.sqrt(3)
-        norm = np.linalg.norm(original[a:b])
-        assert_allclose(params[a:b], max(1 - threshold / norm, 0) * original[a:b])
-    assert_array_equal(params[6:], original[6:])
+    velocity = np.zeros(14)
+    prox_group(params, steps, group_ptr, 1.0, velocity, 1.0)
+    for a, b in zip(group_ptr[:-1], group_ptr[1:], strict=True):
+        tau = np.sqrt(b - a)
+        expected = reference_group_prox(original[a:b], steps[a:b], tau)
+        assert_allclose(params[a:b], expected, rtol=1e-10, atol=1e-15)
+        if np.any(expected != 0):  # optimality: tau x / ||x|| + (x - z) / s = 0
+            x = params[a:b]
+            assert_allclose(tau * x / np.linalg.norm(x), (original[a:b] - x) / steps[a:b],
+                            rtol=1e-9)
+    assert np.all(params[9:12] == 0)
+    # equal steps: the block soft-threshold
+    assert_allclose(params[3:6], original[3:6] * (1 - 0.3 * np.sqrt(3)
+                                                  / np.linalg.norm(original[3:6])))
+    assert_array_equal(params[12:], original[12:])
     assert_allclose(velocity, params - original)
 
 
@@ -394,7 +485,7 @@ def test_adam_kernel_then_prox_is_sklearn_adam_then_scaled_soft_threshold():
     m, v, steps = np.zeros(6), np.zeros(6), np.zeros(4)
     updated = params.copy()
     adam_step(updated, grads.copy(), m, v, steps, 0.1, 0.9, 0.999, 1e-8, 4, 0.5)
-    prox_l1(updated, steps, 0.05, updated[:0])
+    prox_l1(updated, steps, 0.05, updated[:0], 1.0)
     g = grads + np.r_[0.5 * params[:4], 0, 0]
     m_ref, v_ref = 0.1 * g, 0.001 * g**2
     step = 0.1 / (np.sqrt(v_ref) + 1e-8)
@@ -415,14 +506,14 @@ def test_sgd_kernel_then_prox_keeps_realized_velocity(nesterov):
     updated, new_velocity = params.copy(), velocity.copy()
     sgd_step(updated, grads.copy(), new_velocity, steps, 0.1, 0.9, nesterov, 4, 0.0)
     assert_array_equal(steps, 0.1)
-    prox_l1(updated, steps, 10.0, new_velocity)
+    prox_l1(updated, steps, 10.0, new_velocity, 2.0)
     v_ref = 0.9 * velocity - 0.1 * grads
     smooth = params + (0.9 * v_ref - 0.1 * grads if nesterov else v_ref)
     expected = smooth.copy()
     expected[:4] = np.sign(smooth[:4]) * np.maximum(np.abs(smooth[:4]) - 1.0, 0)
     assert_allclose(updated, expected)
     assert (updated[:4] == 0).any()
-    assert_allclose(new_velocity, v_ref + (expected - smooth))
+    assert_allclose(new_velocity, v_ref + 2.0 * (expected - smooth))
 
 
 # ------------------------------------------------------------------ pruning
@@ -470,8 +561,26 @@ def test_prune_fitted_network_identical_predictions(penalty, classification):
     pruned = model.prune()
     assert_allclose(pruned.predict_proba(X), model.predict_proba(X), rtol=1e-12, atol=1e-15)
     assert_array_equal(pruned.predict(X), model.predict(X))
+    assert_array_equal(pickle.loads(pickle.dumps(pruned)).predict_proba(X),
+                       pruned.predict_proba(X))
     pruned.partial_fit(X, y)  # still trainable, optimizer state restarted
-    pickle.loads(pickle.dumps(pruned)).predict(X)
+    assert pruned._optimizer_state["t"] > 0
+
+
+@pytest.mark.parametrize("target", ["binary", "multilabel"])
+def test_prune_classifier_outputs_float32(target):
+    if target == "binary":
+        X, y = make_classification(n_samples=100, n_features=6, random_state=0)
+    else:
+        X, y = make_multilabel_classification(n_samples=100, n_features=6, random_state=0)
+    X = X.astype(np.float32)
+    model = MLPClassifier((12, 6), activation="logistic", penalty="l1", alpha=0.03,
+                          learning_rate_init=0.05, max_iter=60, random_state=0).fit(X, y)
+    assert sum(m.sum() for m in model.active_hidden_units_) < 18
+    pruned = model.prune()
+    assert all(W.dtype == np.float32 for W in pruned.coefs_ + pruned.intercepts_)
+    assert_allclose(pruned.predict_proba(X), model.predict_proba(X), rtol=1e-5, atol=1e-6)
+    assert_array_equal(pruned.predict(X), model.predict(X))
 
 
 # ------------------------------------------------------------------ inputs and dtypes
@@ -546,6 +655,88 @@ def test_bad_parameters(regression):
     assert_array_equal(X, X_copy)
 
 
+def test_bad_parameters_and_targets_give_clear_errors(regression, classification):
+    X, y = regression
+    with pytest.raises(ValueError, match="positive integers"):
+        MLPRegressor(hidden_layer_sizes=(3.5,)).fit(X, y)
+    for index in range(2):  # the one weighted sample lands in one split or the other
+        weights = np.zeros(len(y))
+        weights[index] = 1.0
+        with pytest.raises(ValueError, match="split sum to zero"):
+            MLPRegressor((3,), early_stopping=True, validation_fraction=0.5,
+                         random_state=0).fit(X, y, sample_weight=weights)
+    model = MLPRegressor((3,), max_iter=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="NaN"):
+        model.objective(X, np.full_like(y, np.nan))
+    with pytest.raises(ValueError, match="outputs"):
+        model.objective(X, np.c_[y, y])
+    X, y = classification
+    clf = MLPClassifier((3,), max_iter=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.objective(X, y + 10)
+
+
+@pytest.mark.parametrize("early_stopping_first", [False, True])
+def test_warm_start_switching_early_stopping(regression, early_stopping_first):
+    X, y = regression
+    model = MLPRegressor((3,), max_iter=3, warm_start=True, early_stopping=early_stopping_first,
+                         random_state=0).fit(X, y)
+    model.set_params(early_stopping=not early_stopping_first).fit(X, y)
+    assert len(model.loss_curve_) == 6
+    if early_stopping_first:
+        assert model.validation_scores_ is None
+        assert model.best_loss_ == min(model.loss_curve_[3:])
+    else:
+        assert len(model.validation_scores_) == 3
+        assert model.best_validation_score_ == max(model.validation_scores_)
+        assert model.best_loss_ is None
+
+
+def test_lbfgs_max_fun_limits_evaluations(regression):
+    X, y = regression
+    with pytest.warns(ConvergenceWarning):
+        warnings.simplefilter("always", ConvergenceWarning)
+        model = MLPRegressor((5,), solver="lbfgs", max_fun=8, max_iter=1000,
+                             random_state=0).fit(X, y)
+    assert 1 <= model.n_iter_ < 8
+
+
 def test_verbose_prints(regression, capsys):
     MLPRegressor((3,), max_iter=2, verbose=True, random_state=0).fit(*regression)
     assert "Iteration 2, loss" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("penalty", ["l1", "group"])
+def test_proximal_adam_threshold_is_the_step_of_the_bias_corrected_gradient(regression, penalty):
+    # three full-batch steps of proximal Adam from given weights, replayed in NumPy: the
+    # threshold of weight j is alpha * lr / (sqrt(v_hat_j) + eps') (the step Adam gives the
+    # gradient estimate m_hat), not lr_t / (sqrt(v_j) + eps) (the step of the biased m,
+    # 1 / (1 - beta_1**t) times larger: 10x at the first step)
+    X, y = regression
+    alpha, lr, beta_1, beta_2, eps = 0.05, 0.01, 0.9, 0.999, 1e-8
+    layout = make_layout([X.shape[1], 5, 1])
+    coefs, intercepts = random_weights(layout.layer_units, seed=4)
+    model = fitted_with_weights(
+        MLPRegressor((5,), penalty=penalty, alpha=alpha, learning_rate_init=lr, beta_1=beta_1,
+                     beta_2=beta_2, epsilon=eps, batch_size=len(y), shuffle=False,
+                     warm_start=True, random_state=0), X, y, coefs, intercepts)
+    model.set_params(max_iter=3).fit(X, y)
+    flat = pack(coefs, intercepts, np.float64)
+    grad = np.empty_like(flat)
+    m, v = np.zeros_like(flat), np.zeros_like(flat)
+    n_w = layout.n_penalized
+    for t in range(1, 4):
+        loss_gradient(X, y.reshape(-1, 1), None, *unpack(flat, layout), *unpack(grad, layout),
+                      "relu", "identity", "squared")
+        m = beta_1 * m + (1 - beta_1) * grad
+        v = beta_2 * v + (1 - beta_2) * grad**2
+        step = lr * np.sqrt(1 - beta_2**t) / (np.sqrt(v) + eps)  # multiplies m_hat
+        flat = flat - step * m / (1 - beta_1**t)
+        if penalty == "l1":
+            threshold = alpha * step[:n_w]
+            flat[:n_w] = np.sign(flat[:n_w]) * np.maximum(np.abs(flat[:n_w]) - threshold, 0)
+        else:
+            for a, b in zip(layout.group_ptr[:-1], layout.group_ptr[1:], strict=True):
+                flat[a:b] = reference_group_prox(flat[a:b], step[a:b], alpha * np.sqrt(b - a))
+    assert_allclose(pack(model.coefs_, model.intercepts_, np.float64), flat, rtol=1e-10,
+                    atol=1e-14)

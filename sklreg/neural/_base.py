@@ -6,7 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.optimize
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import _safe_indexing, check_random_state, gen_batches, shuffle
@@ -149,9 +149,14 @@ class BaseMLP(BaseEstimator):
             Sample-weighted mean data loss plus ``alpha * sum_l R(W_l)``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=[np.float64, np.float32], reset=False)
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
+                             dtype=[np.float64, np.float32], multi_output=True,
+                             y_numeric=not is_classifier(self), reset=False)
+        if is_classifier(self) and y.ndim == 1 and not np.isin(y, self.classes_).all():
+            raise ValueError(f"y has labels not in classes_ {self.classes_}.")
         Y = self._encode_targets(y).astype(X.dtype)
+        if Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} outputs, the network {self.n_outputs_}.")
         sample_weight = check_sample_weight(sample_weight, X)
         output = self._forward(X)
         layout = make_layout(self._layer_units())
@@ -202,8 +207,9 @@ class BaseMLP(BaseEstimator):
     def _fit(self, X, y, sample_weight=None, incremental=False):
         hidden = self.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
-        if any(h <= 0 for h in hidden):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+        if not all(isinstance(h, Integral) and h > 0 for h in hidden):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {hidden}.")
+        hidden = [int(h) for h in hidden]
         self._check_solver_penalty()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -235,6 +241,8 @@ class BaseMLP(BaseEstimator):
         return self
 
     def _fit_lbfgs(self, X, Y, sample_weight, flat, layout):
+        if sample_weight is not None:
+            sample_weight = sample_weight / sample_weight.mean()  # loss_gradient's contract
         grad = np.empty_like(flat)
         coef_grads, intercept_grads = unpack(grad, layout)
         _, l2_strength, _ = self._strengths()
@@ -279,8 +287,12 @@ class BaseMLP(BaseEstimator):
             velocity = state["velocity"]
             sgd_step(flat, grad, velocity, steps, state["learning_rate"], self.momentum,
                      self.nesterovs_momentum, layout.n_penalized, l2_strength)
+            # Nesterov keeps the look-ahead point in ``flat``: see _optimizers' docstring
+            nesterov = self.nesterovs_momentum and self.momentum > 0.0
+            velocity_scale = 1.0 / self.momentum if nesterov else 1.0
+            step_scale = 1.0
         else:
-            velocity = flat[:0]  # Adam: no velocity to correct
+            velocity, velocity_scale = flat[:0], 1.0  # Adam: no velocity to correct
             state["t"] += 1
             t = state["t"]
             learning_rate_t = (state["learning_rate"] * np.sqrt(1 - self.beta_2**t)
@@ -288,10 +300,14 @@ class BaseMLP(BaseEstimator):
             adam_step(flat, grad, state["first_moment"], state["second_moment"], steps,
                       learning_rate_t, self.beta_1, self.beta_2, self.epsilon,
                       layout.n_penalized, l2_strength)
+            # ``steps`` multiplies the biased first moment m; the metric step, which multiplies
+            # the gradient estimate m_hat = m / (1 - beta_1**t), is (1 - beta_1**t) * steps
+            step_scale = 1.0 - self.beta_1**t
         if l1_strength > 0.0:
-            prox_l1(flat, steps, l1_strength, velocity)
+            prox_l1(flat, steps, step_scale * l1_strength, velocity, velocity_scale)
         elif group_strength > 0.0:
-            prox_group(flat, steps, layout.group_ptr, group_strength, velocity)
+            prox_group(flat, steps, layout.group_ptr, step_scale * group_strength, velocity,
+                       velocity_scale)
 
     def _fit_stochastic(self, X, Y, sample_weight, flat, layout, incremental):
         if self.early_stopping and incremental:
@@ -315,10 +331,17 @@ class BaseMLP(BaseEstimator):
             if X_val.shape[0] < 2:
                 raise ValueError("The validation set is too small. Increase "
                                  "'validation_fraction' or the size of your dataset.")
+            for name, weights in [("training", sw_train), ("validation", sw_val)]:
+                if weights is not None and not weights.sum() > 0.0:
+                    raise ValueError(f"The sample weights of the early_stopping {name} split "
+                                     "sum to zero.")
         else:
             X_train, Y_train, sw_train = X, Y, sample_weight
         n_samples = X_train.shape[0]
-        total_weight = n_samples if sw_train is None else float(sw_train.sum())
+        if sw_train is not None:
+            # mean 1: a batch's mean of s_i l_i estimates the training set's weighted mean
+            # without bias, so every batch (zero-weight ones included) takes its step
+            sw_train = sw_train / sw_train.mean()
         sample_idx = np.arange(n_samples)
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
@@ -328,7 +351,15 @@ class BaseMLP(BaseEstimator):
                               "It is going to be clipped", stacklevel=3)
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
-        if early_stopping and not hasattr(self, "_best_coefs"):
+        if early_stopping and self.validation_scores_ is None:
+            # warm start of a fit without early stopping: start its records
+            self.validation_scores_, self.best_validation_score_ = [], -np.inf
+            self.best_loss_ = None
+        elif not early_stopping and self.best_loss_ is None:
+            self.best_loss_ = np.inf  # earlier entries are losses on the training split only
+            self.validation_scores_ = self.best_validation_score_ = None
+        if early_stopping and (self.best_validation_score_ == -np.inf
+                               or not hasattr(self, "_best_coefs")):
             self._best_coefs = [W.copy() for W in self.coefs_]
             self._best_intercepts = [b.copy() for b in self.intercepts_]
         self.n_iter_ = 0  # as scikit-learn: epochs of this call
@@ -344,18 +375,15 @@ class BaseMLP(BaseEstimator):
                     idx = batch
                     X_batch = X_train[batch]
                 sw_batch = None if sw_train is None else sw_train[idx]
-                batch_weight = (batch.stop - batch.start if sw_batch is None
-                                else float(sw_batch.sum()))
-                if batch_weight == 0.0:
-                    continue
                 loss = loss_gradient(X_batch, Y_train[idx], sw_batch, self.coefs_,
                                      self.intercepts_, coef_grads, intercept_grads,
                                      self.activation, self.out_activation_, self._loss_name())
                 # the objective of this batch, at the weights before the step
-                accumulated += batch_weight * (loss + self._penalty_value(flat, layout))
+                accumulated += ((batch.stop - batch.start)
+                                * (loss + self._penalty_value(flat, layout)))
                 self._step(flat, grad, steps, layout)
             self.n_iter_ += 1
-            self.loss_ = accumulated / total_weight
+            self.loss_ = accumulated / n_samples
             self.t_ += n_samples
             self.loss_curve_.append(self.loss_)
             if self.verbose:

@@ -14,19 +14,28 @@ OBJECTIVE = r"""
     over the rows of each weight matrix (the outgoing weights of one input or one hidden
     unit, Scardapane et al. 2017; ``l1_ratio`` is not used). Biases are never penalized.
     The data loss is the mean over the whole training set whatever the batch size: a
-    mini-batch step uses the batch's weighted mean loss plus the full penalty, so
-    ``alpha`` means the same for every solver and batch size.
+    mini-batch step uses an unbiased estimate of :math:`P`, the batch's mean of
+    :math:`s_i \ell_i` (weights rescaled to mean 1 over the training set) plus the full
+    penalty, so ``alpha`` means the same for every solver and batch size, and a batch of
+    zero weights takes a step on the penalty alone.
 
     Training is proximal, so L1, elastic-net and group penalties give exact zeros: the
     smooth part (data loss and the L2 part of the penalty) takes the optimizer's gradient
     step; then the L1 part is soft-thresholded by ``alpha * l1_ratio`` times each weight's
-    own step size: ``lr`` for SGD (with momentum), ``lr_t / (sqrt(v_hat) + epsilon)`` for
-    Adam (the prox in Adam's diagonal metric). Under SGD with momentum the prox's
-    displacement is folded into the velocity (proximal heavy ball), so momentum does not
-    push a zeroed weight straight back. The group prox is a block soft-threshold
-    whose step is the mean of the group's per-weight steps (a scalar per group, so it stays
-    an exact block prox). ``solver='lbfgs'`` handles the smooth penalties only ('l2',
-    None) and raises ValueError for the others.
+    own step size: ``lr`` for SGD (with momentum), ``lr / (sqrt(v_hat) + epsilon')`` for
+    Adam, the step Adam applies to its bias-corrected gradient estimate ``m_hat`` (the prox
+    in Adam's diagonal metric; ``epsilon' = epsilon / sqrt(1 - beta_2**t)`` as
+    scikit-learn adds ``epsilon`` to ``sqrt(v)``). Under SGD with momentum the prox's
+    displacement is folded into the velocity (divided by ``momentum`` under Nesterov's
+    momentum, whose weights are the look-ahead point), so momentum does not push a zeroed
+    weight straight back and the fixed points are stationary points of ``P``. The group
+    prox is exact in the optimizer's metric: with SGD (one step for all weights) the block
+    soft-threshold; with Adam, ``x_j = z_j lam / (lam + s_j)`` for the per-weight steps
+    ``s_j`` and a scalar ``lam`` per group found by Newton's method (a few iterations;
+    zero when ``||z / s||_2 <= alpha sqrt(|g|)``), so a group stays at zero exactly when
+    its gradient estimate is small enough for the group lasso's optimality condition.
+    ``solver='lbfgs'`` handles the smooth penalties only ('l2', None) and raises
+    ValueError for the others.
 
     Conversions:
 
@@ -109,10 +118,12 @@ ATTRIBUTES = """
         Final objective ``P``: with 'lbfgs' its exact value at the fitted weights; with
         'adam' / 'sgd' the last entry of ``loss_curve_``.
     loss_curve_ : list of float
-        One entry per epoch ('adam', 'sgd'): the sample-weight-weighted average, over the
-        epoch's mini-batches, of the mini-batch objective (batch mean loss plus
-        ``alpha * sum_l R(W_l)``) at the weights before each step. With a single batch
-        it is exactly ``P`` at the weights the epoch started from. With 'lbfgs': ``P`` at
+        One entry per epoch ('adam', 'sgd'): the average, over the epoch's mini-batches
+        weighted by their sizes, of each step's estimate of ``P`` (batch mean of
+        ``s_i l_i`` with weights of mean 1, plus ``alpha * sum_l R(W_l)``) at the weights
+        before the step: its data part is the weighted mean of the losses met along the
+        epoch. With a single batch it is exactly ``P`` at the weights the epoch started
+        from. With 'lbfgs': ``P`` at
         each iterate.
     best_loss_ : float or None
         Smallest entry of ``loss_curve_`` (None with ``early_stopping``).

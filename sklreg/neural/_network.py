@@ -47,11 +47,6 @@ def make_layout(layer_units):
                   np.asarray(group_ptr, dtype=np.int64))
 
 
-def n_parameters(layout):
-    """Length of the flat buffer."""
-    return layout.intercept_bounds[-1][1]
-
-
 def unpack(flat, layout):
     """Views ``(coefs, intercepts)`` into the flat buffer (writes go through)."""
     coefs = [flat[a:b].reshape(shape) for a, b, shape in layout.coef_bounds]
@@ -103,23 +98,25 @@ def forward(X, coefs, intercepts, activation, out_activation):
     return activations
 
 
-def data_loss(Y, output, sample_weight, loss):
-    """Sample-weighted mean loss of the predictions ``output`` (float).
+def sample_losses(Y, output, loss):
+    """Loss of each sample's prediction ``output`` (ndarray of shape (n_samples,)).
 
     ``loss``: 'squared' (half the squared error, averaged over outputs), 'log_loss'
     (softmax cross-entropy) or 'binary_log_loss' (logistic, summed over the labels of a
     multilabel problem, as scikit-learn). Probabilities are clipped to ``[eps, 1 - eps]``.
     """
     if loss == "squared":
-        per_sample = 0.5 * ((Y - output) ** 2).mean(axis=1)
-    else:
-        eps = np.finfo(output.dtype).eps
-        prob = np.clip(output, eps, 1 - eps)
-        if loss == "log_loss":
-            per_sample = -xlogy(Y, prob).sum(axis=1)
-        else:
-            per_sample = -(xlogy(Y, prob) + xlogy(1 - Y, 1 - prob)).sum(axis=1)
-    return float(np.average(per_sample, weights=sample_weight))
+        return 0.5 * ((Y - output) ** 2).mean(axis=1)
+    eps = np.finfo(output.dtype).eps
+    prob = np.clip(output, eps, 1 - eps)
+    if loss == "log_loss":
+        return -xlogy(Y, prob).sum(axis=1)
+    return -(xlogy(Y, prob) + xlogy(1 - Y, 1 - prob)).sum(axis=1)
+
+
+def data_loss(Y, output, sample_weight, loss):
+    """Sample-weighted mean loss ``sum_i s_i l_i / sum_i s_i`` (float); see sample_losses."""
+    return float(np.average(sample_losses(Y, output, loss), weights=sample_weight))
 
 
 def loss_gradient(X, Y, sample_weight, coefs, intercepts, coef_grads, intercept_grads,
@@ -131,7 +128,10 @@ def loss_gradient(X, Y, sample_weight, coefs, intercepts, coef_grads, intercept_
     X : ndarray or sparse matrix of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,) or None
-        The loss is the weighted mean ``sum_i s_i l_i / sum_i s_i``.
+        Sample weights normalized to mean 1 over the training set (None: all ones). The
+        loss is ``mean_i s_i l_i`` over the rows given: the weighted mean of the training
+        set on all of it, an unbiased estimate of it on a random batch (the batch's own
+        weighted mean ``sum s_i l_i / sum s_i`` is not, and is undefined on zero weights).
     coefs, intercepts : lists of ndarray
         Parameters.
     coef_grads, intercept_grads : lists of ndarray
@@ -141,18 +141,20 @@ def loss_gradient(X, Y, sample_weight, coefs, intercepts, coef_grads, intercept_
     Returns
     -------
     loss : float
-        The sample-weighted mean data loss (no penalty).
+        ``mean_i s_i l_i`` (no penalty).
     """
     activations = forward(X, coefs, intercepts, activation, out_activation)
     output = activations[-1]
-    value = data_loss(Y, output, sample_weight, loss)
+    losses = sample_losses(Y, output, loss)
     # canonical link: d loss / d pre-activation = output - Y for all three losses
     delta = output - Y
-    scale = 1.0 / (Y.shape[1] if loss == "squared" else 1.0)
+    scale = 1.0 / (X.shape[0] * (Y.shape[1] if loss == "squared" else 1.0))
     if sample_weight is None:
-        delta *= scale / X.shape[0]
+        value = float(np.mean(losses))
+        delta *= scale
     else:
-        delta *= (sample_weight * (scale / sample_weight.sum()))[:, None].astype(delta.dtype)
+        value = float(np.mean(losses * sample_weight))
+        delta *= (sample_weight * scale)[:, None].astype(delta.dtype)
     for layer in range(len(coefs) - 1, -1, -1):
         previous = activations[layer]
         if layer == 0 and not isinstance(previous, np.ndarray):

@@ -10,11 +10,23 @@ transformations:
    size into ``steps``;
 2. the prox of the non-smooth part in the optimizer's diagonal metric: ``prox_l1``
    soft-thresholds weight ``j`` by ``steps[j] * l1_strength`` (``steps[j] = lr`` for SGD,
-   ``lr_t / (sqrt(v_j) + eps)`` for Adam); ``prox_group`` block-soft-thresholds each group
-   by ``mean(steps[group]) * strength * sqrt(|group|)``. Under SGD with momentum the
-   prox's displacement is added to the velocity, so the velocity stays the realized step
-   ``w_new - w_old`` (proximal heavy ball, iPiano: Ochs et al. 2014): a weight held at
-   zero carries no momentum.
+   ``lr_t / (sqrt(v_j) + eps)`` for Adam, the step of the biased moment ``m``; the caller
+   multiplies ``l1_strength`` by ``1 - beta_1**t`` so that the threshold is the step of the
+   gradient estimate ``m_hat``, ``lr * sqrt(1 - beta_2**t) / (sqrt(v_j) + eps)``, the
+   prox in Adam's diagonal metric); ``prox_group`` is the exact prox of the group norm
+   in the same metric (a block soft-threshold when a group's steps are equal, as in SGD).
+   A group at zero thus stays there exactly when its gradient estimate has norm at most
+   ``strength * sqrt(|group|)``, the group lasso's optimality condition; a block
+   soft-threshold by the group's mean step would let one weight with a tiny Adam moment
+   (a huge step) keep a whole useful input at zero. Under SGD with momentum the
+   prox's displacement, times ``velocity_scale``, is added to the velocity. Heavy ball
+   (``velocity_scale = 1``): the velocity stays the realized step ``w_new - w_old``
+   (iPiano: Ochs et al. 2014). Nesterov (``velocity_scale = 1 / momentum``): the stored
+   weights are the look-ahead point ``w = theta + momentum * v``; the prox moves ``w``
+   and leaves ``theta``, so ``v`` absorbs ``displacement / momentum``. Either way a weight
+   held at zero carries no momentum and the fixed points are exactly the stationary
+   points of the penalized objective (with Nesterov and ``velocity_scale = 1`` they would
+   be those of an L1 strength ``1 - momentum + momentum**2`` times too small).
 
 The loops have no data-dependent branches: the soft-threshold is written
 ``sign(z) * max(|z| - t, 0)`` rather than with :func:`sklreg._penalties.prox_enet`'s
@@ -72,50 +84,69 @@ def adam_step(params, grads, first_moment, second_moment, steps, learning_rate_t
 
 
 @jit
-def prox_l1(params, steps, l1_strength, velocity):
+def prox_l1(params, steps, l1_strength, velocity, velocity_scale):
     """Soft-threshold ``params[j]`` by ``steps[j] * l1_strength`` for j < len(steps).
 
-    When ``velocity`` is not empty (SGD with momentum) the prox's displacement is added to
-    it (proximal heavy ball).
+    When ``velocity`` is not empty (SGD with momentum) the prox's displacement times
+    ``velocity_scale`` is added to it (see the module docstring).
     """
     if velocity.shape[0] > 0:
         for j in range(steps.shape[0]):
             z = params[j]
             params[j] = np.sign(z) * max(abs(z) - steps[j] * l1_strength, 0.0)
-            velocity[j] += params[j] - z
+            velocity[j] += velocity_scale * (params[j] - z)
     else:
         for j in range(steps.shape[0]):
             z = params[j]
             params[j] = np.sign(z) * max(abs(z) - steps[j] * l1_strength, 0.0)
 
 
-@jit
-def prox_group(params, steps, group_ptr, strength, velocity):
-    """Block soft-thresholding of each group ``params[group_ptr[g]:group_ptr[g + 1]]``.
+@jit(fastmath={"reassoc", "contract"})
+def prox_group(params, steps, group_ptr, strength, velocity, velocity_scale):
+    """Prox of ``strength * sqrt(|g|) ||w_g||_2`` on each group, in the metric of ``steps``.
 
-    The threshold of group ``g`` is ``mean(steps[group]) * strength * sqrt(|group|)``:
-    the exact prox of ``strength * sqrt(|g|) ||w_g||_2`` for the scalar step
-    ``mean(steps[group])``. When ``velocity`` is not empty (SGD with momentum) the prox's
-    displacement is added to it, as in :func:`prox_l1`.
+    For the group ``g = [group_ptr[k], group_ptr[k + 1])`` with ``z = params[g]``,
+    ``s = steps[g]`` and ``tau = strength * sqrt(|g|)``, the new weights minimize
+    ``tau ||x||_2 + sum_j (x_j - z_j)^2 / (2 s_j)``: ``x = 0`` when ``||z / s||_2 <= tau``,
+    else ``x_j = z_j lam / (lam + s_j)`` where ``lam > 0`` solves ``||p(lam)||_2 = tau``,
+    ``p_j(lam) = z_j / (lam + s_j)``. As in trust-region solvers (More & Sorensen 1983)
+    Newton's method runs on ``1 / ||p(lam)||``, nearly linear (exactly for equal steps:
+    one iteration gives the block soft-threshold ``x = z (1 - s tau / ||z||)``), from
+    ``lam = 0``, increasing monotonically to the root. When ``velocity`` is not empty
+    (SGD with momentum) the prox's displacement times ``velocity_scale`` is added to it,
+    as in :func:`prox_l1`.
     """
     track = velocity.shape[0] > 0
     for g in range(group_ptr.shape[0] - 1):
         start, stop = group_ptr[g], group_ptr[g + 1]
-        norm_sq = 0.0
-        mean_step = 0.0
-        for j in range(start, stop):
-            norm_sq += params[j] * params[j]
-            mean_step += steps[j]
-        size = stop - start
-        mean_step /= size
-        threshold = mean_step * strength * np.sqrt(size)
-        norm = np.sqrt(norm_sq)
-        scale = 0.0 if norm <= threshold else 1.0 - threshold / norm
+        tau = strength * np.sqrt(stop - start)
+        lam = 0.0
+        zero = False
+        equal_steps = True
+        for j in range(start + 1, stop):
+            equal_steps &= steps[j] == steps[start]
+        for iteration in range(100):
+            p_sq = 0.0
+            q_sq = 0.0  # sum_j z_j^2 / (lam + s_j)^3 = -d(||p||^2)/d(lam) / 2
+            for j in range(start, stop):
+                inverse = 1.0 / (lam + np.float64(steps[j]))
+                p_j = np.float64(params[j]) * inverse
+                p_sq += p_j * p_j
+                q_sq += p_j * p_j * inverse
+            p_norm = np.sqrt(p_sq)
+            if iteration == 0 and p_norm <= tau:
+                zero = True
+                break
+            if p_norm - tau <= 1e-12 * tau:
+                break
+            lam += (p_sq / q_sq) * (p_norm - tau) / tau
+            if equal_steps:  # 1 / ||p(lam)|| is linear: that step was exact
+                break
         for j in range(start, stop):
             z = params[j]
-            params[j] = scale * z
+            params[j] = 0.0 if zero else z * (lam / (lam + steps[j]))
             if track:
-                velocity[j] += params[j] - z
+                velocity[j] += velocity_scale * (params[j] - z)
 
 
 @jit(fastmath={"reassoc", "contract"})
