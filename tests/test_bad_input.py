@@ -213,6 +213,25 @@ def all_zero_column(entry):
 
 
 @case
+def all_zero_X(entry):
+    X, y = make_problem(entry.target)
+    estimator = fit(entry, np.zeros_like(X), y)
+    if entry.linear:
+        assert_array_equal(estimator.coef_, 0.0)
+        assert_allclose(estimator.predict(X), y.mean(), rtol=1e-12)
+    return CORRECT
+
+
+@case
+def all_zero_sparse_X(entry):
+    X, y = make_problem(entry.target)
+    estimator = fit(entry, sp.csr_matrix(X.shape), y)
+    if entry.linear:
+        assert_array_equal(estimator.coef_, 0.0)
+    return CORRECT
+
+
+@case
 def all_equal_y(entry):
     X, _ = make_problem(entry.target)
     y = np.full(X.shape[0], 2)

@@ -247,7 +247,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
             random_selection=self.selection == "random",
             seed=seed,
         )
-        warn_if_not_converged(result, self.tol, design.sw_sum)
+        warn_if_not_converged(result, self.tol, design.sw_sum, design=design)
 
         coef = result.W.astype(X.dtype)
         intercept, rounding = design.intercepts(result.W, X.dtype)
