@@ -100,7 +100,10 @@ ENTRIES = [
           "classes", False),
     Entry("MLPClassifier-lbfgs", _factory(MLPClassifier, **_MLP_LBFGS),
           "classes", False),
-    # LinearClassifier / LinearClassifierCV: append their entries here ("classes", True)
+    # LinearClassifier / LinearClassifierCV: append their entries here, e.g.
+    # Entry("LinearClassifier-cd", _factory(LinearClassifier, penalty="l1", alpha=0.01,
+    #       solver="cd", max_iter=MAX_ITER), "classes", True)
+    # (the single-class cases expect a ValueError mentioning "at least 2 classes").
 ]
 
 
