@@ -1,4 +1,7 @@
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sklreg._datasets import ENV_VAR, find_data_dir, load_dataset
 
@@ -16,3 +19,16 @@ def real_dataset():
         return load_dataset(name, data_dir)
 
     return load
+
+
+# Property-based tests: a fast, reproducible default (CI) and a thorough profile selected by
+# HYPOTHESIS_PROFILE=thorough (random examples, many more of them).
+settings.register_profile(
+    "fast", max_examples=30, deadline=None, derandomize=True, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough", max_examples=500, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))

@@ -12,6 +12,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import validate_data
 
 from .._penalties import effective_l1_ratio
+from .._validation import check_value_range
 from ._design import prepare_design
 from ._path import alpha_grid, alpha_max_of, check_alphas, design_path
 from ._regressor import LinearPredictorMixin, LinearRegressor, check_sample_weight
@@ -205,6 +206,8 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         )
         sample_weight = check_sample_weight(sample_weight, X)
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        check_value_range(X, "X", X.shape[0])
+        check_value_range(Y, "y", X.shape[0])
         l1_ratios = self._l1_ratios()
         alphas = self._grids(X, Y, sample_weight, l1_ratios)
         folds = list(check_cv(self.cv).split(X, y))

@@ -327,8 +327,16 @@ def _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter, max_ro
     return n_iter[active]
 
 
-def warn_if_not_converged(result, tol, sw_sum, where=""):
-    """Warn with ``ConvergenceWarning`` when a target's gap is above ``tol`` (names the gap)."""
+ROUNDING_GAP_FACTOR = 1e2  # relative gaps below this many eps are at the rounding level
+NORM_SPREAD = 1e6  # column norms spread wider than this let rounding limit the certificate
+
+
+def warn_if_not_converged(result, tol, sw_sum, where="", design=None):
+    """Warn with ``ConvergenceWarning`` when a target's gap is above ``tol`` (names the gap).
+
+    With the ``design``, the message says when rounding, not the iteration budget, is what
+    stops the gap (see :func:`rounding_diagnosis`).
+    """
     not_converged = result.gaps > result.gap_tols  # False for NaN (no certificate)
     if not np.any(not_converged):
         return
@@ -338,10 +346,16 @@ def warn_if_not_converged(result, tol, sw_sum, where=""):
         f"duality gap {result.gaps[k] / sw_sum:.3e}, relative gap "
         f"{result.gaps[k] / null:.3e} > tol={tol:g}"
     )
+    diagnosis = rounding_diagnosis(result.gaps[k] / null, design)
     if result.solver in ("cholesky", "nnls"):
         message = (
             f"The direct solve{where} reached a {reached}: the problem is too "
             "ill-conditioned for this tolerance in this float precision."
+        )
+    elif diagnosis:
+        message = (
+            f"Objective did not converge{where} after {int(result.n_iter[k])} iterations: "
+            f"{reached}. Rounding likely limits the certified gap: {diagnosis}."
         )
     else:
         message = (
@@ -349,3 +363,37 @@ def warn_if_not_converged(result, tol, sw_sum, where=""):
             f"{reached}. Increase max_iter, loosen tol, or standardize the features."
         )
     warnings.warn(message, ConvergenceWarning, stacklevel=3)
+
+
+def rounding_diagnosis(relative_gap, design):
+    """Why rounding, rather than too few iterations, may keep the gap above ``tol``.
+
+    Two causes are recognized: the relative gap reached is within ``ROUNDING_GAP_FACTOR``
+    machine epsilons (``tol`` is finer than the float precision can certify), or the
+    centered column norms span more than ``NORM_SPREAD`` (the rounding errors of the large
+    columns' inner products swamp the small ones' contributions to the gap).
+
+    Returns
+    -------
+    diagnosis : str
+        Empty when neither applies (or without a design).
+    """
+    if design is None:
+        return ""
+    dtype = np.dtype(design.A.dtype)
+    eps = np.finfo(dtype).eps
+    causes = []
+    if relative_gap < ROUNDING_GAP_FACTOR * eps:
+        causes.append(
+            f"the relative gap is at the rounding level of {dtype.name} (eps={eps:.1e}); "
+            f"use a tol above {ROUNDING_GAP_FACTOR * eps:.0e}"
+            + (" or float64 input" if dtype != np.float64 else "")
+        )
+    if design.lipschitz is not None:
+        norms = np.sqrt(design.lipschitz[design.lipschitz > 0])
+        if norms.size and norms.max() > NORM_SPREAD * norms.min():
+            causes.append(
+                f"the feature norms span {norms.min():.1e} to {norms.max():.1e} "
+                "(ill-conditioned scaling); standardize the features (e.g. StandardScaler)"
+            )
+    return "; ".join(causes)

@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from .._penalties import effective_l1_ratio, penalty_strengths
+from .._validation import check_value_range
 from ..solvers._direct import centered_gram, ridge_spectral
 from ._design import prepare_design
 from ._least_squares import choose_solver, solve_least_squares, warn_if_not_converged
@@ -88,7 +89,7 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
             W_init=previous, random_selection=random_selection, seed=seed, ridge=ridge,
             gram=gram,
         )
-        warn_if_not_converged(result, tol, design.sw_sum, f" at alpha={alpha:.4g}")
+        warn_if_not_converged(result, tol, design.sw_sum, f" at alpha={alpha:.4g}", design)
         W[i], gaps[i], n_iter[i] = result.W, result.gaps / design.sw_sum, result.n_iter
         previous = result.W
     return W, gaps, n_iter
@@ -182,6 +183,8 @@ def regularization_path(
     X = check_array(X, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32])
     y = check_array(y, ensure_2d=False, dtype=np.float64)
     check_consistent_length(X, y)
+    check_value_range(X, "X", X.shape[0])
+    check_value_range(y, "y", X.shape[0])
     sample_weight = check_sample_weight(sample_weight, X)
     single_target = y.ndim == 1
     Y = y.reshape(len(y), -1)

@@ -10,6 +10,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._penalties import penalty_strengths
+from .._validation import check_value_range
 from ._design import prepare_design
 from ._least_squares import choose_solver, solve_least_squares, warn_if_not_converged
 
@@ -216,6 +217,8 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         )
         sample_weight = check_sample_weight(sample_weight, X)
         Y = np.asarray(y, dtype=np.float64)
+        check_value_range(X, "X", X.shape[0])
+        check_value_range(Y, "y", X.shape[0])
         single_target = Y.ndim == 1
         Y = Y.reshape(Y.shape[0], -1)
         n_targets, n_features = Y.shape[1], X.shape[1]
@@ -244,7 +247,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
             random_selection=self.selection == "random",
             seed=seed,
         )
-        warn_if_not_converged(result, self.tol, design.sw_sum)
+        warn_if_not_converged(result, self.tol, design.sw_sum, design=design)
 
         coef = result.W.astype(X.dtype)
         intercept, rounding = design.intercepts(result.W, X.dtype)

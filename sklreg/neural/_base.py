@@ -15,6 +15,7 @@ from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._penalties import penalty_strengths
+from .._validation import check_value_range
 from ..linear._regressor import check_sample_weight
 from ._network import data_loss, forward, loss_gradient, make_layout, pack, unpack
 from ._optimizers import (
@@ -214,6 +215,9 @@ class BaseMLP(BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         Y = Y.astype(X.dtype, copy=False)
+        # squared losses and activations overflow long before float max; tiny values are fine
+        check_value_range(X, "X", X.shape[0], check_small=False)
+        check_value_range(Y, "y", X.shape[0], check_small=False)
         sample_weight = check_sample_weight(sample_weight, X)
         layer_units = [X.shape[1]] + hidden + [Y.shape[1]]
         self._random_state = check_random_state(self.random_state)

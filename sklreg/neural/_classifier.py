@@ -47,6 +47,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     f"`y` has classes not in `self.classes_`. `self.classes_` has "
                     f"{self.classes_}. 'y' has {classes}."
                 )
+        if len(self.classes_) < 2 and self._label_binarizer.y_type_ != "multilabel-indicator":
+            raise ValueError(
+                "MLPClassifier needs samples of at least 2 classes in the data, but the data "
+                f"contains only one class: {self.classes_[0]}."
+            )
         return X, self._encode_targets(y)
 
     def _encode_targets(self, y):

@@ -1,0 +1,56 @@
+"""Input checks shared by the estimators, beyond scikit-learn's validation."""
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def check_value_range(array, name, n_samples, *, check_small=True):
+    """Reject finite values whose squares overflow or underflow the array's float dtype.
+
+    The solvers form sums of squares (column norms, ``||y||^2``, ``X^T X``, squared
+    losses). Entries above ``sqrt(max / n_samples)`` make them overflow (NaN or silently
+    wrong coefficients); a column whose largest entry is nonzero but below ``sqrt(tiny)``
+    has squares that underflow to zero, so it would be treated as all zeros.
+
+    Parameters
+    ----------
+    array : ndarray or sparse matrix of shape (n_samples,) or (n_samples, n_columns)
+        Validated, finite float array.
+    name : str
+        Name in the error message (``'X'`` or ``'y'``).
+    n_samples : int
+        Number of terms summed.
+    check_small : bool, default=True
+        Also reject columns whose squares underflow.
+
+    Raises
+    ------
+    ValueError
+        Naming the offending magnitude and the safe range.
+    """
+    dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
+    finfo = np.finfo(dtype)
+    largest_safe = np.sqrt(finfo.max / max(n_samples, 1)) / 2
+    smallest_safe = np.sqrt(finfo.tiny)
+    values = array.data if sp.issparse(array) else np.asarray(array)
+    if values.size == 0:
+        return
+    if sp.issparse(array):
+        column_max = abs(array).max(axis=0).toarray().ravel()
+    else:
+        column_max = np.abs(values).reshape(values.shape[0], -1).max(axis=0)
+    largest = column_max.max()
+    if largest > largest_safe:
+        raise ValueError(
+            f"{name} has values up to {largest:.3g} in magnitude: their squares overflow "
+            f"{dtype.name} (safe up to {largest_safe:.3g} for {n_samples} samples). "
+            f"Rescale {name} (e.g. StandardScaler)."
+        )
+    if check_small:
+        tiny = (column_max > 0) & (column_max < smallest_safe)
+        if np.any(tiny):
+            raise ValueError(
+                f"{name} has a column with values at most {column_max[tiny].max():.3g} in "
+                f"magnitude: their squares underflow {dtype.name} (smallest safe "
+                f"{smallest_safe:.3g}). Rescale {name} (e.g. StandardScaler)."
+            )

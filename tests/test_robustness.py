@@ -1,0 +1,276 @@
+"""Robust operation: inputs never modified, thread safety, pickling across processes, a
+read-only install without a writable Numba cache, ill-conditioned problems.
+
+Every test runs over the entries of ``tests/_registry.py`` (one entry per estimator
+configuration; the classifier entries are appended there).
+"""
+
+import os
+import pickle
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from _reference import objective
+from _registry import ENTRIES, make_problem
+from numpy.testing import assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet
+
+import sklreg
+from sklreg import LinearRegressor
+
+TESTS_DIR = Path(__file__).parent
+PACKAGE_DIR = Path(sklreg.__file__).parent
+
+
+def quiet_fit(estimator, X, y, sample_weight=None):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if sample_weight is None:
+            return estimator.fit(X, y)
+        return estimator.fit(X, y, sample_weight=sample_weight)
+
+
+# ------------------------------------------------------------------ inputs never modified
+@pytest.mark.parametrize("layout", ["C", "F", "csr", "csc", "float32"])
+@pytest.mark.parametrize("entry", ENTRIES, ids=repr)
+def test_inputs_never_modified(entry, layout):
+    X, y = make_problem(entry.target, n_samples=30)
+    X[:, 1] += 5.0  # an offset the intercept removes: centering must not happen in place
+    if layout == "F":
+        X = np.asfortranarray(X)
+    elif layout == "float32":
+        X = X.astype(np.float32)
+    elif layout in ("csr", "csc"):
+        X[np.abs(X) < 0.5] = 0.0
+        X = sp.csr_matrix(X) if layout == "csr" else sp.csc_matrix(X)
+    sample_weight = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
+    copies = [X.copy() if sp.issparse(X) else X.copy(order="K"), y.copy(), sample_weight.copy()]
+    estimator = quiet_fit(entry.make(), X, y, sample_weight)
+    estimator.predict(X)
+    for original, copy in zip([X, y, sample_weight], copies, strict=True):
+        if sp.issparse(original):
+            assert (original != copy).nnz == 0
+            assert original.format == copy.format
+        else:
+            assert_array_equal(original, copy)
+            assert original.flags.f_contiguous == copy.flags.f_contiguous
+
+
+# ------------------------------------------------------------------ threads
+@pytest.mark.parametrize("entry", ENTRIES, ids=repr)
+def test_fitting_in_threads_matches_serial(entry):
+    problems = [make_problem(entry.target, n_samples=40, n_features=6, seed=seed)
+                for seed in range(4)]
+    serial = [quiet_fit(entry.make(), X, y).predict(X) for X, y in problems]
+
+    def fit_predict(problem):
+        X, y = problem
+        return quiet_fit(entry.make(), X, y).predict(X)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(fit_predict, problems))
+    for expected, got in zip(serial, threaded, strict=True):
+        assert_array_equal(got, expected)
+
+
+# ------------------------------------------------------------------ pickling
+def test_unpickled_in_another_process_predicts_identically(tmp_path):
+    """One subprocess unpickles every fitted entry and predicts; predictions are identical."""
+    fitted = {}
+    for entry in ENTRIES:
+        X, y = make_problem(entry.target, n_samples=30)
+        estimator = quiet_fit(entry.make(), X, y)
+        fitted[entry.name] = (estimator, X, estimator.predict(X))
+    models = tmp_path / "models.pkl"
+    models.write_bytes(pickle.dumps({k: (m, X) for k, (m, X, _) in fitted.items()}))
+    script = textwrap.dedent(f"""
+        import pickle
+        models = pickle.load(open({str(models)!r}, "rb"))
+        predictions = {{name: model.predict(X) for name, (model, X) in models.items()}}
+        pickle.dump(predictions, open({str(tmp_path / "predictions.pkl")!r}, "wb"))
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(PACKAGE_DIR.parent),
+                                                         str(TESTS_DIR)]))
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=600)
+    predictions = pickle.loads((tmp_path / "predictions.pkl").read_bytes())
+    assert set(predictions) == set(fitted)
+    for name, (_, _, expected) in fitted.items():
+        assert_array_equal(predictions[name], expected, err_msg=name)
+
+
+# ------------------------------------------------------------------ read-only install
+def _read_only_command(paths, argv):
+    """``argv`` run with ``paths`` unwritable: by permissions, or for root (whom permissions
+    do not stop) by read-only bind mounts in a private mount namespace."""
+    if os.geteuid() != 0:
+        for path in paths:
+            for root, dirs, files in os.walk(path):
+                for name in files + dirs:
+                    target = Path(root) / name
+                    target.chmod(target.stat().st_mode & ~0o222)
+            path.chmod(path.stat().st_mode & ~0o222)
+        return argv
+    if shutil.which("unshare") is None:
+        pytest.skip("running as root without unshare: cannot make a directory read-only")
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("running as root without mount namespaces: cannot make it read-only")
+    mounts = " && ".join(f"mount --bind {p} {p} && mount -o remount,ro,bind {p}"
+                         for p in map(str, paths))
+    return ["unshare", "-m", "sh", "-c", f'{mounts} && exec "$@"', "sh", *argv]
+
+
+def _make_writable(path):
+    for root, dirs, files in os.walk(path):
+        for name in files + dirs:
+            target = Path(root) / name
+            target.chmod(target.stat().st_mode | stat.S_IWUSR)
+    path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+READ_ONLY_SCRIPT = """
+import os
+import warnings
+
+import numpy as np
+
+import sklreg
+from sklreg import (LinearRegressor, LinearRegressorCV, MLPClassifier, MLPRegressor,
+                    regularization_path)
+from sklreg._jit import caching_enabled
+
+package = os.path.dirname(sklreg.__file__)
+assert package.startswith(SITE), package
+try:  # the package really is read-only
+    open(os.path.join(package, "probe"), "w").close()
+    raise SystemExit("the package directory is writable")
+except OSError:
+    pass
+warnings.simplefilter("ignore")
+rng = np.random.RandomState(0)
+X = rng.randn(40, 5)
+y = X @ rng.randn(5)
+for solver in ("auto", "cd", "gram"):
+    model = LinearRegressor("l1", alpha=0.01, solver=solver).fit(X, y)
+    assert model.dual_gap_ <= 1e-4 * 0.5 * np.var(y), solver
+LinearRegressor("l2", solver="lsqr").fit(X, y)
+LinearRegressorCV("elasticnet", alphas=4, cv=3).fit(X, y)
+regularization_path(X.astype(np.float32), y, n_alphas=4)
+MLPRegressor((4,), penalty="l1", max_iter=5).fit(X, y)
+MLPClassifier((4,), penalty="group", max_iter=5).fit(X, y > 0)
+print("caching", caching_enabled())
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and mounts")
+def test_read_only_install_without_numba_cache(tmp_path):
+    """A read-only copy of the package with no writable Numba cache: every estimator fits.
+
+    Run twice: ``NUMBA_CACHE_DIR`` unset (the cache would go next to the read-only sources,
+    then to the unwritable ``HOME``), and ``NUMBA_CACHE_DIR`` set to an unwritable directory.
+    Numba then finds no cache location; the kernels compile in memory.
+    """
+    site, home, cache = tmp_path / "site", tmp_path / "home", tmp_path / "cache"
+    shutil.copytree(PACKAGE_DIR, site / "sklreg",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    home.mkdir()
+    cache.mkdir()
+    script = READ_ONLY_SCRIPT.replace("SITE", repr(str(site)))
+    base_env = {k: v for k, v in os.environ.items()
+                if not k.startswith("NUMBA_") and k not in ("PYTHONPATH", "HOME")}
+    base_env.update(PYTHONPATH=str(site), HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
+    try:
+        command = _read_only_command([site, home, cache], [sys.executable, "-c", script])
+        runs = []  # both configurations at once: each compiles every kernel
+        for cache_dir in (None, str(cache)):
+            env = dict(base_env)
+            if cache_dir is not None:
+                env["NUMBA_CACHE_DIR"] = cache_dir
+            runs.append(subprocess.Popen(command, env=env, cwd=str(home), text=True,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        for run in runs:
+            stdout, stderr = run.communicate(timeout=900)
+            assert run.returncode == 0, stdout[-2000:] + stderr[-3000:]
+            assert "caching False" in stdout
+        assert not any(site.rglob("*.nbi")), "a cache was written into the package"
+    finally:
+        for path in (site, home, cache):
+            _make_writable(path)
+
+
+# ------------------------------------------------------------------ ill-conditioned problems
+def _ill_conditioned(kind, n_samples=60, n_features=8, seed=0):
+    rng = np.random.RandomState(seed)
+    Z = rng.randn(n_samples, n_features)
+    y = Z @ rng.randn(n_features) + 0.1 * rng.randn(n_samples)
+    if kind == "scales":  # features from 1e-8 to 1e8
+        X = Z * np.logspace(-8, 8, n_features)
+    else:  # two near-collinear pairs
+        X = Z.copy()
+        X[:, 1] = X[:, 0] + 1e-9 * rng.randn(n_samples)
+        X[:, 3] = X[:, 2] * (1 + 1e-10)
+    return X, y
+
+
+@pytest.mark.parametrize("kind", ["scales", "collinear"])
+@pytest.mark.parametrize("penalty, l1_ratio", [("l1", 1.0), ("elasticnet", 0.5)])
+@pytest.mark.parametrize("solver", ["auto", "cd", "gram"])
+def test_ill_conditioned_answers_are_certified(kind, penalty, l1_ratio, solver):
+    X, y = _ill_conditioned(kind)
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    alpha = 1e-3 * np.abs(Xc.T @ yc).max() / (len(y) * l1_ratio)
+    model = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio, solver=solver, tol=1e-10,
+                            max_iter=20_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # it reaches tol, no warning
+        model.fit(X, y)
+    p_null = 0.5 * np.mean(yc**2)
+    assert model.dual_gap_ <= 1e-10 * p_null
+    reference = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-14, max_iter=200_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference.fit(X, y)
+    p_model = objective(X, y, model.coef_, model.intercept_, alpha, l1_ratio)
+    p_reference = objective(X, y, reference.coef_, reference.intercept_, alpha, l1_ratio)
+    assert p_model - p_reference <= model.dual_gap_ + 1e-14 * p_null
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+@pytest.mark.parametrize("solver", ["cd", "gram"])
+def test_rounding_limited_gap_warns_with_the_cause(solver):
+    """Features on wildly different scales: the warning names the scaling as the cause."""
+    X, y = _ill_conditioned("scales")
+    with pytest.warns(ConvergenceWarning, match="Rounding likely limits.*feature norms span"):
+        LinearRegressor("l1", alpha=1e-3, tol=1e-15, max_iter=300, solver=solver).fit(X, y)
+    X_std = (X - X.mean(axis=0)) / X.std(axis=0)  # the advised fix: standardized, it certifies
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        LinearRegressor("l1", alpha=1e-3, tol=1e-12, max_iter=300, solver=solver).fit(X_std, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tol_below_precision_warns_with_the_cause(dtype):
+    X, y = make_problem("continuous", n_samples=60, n_features=8)
+    tol = 1e-30  # far below what either precision can certify
+    with pytest.warns(ConvergenceWarning, match=f"rounding level of {np.dtype(dtype).name}"):
+        LinearRegressor("l1", alpha=1e-3, tol=tol, max_iter=300, solver="cd").fit(
+            X.astype(dtype), y)
+
+
+def test_iteration_budget_warning_keeps_its_advice():
+    """Too few epochs on a well-scaled problem: no rounding diagnosis, the usual advice."""
+    X, y = _ill_conditioned("collinear")
+    with pytest.warns(ConvergenceWarning, match="Increase max_iter") as record:
+        LinearRegressor("l2", alpha=1e-6, tol=1e-10, max_iter=3, solver="cd").fit(X, y)
+    assert not any("Rounding" in str(w.message) for w in record)
