@@ -1,10 +1,17 @@
 """sklreg: L1, L2 and elastic-net regularization for scikit-learn estimators."""
 
-from .linear import LinearRegressor, LinearRegressorCV, RegularizationPath, regularization_path
+from .linear import (
+    LinearClassifier,
+    LinearRegressor,
+    LinearRegressorCV,
+    RegularizationPath,
+    regularization_path,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "LinearClassifier",
     "LinearRegressor",
     "LinearRegressorCV",
     "RegularizationPath",

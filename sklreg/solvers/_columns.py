@@ -60,3 +60,27 @@ def column_axpy(j, a, X, X_data, X_indices, X_indptr, is_sparse, v):
     else:
         for i in range(X.shape[0]):
             v[i] += a * X[i, j]
+
+
+@_REDUCE
+def column_weighted_sq_norm(j, X, X_data, X_indices, X_indptr, is_sparse, weights):
+    """``sum_i weights_i X[i, j]^2`` in float64."""
+    total = 0.0
+    if is_sparse:
+        for k in range(X_indptr[j], X_indptr[j + 1]):
+            total += weights[X_indices[k]] * X_data[k] * X_data[k]
+    else:
+        for i in range(X.shape[0]):
+            total += weights[i] * X[i, j] * X[i, j]
+    return total
+
+
+@jit(inline="always")
+def column_weighted_axpy(j, a, X, X_data, X_indices, X_indptr, is_sparse, weights, v):
+    """``v += a * weights * X[:, j]`` in place."""
+    if is_sparse:
+        for k in range(X_indptr[j], X_indptr[j + 1]):
+            v[X_indices[k]] += a * weights[X_indices[k]] * X_data[k]
+    else:
+        for i in range(X.shape[0]):
+            v[i] += a * weights[i] * X[i, j]
