@@ -27,6 +27,9 @@ class ClassificationProblem:
     ----------
     arrays : tuple
         ``(X, X_data, X_indices, X_indptr, is_sparse)`` (Fortran-ordered dense or CSC).
+    X_offset : ndarray of shape (n_features,)
+        Column offsets removed from a dense design when an intercept is fitted (the
+        intercepts of the centered problem are ``b + W @ X_offset``).
     labels : ndarray of shape (n_samples,), int64
         Class indices into ``classes``.
     c : ndarray of shape (n_samples,)
@@ -37,15 +40,21 @@ class ClassificationProblem:
         1 for two classes, else the number of classes.
     """
 
-    def __init__(self, X, labels, n_classes, sample_weight):
+    def __init__(self, X, labels, n_classes, sample_weight, fit_intercept):
+        self.sw_sum = float(sample_weight.sum())
+        self.c = np.ascontiguousarray(sample_weight / self.sw_sum, dtype=np.float64)
+        self.X_offset = np.zeros(X.shape[1])
         if sp.issparse(X):
             X = X.tocsc()
+        elif fit_intercept:
+            # centered columns (in float64, exactly X - X_offset) decouple the intercept
+            # from the weights, which coordinate descent needs on data far from the origin
+            self.X_offset = self.c @ X
+            X = np.subtract(X, self.X_offset, order="F", dtype=np.float64)
         else:
             X = np.asfortranarray(X)
         self.arrays = kernel_arrays(X)
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
-        self.sw_sum = float(sample_weight.sum())
-        self.c = np.ascontiguousarray(sample_weight / self.sw_sum, dtype=np.float64)
         self.n_classes = n_classes
         self.n_blocks = 1 if n_classes == 2 else n_classes
         self.n_features = X.shape[1]
@@ -61,12 +70,16 @@ class ClassificationProblem:
     def solve(self, W, b, fit_intercept, l1_strength, l2_strength, max_iter, tol):
         """Run :func:`~sklreg.solvers._prox_newton.prox_newton` in place on ``W``, ``b``.
 
-        Returns the final gap (or Newton decrease without penalty), the number of
-        iterations and the absolute gap tolerance ``tol * P_null``.
+        ``W`` and ``b`` are the weights and intercepts of the original (uncentered)
+        problem, on input and on output. Returns the final gap (or Newton decrease
+        without penalty), the number of iterations and the absolute gap tolerance
+        ``tol * P_null``.
         """
         gap_tol = tol * self.null_objective(fit_intercept)
+        b += W @ self.X_offset
         gap, n_iter = prox_newton(*self.arrays, self.labels, self.c, W, b, fit_intercept,
                                   l1_strength, l2_strength, max_iter, gap_tol)
+        b -= W @ self.X_offset
         return float(gap), int(n_iter), gap_tol
 
 
@@ -342,7 +355,7 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
         classes, labels, sw = encode_targets(self, X, y, sample_weight)
-        problem = ClassificationProblem(X, labels, len(classes), sw)
+        problem = ClassificationProblem(X, labels, len(classes), sw, self.fit_intercept)
         l1_strength, l2_strength = penalty_strengths(self.penalty, self.alpha, self.l1_ratio)
         W, b = self._initial_point(classes, problem.n_blocks, problem.n_features)
         gap, n_iter, gap_tol = problem.solve(W, b, self.fit_intercept, l1_strength,

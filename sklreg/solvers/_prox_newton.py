@@ -27,6 +27,7 @@ from .._datafits import (
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
 from ._columns import (
+    _REDUCE,
     REASSOCIATE,
     column_axpy,
     column_dot,
@@ -112,110 +113,174 @@ def optimize_intercepts(Z, b, labels, c):
             return
 
 
-@jit
-def _block_trial_loss(Z, k, z_k, labels, c):
-    """Datafit with block ``k`` of the predictions replaced by ``z_k``."""
-    saved = Z[k].copy()
-    Z[k] = z_k
-    value = classification_loss(Z, labels, c, Z.shape[0] > 1)
-    Z[k] = saved
-    return value
+@_REDUCE
+def _model_column_gradient(j, X, X_data, X_indices, X_indptr, is_sparse, r_k, cp_k, xd_k, u):
+    """``sum_i X[i, j] (r_k[i] + cp_k[i] (xd_k[i] - u[i]))``: the quadratic model's derivative."""
+    total = 0.0
+    if is_sparse:
+        for s in range(X_indptr[j], X_indptr[j + 1]):
+            i = X_indices[s]
+            total += X_data[s] * (r_k[i] + cp_k[i] * (xd_k[i] - u[i]))
+    else:
+        for i in range(X.shape[0]):
+            total += X[i, j] * (r_k[i] + cp_k[i] * (xd_k[i] - u[i]))
+    return total
 
 
 @jit(fastmath=REASSOCIATE)
-def _block_newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, k,
-                       working_set, fit_intercept, l1_strength, l2_strength, cd_tol):
-    """One proximal Newton step on block ``k``, restricted to ``working_set`` (and ``b[k]``).
+def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, working_set,
+                 fit_intercept, l1_strength, l2_strength, cd_tol):
+    """One proximal Newton step on the weights of ``working_set`` (and the intercepts).
 
-    Returns the decrease of the quadratic model (an estimate of the objective decrease).
+    The datafit's second-order model in the predictions ``Z`` has the Hessian
+    ``c_i (diag(p_i) - p_i p_i^T)`` per sample (``c_i p_i (1 - p_i)`` for one block). With
+    ``D = X Delta^T`` (the change of the predictions) and ``u_i = sum_k p_ik D_ki``, the
+    model's derivative in ``Z_ki`` is ``R_ki + c_i p_ik (D_ki - u_i)``: coordinate descent
+    keeps ``D`` and ``u`` up to date in O(nnz) per coordinate. A backtracking line search on
+    the objective then sets the step. Returns the decrease of the quadratic model.
     """
     n_blocks, n_samples = Z.shape
     multinomial = n_blocks > 1
     P = classification_probabilities(Z, multinomial)
-    r = np.empty(n_samples)
-    d = np.empty(n_samples)
-    for i in range(n_samples):
-        target = labels[i] == (k if multinomial else 1)
-        r[i] = c[i] * (P[k, i] - (1.0 if target else 0.0))
-        d[i] = c[i] * P[k, i] * (1.0 - P[k, i])
+    R = classification_residuals(P, labels, c)
+    CP = np.empty_like(P)
+    hess = np.empty_like(P)  # diagonal of the per-sample Hessians
+    for k in range(n_blocks):
+        for i in range(n_samples):
+            CP[k, i] = c[i] * P[k, i]
+            hess[k, i] = CP[k, i] * (1.0 - P[k, i])
     n_ws = working_set.shape[0]
-    hess_diag = np.empty(n_ws)
-    for m in range(n_ws):
-        hess_diag[m] = column_weighted_sq_norm(working_set[m], X, X_data, X_indices, X_indptr,
-                                               is_sparse, d)
-    hess_b = d.sum()
+    hess_diag = np.empty((n_blocks, n_ws))
+    for k in range(n_blocks):
+        for m in range(n_ws):
+            hess_diag[k, m] = column_weighted_sq_norm(working_set[m], X, X_data, X_indices,
+                                                      X_indptr, is_sparse, hess[k])
+    hess_b = hess.sum(axis=1)
+    # for one block, u stays zero and the model's curvature is hess itself
+    curvature = CP if multinomial else hess
 
-    # coordinate descent on  r.(X delta) + 1/2 sum_i d_i (X delta)_i^2 + penalty(w + delta)
-    v = r.copy()  # derivative of the model in the predictions: r + d * (X delta)
-    delta = np.zeros(n_ws)
-    delta_b = 0.0
+    D = np.zeros((n_blocks, n_samples))
+    u = np.zeros(n_samples)
+    delta = np.zeros((n_blocks, n_ws))
+    delta_b = np.zeros(n_blocks)
     for _ in range(MAX_CD_EPOCHS):
         violation = 0.0
         for m in range(n_ws):
-            if hess_diag[m] == 0.0:
-                continue
             j = working_set[m]
-            w_old = W[k, j] + delta[m]
-            grad_j = column_dot(j, X, X_data, X_indices, X_indptr, is_sparse, v)
-            violation = max(violation, subdiff_distance_enet(w_old, grad_j, l1_strength,
-                                                             l2_strength, False))
-            step = 1.0 / hess_diag[m]
-            w_new = prox_enet(w_old - step * grad_j, step, l1_strength, l2_strength, False)
-            if w_new != w_old:
-                delta[m] += w_new - w_old
-                column_weighted_axpy(j, w_new - w_old, X, X_data, X_indices, X_indptr,
-                                     is_sparse, d, v)
-        if fit_intercept and hess_b > 0.0:
-            grad_b = v.sum()
-            violation = max(violation, abs(grad_b))
-            shift = -grad_b / hess_b
-            delta_b += shift
-            v += shift * d
+            for k in range(n_blocks):
+                if hess_diag[k, m] == 0.0:
+                    continue
+                w_old = W[k, j] + delta[k, m]
+                grad = _model_column_gradient(j, X, X_data, X_indices, X_indptr, is_sparse,
+                                              R[k], curvature[k], D[k], u)
+                violation = max(violation, subdiff_distance_enet(w_old, grad, l1_strength,
+                                                                 l2_strength, False))
+                step = 1.0 / hess_diag[k, m]
+                w_new = prox_enet(w_old - step * grad, step, l1_strength, l2_strength, False)
+                if w_new != w_old:
+                    change = w_new - w_old
+                    delta[k, m] += change
+                    column_axpy(j, change, X, X_data, X_indices, X_indptr, is_sparse, D[k])
+                    if multinomial:
+                        column_weighted_axpy(j, change, X, X_data, X_indices, X_indptr,
+                                             is_sparse, P[k], u)
+        if fit_intercept:
+            for k in range(n_blocks):
+                if hess_b[k] <= 0.0:
+                    continue
+                grad = 0.0
+                for i in range(n_samples):
+                    grad += R[k, i] + curvature[k, i] * (D[k, i] - u[i])
+                violation = max(violation, abs(grad))
+                change = -grad / hess_b[k]
+                delta_b[k] += change
+                D[k] += change
+                if multinomial:
+                    u += change * P[k]
         if violation <= cd_tol:
             break
 
-    X_delta = np.full(n_samples, delta_b)
     penalty_old = 0.0
     penalty_new = 0.0
-    for m in range(n_ws):
-        j = working_set[m]
-        if delta[m] != 0.0:
-            column_axpy(j, delta[m], X, X_data, X_indices, X_indptr, is_sparse, X_delta)
-        w_old = W[k, j]
-        w_new = w_old + delta[m]
-        penalty_old += l1_strength * abs(w_old) + 0.5 * l2_strength * w_old * w_old
-        penalty_new += l1_strength * abs(w_new) + 0.5 * l2_strength * w_new * w_new
+    for k in range(n_blocks):
+        for m in range(n_ws):
+            w_old = W[k, working_set[m]]
+            w_new = w_old + delta[k, m]
+            penalty_old += l1_strength * abs(w_old) + 0.5 * l2_strength * w_old * w_old
+            penalty_new += l1_strength * abs(w_new) + 0.5 * l2_strength * w_new * w_new
     linear = 0.0
     quadratic = 0.0
     for i in range(n_samples):
-        linear += r[i] * X_delta[i]
-        quadratic += d[i] * X_delta[i] * X_delta[i]
+        for k in range(n_blocks):
+            linear += R[k, i] * D[k, i]
+            quadratic += curvature[k, i] * D[k, i] * D[k, i]
+        quadratic -= c[i] * u[i] * u[i]  # zero for one block
     model_decrease = -(linear + 0.5 * quadratic + penalty_new - penalty_old)
     descent = linear + penalty_new - penalty_old  # directional derivative bound (< 0)
 
-    loss_old = classification_loss(Z, labels, c, multinomial)
-    objective_old = loss_old + penalty_old
+    objective_old = classification_loss(Z, labels, c, multinomial) + penalty_old
     # near the optimum the decrease falls below rounding: the full step is then taken
     rounding = ROUNDING * abs(objective_old)
     t = 1.0
     for _ in range(MAX_BACKTRACK):
-        loss_new = _block_trial_loss(Z, k, Z[k] + t * X_delta, labels, c)
+        Z_trial = Z + t * D
         penalty_t = 0.0
-        for m in range(n_ws):
-            w_t = W[k, working_set[m]] + t * delta[m]
-            penalty_t += l1_strength * abs(w_t) + 0.5 * l2_strength * w_t * w_t
-        objective_new = loss_new + penalty_t
+        for k in range(n_blocks):
+            for m in range(n_ws):
+                w_t = W[k, working_set[m]] + t * delta[k, m]
+                penalty_t += l1_strength * abs(w_t) + 0.5 * l2_strength * w_t * w_t
+        objective_new = classification_loss(Z_trial, labels, c, multinomial) + penalty_t
         if (objective_new <= objective_old + ARMIJO * t * descent
                 or (t == 1.0 and objective_new <= objective_old + rounding)):
-            for m in range(n_ws):
-                W[k, working_set[m]] += t * delta[m]
-            b[k] += t * delta_b
-            Z[k] += t * X_delta
+            for k in range(n_blocks):
+                for m in range(n_ws):
+                    W[k, working_set[m]] += t * delta[k, m]
+                b[k] += t * delta_b[k]
+            Z[:] = Z_trial
             return max(model_decrease, 0.0)
         if not descent < 0.0:
             break
         t *= 0.5
     return 0.0
+
+
+@jit
+def _best_class_shift(a, l1_strength, l2_strength):
+    """``argmin_t sum_k l1 |a_k - t| + l2 / 2 (a_k - t)^2`` (a sorted copy is made)."""
+    a = np.sort(a)
+    n = a.shape[0]
+    if l2_strength == 0.0:
+        return a[n // 2]
+    total = a.sum()
+    for m in range(n + 1):  # between a[m - 1] and a[m]: m coordinates below t
+        t = (total - l1_strength * (2 * m - n) / l2_strength) / n
+        if (m == 0 or t >= a[m - 1]) and (m == n or t <= a[m]):
+            return t
+    for m in range(n):  # at a kink: the subdifferential contains 0
+        below = l2_strength * (n * a[m] - total) + l1_strength * (2 * m - n + 1) - l1_strength
+        above = below + 2.0 * l1_strength
+        if below <= 0.0 <= above:
+            return a[m]
+    return 0.0
+
+
+@jit(fastmath=REASSOCIATE)
+def _recenter_classes(X, X_data, X_indices, X_indptr, is_sparse, Z, W, l1_strength,
+                      l2_strength, features):
+    """Subtract from each column of ``W`` the shift that minimizes its penalty.
+
+    The softmax is invariant when the same vector is added to every class row, so this
+    lowers the objective for free; along that direction the block (per class) Newton steps
+    would otherwise crawl when the penalty is weak. ``Z`` is shifted accordingly.
+    """
+    shift = np.zeros(Z.shape[1])
+    for j in features:
+        t = _best_class_shift(W[:, j].copy(), l1_strength, l2_strength)
+        if t != 0.0:
+            W[:, j] -= t
+            column_axpy(j, -t, X, X_data, X_indices, X_indptr, is_sparse, shift)
+    for k in range(Z.shape[0]):
+        Z[k] += shift
 
 
 @jit(fastmath=REASSOCIATE)
@@ -300,14 +365,14 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, labels, c, W, b, fit_
         inner_tol = INNER_TOL_RATIO * max_violation
 
         while n_iter < max_iter:
-            newton_decrease = 0.0
-            for k in range(n_blocks):
-                newton_decrease += _block_newton_step(
-                    X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, k,
-                    working_set, fit_intercept, l1_strength, l2_strength,
-                    CD_TOL_RATIO * inner_tol,
-                )
+            newton_decrease = _newton_step(
+                X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, working_set,
+                fit_intercept, l1_strength, l2_strength, CD_TOL_RATIO * inner_tol,
+            )
             n_iter += 1
+            if multinomial and penalized:
+                _recenter_classes(X, X_data, X_indices, X_indptr, is_sparse, Z, W,
+                                  l1_strength, l2_strength, working_set)
             if ws_size == n_features or newton_decrease == 0.0:
                 break  # the outer loop computes the full gradient anyway
             R = classification_residuals(classification_probabilities(Z, multinomial), labels,
