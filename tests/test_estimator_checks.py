@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklreg import LinearRegressor, LinearRegressorCV
+from sklreg import LinearClassifier, LinearRegressor, LinearRegressorCV
 
 CONFIGURATIONS = [
     LinearRegressor(),
@@ -14,6 +14,10 @@ CONFIGURATIONS = [
     LinearRegressorCV(alphas=5, cv=3),
     LinearRegressorCV(penalty="l1", alphas=5, cv=3, tol=1e-10),
     LinearRegressorCV(penalty="elasticnet", l1_ratio=[0.2, 0.8], alphas=5, cv=3, tol=1e-10),
+    LinearClassifier(),
+    LinearClassifier(penalty="l1", alpha=0.01, tol=1e-10),
+    LinearClassifier(penalty="elasticnet", alpha=0.01, l1_ratio=0.5, tol=1e-10),
+    LinearClassifier(penalty=None),
 ]
 
 

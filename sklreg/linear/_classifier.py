@@ -268,7 +268,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         Weights (float64 whatever the dtype of ``X``, so that the certificate holds for
         them).
     intercept_ : ndarray of shape (1,) or (n_classes,)
-        Intercepts (zeros when ``fit_intercept=False``).
+        Intercepts (zeros when ``fit_intercept=False``); for ``K > 2`` classes, where only
+        their differences matter, they are reported with zero mean.
     n_iter_ : int
         Proximal Newton iterations run.
     dual_gap_ : float
@@ -361,6 +362,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         gap, n_iter, gap_tol = problem.solve(W, b, self.fit_intercept, l1_strength,
                                              l2_strength, self.max_iter, self.tol)
         warn_if_not_converged(gap, gap_tol, self.max_iter)
+        if problem.n_blocks > 1:
+            b -= b.mean()  # the softmax is invariant to a common shift: report centered ones
         penalized = l1_strength > 0.0 or l2_strength > 0.0
         self.classes_ = classes
         self.coef_ = W
