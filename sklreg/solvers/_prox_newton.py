@@ -270,8 +270,9 @@ def _recenter_classes(X, X_data, X_indices, X_indptr, is_sparse, Z, W, l1_streng
     """Subtract from each column of ``W`` the shift that minimizes its penalty.
 
     The softmax is invariant when the same vector is added to every class row, so this
-    lowers the objective for free; along that direction the block (per class) Newton steps
-    would otherwise crawl when the penalty is weak. ``Z`` is shifted accordingly.
+    lowers the objective for free; with a weak L2 penalty the objective is nearly flat along
+    that direction, where Newton steps would otherwise crawl. ``Z`` is shifted accordingly.
+    (Only used with an L2 part: with pure L1, the median shift can undo Newton's progress.)
     """
     shift = np.zeros(Z.shape[1])
     for j in features:
@@ -370,7 +371,7 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, labels, c, W, b, fit_
                 fit_intercept, l1_strength, l2_strength, CD_TOL_RATIO * inner_tol,
             )
             n_iter += 1
-            if multinomial and penalized:
+            if multinomial and l2_strength > 0.0:
                 _recenter_classes(X, X_data, X_indices, X_indptr, is_sparse, Z, W,
                                   l1_strength, l2_strength, working_set)
             if ws_size == n_features or newton_decrease == 0.0:
