@@ -2,6 +2,7 @@
 
 from .linear import (
     LinearClassifier,
+    LinearClassifierCV,
     LinearRegressor,
     LinearRegressorCV,
     RegularizationPath,
@@ -12,6 +13,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "LinearClassifier",
+    "LinearClassifierCV",
     "LinearRegressor",
     "LinearRegressorCV",
     "RegularizationPath",

@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklreg import LinearClassifier, LinearRegressor, LinearRegressorCV
+from sklreg import LinearClassifier, LinearClassifierCV, LinearRegressor, LinearRegressorCV
 
 CONFIGURATIONS = [
     LinearRegressor(),
@@ -18,6 +18,8 @@ CONFIGURATIONS = [
     LinearClassifier(penalty="l1", alpha=0.01, tol=1e-10),
     LinearClassifier(penalty="elasticnet", alpha=0.01, l1_ratio=0.5, tol=1e-10),
     LinearClassifier(penalty=None),
+    LinearClassifierCV(alphas=4, cv=3),
+    LinearClassifierCV(penalty="elasticnet", l1_ratio=[0.2, 0.8], alphas=4, cv=3, tol=1e-10),
 ]
 
 

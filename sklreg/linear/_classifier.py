@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._penalties import penalty_strengths
+from ..solvers._newton_l2 import direct_newton_applies, newton_l2
 from ..solvers._prox_newton import prox_newton
 from ._design import kernel_arrays
 from ._regressor import check_sample_weight
@@ -53,6 +54,7 @@ class ClassificationProblem:
             X = np.subtract(X, self.X_offset, order="F", dtype=np.float64)
         else:
             X = np.asfortranarray(X)
+        self.X = X
         self.arrays = kernel_arrays(X)
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
         self.n_classes = n_classes
@@ -77,8 +79,13 @@ class ClassificationProblem:
         """
         gap_tol = tol * self.null_objective(fit_intercept)
         b += W @ self.X_offset
-        gap, n_iter = prox_newton(*self.arrays, self.labels, self.c, W, b, fit_intercept,
-                                  l1_strength, l2_strength, max_iter, gap_tol)
+        if direct_newton_applies(self.X, self.n_blocks, l1_strength, l2_strength):
+            X = self.X.astype(np.float64, copy=False)
+            gap, n_iter = newton_l2(X, self.labels, self.c, W[0], b, fit_intercept,
+                                    l2_strength, max_iter, gap_tol)
+        else:
+            gap, n_iter = prox_newton(*self.arrays, self.labels, self.c, W, b, fit_intercept,
+                                      l1_strength, l2_strength, max_iter, gap_tol)
         b -= W @ self.X_offset
         return float(gap), int(n_iter), gap_tol
 
@@ -234,7 +241,9 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     without weights); ``C=np.inf`` is ``penalty=None``.
 
     Solved by proximal Newton with working sets (coordinate descent on each quadratic
-    model, line search on the objective), stopped on a certified duality gap.
+    model, line search on the objective), stopped on a certified duality gap; binary
+    problems with an L2 penalty only and ``min(n_samples, n_features) <= 2500`` use exact
+    Newton steps instead (through the smaller of the two Gram matrices).
 
     Parameters
     ----------
