@@ -24,6 +24,7 @@ from sklreg import LinearClassifier
 
 TOL = 1e-10
 OBJECTIVE_RTOL = 1e-6
+REFERENCE_TOL = {"liblinear": 1e-10, "saga": 1e-12, "lbfgs": 1e-12}  # liblinear crawls below
 
 
 class Case(NamedTuple):
@@ -51,7 +52,7 @@ CASES = [
 ]
 SLOW_CASES = [
     Case("news20", "l1", False, "liblinear", 0.05, one_vs_rest=True),
-    Case("zipcode", "l2", True, "lbfgs", 0.01, rows=2000),
+    Case("zipcode", "l2", True, "lbfgs", 0.1, rows=1000),
     Case("dorothea", "elasticnet", True, "saga", 0.2),
 ]
 
@@ -103,7 +104,8 @@ def test_matches_logistic_regression_on_real_data(real_dataset, case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ref = LogisticRegression(C=1.0 / (alpha * effective.sum()), l1_ratio=l1_ratio,
-                                 solver=case.solver, tol=1e-12, max_iter=20_000,
+                                 solver=case.solver, tol=REFERENCE_TOL[case.solver],
+                                 max_iter=20_000,
                                  fit_intercept=case.fit_intercept,
                                  class_weight=class_weight).fit(X, y, sample_weight)
     ours = objective(X, y, model.coef_, model.intercept_, alpha, l1_ratio, effective)
