@@ -40,6 +40,7 @@ from sklreg import LinearClassifier  # noqa: E402
 from sklreg._datasets import find_data_dir, load_dataset  # noqa: E402
 
 TOLS = [10.0**-k for k in range(1, 13)]  # every solver's own tol, loose to tight
+SAGA_MAX_EPOCHS = 3000  # bounds the time of one saga fit (it may then miss the target)
 BINARY_SETS = ["leukemia", "colon", "arcene", "dorothea", "reuters_earn", "news20"]
 MULTINOMIAL_SETS = ["dna", "zipcode"]
 # (penalty, fraction of alpha_max): alpha_max = max|X^T R0| at W = 0 (R0: loss gradient)
@@ -123,7 +124,7 @@ def make_solvers(X, n_classes, penalty, alpha):
         "sklreg": partial(LinearClassifier, penalty, alpha=alpha, fit_intercept=False,
                           max_iter=10_000),
         "sklearn-saga": partial(LogisticRegression, C=C, l1_ratio=l1_ratio, solver="saga",
-                                fit_intercept=False, max_iter=100_000),
+                                fit_intercept=False, max_iter=SAGA_MAX_EPOCHS),
     }
     if penalty == "l2":
         solvers["sklearn-lbfgs"] = partial(LogisticRegression, C=C, l1_ratio=0.0,
@@ -163,8 +164,8 @@ def search_tol(factory, X, labels, n_classes, alpha, l1_ratio, target, timeout):
     """Loosest tolerance of :data:`TOLS` whose fit reaches ``target``; None if none does.
 
     Tightens from the loosest tolerance until the gap is reached (giving up on a fit slower
-    than ``timeout`` or when tightening no longer lowers the gap), keeping the first
-    passing fit.
+    than ``timeout`` or when five tightenings in a row no longer lower the gap), keeping the
+    first passing fit.
     """
     trail = []
     for tol in TOLS:
@@ -175,8 +176,8 @@ def search_tol(factory, X, labels, n_classes, alpha, l1_ratio, target, timeout):
             return tol, gap, nnz, trail
         if seconds > timeout:
             return None, gap, nnz, trail
-        if len(trail) >= 4 and gap >= 0.5 * trail[-4][1]:
-            return None, gap, nnz, trail  # stalled
+        if len(trail) >= 6 and gap >= 0.9 * trail[-6][1]:
+            return None, gap, nnz, trail  # stalled: five tightenings without progress
     return None, gap, nnz, trail
 
 

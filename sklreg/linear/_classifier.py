@@ -28,6 +28,8 @@ class ClassificationProblem:
     ----------
     arrays : tuple
         ``(X, X_data, X_indices, X_indptr, is_sparse)`` (Fortran-ordered dense or CSC).
+    X : ndarray (Fortran order) or scipy.sparse.csc_matrix
+        The design the solvers see (centered in float64 when dense with an intercept).
     X_offset : ndarray of shape (n_features,)
         Column offsets removed from a dense design when an intercept is fitted (the
         intercepts of the centered problem are ``b + W @ X_offset``).
