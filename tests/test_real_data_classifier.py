@@ -53,7 +53,6 @@ CASES = [
 SLOW_CASES = [
     Case("news20", "l1", False, "liblinear", 0.05, one_vs_rest=True),
     Case("zipcode", "l2", True, "lbfgs", 0.1, rows=1000),
-    Case("dorothea", "elasticnet", True, "saga", 0.2),
 ]
 
 

@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._penalties import penalty_strengths
+from ..solvers._lbfgs_l2 import lbfgs_l2
 from ..solvers._newton_l2 import direct_newton_applies, newton_l2
 from ..solvers._prox_newton import prox_newton
 from ._design import kernel_arrays
@@ -85,6 +86,9 @@ class ClassificationProblem:
             X = self.X.astype(np.float64, copy=False)
             gap, n_iter = newton_l2(X, self.labels, self.c, W[0], b, fit_intercept,
                                     l2_strength, max_iter, gap_tol)
+        elif l1_strength == 0.0 and l2_strength > 0.0:
+            gap, n_iter = lbfgs_l2(self.X, self.labels, self.c, W, b, fit_intercept,
+                                   l2_strength, max_iter, gap_tol)
         else:
             gap, n_iter = prox_newton(*self.arrays, self.labels, self.c, W, b, fit_intercept,
                                       l1_strength, l2_strength, max_iter, gap_tol)
@@ -243,9 +247,10 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     without weights); ``C=np.inf`` is ``penalty=None``.
 
     Solved by proximal Newton with working sets (coordinate descent on each quadratic
-    model, line search on the objective), stopped on a certified duality gap; binary
-    problems with an L2 penalty only and ``min(n_samples, n_features) <= 2500`` use exact
-    Newton steps instead (through the smaller of the two Gram matrices).
+    model, line search on the objective), stopped on a certified duality gap. With an L2
+    penalty only, binary problems with ``min(n_samples, n_features) <= 2500`` use exact
+    Newton steps instead (through the smaller of the two Gram matrices), and the others
+    L-BFGS on the exact objective, each iterate certified by the same duality gap.
 
     Parameters
     ----------
@@ -259,7 +264,7 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     fit_intercept : bool, default=True
         Fit unpenalized intercepts.
     max_iter : int, default=100
-        Maximum number of proximal Newton iterations.
+        Maximum number of proximal Newton (or Newton, or L-BFGS) iterations.
     tol : float, default=1e-4
         Relative tolerance: the solver stops when the duality gap falls below
         ``tol * P_null``, where ``P_null`` is the objective of the intercept-only model.
