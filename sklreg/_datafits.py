@@ -89,3 +89,193 @@ def quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, posit
         dual = r_dot_y - 0.5 * r_norm2 - conjugate / (2.0 * l2_strength)
         gap = min(gap, primal - dual)
     return primal, max(gap, 0.0), lasso_gap, scale
+
+
+# Logistic (binary) and multinomial (softmax) datafits.
+#
+# The linear predictions are stored by block, ``Z`` of shape (n_blocks, n_samples): one block
+# (the logit of the positive class) for two classes, one per class for K > 2. ``labels`` are
+# class indices (0 / 1 for two classes), ``c`` the sample weights divided by their sum ``S``,
+# so that the datafit is ``sum_i c_i loss(z_i, y_i)``, the weighted mean of CONVENTIONS.md. In
+# both cases the derivative along block ``k`` is ``c_i (p_ik - [y_i == k])`` with ``p`` the
+# sigmoid (binary) or softmax (multinomial) probabilities.
+
+
+@jit(inline="always")
+def _log1pexp(u):
+    """``log(1 + exp(u))`` without overflow."""
+    if u > 0.0:
+        return u + np.log1p(np.exp(-u))
+    return np.log1p(np.exp(u))
+
+
+@jit(inline="always")
+def _sigmoid(u):
+    if u >= 0.0:
+        return 1.0 / (1.0 + np.exp(-u))
+    e = np.exp(u)
+    return e / (1.0 + e)
+
+
+@jit(inline="always")
+def _xlogx(q):
+    return q * np.log(q) if q > 0.0 else 0.0
+
+
+@jit
+def classification_loss(Z, labels, c, multinomial):
+    """Datafit ``sum_i c_i loss(z_i, y_i)`` of the predictions ``Z`` (n_blocks, n_samples)."""
+    total = 0.0
+    n_samples = Z.shape[1]
+    if not multinomial:
+        for i in range(n_samples):
+            if c[i] != 0.0:
+                z = Z[0, i]
+                total += c[i] * _log1pexp(-z if labels[i] == 1 else z)
+        return total
+    n_classes = Z.shape[0]
+    for i in range(n_samples):
+        if c[i] == 0.0:
+            continue
+        z_max = Z[0, i]
+        for k in range(1, n_classes):
+            z_max = max(z_max, Z[k, i])
+        exp_sum = 0.0
+        for k in range(n_classes):
+            exp_sum += np.exp(Z[k, i] - z_max)
+        total += c[i] * (z_max + np.log(exp_sum) - Z[labels[i], i])
+    return total
+
+
+@jit
+def classification_probabilities(Z, multinomial):
+    """Probabilities ``p`` (n_blocks, n_samples): sigmoid of ``Z`` or softmax over blocks."""
+    P = np.empty_like(Z)
+    n_blocks, n_samples = Z.shape
+    if not multinomial:
+        for i in range(n_samples):
+            P[0, i] = _sigmoid(Z[0, i])
+        return P
+    for i in range(n_samples):
+        z_max = Z[0, i]
+        for k in range(1, n_blocks):
+            z_max = max(z_max, Z[k, i])
+        exp_sum = 0.0
+        for k in range(n_blocks):
+            P[k, i] = np.exp(Z[k, i] - z_max)
+            exp_sum += P[k, i]
+        for k in range(n_blocks):
+            P[k, i] /= exp_sum
+    return P
+
+
+@jit
+def classification_residuals(P, labels, c):
+    """Derivatives of the datafit in ``Z``: ``R[k, i] = c_i (p_ik - [y_i == k])``.
+
+    For two classes (one block) the indicator is ``[y_i == 1]``.
+    """
+    R = np.empty_like(P)
+    n_blocks, n_samples = P.shape
+    binary = n_blocks == 1
+    for i in range(n_samples):
+        for k in range(n_blocks):
+            target = labels[i] == 1 if binary else labels[i] == k
+            R[k, i] = c[i] * (P[k, i] - (1.0 if target else 0.0))
+    return R
+
+
+@jit
+def _dual_objective(P, labels, c, G, scale, l1_strength, l2_strength):
+    """Dual objective at ``theta = -scale * R`` (``G = X^T R``), or ``-inf`` if infeasible.
+
+    ``-sum_i c_i sum_k q_ik log q_ik - sum_kj h*(scale G_kj)`` with ``q_i = scale p_i +
+    (1 - scale) e_{y_i}`` (in the simplex for ``scale`` in [0, 1]) and the conjugate
+    ``h*(v) = (|v| - l1)_+^2 / (2 l2)`` of the elastic net (the indicator of
+    ``|v| <= l1`` when ``l2 == 0``).
+    """
+    n_blocks, n_samples = P.shape
+    binary = n_blocks == 1
+    entropy = 0.0
+    for i in range(n_samples):
+        if c[i] == 0.0:
+            continue
+        neg_entropy = 0.0
+        if binary:
+            q = scale * P[0, i] + (1.0 - scale) * (1.0 if labels[i] == 1 else 0.0)
+            neg_entropy = _xlogx(q) + _xlogx(1.0 - q)
+        else:
+            for k in range(n_blocks):
+                q = scale * P[k, i] + ((1.0 - scale) if labels[i] == k else 0.0)
+                neg_entropy += _xlogx(q)
+        entropy -= c[i] * neg_entropy
+    conjugate = 0.0
+    for k in range(n_blocks):
+        for j in range(G.shape[1]):
+            excess = scale * abs(G[k, j]) - l1_strength
+            if excess > 0.0:
+                if l2_strength == 0.0:
+                    return -np.inf
+                conjugate += excess * excess / (2.0 * l2_strength)
+    return entropy - conjugate
+
+
+@jit
+def classification_dual_gap(Z, labels, c, G, W, l1_strength, l2_strength):
+    """Primal objective and duality gap of penalized logistic / multinomial regression.
+
+    The dual point is ``theta = -scale * R``, the negated datafit derivatives
+    (:func:`classification_residuals`) possibly shrunk by ``scale <= 1``. With an intercept,
+    it is a valid dual point only when the intercepts are optimal for ``W``
+    (``sum_i R[k, i] = 0``): the solvers make them so before calling this function. Two
+    scales are tried and the smaller gap returned: ``scale = min(1, l1 / max|G|)``, which
+    makes ``theta`` feasible for the L1 part, and ``scale = 1`` (needs ``l2 > 0``). Both
+    give a valid upper bound on ``P(W) - P*``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_blocks, n_samples)
+        Linear predictions ``X W^T + b`` (by block).
+    labels : ndarray of shape (n_samples,)
+        Class indices.
+    c : ndarray of shape (n_samples,)
+        Sample weights divided by their sum.
+    G : ndarray of shape (n_blocks, n_features)
+        Gradient of the datafit in ``W``, ``R X``.
+    W : ndarray of shape (n_blocks, n_features)
+        Weights.
+    l1_strength, l2_strength : float
+        ``alpha * l1_ratio`` and ``alpha * (1 - l1_ratio)``.
+
+    Returns
+    -------
+    primal : float
+        ``P(W, b)``.
+    gap : float
+        Duality gap (``inf`` without penalty, where the dual has no feasible point).
+    """
+    multinomial = Z.shape[0] > 1
+    l1_norm = 0.0
+    w_norm2 = 0.0
+    for k in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            l1_norm += abs(W[k, j])
+            w_norm2 += W[k, j] * W[k, j]
+    primal = (classification_loss(Z, labels, c, multinomial) + l1_strength * l1_norm
+              + 0.5 * l2_strength * w_norm2)
+    if l1_strength == 0.0 and l2_strength == 0.0:
+        return primal, np.inf
+    P = classification_probabilities(Z, multinomial)
+    g_max = 0.0
+    for k in range(G.shape[0]):
+        for j in range(G.shape[1]):
+            g_max = max(g_max, abs(G[k, j]))
+    dual = -np.inf
+    if l1_strength > 0.0:
+        scale = min(1.0, l1_strength / g_max) if g_max > 0.0 else 1.0
+        while scale * g_max > l1_strength:  # rounding must not leave theta infeasible
+            scale *= 1.0 - 2.0**-52
+        dual = _dual_objective(P, labels, c, G, scale, l1_strength, l2_strength)
+    if l2_strength > 0.0:
+        dual = max(dual, _dual_objective(P, labels, c, G, 1.0, l1_strength, l2_strength))
+    return primal, max(primal - dual, 0.0)

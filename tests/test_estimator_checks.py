@@ -2,7 +2,14 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklreg import LinearRegressor, LinearRegressorCV, MLPClassifier, MLPRegressor
+from sklreg import (
+    LinearClassifier,
+    LinearClassifierCV,
+    LinearRegressor,
+    LinearRegressorCV,
+    MLPClassifier,
+    MLPRegressor,
+)
 
 CONFIGURATIONS = [
     LinearRegressor(),
@@ -14,6 +21,12 @@ CONFIGURATIONS = [
     LinearRegressorCV(alphas=5, cv=3),
     LinearRegressorCV(penalty="l1", alphas=5, cv=3, tol=1e-10),
     LinearRegressorCV(penalty="elasticnet", l1_ratio=[0.2, 0.8], alphas=5, cv=3, tol=1e-10),
+    LinearClassifier(),
+    LinearClassifier(penalty="l1", alpha=0.01, tol=1e-10),
+    LinearClassifier(penalty="elasticnet", alpha=0.01, l1_ratio=0.5, tol=1e-10),
+    LinearClassifier(penalty=None),
+    LinearClassifierCV(alphas=4, cv=3),
+    LinearClassifierCV(penalty="elasticnet", l1_ratio=[0.2, 0.8], alphas=4, cv=3, tol=1e-10),
 ]
 
 # small networks and few epochs, every penalty for both estimators

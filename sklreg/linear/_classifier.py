@@ -1,0 +1,389 @@
+"""LinearClassifier: logistic (binary) and multinomial regression with an elastic-net penalty."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit, log_expit, log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._penalties import penalty_strengths
+from ..solvers._lbfgs_l2 import lbfgs_l2
+from ..solvers._newton_l2 import direct_newton_applies, newton_l2
+from ..solvers._prox_newton import prox_newton
+from ._design import kernel_arrays
+from ._regressor import check_sample_weight
+
+
+class ClassificationProblem:
+    """Validated classification data as the proximal Newton kernel takes it.
+
+    Attributes
+    ----------
+    arrays : tuple
+        ``(X, X_data, X_indices, X_indptr, is_sparse)`` (Fortran-ordered dense or CSC).
+    X : ndarray (Fortran order) or scipy.sparse.csc_matrix
+        The design the solvers see (centered in float64 when dense with an intercept).
+    X_offset : ndarray of shape (n_features,)
+        Column offsets removed from a dense design when an intercept is fitted (the
+        intercepts of the centered problem are ``b + W @ X_offset``).
+    labels : ndarray of shape (n_samples,), int64
+        Class indices into ``classes``.
+    c : ndarray of shape (n_samples,)
+        Effective sample weights (times class weights) divided by their sum ``S``.
+    sw_sum : float
+        ``S``.
+    n_blocks : int
+        1 for two classes, else the number of classes.
+    """
+
+    def __init__(self, X, labels, n_classes, sample_weight, fit_intercept):
+        self.sw_sum = float(sample_weight.sum())
+        self.c = np.ascontiguousarray(sample_weight / self.sw_sum, dtype=np.float64)
+        self.X_offset = np.zeros(X.shape[1])
+        if sp.issparse(X):
+            X = X.tocsc()
+        elif fit_intercept:
+            # centered columns (in float64, exactly X - X_offset) decouple the intercept
+            # from the weights, which coordinate descent needs on data far from the origin
+            self.X_offset = self.c @ X
+            X = np.subtract(X, self.X_offset, order="F", dtype=np.float64)
+        else:
+            X = np.asfortranarray(X)
+        self.X = X
+        self.arrays = kernel_arrays(X)
+        self.labels = np.ascontiguousarray(labels, dtype=np.int64)
+        self.n_classes = n_classes
+        self.n_blocks = 1 if n_classes == 2 else n_classes
+        self.n_features = X.shape[1]
+
+    def null_objective(self, fit_intercept):
+        """Objective of the intercept-only model (``W = 0``, best ``b``; ``b = 0`` without)."""
+        if not fit_intercept:
+            return float(np.log(self.n_classes))
+        freq = np.bincount(self.labels, weights=self.c, minlength=self.n_classes)
+        freq = freq[freq > 0]
+        return float(-(freq * np.log(freq)).sum())
+
+    def solve(self, W, b, fit_intercept, l1_strength, l2_strength, max_iter, tol):
+        """Run :func:`~sklreg.solvers._prox_newton.prox_newton` in place on ``W``, ``b``.
+
+        ``W`` and ``b`` are the weights and intercepts of the original (uncentered)
+        problem, on input and on output. Returns the final gap (or Newton decrease
+        without penalty), the number of iterations and the absolute gap tolerance
+        ``tol * P_null``.
+        """
+        gap_tol = tol * self.null_objective(fit_intercept)
+        b += W @ self.X_offset
+        if direct_newton_applies(self.X, self.n_blocks, l1_strength, l2_strength):
+            X = self.X.astype(np.float64, copy=False)
+            gap, n_iter = newton_l2(X, self.labels, self.c, W[0], b, fit_intercept,
+                                    l2_strength, max_iter, gap_tol)
+        elif l1_strength == 0.0 and l2_strength > 0.0:
+            gap, n_iter = lbfgs_l2(self.X, self.labels, self.c, W, b, fit_intercept,
+                                   l2_strength, max_iter, gap_tol)
+        else:
+            gap, n_iter = prox_newton(*self.arrays, self.labels, self.c, W, b, fit_intercept,
+                                      l1_strength, l2_strength, max_iter, gap_tol)
+        b -= W @ self.X_offset
+        return float(gap), int(n_iter), gap_tol
+
+
+def encode_targets(estimator, X, y, sample_weight):
+    """``classes_``, class indices and effective sample weights (class weights applied).
+
+    Raises a ValueError when fewer than two classes have positive weight.
+    """
+    check_classification_targets(y)
+    classes, labels = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but the data "
+            f"contains only one class: {classes[0]!r}."
+        )
+    sample_weight = check_sample_weight(sample_weight, X)
+    sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight.copy()
+    if estimator.class_weight is not None:
+        class_weight = compute_class_weight(estimator.class_weight, classes=classes, y=y,
+                                            sample_weight=sample_weight)
+        sw *= class_weight[labels]
+    if np.count_nonzero(np.bincount(labels, weights=sw, minlength=len(classes)) > 0) < 2:
+        raise ValueError(
+            "The samples of positive weight contain only one class: at least 2 classes are "
+            "needed."
+        )
+    if not sw.sum() > 0.0:
+        raise ValueError("The effective sample weights (class weights included) sum to zero.")
+    return classes, labels, sw
+
+
+class LinearClassifierMixin:
+    """Decision function, predictions and probabilities of a fitted linear classifier."""
+
+    def decision_function(self, X):
+        """Linear scores ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) for two classes, else (n_samples, n_classes)
+            Logit of ``classes_[1]`` for two classes, else the class scores.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
+        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted classes (from ``classes_``).
+        """
+        scores = self.decision_function(X)
+        indices = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[indices]
+
+    def predict_proba(self, X):
+        """Class probabilities (sigmoid for two classes, softmax otherwise).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            positive = expit(scores)
+            return np.column_stack([1.0 - positive, positive])
+        return softmax(scores, axis=1)
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed without overflow.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in the order of ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.column_stack([log_expit(-scores), log_expit(scores)])
+        return log_softmax(scores, axis=1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def warn_if_not_converged(gap, gap_tol, max_iter):
+    """ConvergenceWarning naming the gap reached when the solver hit ``max_iter``."""
+    if gap > gap_tol:
+        warnings.warn(
+            f"The proximal Newton solver reached max_iter={max_iter} with a duality gap of "
+            f"{gap:.3e}, above the target tol * P_null = {gap_tol:.3e}. Increase max_iter, "
+            "or the regularization.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+
+class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
+    r"""Logistic / multinomial regression with an L1, L2 or elastic-net penalty.
+
+    For two classes (``y_i`` in {-1, +1}, +1 for ``classes_[1]``), minimizes
+
+    .. math::
+
+        P(w, b) = \frac{1}{S} \sum_i s_i \log(1 + e^{-y_i (x_i^\top w + b)})
+                  + \alpha \Big(\rho \|w\|_1 + \frac{1 - \rho}{2} \|w\|_2^2\Big)
+
+    and for ``K > 2`` classes the true multinomial (softmax) loss, with one weight row and
+    one intercept per class:
+
+    .. math::
+
+        P(W, b) = \frac{1}{S} \sum_i s_i \big(-\log \mathrm{softmax}(W x_i + b)_{y_i}\big)
+                  + \alpha \Big(\rho \|W\|_1 + \frac{1 - \rho}{2} \|W\|_F^2\Big)
+
+    where :math:`s_i` are the sample weights times the class weights, :math:`S = \sum_i s_i`
+    and :math:`\rho` is 1 for ``penalty='l1'``, 0 for ``'l2'`` and ``l1_ratio`` for
+    ``'elasticnet'``. Intercepts are never penalized.
+
+    Conversion: scikit-learn's ``LogisticRegression(C=c, l1_ratio=r)`` (and the deprecated
+    ``penalty='l1' / 'l2' / 'elasticnet'``, binary or multinomial) minimizes ``S C`` times
+    this objective with ``alpha = 1 / (c S)`` and the same ``l1_ratio`` (``S = n_samples``
+    without weights); ``C=np.inf`` is ``penalty=None``.
+
+    Solved by proximal Newton with working sets (coordinate descent on each quadratic
+    model, line search on the objective), stopped on a certified duality gap. With an L2
+    penalty only, binary problems with ``min(n_samples, n_features) <= 2500`` use exact
+    Newton steps instead (through the smaller of the two Gram matrices), and the others
+    L-BFGS on the exact objective, each iterate certified by the same duality gap.
+
+    Parameters
+    ----------
+    penalty : {'l1', 'l2', 'elasticnet'} or None, default='l2'
+        Penalty on the weights. None fits unpenalized logistic regression (``alpha``
+        ignored; it has no solution on separable data).
+    alpha : float, default=1e-4
+        Regularization strength, >= 0 (``alpha=0`` is no penalty).
+    l1_ratio : float, default=0.15
+        Elastic-net mixing parameter in [0, 1]; used only with ``penalty='elasticnet'``.
+    fit_intercept : bool, default=True
+        Fit unpenalized intercepts.
+    max_iter : int, default=100
+        Maximum number of proximal Newton (or Newton, or L-BFGS) iterations.
+    tol : float, default=1e-4
+        Relative tolerance: the solver stops when the duality gap falls below
+        ``tol * P_null``, where ``P_null`` is the objective of the intercept-only model.
+        Without penalty (no dual bound), the decrease the quadratic model predicts for a
+        full Newton step is used instead.
+    warm_start : bool, default=False
+        Start from the previous ``coef_`` and ``intercept_`` (same classes and features).
+    class_weight : dict, 'balanced' or None, default=None
+        Weights multiplying the sample weights of each class; 'balanced' uses
+        ``S / (n_classes * S_k)`` as scikit-learn does.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    coef_ : ndarray of shape (1, n_features) for two classes, else (n_classes, n_features)
+        Weights (float64 whatever the dtype of ``X``, so that the certificate holds for
+        them).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts (zeros when ``fit_intercept=False``); for ``K > 2`` classes, where only
+        their differences matter, they are reported with zero mean.
+    n_iter_ : int
+        Proximal Newton iterations run.
+    dual_gap_ : float
+        Final duality gap, an upper bound on ``P(coef_, intercept_) - min P`` (NaN without
+        penalty).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklreg import LinearClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> model = LinearClassifier(penalty="l1", alpha=0.05).fit(X, y)
+    >>> model.coef_.shape, bool(model.score(X, y) > 0.9)
+    ((1, 30), True)
+    """
+
+    _parameter_constraints = {
+        "penalty": [StrOptions({"l1", "l2", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        penalty="l2",
+        *,
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=100,
+        tol=1e-4,
+        warm_start=False,
+        class_weight=None,
+    ):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.class_weight = class_weight
+
+    def _initial_point(self, classes, n_blocks, n_features):
+        W = np.zeros((n_blocks, n_features))
+        b = np.zeros(n_blocks)
+        if (self.warm_start and hasattr(self, "coef_") and self.coef_.shape == W.shape
+                and np.array_equal(self.classes_, classes)):
+            W[:] = self.coef_
+            if self.fit_intercept:
+                b[:] = self.intercept_
+        return W, b
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (float32 or float64; never modified).
+        y : array-like of shape (n_samples,)
+            Class labels (any hashable, e.g. strings).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights (a positive sum); the loss is their weighted mean.
+
+        Returns
+        -------
+        self : LinearClassifier
+            Fitted estimator.
+        """
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
+        )
+        classes, labels, sw = encode_targets(self, X, y, sample_weight)
+        problem = ClassificationProblem(X, labels, len(classes), sw, self.fit_intercept)
+        l1_strength, l2_strength = penalty_strengths(self.penalty, self.alpha, self.l1_ratio)
+        W, b = self._initial_point(classes, problem.n_blocks, problem.n_features)
+        gap, n_iter, gap_tol = problem.solve(W, b, self.fit_intercept, l1_strength,
+                                             l2_strength, self.max_iter, self.tol)
+        warn_if_not_converged(gap, gap_tol, self.max_iter)
+        if problem.n_blocks > 1:
+            b -= b.mean()  # the softmax is invariant to a common shift: report centered ones
+        penalized = l1_strength > 0.0 or l2_strength > 0.0
+        self.classes_ = classes
+        self.coef_ = W
+        self.intercept_ = b
+        self.n_iter_ = n_iter
+        self.dual_gap_ = gap if penalized else float("nan")
+        return self

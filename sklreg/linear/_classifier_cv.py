@@ -1,0 +1,242 @@
+"""LinearClassifierCV: cross-validation of LinearClassifier along warm-started paths."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import validate_data
+
+from .._penalties import effective_l1_ratio, penalty_strengths
+from ._classifier import (
+    ClassificationProblem,
+    LinearClassifier,
+    LinearClassifierMixin,
+    encode_targets,
+)
+from ._path import RIDGE_GRID_L1_RATIO, alpha_grid, check_alphas
+from ._regressor import check_sample_weight
+
+
+def classification_alpha_max(X, labels, n_classes, sample_weight, fit_intercept, l1_ratio):
+    """Smallest ``alpha`` at which ``W = 0`` is optimal (with the intercepts alone fitted).
+
+    It is ``max |X^T R| / l1_ratio`` with ``R`` the datafit derivatives of the
+    intercept-only model; for ``l1_ratio = 0`` the value for ``l1_ratio = 1e-3`` is used.
+    """
+    c = sample_weight / sample_weight.sum()
+    onehot = (labels[:, None] == np.arange(n_classes)).astype(np.float64)
+    freq = c @ onehot if fit_intercept else np.full(n_classes, 1.0 / n_classes)
+    residual = (freq - onehot) * c[:, None]
+    if n_classes == 2:
+        residual = residual[:, 1:]
+    gradient = np.asarray(X.T @ residual)
+    return float(np.abs(gradient).max()) / max(l1_ratio, RIDGE_GRID_L1_RATIO)
+
+
+def _fitted_shell(classes, W, b, n_features):
+    """A LinearClassifier carrying given coefficients, for scorers."""
+    model = LinearClassifier()
+    model.classes_, model.coef_, model.intercept_ = classes, W, b
+    model.n_features_in_ = n_features
+    return model
+
+
+def _fold_path_scores(X, y, labels, classes, sample_weight, effective_weight, train, test,
+                      alphas, penalty, l1_ratio, params, scorer):
+    """Scores on ``test`` along a warm-started path fitted on ``train``."""
+    if not (effective_weight[train].sum() > 0 and effective_weight[test].sum() > 0):
+        raise ValueError(
+            "A cross-validation fold has weights summing to zero on its training or test "
+            "part: choose other folds (cv) or weights."
+        )
+    problem = ClassificationProblem(X[train], labels[train], len(classes),
+                                    effective_weight[train], params["fit_intercept"])
+    W = np.zeros((problem.n_blocks, problem.n_features))
+    b = np.zeros(problem.n_blocks)
+    scores = np.empty(len(alphas))
+    sw_test = None if sample_weight is None else sample_weight[test]
+    for i, alpha in enumerate(alphas):
+        l1_strength, l2_strength = penalty_strengths(penalty, alpha, l1_ratio)
+        problem.solve(W, b, params["fit_intercept"], l1_strength, l2_strength,
+                      params["max_iter"], params["tol"])
+        shell = _fitted_shell(classes, W, b - b.mean() if len(b) > 1 else b, X.shape[1])
+        scores[i] = scorer(shell, X[test], y[test], sample_weight=sw_test)
+    return scores
+
+
+class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
+    r"""LinearClassifier with ``alpha`` (and ``l1_ratio``) chosen by cross-validation.
+
+    For each ``l1_ratio`` and each fold, a warm-started path over a decreasing grid of
+    ``alpha`` is fitted on the training part and scored on the held-out part; the
+    ``(alpha, l1_ratio)`` of best mean score over the folds (the largest ``alpha`` among
+    ties) is then refitted on all the data. Objective, conversions and ``tol`` are those of
+    :class:`~sklreg.LinearClassifier`: scikit-learn's ``LogisticRegressionCV(Cs=...)``
+    corresponds to ``alphas = 1 / (Cs * S)``.
+
+    Parameters
+    ----------
+    penalty : {'l1', 'l2', 'elasticnet'}, default='l2'
+        Penalty on the weights.
+    l1_ratio : float or array-like of float, default=0.15
+        Elastic-net mixing parameter(s) in [0, 1]; a list is cross-validated too
+        (``'elasticnet'`` only).
+    alphas : int or array-like, default=30
+        Grid of ``alpha``: an int builds that many values from ``alpha_max`` (computed on
+        all the data, per ``l1_ratio``: the smallest ``alpha`` giving ``W = 0``, taken at
+        ``l1_ratio = 1e-3`` for L2) down to ``eps * alpha_max`` on a log scale; an array
+        is used as given (sorted decreasingly).
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    cv : int, cross-validation generator or iterable, default=None
+        Folds, as in scikit-learn (None is 5-fold ``StratifiedKFold``).
+    scoring : str, callable or None, default=None
+        Scorer of the held-out parts (sample weights passed to it); None is accuracy, as
+        in ``LogisticRegressionCV``. ``'neg_log_loss'`` selects on probabilities.
+    fit_intercept : bool, default=True
+        Fit unpenalized intercepts.
+    max_iter : int, default=100
+        Maximum proximal Newton iterations of each fit.
+    tol : float, default=1e-4
+        Relative duality gap of each fit.
+    class_weight : dict, 'balanced' or None, default=None
+        As in :class:`~sklreg.LinearClassifier` (computed once on all the data).
+    n_jobs : int, default=None
+        Folds (and ``l1_ratio`` values) run in parallel threads: the kernels release the GIL.
+
+    Attributes
+    ----------
+    alpha_ : float
+        Selected ``alpha``.
+    l1_ratio_ : float
+        Selected ``l1_ratio``.
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+        Grids used (decreasing).
+    scores_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+        Held-out scores.
+    classes_, coef_, intercept_, dual_gap_, n_iter_ :
+        Those of the model refitted on all the data, as in :class:`~sklreg.LinearClassifier`.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` has string column names.
+    """
+
+    _parameter_constraints = {
+        "penalty": [StrOptions({"l1", "l2", "elasticnet"})],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "eps": [Interval(Real, 0, 1, closed="neither")],
+        "cv": ["cv_object"],
+        "scoring": [str, callable, None],
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        penalty="l2",
+        *,
+        l1_ratio=0.15,
+        alphas=30,
+        eps=1e-3,
+        cv=None,
+        scoring=None,
+        fit_intercept=True,
+        max_iter=100,
+        tol=1e-4,
+        class_weight=None,
+        n_jobs=None,
+    ):
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.alphas = alphas
+        self.eps = eps
+        self.cv = cv
+        self.scoring = scoring
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.class_weight = class_weight
+        self.n_jobs = n_jobs
+
+    def _l1_ratios(self):
+        if self.penalty != "elasticnet":
+            return np.array([effective_l1_ratio(self.penalty, 0.0)])
+        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64)).ravel()
+        if ratios.size == 0 or not np.all((ratios >= 0) & (ratios <= 1)):
+            raise ValueError(f"l1_ratio must be values in [0, 1], got {self.l1_ratio!r}.")
+        return ratios
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Cross-validate the paths, then refit the best model on all the data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, used for fitting and for the held-out scores.
+
+        Returns
+        -------
+        self : LinearClassifierCV
+            Fitted estimator.
+        """
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
+        )
+        classes, labels, effective = encode_targets(self, X, y, sample_weight)
+        sample_weight = check_sample_weight(sample_weight, X)
+        l1_ratios = self._l1_ratios()
+        if isinstance(self.alphas, Integral):
+            alphas = np.array([
+                alpha_grid(classification_alpha_max(X, labels, len(classes), effective,
+                                                    self.fit_intercept, ratio),
+                           self.alphas, self.eps)
+                for ratio in l1_ratios
+            ])
+        else:
+            alphas = np.tile(check_alphas(self.alphas), (len(l1_ratios), 1))
+        folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        scorer = check_scoring(self, scoring=self.scoring)
+        params = {"fit_intercept": self.fit_intercept, "max_iter": self.max_iter,
+                  "tol": self.tol}
+        tasks = [(i, k) for i in range(len(l1_ratios)) for k in range(len(folds))]
+        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(_fold_path_scores)(
+                X, y, labels, classes, sample_weight, effective, *folds[k], alphas[i],
+                self.penalty, l1_ratios[i], params, scorer,
+            )
+            for i, k in tasks
+        )
+        scores = np.empty((len(l1_ratios), alphas.shape[1], len(folds)))
+        for (i, k), fold_scores in zip(tasks, results, strict=True):
+            scores[i, :, k] = fold_scores
+
+        mean_scores = scores.mean(axis=2)
+        best_ratio, best_alpha = np.unravel_index(np.argmax(mean_scores), mean_scores.shape)
+        self.l1_ratio_ = float(l1_ratios[best_ratio])
+        self.alpha_ = float(alphas[best_ratio, best_alpha])
+        single_ratio = len(l1_ratios) == 1
+        self.alphas_ = alphas[0] if single_ratio else alphas
+        self.scores_ = scores[0] if single_ratio else scores
+
+        model = LinearClassifier(
+            self.penalty, alpha=self.alpha_, l1_ratio=self.l1_ratio_,
+            fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
+            class_weight=self.class_weight,
+        ).fit(X, y, sample_weight=sample_weight)
+        self.classes_, self.coef_, self.intercept_ = model.classes_, model.coef_, model.intercept_
+        self.n_iter_, self.dual_gap_ = model.n_iter_, model.dual_gap_
+        return self

@@ -1,0 +1,389 @@
+"""Proximal Newton with working sets for penalized logistic and multinomial regression.
+
+Solves (``../shared/CONVENTIONS.md``, ``c_i = s_i / S``)
+
+    min_{W, b}  sum_i c_i loss(W x_i + b, y_i) + l1 ||W||_1 + l2 / 2 ||W||^2
+
+with ``W`` of shape (n_blocks, n_features): one block (binary logistic) or one per class
+(multinomial softmax). Outer iterations make the intercepts optimal for the current ``W``
+(so that the dual point of :func:`~sklreg._datafits.classification_dual_gap` is feasible),
+compute the certified duality gap, and grow a working set of features from the nonzero
+weights and the largest subdifferential distances. Inner iterations take proximal Newton
+steps restricted to the working set: for each block in turn, the datafit is replaced by its
+second-order model in that block (Hessian ``diag(c_i p_ik (1 - p_ik))`` in the predictions,
+exact for two classes, the block-diagonal part of the softmax Hessian otherwise), the model
+plus penalty is minimized by coordinate descent, and a backtracking line search on the true
+objective sets the step.
+"""
+
+import numpy as np
+
+from .._datafits import (
+    classification_dual_gap,
+    classification_loss,
+    classification_probabilities,
+    classification_residuals,
+)
+from .._jit import jit
+from .._penalties import prox_enet, subdiff_distance_enet
+from ._columns import (
+    _REDUCE,
+    REASSOCIATE,
+    column_axpy,
+    column_dot,
+    column_weighted_axpy,
+    column_weighted_sq_norm,
+)
+
+WS_START = 10  # first working-set size
+INNER_TOL_RATIO = 0.3  # working-set solves stop at this fraction of the outer violation
+MAX_CD_EPOCHS = 20  # coordinate-descent passes on each quadratic model
+CD_TOL_RATIO = 0.3  # ... stopped at this fraction of the working-set violation
+MAX_BACKTRACK = 30
+ARMIJO = 1e-4
+ROUNDING = 1e-15  # relative size of the rounding errors of the objective
+MAX_INTERCEPT_NEWTON = 200
+MAX_INTERCEPT_STEP = 1.0  # damping: the curvature changes by at most e per unit of b
+
+
+@jit(fastmath=REASSOCIATE)
+def linear_predictions(X, X_data, X_indices, X_indptr, is_sparse, W, b, n_samples):
+    """``Z = W X^T + b`` of shape (n_blocks, n_samples), in float64."""
+    n_blocks, n_features = W.shape
+    Z = np.empty((n_blocks, n_samples))
+    for k in range(n_blocks):
+        Z[k, :] = b[k]
+        for j in range(n_features):
+            if W[k, j] != 0.0:
+                column_axpy(j, W[k, j], X, X_data, X_indices, X_indptr, is_sparse, Z[k])
+    return Z
+
+
+@jit(fastmath=REASSOCIATE)
+def datafit_gradient(X, X_data, X_indices, X_indptr, is_sparse, R, G, features):
+    """Fill ``G[:, features]`` with ``R X[:, features]``."""
+    for j in features:
+        for k in range(R.shape[0]):
+            G[k, j] = column_dot(j, X, X_data, X_indices, X_indptr, is_sparse, R[k])
+
+
+@jit
+def optimize_intercepts(Z, b, labels, c):
+    """Make the intercepts ``b`` optimal for fixed weights (damped Newton); updates ``Z``, ``b``.
+
+    Runs until the Newton step is at the level of rounding errors, so that the datafit
+    derivatives sum to zero in every block (the dual constraint of the intercepts).
+    """
+    n_blocks, n_samples = Z.shape
+    multinomial = n_blocks > 1
+    for _ in range(MAX_INTERCEPT_NEWTON):
+        P = classification_probabilities(Z, multinomial)
+        R = classification_residuals(P, labels, c)
+        grad = R.sum(axis=1)
+        hess = np.zeros((n_blocks, n_blocks))
+        for i in range(n_samples):
+            for k in range(n_blocks):
+                hess[k, k] += c[i] * P[k, i]
+                if multinomial:
+                    for m in range(n_blocks):
+                        hess[k, m] -= c[i] * P[k, i] * P[m, i]
+                else:
+                    hess[k, k] -= c[i] * P[k, i] * P[k, i]
+        if multinomial:
+            # the softmax is invariant along ones: solve on its orthogonal complement
+            hess += np.trace(hess) / n_blocks**2 * np.ones((n_blocks, n_blocks))
+            grad -= grad.mean()
+        if not np.all(np.isfinite(hess)) or np.trace(hess) <= 0.0:
+            return
+        try:
+            step = -np.linalg.solve(hess, grad)
+        except Exception:  # noqa: BLE001 - singular curvature (e.g. one class left)
+            return
+        if multinomial:
+            step -= step.mean()
+        largest = np.max(np.abs(step))
+        if not np.isfinite(largest):
+            return
+        if largest > MAX_INTERCEPT_STEP:
+            step *= MAX_INTERCEPT_STEP / largest
+        for k in range(n_blocks):
+            b[k] += step[k]
+            Z[k] += step[k]
+        if largest <= 1e-15 * max(1.0, np.max(np.abs(b))):
+            return
+
+
+@_REDUCE
+def _model_column_gradient(j, X, X_data, X_indices, X_indptr, is_sparse, r_k, cp_k, xd_k, u):
+    """``sum_i X[i, j] (r_k[i] + cp_k[i] (xd_k[i] - u[i]))``: the quadratic model's derivative."""
+    total = 0.0
+    if is_sparse:
+        for s in range(X_indptr[j], X_indptr[j + 1]):
+            i = X_indices[s]
+            total += X_data[s] * (r_k[i] + cp_k[i] * (xd_k[i] - u[i]))
+    else:
+        for i in range(X.shape[0]):
+            total += X[i, j] * (r_k[i] + cp_k[i] * (xd_k[i] - u[i]))
+    return total
+
+
+@jit(fastmath=REASSOCIATE)
+def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, working_set,
+                 fit_intercept, l1_strength, l2_strength, cd_tol):
+    """One proximal Newton step on the weights of ``working_set`` (and the intercepts).
+
+    The datafit's second-order model in the predictions ``Z`` has the Hessian
+    ``c_i (diag(p_i) - p_i p_i^T)`` per sample (``c_i p_i (1 - p_i)`` for one block). With
+    ``D = X Delta^T`` (the change of the predictions) and ``u_i = sum_k p_ik D_ki``, the
+    model's derivative in ``Z_ki`` is ``R_ki + c_i p_ik (D_ki - u_i)``: coordinate descent
+    keeps ``D`` and ``u`` up to date in O(nnz) per coordinate. A backtracking line search on
+    the objective then sets the step. Returns the decrease of the quadratic model.
+    """
+    n_blocks, n_samples = Z.shape
+    multinomial = n_blocks > 1
+    P = classification_probabilities(Z, multinomial)
+    R = classification_residuals(P, labels, c)
+    CP = np.empty_like(P)
+    hess = np.empty_like(P)  # diagonal of the per-sample Hessians
+    for k in range(n_blocks):
+        for i in range(n_samples):
+            CP[k, i] = c[i] * P[k, i]
+            hess[k, i] = CP[k, i] * (1.0 - P[k, i])
+    n_ws = working_set.shape[0]
+    hess_diag = np.empty((n_blocks, n_ws))
+    for k in range(n_blocks):
+        for m in range(n_ws):
+            hess_diag[k, m] = column_weighted_sq_norm(working_set[m], X, X_data, X_indices,
+                                                      X_indptr, is_sparse, hess[k])
+    hess_b = hess.sum(axis=1)
+    # for one block, u stays zero and the model's curvature is hess itself
+    curvature = CP if multinomial else hess
+
+    D = np.zeros((n_blocks, n_samples))
+    u = np.zeros(n_samples)
+    delta = np.zeros((n_blocks, n_ws))
+    delta_b = np.zeros(n_blocks)
+    for _ in range(MAX_CD_EPOCHS):
+        violation = 0.0
+        for m in range(n_ws):
+            j = working_set[m]
+            for k in range(n_blocks):
+                if hess_diag[k, m] == 0.0:
+                    continue
+                w_old = W[k, j] + delta[k, m]
+                grad = _model_column_gradient(j, X, X_data, X_indices, X_indptr, is_sparse,
+                                              R[k], curvature[k], D[k], u)
+                violation = max(violation, subdiff_distance_enet(w_old, grad, l1_strength,
+                                                                 l2_strength, False))
+                step = 1.0 / hess_diag[k, m]
+                w_new = prox_enet(w_old - step * grad, step, l1_strength, l2_strength, False)
+                if w_new != w_old:
+                    change = w_new - w_old
+                    delta[k, m] += change
+                    column_axpy(j, change, X, X_data, X_indices, X_indptr, is_sparse, D[k])
+                    if multinomial:
+                        column_weighted_axpy(j, change, X, X_data, X_indices, X_indptr,
+                                             is_sparse, P[k], u)
+        if fit_intercept:
+            for k in range(n_blocks):
+                if hess_b[k] <= 0.0:
+                    continue
+                grad = 0.0
+                for i in range(n_samples):
+                    grad += R[k, i] + curvature[k, i] * (D[k, i] - u[i])
+                violation = max(violation, abs(grad))
+                change = -grad / hess_b[k]
+                delta_b[k] += change
+                D[k] += change
+                if multinomial:
+                    u += change * P[k]
+        if violation <= cd_tol:
+            break
+
+    penalty_old = 0.0
+    penalty_new = 0.0
+    for k in range(n_blocks):
+        for m in range(n_ws):
+            w_old = W[k, working_set[m]]
+            w_new = w_old + delta[k, m]
+            penalty_old += l1_strength * abs(w_old) + 0.5 * l2_strength * w_old * w_old
+            penalty_new += l1_strength * abs(w_new) + 0.5 * l2_strength * w_new * w_new
+    linear = 0.0
+    quadratic = 0.0
+    for i in range(n_samples):
+        for k in range(n_blocks):
+            linear += R[k, i] * D[k, i]
+            quadratic += curvature[k, i] * D[k, i] * D[k, i]
+        quadratic -= c[i] * u[i] * u[i]  # zero for one block
+    model_decrease = -(linear + 0.5 * quadratic + penalty_new - penalty_old)
+    descent = linear + penalty_new - penalty_old  # directional derivative bound (< 0)
+
+    objective_old = classification_loss(Z, labels, c, multinomial) + penalty_old
+    # near the optimum the decrease falls below rounding: the full step is then taken
+    rounding = ROUNDING * abs(objective_old)
+    t = 1.0
+    for _ in range(MAX_BACKTRACK):
+        Z_trial = Z + t * D
+        penalty_t = 0.0
+        for k in range(n_blocks):
+            for m in range(n_ws):
+                w_t = W[k, working_set[m]] + t * delta[k, m]
+                penalty_t += l1_strength * abs(w_t) + 0.5 * l2_strength * w_t * w_t
+        objective_new = classification_loss(Z_trial, labels, c, multinomial) + penalty_t
+        if (objective_new <= objective_old + ARMIJO * t * descent
+                or (t == 1.0 and objective_new <= objective_old + rounding)):
+            for k in range(n_blocks):
+                for m in range(n_ws):
+                    W[k, working_set[m]] += t * delta[k, m]
+                b[k] += t * delta_b[k]
+            Z[:] = Z_trial
+            return max(model_decrease, 0.0)
+        if not descent < 0.0:
+            break
+        t *= 0.5
+    return 0.0
+
+
+@jit
+def _best_class_shift(a, l1_strength, l2_strength):
+    """``argmin_t sum_k l1 |a_k - t| + l2 / 2 (a_k - t)^2`` (a sorted copy is made)."""
+    a = np.sort(a)
+    n = a.shape[0]
+    if l2_strength == 0.0:
+        return a[n // 2]
+    total = a.sum()
+    for m in range(n + 1):  # between a[m - 1] and a[m]: m coordinates below t
+        t = (total - l1_strength * (2 * m - n) / l2_strength) / n
+        if (m == 0 or t >= a[m - 1]) and (m == n or t <= a[m]):
+            return t
+    for m in range(n):  # at a kink: the subdifferential contains 0
+        below = l2_strength * (n * a[m] - total) + l1_strength * (2 * m - n + 1) - l1_strength
+        above = below + 2.0 * l1_strength
+        if below <= 0.0 <= above:
+            return a[m]
+    return 0.0
+
+
+@jit(fastmath=REASSOCIATE)
+def _recenter_classes(X, X_data, X_indices, X_indptr, is_sparse, Z, W, l1_strength,
+                      l2_strength, features):
+    """Subtract from each column of ``W`` the shift that minimizes its penalty.
+
+    The softmax is invariant when the same vector is added to every class row, so this
+    lowers the objective for free; with a weak L2 penalty the objective is nearly flat along
+    that direction, where Newton steps would otherwise crawl. ``Z`` is shifted accordingly.
+    (Only used with an L2 part: with pure L1, the median shift can undo Newton's progress.)
+    """
+    shift = np.zeros(Z.shape[1])
+    for j in features:
+        t = _best_class_shift(W[:, j].copy(), l1_strength, l2_strength)
+        if t != 0.0:
+            W[:, j] -= t
+            column_axpy(j, -t, X, X_data, X_indices, X_indptr, is_sparse, shift)
+    for k in range(Z.shape[0]):
+        Z[k] += shift
+
+
+@jit(fastmath=REASSOCIATE)
+def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, labels, c, W, b, fit_intercept,
+                l1_strength, l2_strength, max_iter, gap_tol):
+    """Proximal Newton with working sets and a certified duality-gap stop.
+
+    Parameters
+    ----------
+    X, X_data, X_indices, X_indptr, is_sparse :
+        The design as :func:`sklreg.linear._design.kernel_arrays` gives it (Fortran-ordered
+        dense or CSC parts).
+    labels : ndarray of shape (n_samples,), int
+        Class indices (0 / 1 for the binary problem).
+    c : ndarray of shape (n_samples,)
+        Sample weights divided by their sum.
+    W : ndarray of shape (n_blocks, n_features), float64
+        Initial weights, updated in place (one block: binary logistic; one per class:
+        multinomial).
+    b : ndarray of shape (n_blocks,), float64
+        Initial intercepts, updated in place (left at their value when not fitted).
+    fit_intercept : bool
+        Whether to fit the intercepts.
+    l1_strength, l2_strength : float
+        ``alpha * l1_ratio`` and ``alpha * (1 - l1_ratio)``.
+    max_iter : int
+        Maximum number of proximal Newton iterations (one step per block each).
+    gap_tol : float
+        Absolute duality gap at which to stop. Without penalty there is no feasible dual
+        point: the decrease the quadratic model predicts for the last full Newton step is
+        used instead.
+
+    Returns
+    -------
+    gap : float
+        Final duality gap (the last Newton decrease without penalty).
+    n_iter : int
+        Number of proximal Newton iterations run.
+    """
+    n_blocks, n_features = W.shape
+    n_samples = c.shape[0]
+    multinomial = n_blocks > 1
+    penalized = l1_strength > 0.0 or l2_strength > 0.0
+    Z = linear_predictions(X, X_data, X_indices, X_indptr, is_sparse, W, b, n_samples)
+    G = np.zeros((n_blocks, n_features))
+    scores = np.empty(n_features)
+    all_features = np.arange(n_features)
+    ws_size = min(WS_START, n_features) if l1_strength > 0.0 else n_features
+    newton_decrease = np.inf
+    n_iter = 0
+    while True:
+        if fit_intercept:
+            optimize_intercepts(Z, b, labels, c)
+        R = classification_residuals(classification_probabilities(Z, multinomial), labels, c)
+        datafit_gradient(X, X_data, X_indices, X_indptr, is_sparse, R, G, all_features)
+        _, gap = classification_dual_gap(Z, labels, c, G, W, l1_strength, l2_strength)
+        if not penalized:
+            gap = newton_decrease
+        if gap <= gap_tol or n_iter >= max_iter:
+            break
+
+        n_nonzero = 0
+        max_violation = 0.0
+        for j in range(n_features):
+            violation = 0.0
+            nonzero = False
+            for k in range(n_blocks):
+                nonzero = nonzero or W[k, j] != 0.0
+                violation = max(violation, subdiff_distance_enet(W[k, j], G[k, j], l1_strength,
+                                                                 l2_strength, False))
+            max_violation = max(max_violation, violation)
+            if nonzero:
+                n_nonzero += 1
+                scores[j] = np.inf
+            else:
+                scores[j] = violation
+        ws_size = min(max(ws_size, 2 * n_nonzero), n_features)
+        if ws_size == n_features:
+            working_set = all_features
+        else:
+            working_set = np.sort(np.argsort(-scores)[:ws_size])
+        inner_tol = INNER_TOL_RATIO * max_violation
+
+        while n_iter < max_iter:
+            newton_decrease = _newton_step(
+                X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, working_set,
+                fit_intercept, l1_strength, l2_strength, CD_TOL_RATIO * inner_tol,
+            )
+            n_iter += 1
+            if multinomial and l2_strength > 0.0:
+                _recenter_classes(X, X_data, X_indices, X_indptr, is_sparse, Z, W,
+                                  l1_strength, l2_strength, working_set)
+            if ws_size == n_features or newton_decrease == 0.0:
+                break  # the outer loop computes the full gradient anyway
+            R = classification_residuals(classification_probabilities(Z, multinomial), labels,
+                                         c)
+            datafit_gradient(X, X_data, X_indices, X_indptr, is_sparse, R, G, working_set)
+            violation = 0.0
+            for j in working_set:
+                for k in range(n_blocks):
+                    violation = max(violation, subdiff_distance_enet(
+                        W[k, j], G[k, j], l1_strength, l2_strength, False))
+            if violation <= inner_tol:
+                break
+    return gap, n_iter

@@ -1,0 +1,348 @@
+"""LinearClassifier against scikit-learn's LogisticRegression, optimality and input checks.
+
+References are ``LogisticRegression`` at very tight tolerance (saga for L1 / elastic net,
+lbfgs for L2 and no penalty) with ``C = 1 / (alpha * S)``; objectives are evaluated in
+plain NumPy (:func:`objective`), independently of sklreg's kernels.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import logsumexp
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_class_weight
+
+from sklreg import LinearClassifier
+
+L1_RATIO = {"l1": 1.0, "l2": 0.0, "elasticnet": 0.5, None: 0.0}
+
+
+def objective(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None, classes=None):
+    """CONVENTIONS.md objective of a binary (one coef row) or multinomial linear classifier."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X)
+    X = X.astype(np.float64)
+    classes = np.unique(y) if classes is None else classes
+    labels = np.searchsorted(classes, y)
+    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    coef = np.asarray(coef, dtype=np.float64)
+    Z = X @ coef.T + intercept
+    if Z.shape[1] == 1:
+        signs = np.where(labels == 1, 1.0, -1.0)
+        loss = np.logaddexp(0.0, -signs * Z[:, 0])
+    else:
+        loss = logsumexp(Z, axis=1) - Z[np.arange(len(y)), labels]
+    penalty = l1_ratio * np.abs(coef).sum() + 0.5 * (1 - l1_ratio) * (coef**2).sum()
+    return sw @ loss / sw.sum() + alpha * penalty
+
+
+def make_data(n_classes, n_samples=120, n_features=20, seed=0):
+    n_informative = min(8, n_features)
+    X, y = make_classification(n_samples, n_features, n_informative=n_informative,
+                               n_redundant=min(4, n_features - n_informative),
+                               n_classes=n_classes, n_clusters_per_class=1, flip_y=0.1,
+                               random_state=seed)
+    return StandardScaler().fit_transform(X) + 0.5, y
+
+
+def reference(X, y, alpha, penalty, sample_weight=None, fit_intercept=True, class_weight=None):
+    """LogisticRegression at very tight tolerance, converted as in CONVENTIONS.md."""
+    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    if class_weight is not None:
+        classes, labels = np.unique(y, return_inverse=True)
+        sw = sw * compute_class_weight(class_weight, classes=classes, y=y,
+                                       sample_weight=sample_weight)[labels]
+    if penalty is None:
+        C, l1_ratio, solver = np.inf, 0.0, "lbfgs"
+    else:
+        C, l1_ratio = 1.0 / (alpha * sw.sum()), L1_RATIO[penalty]
+        solver = "lbfgs" if penalty == "l2" else "saga"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LogisticRegression(C=C, l1_ratio=l1_ratio, solver=solver, tol=1e-12,
+                                   max_iter=100_000, fit_intercept=fit_intercept,
+                                   class_weight=class_weight)
+        model.fit(X, y, sample_weight=sample_weight)
+    return model
+
+
+def assert_matches_reference(model, ref, X, y, alpha, penalty, sample_weight=None,
+                             effective_weight=None, coef_atol=1e-4):
+    l1_ratio = L1_RATIO[penalty]
+    alpha = 0.0 if penalty is None else alpha
+    sw = sample_weight if effective_weight is None else effective_weight
+    ours = objective(X, y, model.coef_, model.intercept_, alpha, l1_ratio, sw)
+    theirs = objective(X, y, ref.coef_, ref.intercept_, alpha, l1_ratio, sw)
+    assert ours <= theirs * (1 + 1e-6)
+    assert theirs <= ours * (1 + 1e-6)
+    if coef_atol is not None:
+        scale = max(np.abs(ref.coef_).max(), 1.0)
+        assert_allclose(model.coef_, ref.coef_, atol=coef_atol * scale)
+    if np.isfinite(model.dual_gap_):  # the certificate bounds the suboptimality
+        assert ours - theirs <= model.dual_gap_ + 1e-13
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_matches_logistic_regression(n_classes, penalty, fit_intercept):
+    X, y = make_data(n_classes)
+    alpha = 0.02
+    model = LinearClassifier(penalty, alpha=alpha, l1_ratio=0.5, tol=1e-12,
+                             fit_intercept=fit_intercept).fit(X, y)
+    ref = reference(X, y, alpha, penalty, fit_intercept=fit_intercept)
+    assert_matches_reference(model, ref, X, y, alpha, penalty)
+    assert model.coef_.shape == ((1, 20) if n_classes == 2 else (n_classes, 20))
+    assert model.intercept_.shape == (model.coef_.shape[0],)
+    if not fit_intercept:
+        assert_array_equal(model.intercept_, 0.0)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_no_penalty_matches_unpenalized_logistic_regression(n_classes):
+    X, y = make_data(n_classes, n_samples=300, n_features=6)  # not separable (flip_y)
+    model = LinearClassifier(None, tol=1e-12).fit(X, y)
+    ref = reference(X, y, 0.0, None)
+    assert np.isnan(model.dual_gap_)
+    ours = objective(X, y, model.coef_, model.intercept_, 0.0, 0.0)
+    theirs = objective(X, y, ref.coef_, ref.intercept_, 0.0, 0.0)
+    assert abs(ours - theirs) <= 1e-8 * theirs
+    # alpha=0 with a named penalty is the same problem
+    zero = LinearClassifier("l1", alpha=0.0, tol=1e-12).fit(X, y)
+    assert_allclose(zero.predict_proba(X), model.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_sample_and_class_weights_match_logistic_regression(n_classes, penalty):
+    X, y = make_data(n_classes, seed=1)
+    rng = np.random.RandomState(0)
+    sample_weight = rng.uniform(0.2, 3.0, len(y))
+    alpha = 0.01
+    # weights kept <= 1 in the dict: saga's step size ignores them and diverges otherwise
+    for class_weight in [None, "balanced", {c: 1.0 / (1 + c) for c in range(n_classes)}]:
+        model = LinearClassifier(penalty, alpha=alpha, l1_ratio=0.5, tol=1e-12,
+                                 class_weight=class_weight).fit(X, y, sample_weight)
+        ref = reference(X, y, alpha, penalty, sample_weight, class_weight=class_weight)
+        effective = sample_weight.copy()
+        if class_weight is not None:
+            effective *= compute_class_weight(class_weight, classes=np.unique(y), y=y,
+                                              sample_weight=sample_weight)[y]
+        # multinomial L1 solutions are not unique: any shift of a weight column across
+        # classes within the median interval of its values keeps the objective
+        coef_atol = None if (penalty == "l1" and n_classes > 2) else 1e-4
+        assert_matches_reference(model, ref, X, y, alpha, penalty, sample_weight,
+                                 effective_weight=effective, coef_atol=coef_atol)
+
+
+def test_integer_weights_are_repetitions():
+    X, y = make_data(3, n_samples=60)
+    weights = np.random.RandomState(0).randint(0, 4, len(y))
+    weights[:3] = 1
+    model = LinearClassifier("elasticnet", alpha=0.01, tol=1e-12).fit(X, y, weights)
+    repeated = LinearClassifier("elasticnet", alpha=0.01, tol=1e-12).fit(
+        np.repeat(X, weights, axis=0), np.repeat(y, weights))
+    assert_allclose(model.coef_, repeated.coef_, atol=1e-7)
+    assert_allclose(model.intercept_, repeated.intercept_, atol=1e-7)
+
+
+@pytest.mark.parametrize("layout", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_sparse_and_float32_match_dense(n_classes, dtype, layout):
+    X, y = make_data(n_classes)
+    X[np.abs(X) < 0.8] = 0.0  # sparse, and not centered
+    kwargs = {"penalty": "elasticnet", "alpha": 0.01, "l1_ratio": 0.7, "tol": 1e-12}
+    dense = LinearClassifier(**kwargs).fit(X, y)
+    Xs = sp.csr_matrix(X.astype(dtype)) if layout == "csr" else sp.csc_matrix(X.astype(dtype))
+    for data in [Xs, X.astype(dtype)]:
+        model = LinearClassifier(**kwargs).fit(data, y)
+        assert model.coef_.dtype == np.float64
+        atol = 1e-5 if dtype == np.float64 else 1e-4  # float32 rounds the data
+        assert_allclose(model.coef_, dense.coef_, atol=atol)
+        assert_allclose(model.intercept_, dense.intercept_, atol=atol)
+        assert_allclose(model.predict_proba(data), dense.predict_proba(X), atol=atol)
+
+
+def gradient(X, y, coef, intercept, sample_weight=None):
+    """Gradient of the datafit in (coef, intercept), in NumPy."""
+    classes, labels = np.unique(y, return_inverse=True)
+    sw = np.ones(len(y)) if sample_weight is None else sample_weight
+    Z = X @ coef.T + intercept
+    if Z.shape[1] == 1:
+        residual = (1.0 / (1.0 + np.exp(-Z[:, 0])) - (labels == 1))[:, None]
+    else:
+        P = np.exp(Z - logsumexp(Z, axis=1, keepdims=True))
+        residual = P - (labels[:, None] == np.arange(len(classes)))
+    residual *= (sw / sw.sum())[:, None]
+    return residual.T @ X, residual.sum(axis=0)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l2"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_kkt_conditions(n_classes, penalty):
+    X, y = make_data(n_classes, n_samples=150, n_features=40, seed=3)
+    alpha, l1_ratio = 0.02, L1_RATIO[penalty]
+    model = LinearClassifier(penalty, alpha=alpha, l1_ratio=0.5, tol=1e-13).fit(X, y)
+    grad, grad_b = gradient(X, y, model.coef_, model.intercept_)
+    grad += alpha * (1 - l1_ratio) * model.coef_
+    lam = alpha * l1_ratio
+    nonzero = model.coef_ != 0
+    assert_allclose(grad[nonzero], -lam * np.sign(model.coef_[nonzero]), atol=1e-6)
+    assert np.all(np.abs(grad[~nonzero]) <= lam + 1e-6)
+    assert_allclose(grad_b, 0.0, atol=1e-10)
+    if penalty != "l2":
+        assert 0 < nonzero.sum() < nonzero.size  # exact zeros, not tiny values
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_l1_exact_zeros_above_alpha_max(n_classes):
+    X, y = make_data(n_classes)
+    null = LinearClassifier("l1", alpha=1e3).fit(X, y)
+    grad, _ = gradient(X, y, np.zeros_like(null.coef_), null.intercept_)
+    alpha_max = np.abs(grad).max()
+    model = LinearClassifier("l1", alpha=alpha_max * 1.001, tol=1e-10).fit(X, y)
+    assert_array_equal(model.coef_, 0.0)
+    model = LinearClassifier("l1", alpha=alpha_max * 0.9, tol=1e-10).fit(X, y)
+    assert np.count_nonzero(model.coef_) > 0
+
+
+@pytest.mark.parametrize("tol", [1e-2, 1e-4, 1e-8])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l2"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_dual_gap_bounds_suboptimality(n_classes, penalty, tol):
+    """``dual_gap_`` >= P(w) - P*, with P* from a fit at a far tighter tolerance."""
+    X, y = make_data(n_classes, n_samples=80, n_features=100, seed=4)  # p > n
+    rng = np.random.RandomState(1)
+    sample_weight = rng.uniform(0.5, 2.0, len(y))
+    alpha, l1_ratio = 0.01, L1_RATIO[penalty]
+    kwargs = {"penalty": penalty, "alpha": alpha, "l1_ratio": 0.5}
+    best = LinearClassifier(**kwargs, tol=1e-14, max_iter=1000).fit(X, y, sample_weight)
+    p_star = objective(X, y, best.coef_, best.intercept_, alpha, l1_ratio, sample_weight)
+    for fit_intercept in [True, False]:
+        model = LinearClassifier(**kwargs, tol=tol, fit_intercept=fit_intercept).fit(
+            X, y, sample_weight)
+        primal = objective(X, y, model.coef_, model.intercept_, alpha, l1_ratio, sample_weight)
+        if fit_intercept:
+            assert primal - p_star <= model.dual_gap_ + 1e-14
+            freq = np.bincount(y, weights=sample_weight) / sample_weight.sum()
+            p_null = -(freq * np.log(freq)).sum()
+        else:
+            p_null = np.log(n_classes)
+        assert 0.0 <= model.dual_gap_ <= tol * p_null
+    assert best.dual_gap_ <= 1e-14 * p_null
+
+
+def test_string_labels_and_probabilities():
+    X, y = make_data(3)
+    names = np.array(["cat", "dog", "emu"])[y]
+    model = LinearClassifier("l1", alpha=0.01, tol=1e-10).fit(X, names)
+    numeric = LinearClassifier("l1", alpha=0.01, tol=1e-10).fit(X, y)
+    assert_array_equal(model.classes_, ["cat", "dog", "emu"])
+    assert_array_equal(model.predict(X), np.array(["cat", "dog", "emu"])[numeric.predict(X)])
+    proba = model.predict_proba(X)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert_allclose(np.log(proba), model.predict_log_proba(X), atol=1e-12)
+    assert_array_equal(model.classes_[proba.argmax(axis=1)], model.predict(X))
+    assert model.decision_function(X).shape == (len(y), 3)
+
+    binary = np.where(y == 0, "no", "yes")
+    model = LinearClassifier(alpha=0.01).fit(X, binary)
+    scores = model.decision_function(X)
+    assert scores.shape == (len(y),)
+    assert_array_equal(model.predict(X), np.where(scores > 0, "yes", "no"))
+    assert_allclose(model.predict_proba(X)[:, 1], 1 / (1 + np.exp(-scores)))
+    assert_allclose(model.predict_log_proba(X), np.log(model.predict_proba(X)), atol=1e-12)
+    far = 1e3 * X  # log-probabilities stay finite where probabilities round to 0
+    assert np.all(np.isfinite(model.predict_log_proba(far)))
+
+
+def test_convergence_warning_names_the_gap():
+    X, y = make_data(3, n_features=60)
+    with pytest.warns(ConvergenceWarning, match=r"duality gap of \d"):
+        model = LinearClassifier("l1", alpha=1e-3, tol=1e-14, max_iter=1).fit(X, y)
+    assert model.n_iter_ == 1
+
+
+def test_warm_start_reuses_the_solution():
+    X, y = make_data(3)
+    model = LinearClassifier("elasticnet", alpha=0.01, tol=1e-13, warm_start=True).fit(X, y)
+    first = model.n_iter_
+    coef = model.coef_.copy()
+    model.fit(X, y)
+    assert model.n_iter_ < first
+    assert_allclose(model.coef_, coef, atol=1e-6)
+    cold = LinearClassifier("elasticnet", alpha=0.02, tol=1e-13).fit(X, y)
+    model.set_params(alpha=0.02).fit(X, y)
+    assert_allclose(model.coef_, cold.coef_, atol=1e-6)
+
+
+def test_inputs_not_modified():
+    X, y = make_data(2)
+    X_copy, y_copy = X.copy(), y.copy()
+    sw = np.ones(len(y))
+    LinearClassifier("l1", alpha=0.01).fit(X, y, sw)
+    Xs = sp.csr_matrix(X)
+    data = Xs.data.copy()
+    LinearClassifier("l1", alpha=0.01).fit(Xs, y, sw)
+    assert_array_equal(X, X_copy)
+    assert_array_equal(y, y_copy)
+    assert_array_equal(Xs.data, data)
+    assert_array_equal(sw, 1.0)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"alpha": -1.0}, "alpha"),
+        ({"penalty": "l3"}, "penalty"),
+        ({"l1_ratio": 1.5}, "l1_ratio"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"tol": -1.0}, "tol"),
+        ({"class_weight": "auto"}, "class_weight"),
+        ({"fit_intercept": "yes"}, "fit_intercept"),
+    ],
+)
+def test_bad_parameters(params, match):
+    X, y = make_data(2)
+    with pytest.raises(ValueError, match=match):
+        LinearClassifier(**params).fit(X, y)
+
+
+def test_bad_inputs():
+    X, y = make_data(3)
+    model = LinearClassifier()
+    with pytest.raises(ValueError, match="one class"):
+        model.fit(X, np.zeros(len(y)))
+    with pytest.raises(ValueError, match="one class"):  # the others have zero weight
+        model.fit(X, y, sample_weight=(y == 0).astype(float))
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(X_nan, y)
+    X_inf = X.copy()
+    X_inf[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        model.fit(X_inf, y)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        model.fit(X, np.linspace(0, 1, len(y)))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        model.fit(X, y[:-1])
+    with pytest.raises(ValueError, match="sample_weight"):
+        model.fit(X, y, sample_weight=np.ones(len(y) + 1))
+    with pytest.raises(ValueError, match="Negative"):
+        model.fit(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="non-zero"):
+        model.fit(X, y, sample_weight=np.zeros(len(y)))
+    model.fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X[:, :-1])
+    y_nan = y.astype(float)
+    y_nan[0] = np.nan
+    with pytest.raises(ValueError):
+        model.fit(X, y_nan)

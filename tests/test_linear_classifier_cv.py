@@ -1,0 +1,82 @@
+"""LinearClassifierCV: the path scores equal independent fits, selection and refit."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.metrics import accuracy_score, log_loss
+from sklearn.model_selection import KFold
+from test_linear_classifier import make_data
+
+from sklreg import LinearClassifier, LinearClassifierCV
+
+
+@pytest.mark.parametrize("scoring", [None, "neg_log_loss"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_scores_match_independent_fits(n_classes, scoring):
+    X, y = make_data(n_classes, n_samples=90)
+    sample_weight = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    alphas = [0.1, 0.03, 0.01, 0.003]
+    cv = KFold(3, shuffle=True, random_state=0)
+    model = LinearClassifierCV("elasticnet", l1_ratio=[0.3, 0.9], alphas=alphas, cv=cv,
+                               scoring=scoring, tol=1e-12).fit(X, y, sample_weight)
+    assert model.scores_.shape == (2, 4, 3)
+    for i, ratio in enumerate([0.3, 0.9]):
+        for a, alpha in enumerate(alphas):
+            for k, (train, test) in enumerate(cv.split(X, y)):
+                fold = LinearClassifier("elasticnet", alpha=alpha, l1_ratio=ratio,
+                                        tol=1e-12).fit(X[train], y[train], sample_weight[train])
+                if scoring is None:
+                    expected = accuracy_score(y[test], fold.predict(X[test]),
+                                              sample_weight=sample_weight[test])
+                else:
+                    expected = -log_loss(y[test], fold.predict_proba(X[test]),
+                                         sample_weight=sample_weight[test])
+                assert_allclose(model.scores_[i, a, k], expected, atol=1e-6)
+    best = np.unravel_index(np.argmax(model.scores_.mean(axis=2)), (2, 4))
+    assert model.l1_ratio_ == [0.3, 0.9][best[0]]
+    assert model.alpha_ == alphas[best[1]]
+    refit = LinearClassifier("elasticnet", alpha=model.alpha_, l1_ratio=model.l1_ratio_,
+                             tol=1e-12).fit(X, y, sample_weight)
+    assert_allclose(model.coef_, refit.coef_, atol=1e-6)
+    assert_allclose(model.predict_proba(X), refit.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_automatic_grid_starts_at_alpha_max(n_classes):
+    X, y = make_data(n_classes)
+    model = LinearClassifierCV("l1", alphas=5, eps=1e-2, cv=3, tol=1e-10).fit(X, y)
+    alphas = model.alphas_
+    assert alphas.shape == (5,)
+    assert_allclose(alphas[-1] / alphas[0], 1e-2)
+    assert_array_equal(LinearClassifier("l1", alpha=alphas[0] * 1.0001).fit(X, y).coef_, 0.0)
+    assert np.count_nonzero(LinearClassifier("l1", alpha=alphas[0] * 0.95).fit(X, y).coef_)
+
+
+def test_parallel_sparse_and_string_labels():
+    X, y = make_data(3, n_samples=90)
+    X[np.abs(X) < 0.5] = 0.0
+    names = np.array(["a", "b", "c"])[y]
+    kwargs = {"penalty": "l1", "alphas": 6, "eps": 0.05, "cv": 3, "tol": 1e-12,
+              "scoring": "neg_log_loss"}
+    serial = LinearClassifierCV(**kwargs).fit(X, names)
+    parallel = LinearClassifierCV(**kwargs, n_jobs=2).fit(X, names)
+    assert_array_equal(parallel.scores_, serial.scores_)
+    sparse = LinearClassifierCV(**kwargs, n_jobs=2).fit(sp.csr_matrix(X), names)
+    assert_allclose(sparse.scores_, serial.scores_, atol=1e-6)
+    assert sparse.alpha_ == pytest.approx(serial.alpha_, rel=1e-12)
+    assert_allclose(sparse.coef_, serial.coef_, atol=1e-5)
+    assert_array_equal(sparse.classes_, ["a", "b", "c"])
+    assert set(sparse.predict(X)) <= {"a", "b", "c"}
+
+
+def test_bad_parameters():
+    X, y = make_data(2)
+    with pytest.raises(ValueError, match="l1_ratio"):
+        LinearClassifierCV("elasticnet", l1_ratio=[0.5, 1.5]).fit(X, y)
+    with pytest.raises(ValueError, match="alphas"):
+        LinearClassifierCV(alphas=[-1.0]).fit(X, y)
+    with pytest.raises(ValueError, match="penalty"):
+        LinearClassifierCV(penalty=None).fit(X, y)
+    with pytest.raises(ValueError, match="one class"):
+        LinearClassifierCV().fit(X, np.ones(len(y)))
