@@ -14,6 +14,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.extmath import safe_sparse_dot
 
 from sklreg import (
+    LinearClassifier,
+    LinearClassifierCV,
     LinearRegressor,
     LinearRegressorCV,
     MLPClassifier,
@@ -100,10 +102,12 @@ ENTRIES = [
           "classes", False),
     Entry("MLPClassifier-lbfgs", _factory(MLPClassifier, **_MLP_LBFGS),
           "classes", False),
-    # LinearClassifier / LinearClassifierCV: append their entries here, e.g.
-    # Entry("LinearClassifier-cd", _factory(LinearClassifier, penalty="l1", alpha=0.01,
-    #       solver="cd", max_iter=MAX_ITER), "classes", True)
-    # (the single-class cases expect a ValueError mentioning "at least 2 classes").
+    Entry("LinearClassifier-l1", _factory(LinearClassifier, penalty="l1", alpha=0.01,
+                                          max_iter=MAX_ITER), "classes", True),
+    Entry("LinearClassifier-l2", _factory(LinearClassifier, penalty="l2", alpha=0.01,
+                                          max_iter=MAX_ITER), "classes", True),
+    Entry("LinearClassifierCV", _factory(LinearClassifierCV, penalty="elasticnet", alphas=4,
+                                         cv=3, max_iter=MAX_ITER), "classes", True),
 ]
 
 

@@ -289,7 +289,7 @@ def _set_alpha(entry, value):
 
 @case
 def alpha_zero_with_more_features_than_samples(entry):
-    X, y = make_problem(entry.target, n_samples=6, n_features=15)
+    X, y = make_problem(entry.target, n_samples=9, n_features=15)  # 3 per class: 3 folds
     params = _set_alpha(entry, 0.0)
     if entry.make().get_params().get("solver") in ("cd", "gram"):
         return raises(entry, ValueError, "alpha > 0", X, y, **params)

@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._penalties import penalty_strengths
+from .._validation import check_value_range
 from ..solvers._lbfgs_l2 import lbfgs_l2
 from ..solvers._newton_l2 import direct_newton_applies, newton_l2
 from ..solvers._prox_newton import prox_newton
@@ -371,6 +372,7 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
+        check_value_range(X, "X", X.shape[0])
         classes, labels, sw = encode_targets(self, X, y, sample_weight)
         problem = ClassificationProblem(X, labels, len(classes), sw, self.fit_intercept)
         l1_strength, l2_strength = penalty_strengths(self.penalty, self.alpha, self.l1_ratio)

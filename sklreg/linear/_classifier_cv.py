@@ -11,6 +11,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import validate_data
 
 from .._penalties import effective_l1_ratio, penalty_strengths
+from .._validation import check_value_range
 from ._classifier import (
     ClassificationProblem,
     LinearClassifier,
@@ -196,6 +197,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
+        check_value_range(X, "X", X.shape[0])
         classes, labels, effective = encode_targets(self, X, y, sample_weight)
         sample_weight = check_sample_weight(sample_weight, X)
         l1_ratios = self._l1_ratios()

@@ -358,7 +358,7 @@ def enet_coordinate_descent(
                 scores[k] = np.inf
             else:
                 scores[k] = violation
-        ws_size = min(max(ws_size, 2 * n_nonzero), n_active)
+        ws_size = min(max(WS_START, 2 * n_nonzero), n_active)  # rebuilt, not only grown
         if ws_size == n_active:
             working_set = features.copy()
         else:

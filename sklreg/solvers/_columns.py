@@ -119,10 +119,10 @@ def centered_column_sq_norms(X, X_data, X_indices, X_indptr, is_sparse, q, offse
 # Per-column helpers, inlined into the proximal Newton kernels of the classifier. They carry
 # the reference-counting cost described in the module docstring inside those loops; the
 # least-squares kernels use the whole-loop functions above instead.
-_INLINE_REDUCE = jit(fastmath=REASSOCIATE, inline="always")
+INLINE_REDUCE = jit(fastmath=REASSOCIATE, inline="always")
 
 
-@_INLINE_REDUCE
+@INLINE_REDUCE
 def column_dot(j, X, X_data, X_indices, X_indptr, is_sparse, v):
     """``X[:, j] . v`` in float64."""
     total = 0.0
@@ -146,7 +146,7 @@ def column_axpy(j, a, X, X_data, X_indices, X_indptr, is_sparse, v):
             v[i] += a * X[i, j]
 
 
-@_INLINE_REDUCE
+@INLINE_REDUCE
 def column_weighted_sq_norm(j, X, X_data, X_indices, X_indptr, is_sparse, weights):
     """``sum_i weights_i X[i, j]^2`` in float64."""
     total = 0.0

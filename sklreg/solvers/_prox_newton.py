@@ -27,7 +27,7 @@ from .._datafits import (
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
 from ._columns import (
-    _REDUCE,
+    INLINE_REDUCE,
     REASSOCIATE,
     column_axpy,
     column_dot,
@@ -113,7 +113,7 @@ def optimize_intercepts(Z, b, labels, c):
             return
 
 
-@_REDUCE
+@INLINE_REDUCE
 def _model_column_gradient(j, X, X_data, X_indices, X_indptr, is_sparse, r_k, cp_k, xd_k, u):
     """``sum_i X[i, j] (r_k[i] + cp_k[i] (xd_k[i] - u[i]))``: the quadratic model's derivative."""
     total = 0.0
