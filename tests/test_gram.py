@@ -152,8 +152,9 @@ def test_auto_moves_to_the_gram_matrix_and_agrees():
 def test_gram_switch_budget():
     assert gram_switch_work(100, 60) == np.inf  # X^T X not smaller than X
     assert gram_switch_work(10**6, 5000) == np.inf  # X^T X too large
-    assert gram_switch_work(10_000, 3) == 0  # cheaper than one pass: start on it
-    assert 0 < gram_switch_work(10_000, 100) < 100 * 100
+    assert gram_switch_work(10_000, 3) == 8 * 3  # a few passes first, however cheap X^T X
+    assert 8 * 100 <= gram_switch_work(10_000, 100) < 100 * 100
+    assert gram_switch_work(10_000, 1000) == 1000**2 // 16
 
 
 @pytest.mark.parametrize("sparse", [False, True])

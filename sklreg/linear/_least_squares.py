@@ -17,6 +17,7 @@ from ..solvers._gram import enet_gram_coordinate_descent
 
 DIRECT_SPARSE_MAX_FEATURES = 2000  # sparse X: Gram-matrix Cholesky up to this many features
 GRAM_MAX_FEATURES = 2000  # 'auto' may move coordinate descent to X^T X up to this size
+GRAM_MIN_PASSES = 8  # full passes of coordinate descent on X before 'auto' may switch
 GRAM_BLAS_SPEEDUP = 16  # flops of a BLAS Gram product per flop of a coordinate-descent pass
 
 
@@ -253,14 +254,14 @@ def gram_switch_work(n_samples, n_features):
     Forming ``X^T X`` costs ``n_samples * n_features^2`` flops by BLAS, about as much as
     ``n_features^2 / GRAM_BLAS_SPEEDUP`` column passes (a dot product or an update of one
     column) of coordinate descent: spending that much first and switching only if it did
-    not converge never costs more than about twice the better of the two. Returns 0 to
-    start on the Gram matrix (when it costs less than one pass), ``inf`` never to use it
-    (when it would not be smaller than ``X``, or too large).
+    not converge never costs more than about twice the better of the two (and at least
+    ``GRAM_MIN_PASSES`` passes, which easy problems need no more than). Returns ``inf``
+    never to use it (when it would not be smaller than ``X``, or too large).
     """
     if n_samples < 2 * n_features or n_features > GRAM_MAX_FEATURES:
         return np.inf
-    budget = n_features**2 // GRAM_BLAS_SPEEDUP
-    return budget if budget >= n_features else 0  # less than one pass: start on X^T X
+    # at least a few passes first: easy problems converge in those, before any X^T X
+    return max(n_features**2 // GRAM_BLAS_SPEEDUP, GRAM_MIN_PASSES * n_features)
 
 
 def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_strength,
