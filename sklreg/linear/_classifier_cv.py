@@ -18,6 +18,7 @@ from ._classifier import (
     LinearClassifierMixin,
     encode_targets,
 )
+from ._cv import select_on_grid
 from ._path import RIDGE_GRID_L1_RATIO, alpha_grid, check_alphas
 from ._regressor import check_sample_weight
 
@@ -222,17 +223,9 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
             )
             for i, k in tasks
         )
-        scores = np.empty((len(l1_ratios), alphas.shape[1], len(folds)))
-        for (i, k), fold_scores in zip(tasks, results, strict=True):
-            scores[i, :, k] = fold_scores
-
-        mean_scores = scores.mean(axis=2)
-        best_ratio, best_alpha = np.unravel_index(np.argmax(mean_scores), mean_scores.shape)
-        self.l1_ratio_ = float(l1_ratios[best_ratio])
-        self.alpha_ = float(alphas[best_ratio, best_alpha])
-        single_ratio = len(l1_ratios) == 1
-        self.alphas_ = alphas[0] if single_ratio else alphas
-        self.scores_ = scores[0] if single_ratio else scores
+        self.l1_ratio_, self.alpha_, self.alphas_, self.scores_ = select_on_grid(
+            tasks, results, l1_ratios, alphas, len(folds), maximize=True
+        )
 
         model = LinearClassifier(
             self.penalty, alpha=self.alpha_, l1_ratio=self.l1_ratio_,

@@ -50,6 +50,40 @@ def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, 
     return mse
 
 
+def select_on_grid(tasks, results, l1_ratios, alphas, n_folds, maximize):
+    """Gather per-fold paths into a grid and pick the best ``(l1_ratio, alpha)``.
+
+    Parameters
+    ----------
+    tasks : list of (int, int)
+        ``(l1_ratio index, fold index)`` of each result.
+    results : list of ndarray of shape (n_alphas,)
+        The fold's score (or error) along its path.
+    l1_ratios : ndarray of shape (n_l1_ratios,)
+    alphas : ndarray of shape (n_l1_ratios, n_alphas)
+    n_folds : int
+    maximize : bool
+        Best is the largest mean over folds (a score) rather than the smallest (an error).
+
+    Returns
+    -------
+    l1_ratio, alpha : float
+        The selection.
+    alphas, grid : ndarray
+        The alphas and the ``(n_l1_ratios, n_alphas, n_folds)`` grid, with the first axis
+        dropped when there is a single ``l1_ratio`` (as scikit-learn's CV estimators).
+    """
+    grid = np.empty((len(l1_ratios), alphas.shape[1], n_folds))
+    for (i, k), values in zip(tasks, results, strict=True):
+        grid[i, :, k] = values
+    mean = grid.mean(axis=2)
+    best = np.argmax(mean) if maximize else np.argmin(mean)
+    best_ratio, best_alpha = np.unravel_index(best, mean.shape)
+    single_ratio = len(l1_ratios) == 1
+    return (float(l1_ratios[best_ratio]), float(alphas[best_ratio, best_alpha]),
+            alphas[0] if single_ratio else alphas, grid[0] if single_ratio else grid)
+
+
 class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
     r"""LinearRegressor with ``alpha`` (and ``l1_ratio``) chosen by cross-validation.
 
@@ -225,17 +259,9 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             )
             for i, k in tasks
         )
-        mse_path = np.empty((len(l1_ratios), alphas.shape[1], len(folds)))
-        for (i, k), mse in zip(tasks, results, strict=True):
-            mse_path[i, :, k] = mse
-
-        mean_mse = mse_path.mean(axis=2)
-        best_ratio, best_alpha = np.unravel_index(np.argmin(mean_mse), mean_mse.shape)
-        self.l1_ratio_ = float(l1_ratios[best_ratio])
-        self.alpha_ = float(alphas[best_ratio, best_alpha])
-        single_ratio = len(l1_ratios) == 1
-        self.alphas_ = alphas[0] if single_ratio else alphas
-        self.mse_path_ = mse_path[0] if single_ratio else mse_path
+        self.l1_ratio_, self.alpha_, self.alphas_, self.mse_path_ = select_on_grid(
+            tasks, results, l1_ratios, alphas, len(folds), maximize=False
+        )
 
         model = LinearRegressor(
             self.penalty, alpha=self.alpha_, l1_ratio=self.l1_ratio_,
