@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import validate_data
 
-from .._penalties import effective_l1_ratio, penalty_strengths
+from .._penalties import penalty_strengths
 from .._validation import check_value_range
 from ._classifier import (
     ClassificationProblem,
@@ -18,7 +18,7 @@ from ._classifier import (
     LinearClassifierMixin,
     encode_targets,
 )
-from ._cv import select_on_grid
+from ._cv import cv_l1_ratios, select_on_grid
 from ._path import RIDGE_GRID_L1_RATIO, alpha_grid, check_alphas
 from ._regressor import check_sample_weight
 
@@ -170,12 +170,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def _l1_ratios(self):
-        if self.penalty != "elasticnet":
-            return np.array([effective_l1_ratio(self.penalty, 0.0)])
-        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64)).ravel()
-        if ratios.size == 0 or not np.all((ratios >= 0) & (ratios <= 1)):
-            raise ValueError(f"l1_ratio must be values in [0, 1], got {self.l1_ratio!r}.")
-        return ratios
+        return cv_l1_ratios(self.penalty, self.l1_ratio)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

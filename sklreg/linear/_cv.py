@@ -50,6 +50,16 @@ def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, 
     return mse
 
 
+def cv_l1_ratios(penalty, l1_ratio):
+    """The ``l1_ratio`` values a CV estimator searches: its list, or the penalty's own."""
+    if penalty != "elasticnet":
+        return np.array([effective_l1_ratio(penalty, 0.0)])
+    ratios = np.atleast_1d(np.asarray(l1_ratio, dtype=np.float64)).ravel()
+    if ratios.size == 0 or not np.all((ratios >= 0) & (ratios <= 1)):  # (NaN fails too)
+        raise ValueError(f"l1_ratio must be values in [0, 1], got {l1_ratio!r}.")
+    return ratios
+
+
 def select_on_grid(tasks, results, l1_ratios, alphas, n_folds, maximize):
     """Gather per-fold paths into a grid and pick the best ``(l1_ratio, alpha)``.
 
@@ -198,14 +208,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         self.verbose = verbose
 
     def _l1_ratios(self):
-        if self.penalty != "elasticnet":
-            return np.array([effective_l1_ratio(self.penalty, 0.0)])
-        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64)).ravel()
-        if ratios.size == 0 or np.any((ratios < 0) | (ratios > 1)) or not np.all(
-            np.isfinite(ratios)
-        ):
-            raise ValueError(f"l1_ratio must be values in [0, 1], got {self.l1_ratio!r}.")
-        return ratios
+        return cv_l1_ratios(self.penalty, self.l1_ratio)
 
     def _grids(self, X, Y, sample_weight, l1_ratios):
         if not isinstance(self.alphas, Integral):
