@@ -35,11 +35,8 @@ def check_value_range(array, name, n_samples, *, check_small=True):
     values = array.data if sp.issparse(array) else np.asarray(array)
     if values.size == 0:
         return
-    if sp.issparse(array):
-        column_max = abs(array).max(axis=0).toarray().ravel()
-    else:
-        column_max = np.abs(values).reshape(values.shape[0], -1).max(axis=0)
-    largest = column_max.max()
+    magnitudes = np.abs(values)
+    largest = magnitudes.max()
     if largest > largest_safe:
         raise ValueError(
             f"{name} has values up to {largest:.3g} in magnitude: their squares overflow "
@@ -47,6 +44,13 @@ def check_value_range(array, name, n_samples, *, check_small=True):
             f"Rescale {name} (e.g. StandardScaler)."
         )
     if check_small:
+        nonzero = magnitudes[magnitudes > 0]
+        if nonzero.size == 0 or nonzero.min() >= smallest_safe:
+            return  # the common case, without the cost of column maxima
+        if sp.issparse(array):
+            column_max = abs(array).max(axis=0).toarray().ravel()
+        else:
+            column_max = magnitudes.reshape(values.shape[0], -1).max(axis=0)
         tiny = (column_max > 0) & (column_max < smallest_safe)
         if np.any(tiny):
             raise ValueError(

@@ -8,7 +8,8 @@ Each function here loops over a whole set of columns. Numba inlines small helper
 take arrays with reference-count updates of every array at every call, which it cannot
 always remove: a per-column helper called in a loop made coordinate-descent epochs 7x
 slower. Loops over columns therefore live here, called once per set, and the epoch of
-coordinate descent writes its two column loops out.
+coordinate descent (and the proximal Newton step of the classifier) writes its column
+loops out.
 
 Dot products are summed with reassociation allowed (``fastmath={'reassoc',
 'contract'}`` only, so NaN and inf keep their meaning) to let LLVM vectorize them.
@@ -114,57 +115,3 @@ def centered_column_sq_norms(X, X_data, X_indices, X_indptr, is_sparse, q, offse
                 total += centered * centered
         sq_norms[j] = total
     return sq_norms
-
-
-# Per-column helpers, inlined into the proximal Newton kernels of the classifier. They carry
-# the reference-counting cost described in the module docstring inside those loops; the
-# least-squares kernels use the whole-loop functions above instead.
-INLINE_REDUCE = jit(fastmath=REASSOCIATE, inline="always")
-
-
-@INLINE_REDUCE
-def column_dot(j, X, X_data, X_indices, X_indptr, is_sparse, v):
-    """``X[:, j] . v`` in float64."""
-    total = 0.0
-    if is_sparse:
-        for k in range(X_indptr[j], X_indptr[j + 1]):
-            total += X_data[k] * v[X_indices[k]]
-    else:
-        for i in range(X.shape[0]):
-            total += X[i, j] * v[i]
-    return total
-
-
-@jit(inline="always")
-def column_axpy(j, a, X, X_data, X_indices, X_indptr, is_sparse, v):
-    """``v += a * X[:, j]`` in place."""
-    if is_sparse:
-        for k in range(X_indptr[j], X_indptr[j + 1]):
-            v[X_indices[k]] += a * X_data[k]
-    else:
-        for i in range(X.shape[0]):
-            v[i] += a * X[i, j]
-
-
-@INLINE_REDUCE
-def column_weighted_sq_norm(j, X, X_data, X_indices, X_indptr, is_sparse, weights):
-    """``sum_i weights_i X[i, j]^2`` in float64."""
-    total = 0.0
-    if is_sparse:
-        for k in range(X_indptr[j], X_indptr[j + 1]):
-            total += weights[X_indices[k]] * X_data[k] * X_data[k]
-    else:
-        for i in range(X.shape[0]):
-            total += weights[i] * X[i, j] * X[i, j]
-    return total
-
-
-@jit(inline="always")
-def column_weighted_axpy(j, a, X, X_data, X_indices, X_indptr, is_sparse, weights, v):
-    """``v += a * weights * X[:, j]`` in place."""
-    if is_sparse:
-        for k in range(X_indptr[j], X_indptr[j + 1]):
-            v[X_indices[k]] += a * weights[X_indices[k]] * X_data[k]
-    else:
-        for i in range(X.shape[0]):
-            v[i] += a * weights[i] * X[i, j]

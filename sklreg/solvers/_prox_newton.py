@@ -26,14 +26,7 @@ from .._datafits import (
 )
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
-from ._columns import (
-    INLINE_REDUCE,
-    REASSOCIATE,
-    column_axpy,
-    column_dot,
-    column_weighted_axpy,
-    column_weighted_sq_norm,
-)
+from ._columns import REASSOCIATE
 
 WS_START = 10  # first working-set size
 INNER_TOL_RATIO = 0.3  # working-set solves stop at this fraction of the outer violation
@@ -54,17 +47,32 @@ def linear_predictions(X, X_data, X_indices, X_indptr, is_sparse, W, b, n_sample
     for k in range(n_blocks):
         Z[k, :] = b[k]
         for j in range(n_features):
-            if W[k, j] != 0.0:
-                column_axpy(j, W[k, j], X, X_data, X_indices, X_indptr, is_sparse, Z[k])
+            w = W[k, j]
+            if w == 0.0:
+                continue
+            if is_sparse:
+                for s in range(X_indptr[j], X_indptr[j + 1]):
+                    Z[k, X_indices[s]] += w * X_data[s]
+            else:
+                for i in range(n_samples):
+                    Z[k, i] += w * X[i, j]
     return Z
 
 
 @jit(fastmath=REASSOCIATE)
 def datafit_gradient(X, X_data, X_indices, X_indptr, is_sparse, R, G, features):
     """Fill ``G[:, features]`` with ``R X[:, features]``."""
+    n_blocks, n_samples = R.shape
     for j in features:
-        for k in range(R.shape[0]):
-            G[k, j] = column_dot(j, X, X_data, X_indices, X_indptr, is_sparse, R[k])
+        for k in range(n_blocks):
+            total = 0.0
+            if is_sparse:
+                for s in range(X_indptr[j], X_indptr[j + 1]):
+                    total += X_data[s] * R[k, X_indices[s]]
+            else:
+                for i in range(n_samples):
+                    total += X[i, j] * R[k, i]
+            G[k, j] = total
 
 
 @jit
@@ -113,20 +121,6 @@ def optimize_intercepts(Z, b, labels, c):
             return
 
 
-@INLINE_REDUCE
-def _model_column_gradient(j, X, X_data, X_indices, X_indptr, is_sparse, r_k, cp_k, xd_k, u):
-    """``sum_i X[i, j] (r_k[i] + cp_k[i] (xd_k[i] - u[i]))``: the quadratic model's derivative."""
-    total = 0.0
-    if is_sparse:
-        for s in range(X_indptr[j], X_indptr[j + 1]):
-            i = X_indices[s]
-            total += X_data[s] * (r_k[i] + cp_k[i] * (xd_k[i] - u[i]))
-    else:
-        for i in range(X.shape[0]):
-            total += X[i, j] * (r_k[i] + cp_k[i] * (xd_k[i] - u[i]))
-    return total
-
-
 @jit(fastmath=REASSOCIATE)
 def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, working_set,
                  fit_intercept, l1_strength, l2_strength, cd_tol):
@@ -151,10 +145,17 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
             hess[k, i] = CP[k, i] * (1.0 - P[k, i])
     n_ws = working_set.shape[0]
     hess_diag = np.empty((n_blocks, n_ws))
-    for k in range(n_blocks):
-        for m in range(n_ws):
-            hess_diag[k, m] = column_weighted_sq_norm(working_set[m], X, X_data, X_indices,
-                                                      X_indptr, is_sparse, hess[k])
+    for m in range(n_ws):
+        j = working_set[m]
+        for k in range(n_blocks):
+            total = 0.0
+            if is_sparse:
+                for s in range(X_indptr[j], X_indptr[j + 1]):
+                    total += hess[k, X_indices[s]] * X_data[s] * X_data[s]
+            else:
+                for i in range(n_samples):
+                    total += hess[k, i] * X[i, j] * X[i, j]
+            hess_diag[k, m] = total
     hess_b = hess.sum(axis=1)
     # for one block, u stays zero and the model's curvature is hess itself
     curvature = CP if multinomial else hess
@@ -171,8 +172,15 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
                 if hess_diag[k, m] == 0.0:
                     continue
                 w_old = W[k, j] + delta[k, m]
-                grad = _model_column_gradient(j, X, X_data, X_indices, X_indptr, is_sparse,
-                                              R[k], curvature[k], D[k], u)
+                # the quadratic model's derivative (see the docstring)
+                grad = 0.0
+                if is_sparse:
+                    for s in range(X_indptr[j], X_indptr[j + 1]):
+                        i = X_indices[s]
+                        grad += X_data[s] * (R[k, i] + curvature[k, i] * (D[k, i] - u[i]))
+                else:
+                    for i in range(n_samples):
+                        grad += X[i, j] * (R[k, i] + curvature[k, i] * (D[k, i] - u[i]))
                 violation = max(violation, subdiff_distance_enet(w_old, grad, l1_strength,
                                                                  l2_strength, False))
                 step = 1.0 / hess_diag[k, m]
@@ -180,10 +188,17 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
                 if w_new != w_old:
                     change = w_new - w_old
                     delta[k, m] += change
-                    column_axpy(j, change, X, X_data, X_indices, X_indptr, is_sparse, D[k])
-                    if multinomial:
-                        column_weighted_axpy(j, change, X, X_data, X_indices, X_indptr,
-                                             is_sparse, P[k], u)
+                    if is_sparse:
+                        for s in range(X_indptr[j], X_indptr[j + 1]):
+                            i = X_indices[s]
+                            D[k, i] += change * X_data[s]
+                            if multinomial:
+                                u[i] += change * P[k, i] * X_data[s]
+                    else:
+                        for i in range(n_samples):
+                            D[k, i] += change * X[i, j]
+                            if multinomial:
+                                u[i] += change * P[k, i] * X[i, j]
         if fit_intercept:
             for k in range(n_blocks):
                 if hess_b[k] <= 0.0:
@@ -279,7 +294,12 @@ def _recenter_classes(X, X_data, X_indices, X_indptr, is_sparse, Z, W, l1_streng
         t = _best_class_shift(W[:, j].copy(), l1_strength, l2_strength)
         if t != 0.0:
             W[:, j] -= t
-            column_axpy(j, -t, X, X_data, X_indices, X_indptr, is_sparse, shift)
+            if is_sparse:
+                for s in range(X_indptr[j], X_indptr[j + 1]):
+                    shift[X_indices[s]] -= t * X_data[s]
+            else:
+                for i in range(Z.shape[1]):
+                    shift[i] -= t * X[i, j]
     for k in range(Z.shape[0]):
         Z[k] += shift
 
