@@ -64,9 +64,11 @@ def run_paths(estimator, jobs, n_jobs_total):
     Threads by default (the kernels release the GIL); an enclosing
     ``joblib.parallel_backend`` (dask, ray, ...) takes precedence.
     """
-    name = type(estimator).__name__
-    with tqdm_bar(estimator.progress_bar, n_jobs_total, name, "path") as bar:
+    if not estimator.progress_bar:
+        return Parallel(n_jobs=estimator.n_jobs, prefer="threads")(jobs)
+    with tqdm_bar(True, n_jobs_total, type(estimator).__name__, "path") as bar:
         results = []
+        # results in order, as each finishes (return_as needs joblib >= 1.3)
         for result in Parallel(n_jobs=estimator.n_jobs, prefer="threads",
                                return_as="generator")(jobs):
             results.append(result)
