@@ -300,8 +300,9 @@ def save_chart(results, path):
     axes.set_xlabel("speed-up: scikit-learn fit time / sklreg fit time (median)")
     axes.set_title("sklreg vs scikit-learn (right of 1: sklreg faster)")
     for position, speedup in zip(positions, speedups, strict=True):
-        axes.annotate(f"{speedup:.2f}x" if speedup < 10 else f"{speedup:.0f}x", (speedup, position), xytext=(3, 0),
-                      textcoords="offset points", va="center", fontsize=7)
+        text = f"{speedup:.2f}x" if speedup < 10 else f"{speedup:.0f}x"
+        axes.annotate(text, (speedup, position), xytext=(3, 0), textcoords="offset points",
+                      va="center", fontsize=7)
     figure.savefig(path, dpi=120)
     return True
 
