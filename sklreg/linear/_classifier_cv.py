@@ -120,6 +120,8 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         As in :class:`~sklreg.LinearClassifier` (computed once on all the data).
     n_jobs : int, default=None
         Folds (and ``l1_ratio`` values) run in parallel threads: the kernels release the GIL.
+        Inside ``joblib.parallel_backend('dask')`` (or Ray's ``'ray'`` backend) they run
+        on the cluster's workers instead, with the same results.
     verbose : int, default=0
         Print one line as each path (fold and ``l1_ratio``) finishes, when positive.
     progress_bar : bool, default=False

@@ -162,6 +162,8 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         As in :class:`~sklreg.LinearRegressor`.
     n_jobs : int, default=None
         Folds (and ``l1_ratio`` values) run in parallel threads: the kernels release the GIL.
+        Inside ``joblib.parallel_backend('dask')`` (or Ray's ``'ray'`` backend) they run
+        on the cluster's workers instead, with the same results.
     verbose : int, default=0
         Print one line as each path (fold and ``l1_ratio``) finishes, when positive.
     progress_bar : bool, default=False
