@@ -69,11 +69,12 @@ def test_cv_estimator_with_n_jobs_on_dask_equals_local(client, data):
     params = dict(penalty="elasticnet", l1_ratio=[0.3, 0.9], alphas=8, cv=3, tol=1e-8,
                   n_jobs=2)
     local = LinearRegressorCV(**params).fit(X, y)
-    with joblib.parallel_backend("dask"):
-        remote = LinearRegressorCV(**params).fit(X, y)
-    assert (remote.alpha_, remote.l1_ratio_) == (local.alpha_, local.l1_ratio_)
-    assert_array_equal(remote.mse_path_, local.mse_path_)
-    assert_array_equal(remote.coef_, local.coef_)
+    for progress_bar in (False, True):  # the bar collects the results as they arrive
+        with joblib.parallel_backend("dask"):
+            remote = LinearRegressorCV(**params, progress_bar=progress_bar).fit(X, y)
+        assert (remote.alpha_, remote.l1_ratio_) == (local.alpha_, local.l1_ratio_)
+        assert_array_equal(remote.mse_path_, local.mse_path_)
+        assert_array_equal(remote.coef_, local.coef_)
 
 
 def numba_kernels():
