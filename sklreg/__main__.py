@@ -1,10 +1,16 @@
-"""``python -m sklreg``: L1 / L2 / elastic-net fits next to scikit-learn's on bundled data."""
+"""``python -m sklreg``: L1 / L2 / elastic-net fits next to scikit-learn's on bundled data.
+
+Commands: ``demo`` (the default) prints sklreg's fits next to scikit-learn's on the diabetes
+data; ``bench`` times a small suite against scikit-learn, prints a table and saves a chart.
+"""
 
 import argparse
 import time
 import warnings
 
 import numpy as np
+
+from sklreg._bench import diabetes_interactions, linear_objective
 
 
 def _median_fit_time(model, X, y, repeats):
@@ -18,28 +24,17 @@ def _median_fit_time(model, X, y, repeats):
 
 def _objective(model, X, y, alpha, l1_ratio):
     """The objective every sklreg estimator minimizes, at a fitted model's coefficients."""
-    residual = y - X @ model.coef_ - model.intercept_
-    coef = model.coef_
-    return 0.5 * np.mean(residual**2) + alpha * (
-        l1_ratio * np.abs(coef).sum() + 0.5 * (1 - l1_ratio) * coef @ coef
-    )
+    return linear_objective(model.coef_, model.intercept_, X, y, alpha, l1_ratio, "squared")
 
 
 def demo(repeats=5):
     """Fit both libraries on the diabetes data (with pairwise interactions) and print a table."""
-    from sklearn.datasets import load_diabetes
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import ElasticNet, Lasso, Ridge
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
     from sklreg import LinearRegressor
 
-    X, y = load_diabetes(return_X_y=True)
-    X = PolynomialFeatures(degree=2, include_bias=False).fit_transform(X)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    X_train, X_test, y_train, y_test = diabetes_interactions()
     n_samples, n_features = X_train.shape
 
     start = time.perf_counter()
@@ -90,11 +85,46 @@ def demo(repeats=5):
           "as the squared binary 'sex' column is here).")
 
 
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def build_parser():
+    """The command-line parser: ``[--repeats N]`` alone runs the demo."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sklreg", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--repeats", type=_positive_int, default=5,
+                        help="timed fits per model (default: 5)")
+    commands = parser.add_subparsers(dest="command", metavar="{demo,bench}")
+    demo_parser = commands.add_parser("demo", help="the diabetes demo (the default command)")
+    demo_parser.add_argument("--repeats", type=_positive_int, default=argparse.SUPPRESS,
+                             help="timed fits per model (default: 5)")
+    bench_parser = commands.add_parser(
+        "bench", help="benchmark against scikit-learn: a table and a chart")
+    bench_parser.add_argument("--repeats", type=_positive_int, default=3,
+                              help="timed fits per estimator, after a warm-up (default: 3)")
+    bench_parser.add_argument("--quick", action="store_true",
+                              help="small problems only, no real datasets (a few seconds)")
+    bench_parser.add_argument("--out", default="sklreg-bench.png",
+                              help="chart file (default: sklreg-bench.png)")
+    bench_parser.add_argument("--no-chart", dest="out", action="store_const", const=None,
+                              help="do not save a chart")
+    return parser
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m sklreg", description=__doc__)
-    parser.add_argument("--repeats", type=int, default=5, help="timed fits per model")
-    args = parser.parse_args(argv)
-    demo(repeats=args.repeats)
+    args = build_parser().parse_args(argv)
+    if args.command == "bench":
+        from ._bench import bench
+
+        bench(repeats=args.repeats, quick=args.quick, out=args.out)
+    else:
+        demo(repeats=args.repeats)
 
 
 if __name__ == "__main__":

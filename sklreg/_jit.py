@@ -5,6 +5,10 @@ Kernels are free functions on plain arrays and scalars, compiled with
 writable cache location; on a read-only install without a writable
 ``NUMBA_CACHE_DIR`` they are compiled in memory instead, so the package still
 works, only with a slower first fit in each new process.
+
+Kernels are serial (``nogil`` but never ``parallel=True``): a fit computes on one thread, so
+``n_jobs`` threads, joblib processes or dask workers never oversubscribe the cores through
+Numba, whatever ``NUMBA_NUM_THREADS`` says (``tests/test_dask.py`` checks it).
 """
 
 import numba

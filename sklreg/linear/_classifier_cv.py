@@ -1,5 +1,6 @@
 """LinearClassifierCV: cross-validation of LinearClassifier along warm-started paths."""
 
+import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -7,7 +8,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.parallel import delayed
 from sklearn.utils.validation import validate_data
 
 from .._penalties import penalty_strengths
@@ -18,7 +19,7 @@ from ._classifier import (
     LinearClassifierMixin,
     encode_targets,
 )
-from ._cv import cv_l1_ratios, select_on_grid
+from ._cv import cv_l1_ratios, path_label, run_paths, select_on_grid
 from ._path import RIDGE_GRID_L1_RATIO, alpha_grid, check_alphas
 from ._regressor import check_sample_weight
 
@@ -48,8 +49,12 @@ def _fitted_shell(classes, W, b, n_features):
 
 
 def _fold_path_scores(X, y, labels, classes, sample_weight, effective_weight, train, test,
-                      alphas, penalty, l1_ratio, params, scorer):
-    """Scores on ``test`` along a warm-started path fitted on ``train``."""
+                      alphas, penalty, l1_ratio, params, scorer, progress=None):
+    """Scores on ``test`` along a warm-started path fitted on ``train``.
+
+    ``progress``, when given, is a label printed with the fold's figures once it is done.
+    """
+    start = time.perf_counter()
     if not (effective_weight[train].sum() > 0 and effective_weight[test].sum() > 0):
         raise ValueError(
             "A cross-validation fold has weights summing to zero on its training or test "
@@ -61,12 +66,18 @@ def _fold_path_scores(X, y, labels, classes, sample_weight, effective_weight, tr
     b = np.zeros(problem.n_blocks)
     scores = np.empty(len(alphas))
     sw_test = None if sample_weight is None else sample_weight[test]
+    n_iter = 0
     for i, alpha in enumerate(alphas):
         l1_strength, l2_strength = penalty_strengths(penalty, alpha, l1_ratio)
-        problem.solve(W, b, params["fit_intercept"], l1_strength, l2_strength,
-                      params["max_iter"], params["tol"])
+        _, fit_iter, _ = problem.solve(W, b, params["fit_intercept"], l1_strength,
+                                       l2_strength, params["max_iter"], params["tol"])
+        n_iter += fit_iter
         shell = _fitted_shell(classes, W, b - b.mean() if len(b) > 1 else b, X.shape[1])
         scores[i] = scorer(shell, X[test], y[test], sample_weight=sw_test)
+    if progress is not None:
+        print(f"[LinearClassifierCV] {progress}: {len(alphas)} alphas, {n_iter} "
+              f"iterations, {time.perf_counter() - start:.2f} s, best test score "
+              f"{scores.max():.4g}", flush=True)
     return scores
 
 
@@ -109,6 +120,12 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         As in :class:`~sklreg.LinearClassifier` (computed once on all the data).
     n_jobs : int, default=None
         Folds (and ``l1_ratio`` values) run in parallel threads: the kernels release the GIL.
+        Inside ``joblib.parallel_backend('dask')`` (or Ray's ``'ray'`` backend) they run
+        on the cluster's workers instead, with the same results.
+    verbose : int, default=0
+        Print one line as each path (fold and ``l1_ratio``) finishes, when positive.
+    progress_bar : bool, default=False
+        Show a tqdm progress bar over the paths (needs the ``tqdm`` package).
 
     Attributes
     ----------
@@ -140,6 +157,8 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+        "progress_bar": ["boolean"],
     }
 
     def __init__(
@@ -156,6 +175,8 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         tol=1e-4,
         class_weight=None,
         n_jobs=None,
+        verbose=0,
+        progress_bar=False,
     ):
         self.penalty = penalty
         self.l1_ratio = l1_ratio
@@ -168,6 +189,8 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.class_weight = class_weight
         self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.progress_bar = progress_bar
 
     def _l1_ratios(self):
         return cv_l1_ratios(self.penalty, self.l1_ratio)
@@ -211,12 +234,15 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         params = {"fit_intercept": self.fit_intercept, "max_iter": self.max_iter,
                   "tol": self.tol}
         tasks = [(i, k) for i in range(len(l1_ratios)) for k in range(len(folds))]
-        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_fold_path_scores)(
-                X, y, labels, classes, sample_weight, effective, *folds[k], alphas[i],
-                self.penalty, l1_ratios[i], params, scorer,
-            )
-            for i, k in tasks
+        results = run_paths(
+            self, (
+                delayed(_fold_path_scores)(
+                    X, y, labels, classes, sample_weight, effective, *folds[k], alphas[i],
+                    self.penalty, l1_ratios[i], params, scorer,
+                    path_label(self, l1_ratios[i], k, len(folds)),
+                )
+                for i, k in tasks
+            ), len(tasks),
         )
         self.l1_ratio_, self.alpha_, self.alphas_, self.scores_ = select_on_grid(
             tasks, results, l1_ratios, alphas, len(folds), maximize=True

@@ -12,6 +12,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import validate_data
 
 from .._penalties import effective_l1_ratio
+from .._progress import tqdm_bar
 from .._validation import check_value_range
 from ._design import prepare_design
 from ._path import alpha_grid, alpha_max_of, check_alphas, design_path
@@ -48,6 +49,31 @@ def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, 
         print(f"[LinearRegressorCV] {progress}: {n_alphas} alphas, {int(n_iter.sum())} epochs, "
               f"{time.perf_counter() - start:.2f} s, best test MSE {mse.min():.4g}", flush=True)
     return mse
+
+
+def path_label(estimator, l1_ratio, fold, n_folds):
+    """The label of a path's progress line, or None when ``estimator`` is not verbose."""
+    if not estimator.verbose:
+        return None
+    return f"l1_ratio={l1_ratio:.3g} fold {fold + 1}/{n_folds}"
+
+
+def run_paths(estimator, jobs, n_jobs_total):
+    """Run the delayed per-fold paths with ``estimator.n_jobs``, in order, with its progress bar.
+
+    Threads by default (the kernels release the GIL); an enclosing
+    ``joblib.parallel_backend`` (dask, ray, ...) takes precedence.
+    """
+    if not estimator.progress_bar:
+        return Parallel(n_jobs=estimator.n_jobs, prefer="threads")(jobs)
+    with tqdm_bar(True, n_jobs_total, type(estimator).__name__, "path") as bar:
+        results = []
+        # results in order, as each finishes (return_as needs joblib >= 1.3)
+        for result in Parallel(n_jobs=estimator.n_jobs, prefer="threads",
+                               return_as="generator")(jobs):
+            results.append(result)
+            bar.update()
+    return results
 
 
 def cv_l1_ratios(penalty, l1_ratio):
@@ -136,8 +162,12 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         As in :class:`~sklreg.LinearRegressor`.
     n_jobs : int, default=None
         Folds (and ``l1_ratio`` values) run in parallel threads: the kernels release the GIL.
+        Inside ``joblib.parallel_backend('dask')`` (or Ray's ``'ray'`` backend) they run
+        on the cluster's workers instead, with the same results.
     verbose : int, default=0
         Print one line as each path (fold and ``l1_ratio``) finishes, when positive.
+    progress_bar : bool, default=False
+        Show a tqdm progress bar over the paths (needs the ``tqdm`` package).
 
     Attributes
     ----------
@@ -172,6 +202,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         "solver": [StrOptions({"auto", "cd", "gram", "cholesky", "lsqr"})],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
+        "progress_bar": ["boolean"],
     }
 
     def __init__(
@@ -191,6 +222,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         solver="auto",
         n_jobs=None,
         verbose=0,
+        progress_bar=False,
     ):
         self.penalty = penalty
         self.l1_ratio = l1_ratio
@@ -206,6 +238,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         self.solver = solver
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.progress_bar = progress_bar
 
     def _l1_ratios(self):
         return cv_l1_ratios(self.penalty, self.l1_ratio)
@@ -255,12 +288,14 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             "seed": check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
         }
         tasks = [(i, k) for i in range(len(l1_ratios)) for k in range(len(folds))]
-        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_fold_mse_path)(
-                X, Y, sample_weight, *folds[k], alphas[i], self.penalty, l1_ratios[i], params,
-                f"l1_ratio={l1_ratios[i]:.3g} fold {k + 1}/{len(folds)}" if self.verbose else None,
-            )
-            for i, k in tasks
+        results = run_paths(
+            self, (
+                delayed(_fold_mse_path)(
+                    X, Y, sample_weight, *folds[k], alphas[i], self.penalty, l1_ratios[i],
+                    params, path_label(self, l1_ratios[i], k, len(folds)),
+                )
+                for i, k in tasks
+            ), len(tasks),
         )
         self.l1_ratio_, self.alpha_, self.alphas_, self.mse_path_ = select_on_grid(
             tasks, results, l1_ratios, alphas, len(folds), maximize=False

@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from .._penalties import effective_l1_ratio, penalty_strengths
+from .._progress import tqdm_bar
 from .._validation import check_value_range
 from ..solvers._direct import centered_gram, ridge_spectral
 from ._design import prepare_design
@@ -60,8 +61,12 @@ def alpha_grid(alpha_max, n_alphas, eps):
 
 
 def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="auto",
-                max_iter=1000, tol=1e-4, random_selection=False, seed=0, W_init=None):
+                max_iter=1000, tol=1e-4, random_selection=False, seed=0, W_init=None,
+                callback=None):
     """Solve a prepared design along ``alphas`` (in the given order), warm-starting each fit.
+
+    ``callback``, when given, is called as ``callback(i, alpha, W, gaps, n_iter)`` after
+    each fit, with that fit's ``(n_targets, n_features)`` coefficients and per-target arrays.
 
     Returns
     -------
@@ -92,6 +97,8 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
         warn_if_not_converged(result, tol, design.sw_sum, f" at alpha={alpha:.4g}", design)
         W[i], gaps[i], n_iter[i] = result.W, result.gaps / design.sw_sum, result.n_iter
         previous = result.W
+        if callback is not None:
+            callback(i, alpha, W[i], gaps[i], n_iter[i])
     return W, gaps, n_iter
 
 
@@ -112,6 +119,8 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
         "selection": [StrOptions({"cyclic", "random"})],
         "random_state": ["random_state"],
         "solver": [StrOptions({"auto", "cd", "gram", "cholesky", "lsqr"})],
+        "verbose": ["verbose"],
+        "progress_bar": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -132,6 +141,8 @@ def regularization_path(
     selection="cyclic",
     random_state=None,
     solver="auto",
+    verbose=0,
+    progress_bar=False,
 ):
     """Fit :class:`~sklreg.LinearRegressor` along a decreasing grid of ``alpha``.
 
@@ -174,6 +185,11 @@ def regularization_path(
         Seed of the random coordinate order.
     solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}, default='auto'
         As in :class:`~sklreg.LinearRegressor`.
+    verbose : int, default=0
+        When positive, print one line per ``alpha`` (epochs, duality gap, non-zero
+        coefficients) as its fit finishes.
+    progress_bar : bool, default=False
+        Show a tqdm progress bar over the ``alphas`` (needs the ``tqdm`` package).
 
     Returns
     -------
@@ -195,10 +211,20 @@ def regularization_path(
     else:
         alphas = check_alphas(alphas)
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    W, gaps, n_iter = design_path(
-        design, alphas, penalty, l1_ratio, positive=positive, solver=solver,
-        max_iter=max_iter, tol=tol, random_selection=selection == "random", seed=seed,
-    )
+    with tqdm_bar(progress_bar, len(alphas), "regularization_path", "alpha") as bar:
+
+        def report(i, alpha, W, gaps, n_iter):
+            if verbose:
+                print(f"[regularization_path] alpha {i + 1}/{len(alphas)} = {alpha:.4g}: "
+                      f"{int(n_iter.sum())} epochs, duality gap {gaps.max():.3g}, "
+                      f"{np.count_nonzero(W)} non-zero", flush=True)
+            bar.update()
+
+        W, gaps, n_iter = design_path(
+            design, alphas, penalty, l1_ratio, positive=positive, solver=solver,
+            max_iter=max_iter, tol=tol, random_selection=selection == "random", seed=seed,
+            callback=report,
+        )
     intercepts, rounding = design.intercepts(W, X.dtype)  # (n_alphas, n_targets)
     coefs = np.moveaxis(W, 0, -1).astype(X.dtype)  # (n_targets, n_features, n_alphas)
     intercepts, gaps, n_iter = intercepts.T, (gaps + rounding).T, n_iter.T

@@ -15,6 +15,7 @@ from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._penalties import penalty_strengths
+from .._progress import tqdm_bar
 from .._validation import check_value_range
 from ..linear._regressor import check_sample_weight
 from ._network import data_loss, forward, loss_gradient, make_layout, pack, unpack
@@ -61,6 +62,7 @@ class BaseMLP(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
                              Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "progress_bar": ["boolean"],
     }
 
     def __init__(
@@ -91,6 +93,7 @@ class BaseMLP(BaseEstimator):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        progress_bar=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -117,6 +120,7 @@ class BaseMLP(BaseEstimator):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.progress_bar = progress_bar
 
     # ----------------------------------------------------------------- objective
     def _strengths(self):
@@ -206,6 +210,11 @@ class BaseMLP(BaseEstimator):
         self._best_intercepts = [b.copy() for b in self.intercepts_]
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        n_epochs = 1 if incremental else self.max_iter
+        with tqdm_bar(self.progress_bar, n_epochs, type(self).__name__, "epoch") as bar:
+            return self._fit_with_bar(X, y, sample_weight, incremental, bar)
+
+    def _fit_with_bar(self, X, y, sample_weight, incremental, bar):
         hidden = self.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
         if not all(isinstance(h, Integral) and h > 0 for h in hidden):
@@ -232,9 +241,9 @@ class BaseMLP(BaseEstimator):
         flat = pack(self.coefs_, self.intercepts_, X.dtype)
         self.coefs_, self.intercepts_ = unpack(flat, layout)
         if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, sample_weight, flat, layout)
+            self._fit_lbfgs(X, Y, sample_weight, flat, layout, bar)
         else:
-            self._fit_stochastic(X, Y, sample_weight, flat, layout, incremental)
+            self._fit_stochastic(X, Y, sample_weight, flat, layout, incremental, bar)
         self.coefs_ = [W.copy() for W in self.coefs_]
         self.intercepts_ = [b.copy() for b in self.intercepts_]
         if not all(np.isfinite(p).all() for p in self.coefs_ + self.intercepts_):
@@ -244,7 +253,7 @@ class BaseMLP(BaseEstimator):
             )
         return self
 
-    def _fit_lbfgs(self, X, Y, sample_weight, flat, layout):
+    def _fit_lbfgs(self, X, Y, sample_weight, flat, layout, bar):
         if sample_weight is not None:
             sample_weight = sample_weight / sample_weight.mean()  # loss_gradient's contract
         grad = np.empty_like(flat)
@@ -265,6 +274,8 @@ class BaseMLP(BaseEstimator):
             self.loss_curve_.append(float(intermediate_result.fun))
             if self.verbose:
                 print(f"Iteration {len(self.loss_curve_)}, loss = {intermediate_result.fun:.8f}")
+            bar.set_postfix_str(f"loss={intermediate_result.fun:.4g}", refresh=False)
+            bar.update()
 
         result = scipy.optimize.minimize(
             objective_and_gradient, flat.astype(np.float64), method="L-BFGS-B", jac=True,
@@ -313,7 +324,7 @@ class BaseMLP(BaseEstimator):
             prox_group(flat, steps, layout.group_ptr, step_scale * group_strength, velocity,
                        velocity_scale)
 
-    def _fit_stochastic(self, X, Y, sample_weight, flat, layout, incremental):
+    def _fit_stochastic(self, X, Y, sample_weight, flat, layout, incremental, bar):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         state = getattr(self, "_optimizer_state", None)
@@ -392,6 +403,8 @@ class BaseMLP(BaseEstimator):
             self.loss_curve_.append(self.loss_)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
+            bar.set_postfix_str(f"loss={self.loss_:.4g}", refresh=False)
+            bar.update()
             self._update_no_improvement_count(early_stopping, X_val if early_stopping else None,
                                               Y_val if early_stopping else None,
                                               sw_val if early_stopping else None)

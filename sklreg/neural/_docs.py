@@ -91,7 +91,7 @@ PARAMETERS = """
         ``early_stopping``) has not improved by ``tol`` for ``n_iter_no_change`` epochs;
         'lbfgs' stops when the projected gradient is below ``tol``.
     verbose : bool, default=False
-        Print progress.
+        Print the loss of each epoch (each iteration for 'lbfgs'), and why training stopped.
     warm_start : bool, default=False
         Start from the fitted weights (and keep ``loss_curve_``) on the next ``fit``.
     momentum : float, default=0.9
@@ -111,6 +111,8 @@ PARAMETERS = """
         Epochs without improvement before stopping ('adam', 'sgd').
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
+    progress_bar : bool, default=False
+        Show a tqdm progress bar over the epochs (needs the ``tqdm`` package).
 """
 
 ATTRIBUTES = """

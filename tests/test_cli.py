@@ -1,0 +1,107 @@
+"""``python -m sklreg``: the demo by default, ``bench`` with its table and chart."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sklreg
+from sklreg import __main__ as cli
+from sklreg import _bench
+
+
+def test_parser_keeps_the_demo_as_default_and_knows_bench():
+    parser = cli.build_parser()
+    args = parser.parse_args([])
+    assert (args.command, args.repeats) == (None, 5)
+    assert parser.parse_args(["--repeats", "2"]).repeats == 2
+    args = parser.parse_args(["demo", "--repeats", "3"])
+    assert (args.command, args.repeats) == ("demo", 3)
+    args = parser.parse_args(["bench"])
+    assert (args.command, args.repeats, args.quick, args.out) == (
+        "bench", 3, False, "sklreg-bench.png")
+    args = parser.parse_args(["bench", "--quick", "--repeats", "1", "--out", "chart.png"])
+    assert (args.quick, args.repeats, args.out) == (True, 1, "chart.png")
+    assert parser.parse_args(["bench", "--no-chart"]).out is None
+    for bad in (["--repeats", "0"], ["bench", "--repeats", "-1"], ["benchmark"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(bad)
+
+
+def test_main_dispatches(monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli, "demo", lambda repeats: calls.append(("demo", repeats)))
+    monkeypatch.setattr(_bench, "bench", lambda **kwargs: calls.append(("bench", kwargs)))
+    cli.main([])
+    cli.main(["demo", "--repeats", "2"])
+    cli.main(["bench", "--quick", "--no-chart"])
+    assert calls == [("demo", 5), ("demo", 2),
+                     ("bench", {"repeats": 3, "quick": True, "out": None})]
+
+
+def test_module_help_lists_the_commands():
+    env = dict(os.environ, PYTHONPATH=str(Path(sklreg.__file__).resolve().parents[1]))
+    completed = subprocess.run([sys.executable, "-m", "sklreg", "--help"], env=env,
+                               capture_output=True, text=True, timeout=120, check=True)
+    assert "demo" in completed.stdout and "bench" in completed.stdout
+
+
+def test_quick_bench_table_chart_and_agreement(tmp_path, capsys):
+    out = tmp_path / "bench.png"
+    results = _bench.bench(repeats=1, quick=True, out=str(out))
+    printed = capsys.readouterr().out
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert not out.exists() and "matplotlib is not installed" in printed
+    else:
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"Chart saved to {out}" in printed
+    cases = {r["case"] for r in results}
+    assert {"Lasso", "ElasticNet", "Ridge", "Logistic L2", "Logistic L1",
+            "MLPRegressor"} <= cases
+    for r in results:
+        assert r["case"] in printed
+        assert r["sklreg_s"] > 0 and r["sklearn_s"] > 0
+        assert r["speedup"] == pytest.approx(r["sklearn_s"] / r["sklreg_s"])
+        if r["case"] != "MLPRegressor":
+            # both libraries minimize the same objective to tolerance ~1e-6
+            assert r["sklreg_converged"]
+            assert abs(r["objective_diff"]) < 1e-5
+            assert r["sklreg_score"] == pytest.approx(r["sklearn_score"], abs=1e-3)
+        else:
+            assert np.isnan(r["objective_diff"])
+
+
+def test_bench_without_matplotlib_skips_the_chart(tmp_path, capsys, monkeypatch):
+    one_case = _bench.build_cases(quick=True)[:1]
+    monkeypatch.setattr(_bench, "build_cases", lambda **kwargs: one_case)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    out = tmp_path / "bench.png"
+    results = _bench.bench(repeats=1, quick=True, out=str(out))
+    assert len(results) == 1 and not out.exists()
+    assert "matplotlib is not installed: no chart" in capsys.readouterr().out
+
+
+def test_linear_objective_is_the_mean_loss_plus_the_penalty():
+    from sklearn.datasets import make_classification
+    from sklearn.metrics import log_loss, mean_squared_error
+
+    from sklreg import LinearClassifier, LinearRegressor
+
+    X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+    penalty = 0.05 * (0.5 * 3.0 + 0.5 * 0.5 * 5.0)  # |coef|_1 = 3, |coef|^2 = 5, l1_ratio 0.5
+    coef, intercept = np.array([2.0, 1.0, 0.0, 0.0, 0.0]), 0.3
+    classifier = LinearClassifier()
+    classifier.classes_, classifier.coef_ = np.array([0, 1]), coef[None, :]
+    classifier.intercept_, classifier.n_features_in_ = np.array([intercept]), 5
+    assert _bench.linear_objective(coef, intercept, X, y, 0.05, 0.5, "logistic") == (
+        pytest.approx(log_loss(y, classifier.predict_proba(X)) + penalty, rel=1e-12))
+    regressor = LinearRegressor()
+    regressor.coef_, regressor.intercept_, regressor.n_features_in_ = coef, intercept, 5
+    assert _bench.linear_objective(coef, intercept, X, y, 0.05, 0.5, "squared") == (
+        pytest.approx(0.5 * mean_squared_error(y, regressor.predict(X)) + penalty, rel=1e-12))
