@@ -96,7 +96,7 @@ def plot_regularization_path(path, *, target=None, feature_names=None, ax=None):
 def plot_cv_curve(estimator, *, ax=None):
     """Plot the cross-validated error or score of a fitted CV estimator against ``alpha``.
 
-    The mean over folds is drawn with a band of one standard deviation, and the selected
+    The mean over folds is drawn with a band of plus or minus one standard deviation, and the selected
     ``alpha_`` as a vertical dashed line. With several ``l1_ratio`` values, one curve per
     value.
 
@@ -131,7 +131,7 @@ def plot_cv_curve(estimator, *, ax=None):
     ax = _axes(ax)
     lines = []
     for grid, ratio_alphas, ratio in zip(values, alphas, ratios, strict=True):
-        label = None if ratio is None else f"l1_ratio={ratio:g}"
+        label = "mean over folds" if ratio is None else f"l1_ratio={ratio:g}"
         (line,) = ax.plot(ratio_alphas, grid.mean(axis=1), label=label)
         lines.append(line)
     for line, grid, ratio_alphas in zip(lines, values, alphas, strict=True):
