@@ -1,6 +1,7 @@
 """Sphinx configuration of the sklreg documentation (builds offline)."""
 
 import os
+import re
 import sys
 import warnings
 
@@ -77,3 +78,35 @@ sphinx_gallery_conf = {
 
 warnings.filterwarnings("ignore", category=UserWarning,
                         message="Matplotlib is currently using agg")
+
+
+# In reStructuredText a bare ``name_`` is a hyperlink reference, and docstrings mention
+# fitted attributes such as n_features_in_ in shapes and prose: quote them as literals,
+# before numpydoc parses the docstring and again after it (it inserts the docstrings of
+# properties listed under Attributes). Attribute names before " : " are left alone.
+_TRAILING_UNDERSCORE = re.compile(r"(?<![`\w.*|<])([A-Za-z]\w*_)(?![\w`])")
+_ATTRIBUTE_HEADER = re.compile(r"\s*[\w*]+(, [\w*]+)*")
+
+
+def _quote_trailing_underscores(app, what, name, obj, options, lines):
+    for i, line in enumerate(lines):
+        head, separator, tail = line.partition(" : ")
+        if separator and _ATTRIBUTE_HEADER.fullmatch(head):
+            lines[i] = head + separator + _TRAILING_UNDERSCORE.sub(r"``\1``", tail)
+        else:
+            lines[i] = _TRAILING_UNDERSCORE.sub(r"``\1``", line)
+
+
+def _skip_foreign_members(app, what, name, obj, skip, options):
+    """Document only what sklreg defines (not scikit-learn's set_*_request helpers)."""
+    module = getattr(obj, "__module__", None)
+    if what == "class" and module is not None and not module.startswith("sklreg"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _quote_trailing_underscores, priority=100)
+    app.connect("autodoc-process-docstring", _quote_trailing_underscores, priority=900)
+    app.connect("autodoc-skip-member", _skip_foreign_members)
+

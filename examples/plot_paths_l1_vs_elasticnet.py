@@ -1,7 +1,7 @@
 """
-==========================================================
+===========================================================
 Coefficient paths: L1 vs elastic net on correlated features
-==========================================================
+===========================================================
 
 Twelve features in four groups of three: each group holds noisy copies of one hidden
 factor, so features of a group are strongly correlated (correlation about 0.95). The
