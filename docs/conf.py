@@ -35,7 +35,6 @@ default_role = "literal"
 
 autosummary_generate = True
 autosummary_imported_members = True
-autodoc_default_options = {"members": True, "inherited-members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
@@ -54,6 +53,8 @@ html_theme_options = {
     "show_version_warning_banner": False,
     "navigation_with_keys": False,
     "show_toc_level": 2,
+    "footer_start": ["copyright"],
+    "footer_end": [],
 }
 html_static_path = []
 html_show_sourcelink = False
@@ -71,9 +72,11 @@ sphinx_gallery_conf = {
     "min_reported_time": 1,
     "abort_on_example_error": False,
     "reference_url": {},
-    "backreferences_dir": None,
+    "backreferences_dir": "generated/backreferences",
+    "doc_module": ("sklreg",),
     "show_memory": False,
     "show_signature": False,
+    "write_computation_times": False,  # its page loads jQuery and DataTables from CDNs
 }
 
 warnings.filterwarnings("ignore", category=UserWarning,
@@ -98,9 +101,11 @@ def _quote_trailing_underscores(app, what, name, obj, options, lines):
 
 
 def _skip_foreign_members(app, what, name, obj, skip, options):
-    """Document only what sklreg defines (not scikit-learn's set_*_request helpers)."""
-    module = getattr(obj, "__module__", None)
-    if what == "class" and module is not None and not module.startswith("sklreg"):
+    """Document only the methods sklreg defines (not scikit-learn's set_*_request helpers,
+    get_params, or tuple's count and index)."""
+    function = obj.fget if isinstance(obj, property) else obj
+    module = getattr(function, "__module__", None) if callable(function) else None
+    if what == "class" and callable(function) and not (module or "").startswith("sklreg"):
         return True
     return None
 

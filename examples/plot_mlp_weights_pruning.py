@@ -71,6 +71,8 @@ for row, mlp in enumerate((l2_network, l1_network)):
         ax.imshow(image, cmap=cmap, vmin=-limit, vmax=limit, interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
+fig.suptitle("input weights of the 32 hidden units: L2 network (top two rows), "
+             "L1 network (bottom two rows)")
 axes[0, 0].set_ylabel("L2", rotation=0, labelpad=12)
 axes[2, 0].set_ylabel("L1", rotation=0, labelpad=12)
 

@@ -96,9 +96,9 @@ def plot_regularization_path(path, *, target=None, feature_names=None, ax=None):
 def plot_cv_curve(estimator, *, ax=None):
     """Plot the cross-validated error or score of a fitted CV estimator against ``alpha``.
 
-    The mean over folds is drawn with a band of plus or minus one standard deviation, and the selected
-    ``alpha_`` as a vertical dashed line. With several ``l1_ratio`` values, one curve per
-    value.
+    The mean over folds is drawn with a band of plus or minus one standard deviation, and
+    the selected ``alpha_`` as a vertical dashed line. With several ``l1_ratio`` values,
+    one curve per value.
 
     Parameters
     ----------
