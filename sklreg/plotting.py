@@ -38,7 +38,7 @@ def _axes(ax):
     return ax
 
 
-def plot_regularization_path(path, *, target=None, feature_names=None, ax=None):
+def plot_regularization_path(path, ax=None, *, target=None, feature_names=None):
     """Plot each coefficient along a regularization path against ``alpha`` (log scale).
 
     ``alpha`` decreases from left to right, so the plot reads from the sparsest model to
@@ -50,12 +50,12 @@ def plot_regularization_path(path, *, target=None, feature_names=None, ax=None):
         The result of :func:`~sklreg.regularization_path`, or its first two fields:
         ``alphas`` of shape (n_alphas,) and ``coefs`` of shape (n_features, n_alphas), or
         (n_targets, n_features, n_alphas) for several targets.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
     target : int, default=None
         Which target to plot when ``coefs`` has several (required then).
     feature_names : sequence of str, default=None
         Legend labels, one per feature. No legend when None.
-    ax : matplotlib Axes, default=None
-        Where to draw; a new figure when None.
 
     Returns
     -------
@@ -93,7 +93,7 @@ def plot_regularization_path(path, *, target=None, feature_names=None, ax=None):
     return ax
 
 
-def plot_cv_curve(estimator, *, ax=None):
+def plot_cv_curve(estimator, ax=None):
     """Plot the cross-validated error or score of a fitted CV estimator against ``alpha``.
 
     The mean over folds is drawn with a band of plus or minus one standard deviation, and
@@ -129,13 +129,10 @@ def plot_cv_curve(estimator, *, ax=None):
     else:
         ratios = np.atleast_1d(estimator.l1_ratio)
     ax = _axes(ax)
-    lines = []
     for grid, ratio_alphas, ratio in zip(values, alphas, ratios, strict=True):
-        label = "mean over folds" if ratio is None else f"l1_ratio={ratio:g}"
-        (line,) = ax.plot(ratio_alphas, grid.mean(axis=1), label=label)
-        lines.append(line)
-    for line, grid, ratio_alphas in zip(lines, values, alphas, strict=True):
         mean, std = grid.mean(axis=1), grid.std(axis=1)
+        label = "mean over folds" if ratio is None else f"l1_ratio={ratio:g}"
+        (line,) = ax.plot(ratio_alphas, mean, label=label)
         ax.fill_between(ratio_alphas, mean - std, mean + std, color=line.get_color(),
                         alpha=0.2, linewidth=0)
     ax.axvline(estimator.alpha_, color="k", linestyle="--", linewidth=1,
@@ -154,7 +151,7 @@ def _check_mlp(mlp):
     return [np.asarray(W) for W in mlp.coefs_]
 
 
-def plot_weight_heatmap(mlp, layer=0, *, ax=None, colorbar=True):
+def plot_weight_heatmap(mlp, layer=0, ax=None, *, colorbar=True):
     """Show one weight matrix of a fitted network as a heat map, exact zeros in grey.
 
     Rows are the layer's inputs (the features for ``layer=0``), columns its units. The
@@ -199,7 +196,7 @@ def plot_weight_heatmap(mlp, layer=0, *, ax=None, colorbar=True):
     return ax
 
 
-def plot_layer_sparsity(mlp, *, ax=None):
+def plot_layer_sparsity(mlp, ax=None):
     """Bar chart of the fraction of exactly zero weights in each layer of a fitted network.
 
     Parameters
