@@ -76,6 +76,7 @@ sphinx_gallery_conf = {
     "doc_module": ("sklreg",),
     "show_memory": False,
     "show_signature": False,
+    "capture_repr": (),  # no stray reprs of a block's last expression
     "write_computation_times": False,  # its page loads jQuery and DataTables from CDNs
 }
 

@@ -3,8 +3,8 @@
 A degree-15 polynomial: no penalty, L2 and L1
 =====================================================
 
-Twenty noisy samples of a smooth curve are fitted with a polynomial of degree 15: sixteen
-coefficients for twenty points. Without a penalty the fit follows the noise and swings
+Twenty noisy samples of a smooth curve are fitted with a polynomial of degree 15: fifteen
+coefficients and an intercept for twenty points. Without a penalty the fit follows the noise and swings
 wildly between the samples; an L2 penalty gives a smooth curve with every coefficient
 small but nonzero; an L1 penalty gives a smooth curve too, using only a few of the
 monomials: the others are **exactly** zero.
@@ -72,7 +72,7 @@ axes[0].legend(loc="lower left", fontsize="small")
 # The coefficients
 # ----------------
 # One panel per model, each with its own scale: without a penalty the coefficients of the
-# standardized monomials are in the thousands, cancelling each other. Exact zeros are
+# standardized monomials reach about 10 000, cancelling each other. Exact zeros are
 # marked with a black cross.
 fig, axes = plt.subplots(3, 1, figsize=(8, 6.5), sharex=True, layout="constrained")
 degrees = np.arange(1, 16)
