@@ -3,11 +3,11 @@
 A degree-15 polynomial: no penalty, L2 and L1
 =====================================================
 
-Twenty noisy samples of a smooth curve are fitted with a polynomial of degree 15: fifteen
-coefficients and an intercept for twenty points. Without a penalty the fit follows the noise and swings
-wildly between the samples; an L2 penalty gives a smooth curve with every coefficient
-small but nonzero; an L1 penalty gives a smooth curve too, using only a few of the
-monomials: the others are **exactly** zero.
+Twenty noisy samples of a smooth curve are fitted with a polynomial of degree 15:
+fifteen coefficients and an intercept for twenty points. Without a penalty the fit
+follows the noise and swings wildly between the samples; an L2 penalty gives a smooth
+curve with every coefficient small but nonzero; an L1 penalty gives a smooth curve too,
+using only a few of the monomials: the others are **exactly** zero.
 
 The polynomial features are standardized before the penalty (see
 :ref:`scaling_features`): ``x**15`` and ``x`` have very different scales.
