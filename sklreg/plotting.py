@@ -1,0 +1,225 @@
+"""Plots of regularization paths, cross-validation curves and network sparsity.
+
+matplotlib is an optional dependency (``pip install sklreg[plotting]``), imported only
+when a function here is called. Every function draws on the given ``ax`` (a new figure
+when None) and returns it; none calls ``plt.show()``.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = [
+    "plot_cv_curve",
+    "plot_layer_sparsity",
+    "plot_regularization_path",
+    "plot_weight_heatmap",
+]
+
+
+def _import_matplotlib():
+    """The matplotlib module; ImportError naming the extra to install without it."""
+    try:
+        import matplotlib
+    except ImportError as error:
+        raise ImportError(
+            "sklreg.plotting needs matplotlib: pip install sklreg[plotting]"
+        ) from error
+    return matplotlib
+
+
+def _axes(ax):
+    """``ax``, or the axes of a new figure."""
+    if ax is not None:
+        return ax
+    _import_matplotlib()
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    return ax
+
+
+def plot_regularization_path(path, ax=None, *, target=None, feature_names=None):
+    """Plot each coefficient along a regularization path against ``alpha`` (log scale).
+
+    ``alpha`` decreases from left to right, so the plot reads from the sparsest model to
+    the least penalized one.
+
+    Parameters
+    ----------
+    path : RegularizationPath or tuple (alphas, coefs)
+        The result of :func:`~sklreg.regularization_path`, or its first two fields:
+        ``alphas`` of shape (n_alphas,) and ``coefs`` of shape (n_features, n_alphas), or
+        (n_targets, n_features, n_alphas) for several targets.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+    target : int, default=None
+        Which target to plot when ``coefs`` has several (required then).
+    feature_names : sequence of str, default=None
+        Legend labels, one per feature. No legend when None.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes, with one line per feature (``ax.get_lines()``).
+    """
+    alphas, coefs = (np.asarray(field) for field in tuple(path)[:2])
+    if coefs.ndim == 3:
+        if target is None:
+            raise ValueError(
+                f"The path has {coefs.shape[0]} targets: choose one with target=index."
+            )
+        coefs = coefs[target]
+    if coefs.ndim != 2 or alphas.ndim != 1 or coefs.shape[1] != alphas.shape[0]:
+        raise ValueError(
+            "Expected alphas of shape (n_alphas,) and coefs of shape (n_features, n_alphas); "
+            f"got {alphas.shape} and {coefs.shape}."
+        )
+    if feature_names is not None and len(feature_names) != coefs.shape[0]:
+        raise ValueError(
+            f"feature_names has {len(feature_names)} names for {coefs.shape[0]} features."
+        )
+    ax = _axes(ax)
+    labels = feature_names if feature_names is not None else [None] * coefs.shape[0]
+    for coef, label in zip(coefs, labels, strict=True):
+        ax.plot(alphas, coef, label=label)
+    ax.set_xscale("log")
+    if not ax.xaxis_inverted():
+        ax.invert_xaxis()
+    ax.axhline(0.0, color="0.5", linewidth=0.8, zorder=0)
+    ax.set_xlabel("alpha (log scale, decreasing)")
+    ax.set_ylabel("coefficient")
+    if feature_names is not None:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def plot_cv_curve(estimator, ax=None):
+    """Plot the cross-validated error or score of a fitted CV estimator against ``alpha``.
+
+    The mean over folds is drawn with a band of plus or minus one standard deviation, and
+    the selected ``alpha_`` as a vertical dashed line. With several ``l1_ratio`` values,
+    one curve per value.
+
+    Parameters
+    ----------
+    estimator : LinearRegressorCV or LinearClassifierCV
+        A fitted estimator: its ``alphas_`` and ``mse_path_`` (regressor) or ``scores_``
+        (classifier) are plotted.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes; the mean curves are the first ``n_l1_ratios`` lines.
+    """
+    params = estimator.get_params() if hasattr(estimator, "get_params") else {}
+    if "cv" not in params or "alphas" not in params:
+        raise TypeError(
+            f"Expected a LinearRegressorCV or LinearClassifierCV, got {type(estimator).__name__}."
+        )
+    check_is_fitted(estimator, "alphas_")
+    if hasattr(estimator, "mse_path_"):
+        values, ylabel = np.asarray(estimator.mse_path_), "mean squared error (held out)"
+    else:
+        values, ylabel = np.asarray(estimator.scores_), "score (held out)"
+    alphas = np.asarray(estimator.alphas_)
+    if values.ndim == 2:  # a single l1_ratio
+        values, alphas, ratios = values[None], alphas[None], [None]
+    else:
+        ratios = np.atleast_1d(estimator.l1_ratio)
+    ax = _axes(ax)
+    for grid, ratio_alphas, ratio in zip(values, alphas, ratios, strict=True):
+        mean, std = grid.mean(axis=1), grid.std(axis=1)
+        label = "mean over folds" if ratio is None else f"l1_ratio={ratio:g}"
+        (line,) = ax.plot(ratio_alphas, mean, label=label)
+        ax.fill_between(ratio_alphas, mean - std, mean + std, color=line.get_color(),
+                        alpha=0.2, linewidth=0)
+    ax.axvline(estimator.alpha_, color="k", linestyle="--", linewidth=1,
+               label=f"alpha_={estimator.alpha_:.3g}")
+    ax.set_xscale("log")
+    if not ax.xaxis_inverted():
+        ax.invert_xaxis()
+    ax.set_xlabel("alpha (log scale, decreasing)")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def _check_mlp(mlp):
+    check_is_fitted(mlp, "coefs_")
+    return [np.asarray(W) for W in mlp.coefs_]
+
+
+def plot_weight_heatmap(mlp, layer=0, ax=None, *, colorbar=True):
+    """Show one weight matrix of a fitted network as a heat map, exact zeros in grey.
+
+    Rows are the layer's inputs (the features for ``layer=0``), columns its units. The
+    colour scale is symmetric around zero (blue negative, red positive); weights that are
+    exactly zero are masked and drawn in light grey, so an L1 network's exact zeros stand
+    out from an L2 network's small weights.
+
+    Parameters
+    ----------
+    mlp : MLPRegressor or MLPClassifier
+        A fitted network (any estimator with a ``coefs_`` list of 2-D arrays).
+    layer : int, default=0
+        Index into ``coefs_`` (negative values count from the output layer).
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+    colorbar : bool, default=True
+        Add a colour bar next to ``ax``.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes; ``ax.images[0].get_array()`` is the weight matrix, masked at its zeros.
+    """
+    coefs = _check_mlp(mlp)
+    if not -len(coefs) <= layer < len(coefs):
+        raise IndexError(
+            f"layer={layer} is out of range: the network has {len(coefs)} weight matrices "
+            f"(layers 0 to {len(coefs) - 1})."
+        )
+    W = coefs[layer]
+    ax = _axes(ax)
+    limit = float(np.abs(W).max()) or 1.0
+    cmap = _import_matplotlib().colormaps["RdBu_r"].with_extremes(bad="0.85")
+    image = ax.imshow(np.ma.masked_equal(W, 0.0), cmap=cmap, vmin=-limit, vmax=limit,
+                      aspect="auto", interpolation="nearest")
+    index = layer % len(coefs)
+    ax.set_xlabel(f"unit of layer {index + 1}")
+    ax.set_ylabel("input feature" if index == 0 else f"unit of layer {index}")
+    ax.set_title(f"weights of layer {index} ({np.mean(W == 0):.0%} exact zeros)")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label="weight")
+    return ax
+
+
+def plot_layer_sparsity(mlp, ax=None):
+    """Bar chart of the fraction of exactly zero weights in each layer of a fitted network.
+
+    Parameters
+    ----------
+    mlp : MLPRegressor or MLPClassifier
+        A fitted network (any estimator with a ``coefs_`` list of 2-D arrays).
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes; ``ax.patches`` are the bars, one per weight matrix, in layer order.
+    """
+    coefs = _check_mlp(mlp)
+    sparsity = np.array([np.mean(W == 0) for W in coefs])
+    ax = _axes(ax)
+    positions = np.arange(len(coefs))
+    bars = ax.bar(positions, sparsity, color="tab:blue")
+    ax.bar_label(bars, labels=[f"{value:.0%}" for value in sparsity], padding=2)
+    ax.set_xticks(positions, [f"layer {i}\n{W.shape[0]}x{W.shape[1]}"
+                              for i, W in enumerate(coefs)])
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("fraction of exact zeros")
+    ax.set_title("weight sparsity per layer")
+    return ax

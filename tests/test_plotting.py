@@ -1,0 +1,178 @@
+"""sklreg.plotting draws the fitted numbers it is given, on the Agg backend."""
+
+import builtins
+import importlib
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+
+from sklreg import (
+    LinearClassifierCV,
+    LinearRegressor,
+    LinearRegressorCV,
+    MLPRegressor,
+    regularization_path,
+)
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
+
+from sklreg import plotting  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def regression_data():
+    return make_regression(n_samples=60, n_features=6, n_informative=3, noise=1.0,
+                           random_state=0)
+
+
+@pytest.fixture(scope="module")
+def sparse_mlp():
+    X, y = make_regression(n_samples=80, n_features=5, n_informative=2, random_state=0)
+    mlp = MLPRegressor((7, 4), penalty="l1", alpha=0.003, solver="adam", learning_rate_init=0.05,
+                       max_iter=200, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X / X.std(axis=0), y / y.std())
+    return mlp
+
+
+def test_regularization_path_lines_are_the_coefficients(regression_data):
+    X, y = regression_data
+    path = regularization_path(X, y, penalty="l1", n_alphas=20)
+    ax = plotting.plot_regularization_path(path)
+    lines = ax.get_lines()[: X.shape[1]]
+    assert len([line for line in ax.get_lines() if len(line.get_xdata()) == 20]) == X.shape[1]
+    for line, coef in zip(lines, path.coefs, strict=True):
+        np.testing.assert_array_equal(line.get_xdata(), path.alphas)
+        np.testing.assert_array_equal(line.get_ydata(), coef)
+    assert ax.get_xscale() == "log"
+    assert ax.xaxis_inverted()
+
+
+def test_regularization_path_from_arrays_and_targets(regression_data):
+    X, y = regression_data
+    Y = np.column_stack([y, -2 * y])
+    path = regularization_path(X, Y, penalty="elasticnet", n_alphas=10)
+    ax = plotting.plot_regularization_path((path.alphas, path.coefs), target=1,
+                                           feature_names=[f"x{j}" for j in range(6)])
+    for line, coef in zip(ax.get_lines()[:6], path.coefs[1], strict=True):
+        np.testing.assert_array_equal(line.get_ydata(), coef)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"x{j}" for j in range(6)]
+    with pytest.raises(ValueError, match="target"):
+        plotting.plot_regularization_path(path)
+    with pytest.raises(ValueError, match="shape"):
+        plotting.plot_regularization_path((path.alphas[:3], path.coefs[0]))
+    with pytest.raises(ValueError, match="feature_names"):
+        plotting.plot_regularization_path(path, target=0, feature_names=["a"])
+
+
+def test_regularization_path_draws_on_given_axes(regression_data):
+    X, y = regression_data
+    fig, (left, right) = plt.subplots(1, 2)
+    returned = plotting.plot_regularization_path(regularization_path(X, y, n_alphas=5), ax=right)
+    assert returned is right
+    assert len(left.get_lines()) == 0
+
+
+def test_cv_curve_regressor_is_the_mean_mse(regression_data):
+    X, y = regression_data
+    cv = LinearRegressorCV(penalty="l1", alphas=15, cv=3).fit(X, y)
+    ax = plotting.plot_cv_curve(cv)
+    mean_line = ax.get_lines()[0]
+    np.testing.assert_array_equal(mean_line.get_xdata(), cv.alphas_)
+    np.testing.assert_allclose(mean_line.get_ydata(), cv.mse_path_.mean(axis=1))
+    vertical = ax.get_lines()[1]
+    assert np.all(np.asarray(vertical.get_xdata()) == cv.alpha_)
+    assert "squared error" in ax.get_ylabel()
+
+
+def test_cv_curve_one_line_per_l1_ratio(regression_data):
+    X, y = regression_data
+    cv = LinearRegressorCV(penalty="elasticnet", l1_ratio=[0.2, 0.9], alphas=8, cv=3).fit(X, y)
+    ax = plotting.plot_cv_curve(cv)
+    for line, grid in zip(ax.get_lines()[:2], cv.mse_path_, strict=True):
+        np.testing.assert_allclose(line.get_ydata(), grid.mean(axis=1))
+
+
+def test_cv_curve_classifier_scores():
+    X, y = make_classification(n_samples=80, n_features=5, random_state=0)
+    cv = LinearClassifierCV(penalty="l1", alphas=6, cv=3).fit(X, y)
+    ax = plotting.plot_cv_curve(cv)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), cv.scores_.mean(axis=1))
+    assert "score" in ax.get_ylabel()
+
+
+def test_cv_curve_errors(regression_data):
+    X, y = regression_data
+    with pytest.raises(NotFittedError):
+        plotting.plot_cv_curve(LinearRegressorCV())
+    with pytest.raises(TypeError, match="LinearRegressorCV"):
+        plotting.plot_cv_curve(LinearRegressor().fit(X, y))
+
+
+def test_weight_heatmap_is_the_weights_with_zeros_masked(sparse_mlp):
+    W = sparse_mlp.coefs_[1]
+    assert np.any(W == 0) and np.any(W != 0)  # the fixture must exercise both
+    ax = plotting.plot_weight_heatmap(sparse_mlp, layer=1)
+    shown = ax.images[0].get_array()
+    np.testing.assert_array_equal(shown.data, W)
+    np.testing.assert_array_equal(np.ma.getmaskarray(shown), W == 0)
+    low, high = ax.images[0].get_clim()
+    assert low == -high == -np.abs(W).max()
+    assert len(ax.figure.axes) == 2  # the colour bar
+    ax = plotting.plot_weight_heatmap(sparse_mlp, layer=-1, colorbar=False)
+    np.testing.assert_array_equal(ax.images[0].get_array().data, sparse_mlp.coefs_[-1])
+
+
+def test_weight_heatmap_errors(sparse_mlp):
+    with pytest.raises(IndexError, match="out of range"):
+        plotting.plot_weight_heatmap(sparse_mlp, layer=len(sparse_mlp.coefs_))
+    with pytest.raises(IndexError, match="out of range"):
+        plotting.plot_weight_heatmap(sparse_mlp, layer=-len(sparse_mlp.coefs_) - 1)
+    with pytest.raises(NotFittedError):
+        plotting.plot_weight_heatmap(MLPRegressor())
+
+
+def test_layer_sparsity_bars(sparse_mlp):
+    ax = plotting.plot_layer_sparsity(sparse_mlp)
+    heights = [bar.get_height() for bar in ax.patches]
+    np.testing.assert_allclose(heights, sparse_mlp.sparsity_)
+    assert len(heights) == len(sparse_mlp.coefs_)
+    with pytest.raises(NotFittedError):
+        plotting.plot_layer_sparsity(MLPRegressor())
+
+
+def test_no_show_called(monkeypatch, regression_data, sparse_mlp):
+    def fail(*args, **kwargs):
+        raise AssertionError("plt.show() must not be called")
+
+    monkeypatch.setattr(plt, "show", fail)
+    X, y = regression_data
+    plotting.plot_regularization_path(regularization_path(X, y, n_alphas=5))
+    plotting.plot_weight_heatmap(sparse_mlp)
+    plotting.plot_layer_sparsity(sparse_mlp)
+
+
+def test_missing_matplotlib_names_the_extra(monkeypatch, sparse_mlp):
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    module = importlib.reload(plotting)  # importing sklreg.plotting itself needs no matplotlib
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    with pytest.raises(ImportError, match=r"pip install sklreg\[plotting\]"):
+        module.plot_layer_sparsity(sparse_mlp)
