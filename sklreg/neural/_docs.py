@@ -111,6 +111,12 @@ PARAMETERS = """
         Epochs without improvement before stopping ('adam', 'sgd').
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
+    device : {'cpu', 'cuda'}, default='cpu'
+        Where training runs. 'cuda' (dense X only, penalties other than 'group'; needs
+        ``pip install sklreg[cuda]`` and a CUDA GPU) runs the forward and backward matrix
+        products and the proximal optimizer updates on the GPU; batches are drawn on the
+        host as on the CPU, and the weights come back to the host after every epoch.
+        Fitted attributes are NumPy arrays either way.
 """
 
 ATTRIBUTES = """
