@@ -46,7 +46,7 @@ def _simulated():
     return bool(config.ENABLE_CUDASIM)
 
 
-THREADS = 32 if _simulated() else 128  # the simulator runs one Python thread per thread
+THREADS = 16 if _simulated() else 128  # the simulator runs one Python thread per thread
 
 
 def launch(kernel, n_threads, *args):

@@ -317,7 +317,7 @@ class DeviceProblem:
                 self.gradient(to_device(v), datafit=LINEAR)
                 v = self.G.copy_to_host()
                 previous, estimate = estimate, float(np.linalg.norm(v))
-                if estimate == 0.0 or abs(estimate - previous) <= 1e-4 * estimate:
+                if estimate == 0.0 or abs(estimate - previous) <= 1e-3 * estimate:
                     break
         finally:
             self.n_blocks, self.Z, self.R, self.G = saved_blocks, Z, R, G
