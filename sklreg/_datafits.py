@@ -9,6 +9,8 @@ The solvers work on a transformed problem on which the objective of
 when an intercept is fitted, ``l1 = S alpha l1_ratio``, ``l2 = S alpha (1 - l1_ratio)``).
 """
 
+import math
+
 import numpy as np
 
 from ._jit import jit
@@ -117,7 +119,8 @@ def quadratic_gap_from_sums(r_norm2, r_dot_y, l1_norm, w_norm2, dual_norm, conju
     return primal, max(gap, 0.0), lasso_gap, scale
 
 
-# Logistic (binary) and multinomial (softmax) datafits.
+# Logistic (binary) and multinomial (softmax) datafits. Their scalar functions use ``math``
+# (not NumPy ufuncs), so that the CUDA kernels can compile the same functions.
 #
 # The linear predictions are stored by block, ``Z`` of shape (n_blocks, n_samples): one block
 # (the logit of the positive class) for two classes, one per class for K > 2. ``labels`` are
@@ -131,21 +134,21 @@ def quadratic_gap_from_sums(r_norm2, r_dot_y, l1_norm, w_norm2, dual_norm, conju
 def _log1pexp(u):
     """``log(1 + exp(u))`` without overflow."""
     if u > 0.0:
-        return u + np.log1p(np.exp(-u))
-    return np.log1p(np.exp(u))
+        return u + math.log1p(math.exp(-u))
+    return math.log1p(math.exp(u))
 
 
 @jit(inline="always")
 def _sigmoid(u):
     if u >= 0.0:
-        return 1.0 / (1.0 + np.exp(-u))
-    e = np.exp(u)
+        return 1.0 / (1.0 + math.exp(-u))
+    e = math.exp(u)
     return e / (1.0 + e)
 
 
 @jit(inline="always")
 def _xlogx(q):
-    return q * np.log(q) if q > 0.0 else 0.0
+    return q * math.log(q) if q > 0.0 else 0.0
 
 
 @jit
