@@ -47,7 +47,7 @@ for X in (nt.float64, nt.float32):
     check(
         L.predict_residual,
         (
-            arr(X, 2),
+            nt.Array(X, 2, "F"),  # the column layout of the design
             arr(f8, 1),
             arr(f8, 1),
             arr(f8, 2),

@@ -123,3 +123,14 @@ def test_classifier_l1_sparsity_and_pickle():
     np.testing.assert_array_equal(gpu.coef_ == 0, cpu.coef_ == 0)
     restored = pickle.loads(pickle.dumps(gpu))
     np.testing.assert_array_equal(restored.predict(X), gpu.predict(X))
+
+
+@pytest.mark.parametrize("Estimator", [LinearRegressor, LinearClassifier])
+def test_max_iter_reached_warns_with_the_gap(Estimator):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = classification_data(2)
+    model = Estimator(device="cuda", penalty="l1", alpha=1e-3, tol=1e-12, max_iter=3)
+    with pytest.warns(ConvergenceWarning, match="gap"):
+        model.fit(X, y)
+    assert model.dual_gap_ > 0

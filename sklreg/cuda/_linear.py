@@ -268,6 +268,10 @@ class DeviceProblem:
         n_samples, n_features = X.shape
         self.n_samples, self.n_features, self.n_blocks = n_samples, n_features, n_blocks
         self.datafit, self.fit_intercept = datafit, bool(fit_intercept)
+        # two layouts, so that both passes read X coalesced (consecutive threads, consecutive
+        # addresses): by columns for the predictions (a thread per sample), by rows for the
+        # gradient (a thread per feature); twice the memory of X
+        self.X_columns = cuda.to_device(np.asfortranarray(X))
         self.X = to_device(X)
         self.X_mean = to_device(np.zeros(n_features) if X_mean is None else X_mean,
                                 np.float64)
@@ -292,7 +296,7 @@ class DeviceProblem:
                  positive=False):
         """Launch ``predict_residual`` then ``gradient_prox`` at ``theta`` (device array)."""
         datafit = self.datafit if datafit is None else datafit
-        launch(predict_residual, self.n_samples, self.X, self.X_mean, self.q, theta,
+        launch(predict_residual, self.n_samples, self.X_columns, self.X_mean, self.q, theta,
                self.fit_intercept, datafit, self.y, self.labels, self.c, self.Z, self.R,
                self.state)
         launch(gradient_prox, self.n_blocks * (self.n_features + 1), self.X, self.X_mean,
@@ -330,9 +334,9 @@ class DeviceProblem:
         for _ in range(MAX_INTERCEPT_NEWTON):
             grad = to_device(np.zeros(self.n_blocks))
             hess = to_device(np.zeros((self.n_blocks, self.n_blocks)))
-            launch(predict_residual, self.n_samples, self.X, self.X_mean, self.q, self.theta,
-                   True, self.datafit, self.y, self.labels, self.c, self.Z, self.R,
-                   self.state)
+            launch(predict_residual, self.n_samples, self.X_columns, self.X_mean, self.q,
+                   self.theta, True, self.datafit, self.y, self.labels, self.c, self.Z,
+                   self.R, self.state)
             launch(intercept_sums, self.n_samples, self.Z, self.labels, self.c, grad, hess)
             step, done = intercept_newton_step(grad.copy_to_host(), hess.copy_to_host(), b)
             if step.shape[0]:

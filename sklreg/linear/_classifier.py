@@ -209,11 +209,11 @@ class LinearClassifierMixin:
         return tags
 
 
-def warn_if_not_converged(gap, gap_tol, max_iter):
+def warn_if_not_converged(gap, gap_tol, max_iter, solver="proximal Newton"):
     """ConvergenceWarning naming the gap reached when the solver hit ``max_iter``."""
     if gap > gap_tol:
         warnings.warn(
-            f"The proximal Newton solver reached max_iter={max_iter} with a duality gap of "
+            f"The {solver} solver reached max_iter={max_iter} with a duality gap of "
             f"{gap:.3e}, above the target tol * P_null = {gap_tol:.3e}. Increase max_iter, "
             "or the regularization.",
             ConvergenceWarning,
@@ -397,7 +397,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         else:
             gap, n_iter, gap_tol = problem.solve(W, b, self.fit_intercept, l1_strength,
                                                  l2_strength, self.max_iter, self.tol)
-        warn_if_not_converged(gap, gap_tol, self.max_iter)
+        warn_if_not_converged(gap, gap_tol, self.max_iter,
+                              "GPU FISTA" if use_cuda else "proximal Newton")
         if problem.n_blocks > 1:
             b -= b.mean()  # the softmax is invariant to a common shift: report centered ones
         penalized = l1_strength > 0.0 or l2_strength > 0.0
