@@ -134,3 +134,19 @@ def test_max_iter_reached_warns_with_the_gap(Estimator):
     with pytest.warns(ConvergenceWarning, match="gap"):
         model.fit(X, y)
     assert model.dual_gap_ > 0
+
+
+def test_without_intercept():
+    X, y = regression_data(seed=4)
+    params = dict(penalty="elasticnet", alpha=0.05, l1_ratio=0.5, tol=1e-10, max_iter=5000,
+                  fit_intercept=False)
+    cpu = LinearRegressor(**params).fit(X, y)
+    gpu = LinearRegressor(device="cuda", **params).fit(X, y)
+    np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=1e-5)
+    assert gpu.intercept_ == 0.0
+    Xc, labels = classification_data(3, seed=4)
+    params = dict(penalty="l1", alpha=0.02, tol=1e-8, max_iter=3000, fit_intercept=False)
+    cpu = LinearClassifier(**params).fit(Xc, labels)
+    gpu = LinearClassifier(device="cuda", **params).fit(Xc, labels)
+    np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=2e-3)
+    np.testing.assert_array_equal(gpu.intercept_, 0.0)

@@ -23,8 +23,8 @@ def data(task, n_samples=24, n_features=4, seed=0):
 
 
 def fit_both(Estimator, X, y, **params):
-    params = dict(hidden_layer_sizes=(5, 3), alpha=0.01, max_iter=3, batch_size=10,
-                  random_state=0, learning_rate_init=0.05, **params)
+    params = {**dict(hidden_layer_sizes=(5, 3), alpha=0.01, max_iter=3, batch_size=10,
+                     random_state=0, learning_rate_init=0.05), **params}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         cpu = Estimator(**params).fit(X, y)
@@ -90,3 +90,11 @@ def test_group_penalty_and_sparse_input_rejected():
         Estimator(device="cuda", penalty="group").fit(X, y)
     with pytest.raises(ValueError, match="dense X only"):
         Estimator(device="cuda").fit(sp.csr_matrix(X), y)
+
+
+def test_early_stopping_equal_cpu():
+    Estimator, X, y = data("regression", n_samples=40, seed=5)
+    cpu, gpu = fit_both(Estimator, X, y, solver="adam", penalty="l1", early_stopping=True,
+                        validation_fraction=0.25, max_iter=4)
+    assert_same_network(cpu, gpu, np.float64)
+    np.testing.assert_allclose(gpu.validation_scores_, cpu.validation_scores_, rtol=1e-10)

@@ -48,6 +48,19 @@ MAX_INTERCEPT_NEWTON = 100
 T, RESTART, T_NEXT = 0, 1, 2
 
 
+@cuda.jit(device=True)
+def _softmax_parts(Z, i):
+    """``(max_k Z[k, i], sum_k exp(Z[k, i] - max))``: sample ``i``'s softmax is
+    ``exp(Z[k, i] - max) / sum``."""
+    z_max = Z[0, i]
+    for k in range(1, Z.shape[0]):
+        z_max = max(z_max, Z[k, i])
+    exp_sum = 0.0
+    for k in range(Z.shape[0]):
+        exp_sum += math.exp(Z[k, i] - z_max)
+    return z_max, exp_sum
+
+
 @cuda.jit
 def predict_residual(X, X_mean, q, theta, fit_intercept, datafit, y, labels, c, Z, R, state):
     """``Z[k, i] = x_i . theta[k, :p] (+ theta[k, p])`` and the datafit derivatives ``R``."""
@@ -69,12 +82,7 @@ def predict_residual(X, X_mean, q, theta, fit_intercept, datafit, y, labels, c, 
     elif datafit == LOGISTIC:
         R[0, i] = c[i] * (d_sigmoid(Z[0, i]) - (1.0 if labels[i] == 1 else 0.0))
     elif datafit == MULTINOMIAL:
-        z_max = Z[0, i]
-        for k in range(1, n_blocks):
-            z_max = max(z_max, Z[k, i])
-        exp_sum = 0.0
-        for k in range(n_blocks):
-            exp_sum += math.exp(Z[k, i] - z_max)
+        z_max, exp_sum = _softmax_parts(Z, i)
         for k in range(n_blocks):
             p = math.exp(Z[k, i] - z_max) / exp_sum
             R[k, i] = c[i] * (p - (1.0 if labels[i] == k else 0.0))
@@ -170,12 +178,7 @@ def intercept_sums(Z, labels, c, grad, hess):
         cuda.atomic.add(grad, 0, c[i] * (p - (1.0 if labels[i] == 1 else 0.0)))
         cuda.atomic.add(hess, (0, 0), c[i] * p * (1.0 - p))
         return
-    z_max = Z[0, i]
-    for k in range(1, n_blocks):
-        z_max = max(z_max, Z[k, i])
-    exp_sum = 0.0
-    for k in range(n_blocks):
-        exp_sum += math.exp(Z[k, i] - z_max)
+    z_max, exp_sum = _softmax_parts(Z, i)
     for k in range(n_blocks):
         p_k = math.exp(Z[k, i] - z_max) / exp_sum
         cuda.atomic.add(grad, k, c[i] * (p_k - (1.0 if labels[i] == k else 0.0)))
@@ -204,12 +207,7 @@ def classification_gap_sums(Z, labels, c, theta, G, scale, l1_strength, l2_stren
                 z = Z[0, i]
                 loss = d_log1pexp(-z if labels[i] == 1 else z)
             else:
-                z_max = Z[0, i]
-                for k in range(1, n_blocks):
-                    z_max = max(z_max, Z[k, i])
-                exp_sum = 0.0
-                for k in range(n_blocks):
-                    exp_sum += math.exp(Z[k, i] - z_max)
+                z_max, exp_sum = _softmax_parts(Z, i)
                 loss = z_max + math.log(exp_sum) - Z[labels[i], i]
             cuda.atomic.add(sums, 0, c[i] * loss)
         else:
@@ -220,12 +218,7 @@ def classification_gap_sums(Z, labels, c, theta, G, scale, l1_strength, l2_stren
                     q = s * d_sigmoid(Z[0, i]) + (1.0 - s) * (1.0 if labels[i] == 1 else 0.0)
                     neg_entropy = d_xlogx(q) + d_xlogx(1.0 - q)
                 else:
-                    z_max = Z[0, i]
-                    for k in range(1, n_blocks):
-                        z_max = max(z_max, Z[k, i])
-                    exp_sum = 0.0
-                    for k in range(n_blocks):
-                        exp_sum += math.exp(Z[k, i] - z_max)
+                    z_max, exp_sum = _softmax_parts(Z, i)
                     for k in range(n_blocks):
                         p = math.exp(Z[k, i] - z_max) / exp_sum
                         q = s * p + ((1.0 - s) if labels[i] == k else 0.0)
