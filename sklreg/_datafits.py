@@ -9,6 +9,8 @@ The solvers work on a transformed problem on which the objective of
 when an intercept is fitted, ``l1 = S alpha l1_ratio``, ``l2 = S alpha (1 - l1_ratio)``).
 """
 
+import math
+
 import numpy as np
 
 from ._jit import jit
@@ -62,36 +64,63 @@ def quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, posit
     for j in range(n_features):
         l1_norm += abs(w[j])
         w_norm2 += w[j] * w[j]
-    primal = 0.5 * r_norm2 + l1_strength * l1_norm + 0.5 * l2_strength * w_norm2
+    dual_norm = 0.0
+    if l1_strength > 0.0:
+        for j in range(n_features):
+            dual_norm = max(dual_norm, lasso_dual_correlation(XTr[j], w[j], l2_strength,
+                                                              positive))
+    conjugate = 0.0
+    if l2_strength > 0.0:
+        for j in range(n_features):
+            conjugate += enet_conjugate_excess2(XTr[j], l1_strength, positive)
+    return quadratic_gap_from_sums(r_norm2, r_dot_y, l1_norm, w_norm2, dual_norm, conjugate,
+                                   l1_strength, l2_strength)
 
+
+# Scalar pieces of the gap, shared with the CUDA kernels (``sklreg.cuda`` compiles their
+# ``py_func`` as device functions): per-feature terms, and the assembly of the sums.
+
+
+@jit(inline="always")
+def lasso_dual_correlation(XTr_j, w_j, l2_strength, positive):
+    """Feature ``j``'s term of the dual norm of the augmented-lasso dual point."""
+    corr = XTr_j - l2_strength * w_j
+    return corr if positive else abs(corr)
+
+
+@jit(inline="always")
+def enet_conjugate_excess2(XTr_j, l1_strength, positive):
+    """``(|XTr_j| - l1)_+^2``: feature ``j``'s term of ``2 l2`` times the penalty conjugate."""
+    corr = XTr_j if positive else abs(XTr_j)
+    excess = corr - l1_strength
+    return excess * excess if excess > 0.0 else 0.0
+
+
+@jit(inline="always")
+def quadratic_gap_from_sums(r_norm2, r_dot_y, l1_norm, w_norm2, dual_norm, conjugate,
+                            l1_strength, l2_strength):
+    """Primal, gap, lasso gap and scale of :func:`quadratic_dual_gap` from its sums.
+
+    ``dual_norm`` is the largest :func:`lasso_dual_correlation`, ``conjugate`` the sum of
+    :func:`enet_conjugate_excess2` over the features.
+    """
+    primal = 0.5 * r_norm2 + l1_strength * l1_norm + 0.5 * l2_strength * w_norm2
     gap = np.inf
     scale = 1.0
     if l1_strength > 0.0:
-        dual_norm = 0.0
-        for j in range(n_features):
-            corr = XTr[j] - l2_strength * w[j]
-            if not positive:
-                corr = abs(corr)
-            if corr > dual_norm:
-                dual_norm = corr
         if dual_norm > l1_strength:
             scale = l1_strength / dual_norm
         dual = scale * r_dot_y - 0.5 * scale * scale * (r_norm2 + l2_strength * w_norm2)
         gap = primal - dual
     lasso_gap = max(gap, 0.0)
     if l2_strength > 0.0:
-        conjugate = 0.0
-        for j in range(n_features):
-            corr = XTr[j] if positive else abs(XTr[j])
-            excess = corr - l1_strength
-            if excess > 0.0:
-                conjugate += excess * excess
         dual = r_dot_y - 0.5 * r_norm2 - conjugate / (2.0 * l2_strength)
         gap = min(gap, primal - dual)
     return primal, max(gap, 0.0), lasso_gap, scale
 
 
-# Logistic (binary) and multinomial (softmax) datafits.
+# Logistic (binary) and multinomial (softmax) datafits. Their scalar functions use ``math``
+# (not NumPy ufuncs), so that the CUDA kernels can compile the same functions.
 #
 # The linear predictions are stored by block, ``Z`` of shape (n_blocks, n_samples): one block
 # (the logit of the positive class) for two classes, one per class for K > 2. ``labels`` are
@@ -105,21 +134,21 @@ def quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, posit
 def _log1pexp(u):
     """``log(1 + exp(u))`` without overflow."""
     if u > 0.0:
-        return u + np.log1p(np.exp(-u))
-    return np.log1p(np.exp(u))
+        return u + math.log1p(math.exp(-u))
+    return math.log1p(math.exp(u))
 
 
 @jit(inline="always")
 def _sigmoid(u):
     if u >= 0.0:
-        return 1.0 / (1.0 + np.exp(-u))
-    e = np.exp(u)
+        return 1.0 / (1.0 + math.exp(-u))
+    e = math.exp(u)
     return e / (1.0 + e)
 
 
 @jit(inline="always")
 def _xlogx(q):
-    return q * np.log(q) if q > 0.0 else 0.0
+    return q * math.log(q) if q > 0.0 else 0.0
 
 
 @jit
@@ -220,6 +249,15 @@ def _dual_objective(P, labels, c, G, scale, l1_strength, l2_strength):
     return entropy - conjugate
 
 
+@jit(inline="always")
+def feasible_dual_scale(g_max, l1_strength):
+    """``min(1, l1 / g_max)``, rounded down until ``scale * g_max <= l1`` holds in floats."""
+    scale = min(1.0, l1_strength / g_max) if g_max > 0.0 else 1.0
+    while scale * g_max > l1_strength:  # rounding must not leave theta infeasible
+        scale *= 1.0 - 2.0**-52
+    return scale
+
+
 @jit
 def classification_dual_gap(Z, labels, c, G, W, l1_strength, l2_strength):
     """Primal objective and duality gap of penalized logistic / multinomial regression.
@@ -272,9 +310,7 @@ def classification_dual_gap(Z, labels, c, G, W, l1_strength, l2_strength):
             g_max = max(g_max, abs(G[k, j]))
     dual = -np.inf
     if l1_strength > 0.0:
-        scale = min(1.0, l1_strength / g_max) if g_max > 0.0 else 1.0
-        while scale * g_max > l1_strength:  # rounding must not leave theta infeasible
-            scale *= 1.0 - 2.0**-52
+        scale = feasible_dual_scale(g_max, l1_strength)
         dual = _dual_objective(P, labels, c, G, scale, l1_strength, l2_strength)
     if l2_strength > 0.0:
         dual = max(dual, _dual_objective(P, labels, c, G, 1.0, l1_strength, l2_strength))

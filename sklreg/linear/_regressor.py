@@ -11,6 +11,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .._penalties import penalty_strengths
 from .._validation import check_value_range
+from ..cuda import check_device
 from ._design import prepare_design
 from ._least_squares import choose_solver, solve_least_squares, warn_if_not_converged
 
@@ -121,6 +122,13 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
           'cholesky', or 'lsqr' for sparse X with more than 2000 features.
           Unpenalized ``positive=True`` uses non-negative least squares.
 
+        Ignored with ``device='cuda'``.
+    device : {'cpu', 'cuda'}, default='cpu'
+        Where the solver runs. 'cuda' (dense X only; needs ``pip install sklreg[cuda]`` and
+        a CUDA GPU) runs accelerated proximal gradient with adaptive restart (FISTA) on
+        the GPU, stopped on the same certified relative duality gap (``max_iter`` then
+        counts its iterations). Fitted attributes are NumPy arrays either way.
+
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
@@ -159,6 +167,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         "selection": [StrOptions({"cyclic", "random"})],
         "random_state": ["random_state"],
         "solver": [StrOptions({"auto", "cd", "gram", "cholesky", "lsqr"})],
+        "device": [StrOptions({"cpu", "cuda"})],
     }
 
     def __init__(
@@ -175,6 +184,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         selection="cyclic",
         random_state=None,
         solver="auto",
+        device="cpu",
     ):
         self.penalty = penalty
         self.alpha = alpha
@@ -187,6 +197,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         self.selection = selection
         self.random_state = random_state
         self.solver = solver
+        self.device = device
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -223,10 +234,15 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         Y = Y.reshape(Y.shape[0], -1)
         n_targets, n_features = Y.shape[1], X.shape[1]
 
+        use_cuda = check_device(self.device, X)
+
         l1_strength, l2_strength = penalty_strengths(self.penalty, self.alpha, self.l1_ratio)
-        solver = choose_solver(self.solver, X, l1_strength, l2_strength, self.positive)
-        design = prepare_design(X, Y, sample_weight, self.fit_intercept,
-                                solver in ("cd", "gram"))
+        if use_cuda:
+            design = prepare_design(X, Y, sample_weight, self.fit_intercept, True)
+        else:
+            solver = choose_solver(self.solver, X, l1_strength, l2_strength, self.positive)
+            design = prepare_design(X, Y, sample_weight, self.fit_intercept,
+                                    solver in ("cd", "gram"))
         l1_strength, l2_strength = l1_strength * design.sw_sum, l2_strength * design.sw_sum
 
         W_init = None
@@ -235,18 +251,19 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
             if previous.size == n_targets * n_features:
                 W_init = previous.reshape(n_targets, n_features)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        result = solve_least_squares(
-            design,
-            l1_strength,
-            l2_strength,
-            positive=self.positive,
-            solver=self.solver,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            W_init=W_init,
-            random_selection=self.selection == "random",
-            seed=seed,
-        )
+        if use_cuda:
+            from ..cuda._linear import solve_least_squares_cuda
+
+            result = solve_least_squares_cuda(
+                design, l1_strength, l2_strength, positive=self.positive,
+                max_iter=self.max_iter, tol=self.tol, W_init=W_init,
+            )
+        else:
+            result = solve_least_squares(
+                design, l1_strength, l2_strength, positive=self.positive,
+                solver=self.solver, max_iter=self.max_iter, tol=self.tol, W_init=W_init,
+                random_selection=self.selection == "random", seed=seed,
+            )
         warn_if_not_converged(result, self.tol, design.sw_sum, design=design)
 
         coef = result.W.astype(X.dtype)
@@ -263,3 +280,4 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
             self.n_iter_ = result.n_iter
             self.dual_gap_ = gaps
         return self
+

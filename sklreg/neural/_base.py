@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._penalties import penalty_strengths
 from .._progress import tqdm_bar
 from .._validation import check_value_range
+from ..cuda import check_device
 from ..linear._regressor import check_sample_weight
 from ._network import data_loss, forward, loss_gradient, make_layout, pack, unpack
 from ._optimizers import (
@@ -63,6 +64,7 @@ class BaseMLP(BaseEstimator):
                              Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "progress_bar": ["boolean"],
+        "device": [StrOptions({"cpu", "cuda"})],
     }
 
     def __init__(
@@ -94,6 +96,7 @@ class BaseMLP(BaseEstimator):
         n_iter_no_change=10,
         max_fun=15000,
         progress_bar=False,
+        device="cpu",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -121,6 +124,7 @@ class BaseMLP(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.progress_bar = progress_bar
+        self.device = device
 
     # ----------------------------------------------------------------- objective
     def _strengths(self):
@@ -228,6 +232,10 @@ class BaseMLP(BaseEstimator):
         check_value_range(X, "X", X.shape[0], check_small=False)
         check_value_range(Y, "y", X.shape[0], check_small=False)
         sample_weight = check_sample_weight(sample_weight, X)
+        use_cuda = check_device(self.device, X)
+        if use_cuda and self.penalty == "group":
+            raise ValueError("device='cuda' supports penalty='l1', 'l2', 'elasticnet' or "
+                             "None; use device='cpu' for penalty='group'.")
         layer_units = [X.shape[1]] + hidden + [Y.shape[1]]
         self._random_state = check_random_state(self.random_state)
         if first_pass:
@@ -241,9 +249,10 @@ class BaseMLP(BaseEstimator):
         flat = pack(self.coefs_, self.intercepts_, X.dtype)
         self.coefs_, self.intercepts_ = unpack(flat, layout)
         if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, sample_weight, flat, layout, bar)
+            self._fit_lbfgs(X, Y, sample_weight, flat, layout, bar, use_cuda)
         else:
-            self._fit_stochastic(X, Y, sample_weight, flat, layout, incremental, bar)
+            self._fit_stochastic(X, Y, sample_weight, flat, layout, incremental, bar,
+                                 use_cuda)
         self.coefs_ = [W.copy() for W in self.coefs_]
         self.intercepts_ = [b.copy() for b in self.intercepts_]
         if not all(np.isfinite(p).all() for p in self.coefs_ + self.intercepts_):
@@ -253,19 +262,34 @@ class BaseMLP(BaseEstimator):
             )
         return self
 
-    def _fit_lbfgs(self, X, Y, sample_weight, flat, layout, bar):
+    def _device_network(self, X, Y, sample_weight, flat, layout):
+        """The network and its training data on the GPU (``sklreg.cuda``)."""
+        from ..cuda._mlp import DeviceNetwork
+
+        return DeviceNetwork(X, Y, sample_weight, flat, layout, self.activation,
+                             self.out_activation_, self._loss_name())
+
+    def _fit_lbfgs(self, X, Y, sample_weight, flat, layout, bar, use_cuda=False):
         if sample_weight is not None:
             sample_weight = sample_weight / sample_weight.mean()  # loss_gradient's contract
         grad = np.empty_like(flat)
         coef_grads, intercept_grads = unpack(grad, layout)
         _, l2_strength, _ = self._strengths()
         n_penalized = layout.n_penalized
+        network = (self._device_network(X, Y, sample_weight, flat, layout) if use_cuda
+                   else None)
+        all_rows = np.arange(X.shape[0])
 
         def objective_and_gradient(x):
             flat[:] = x
-            value = loss_gradient(X, Y, sample_weight, self.coefs_, self.intercepts_,
-                                  coef_grads, intercept_grads, self.activation,
-                                  self.out_activation_, self._loss_name())
+            if network is not None:
+                network.flat.copy_to_device(flat)
+                value, _ = network.loss_gradient(all_rows)
+                grad[:] = network.gradient_to_host()
+            else:
+                value = loss_gradient(X, Y, sample_weight, self.coefs_, self.intercepts_,
+                                      coef_grads, intercept_grads, self.activation,
+                                      self.out_activation_, self._loss_name())
             value += enet_penalty_value(flat, n_penalized, 0.0, l2_strength)
             grad[:n_penalized] += l2_strength * flat[:n_penalized]
             return value, grad.astype(np.float64)
@@ -294,37 +318,50 @@ class BaseMLP(BaseEstimator):
         return {"learning_rate": float(self.learning_rate_init), "t": 0,
                 "first_moment": np.zeros_like(flat), "second_moment": np.zeros_like(flat)}
 
-    def _step(self, flat, grad, steps, layout):
-        """One proximal optimizer step: smooth step, then the prox of the non-smooth part."""
+    def _step(self, flat, grad, steps, layout, network=None):
+        """One proximal optimizer step: smooth step, then the prox of the non-smooth part.
+
+        With a ``network`` on the GPU both run there, fused, on its parameters.
+        """
         l1_strength, l2_strength, group_strength = self._strengths()
         state = self._optimizer_state
         if self.solver == "sgd":
-            velocity = state["velocity"]
-            sgd_step(flat, grad, velocity, steps, state["learning_rate"], self.momentum,
-                     self.nesterovs_momentum, layout.n_penalized, l2_strength)
             # Nesterov keeps the look-ahead point in ``flat``: see _optimizers' docstring
             nesterov = self.nesterovs_momentum and self.momentum > 0.0
             velocity_scale = 1.0 / self.momentum if nesterov else 1.0
             step_scale = 1.0
+            if network is not None:
+                network.sgd_step(state["learning_rate"], self.momentum,
+                                 self.nesterovs_momentum, l2_strength, l1_strength,
+                                 velocity_scale)
+                return
+            velocity = state["velocity"]
+            sgd_step(flat, grad, velocity, steps, state["learning_rate"], self.momentum,
+                     self.nesterovs_momentum, layout.n_penalized, l2_strength)
         else:
             velocity, velocity_scale = flat[:0], 1.0  # Adam: no velocity to correct
             state["t"] += 1
             t = state["t"]
             learning_rate_t = (state["learning_rate"] * np.sqrt(1 - self.beta_2**t)
                                / (1 - self.beta_1**t))
-            adam_step(flat, grad, state["first_moment"], state["second_moment"], steps,
-                      learning_rate_t, self.beta_1, self.beta_2, self.epsilon,
-                      layout.n_penalized, l2_strength)
             # ``steps`` multiplies the biased first moment m; the metric step, which multiplies
             # the gradient estimate m_hat = m / (1 - beta_1**t), is (1 - beta_1**t) * steps
             step_scale = 1.0 - self.beta_1**t
+            if network is not None:
+                network.adam_step(learning_rate_t, self.beta_1, self.beta_2, self.epsilon,
+                                  l2_strength, step_scale * l1_strength)
+                return
+            adam_step(flat, grad, state["first_moment"], state["second_moment"], steps,
+                      learning_rate_t, self.beta_1, self.beta_2, self.epsilon,
+                      layout.n_penalized, l2_strength)
         if l1_strength > 0.0:
             prox_l1(flat, steps, step_scale * l1_strength, velocity, velocity_scale)
         elif group_strength > 0.0:
             prox_group(flat, steps, layout.group_ptr, step_scale * group_strength, velocity,
                        velocity_scale)
 
-    def _fit_stochastic(self, X, Y, sample_weight, flat, layout, incremental, bar):
+    def _fit_stochastic(self, X, Y, sample_weight, flat, layout, incremental, bar,
+                        use_cuda=False):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         state = getattr(self, "_optimizer_state", None)
@@ -377,12 +414,23 @@ class BaseMLP(BaseEstimator):
                                or not hasattr(self, "_best_coefs")):
             self._best_coefs = [W.copy() for W in self.coefs_]
             self._best_intercepts = [b.copy() for b in self.intercepts_]
+        network = None
+        if use_cuda:
+            network = self._device_network(X_train, Y_train, sw_train, flat, layout)
+            network.load_state(self._optimizer_state)
+            l1_strength, l2_strength, _ = self._strengths()
         self.n_iter_ = 0  # as scikit-learn: epochs of this call
         for _ in range(self.max_iter):
             if self.shuffle:
                 sample_idx = shuffle(sample_idx, random_state=self._random_state)
             accumulated = 0.0
             for batch in gen_batches(n_samples, batch_size):
+                if network is not None:  # the rows are gathered on the device
+                    loss, penalty = network.loss_gradient(sample_idx[batch], l1_strength,
+                                                          l2_strength)
+                    accumulated += (batch.stop - batch.start) * (loss + penalty)
+                    self._step(flat, grad, steps, layout, network)
+                    continue
                 if self.shuffle:
                     idx = sample_idx[batch]
                     X_batch = _safe_indexing(X_train, idx)
@@ -397,6 +445,9 @@ class BaseMLP(BaseEstimator):
                 accumulated += ((batch.stop - batch.start)
                                 * (loss + self._penalty_value(flat, layout)))
                 self._step(flat, grad, steps, layout)
+            if network is not None:
+                network.to_host(flat)
+                network.save_state(self._optimizer_state)
             self.n_iter_ += 1
             self.loss_ = accumulated / n_samples
             self.t_ += n_samples

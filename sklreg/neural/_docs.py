@@ -113,6 +113,12 @@ PARAMETERS = """
         Maximum number of loss evaluations of 'lbfgs'.
     progress_bar : bool, default=False
         Show a tqdm progress bar over the epochs (needs the ``tqdm`` package).
+    device : {'cpu', 'cuda'}, default='cpu'
+        Where training runs. 'cuda' (dense X only, penalties other than 'group'; needs
+        ``pip install sklreg[cuda]`` and a CUDA GPU) runs the forward and backward matrix
+        products and the proximal optimizer updates on the GPU; batches are drawn on the
+        host as on the CPU, and the weights come back to the host after every epoch.
+        Fitted attributes are NumPy arrays either way.
 """
 
 ATTRIBUTES = """

@@ -97,28 +97,44 @@ def optimize_intercepts(Z, b, labels, c):
                         hess[k, m] -= c[i] * P[k, i] * P[m, i]
                 else:
                     hess[k, k] -= c[i] * P[k, i] * P[k, i]
-        if multinomial:
-            # the softmax is invariant along ones: solve on its orthogonal complement
-            hess += np.trace(hess) / n_blocks**2 * np.ones((n_blocks, n_blocks))
-            grad -= grad.mean()
-        if not np.all(np.isfinite(hess)) or np.trace(hess) <= 0.0:
-            return
-        try:
-            step = -np.linalg.solve(hess, grad)
-        except Exception:  # noqa: BLE001 - singular curvature (e.g. one class left)
-            return
-        if multinomial:
-            step -= step.mean()
-        largest = np.max(np.abs(step))
-        if not np.isfinite(largest):
-            return
-        if largest > MAX_INTERCEPT_STEP:
-            step *= MAX_INTERCEPT_STEP / largest
-        for k in range(n_blocks):
-            b[k] += step[k]
+        step, done = intercept_newton_step(grad, hess, b)
+        for k in range(step.shape[0]):
             Z[k] += step[k]
-        if largest <= 1e-15 * max(1.0, np.max(np.abs(b))):
+        if done:
             return
+
+
+@jit
+def intercept_newton_step(grad, hess, b):
+    """A damped Newton step on the intercepts from their gradient and Hessian; updates ``b``.
+
+    Shared by :func:`optimize_intercepts` and the CUDA solver (which reduces ``grad`` and
+    ``hess`` on the device). ``hess`` is modified. Returns the step taken (empty when the
+    curvature is unusable, ``b`` then unchanged) and whether the step is at the level of
+    rounding errors (or unusable), i.e. the iterations are done.
+    """
+    n_blocks = grad.shape[0]
+    multinomial = n_blocks > 1
+    if multinomial:
+        # the softmax is invariant along ones: solve on its orthogonal complement
+        hess += np.trace(hess) / n_blocks**2 * np.ones((n_blocks, n_blocks))
+        grad = grad - grad.mean()
+    if not np.all(np.isfinite(hess)) or np.trace(hess) <= 0.0:
+        return np.empty(0), True
+    try:
+        step = -np.linalg.solve(hess, grad)
+    except Exception:  # noqa: BLE001 - singular curvature (e.g. one class left)
+        return np.empty(0), True
+    if multinomial:
+        step -= step.mean()
+    largest = np.max(np.abs(step))
+    if not np.isfinite(largest):
+        return np.empty(0), True
+    if largest > MAX_INTERCEPT_STEP:
+        step *= MAX_INTERCEPT_STEP / largest
+    for k in range(n_blocks):
+        b[k] += step[k]
+    return step, largest <= 1e-15 * max(1.0, np.max(np.abs(b)))
 
 
 @jit(fastmath=REASSOCIATE)

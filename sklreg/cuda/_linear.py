@@ -1,0 +1,487 @@
+"""Accelerated proximal gradient on the GPU for the penalized linear models (dense data).
+
+One solver serves the three convex datafits of ``CONVENTIONS.md`` (least squares on the
+prepared design, binary logistic, multinomial): FISTA with the gradient-based adaptive
+restart of O'Donoghue & Candes (2015), on the stacked variable ``theta`` of shape
+``(n_blocks, n_features + 1)`` whose last column holds the intercepts (unpenalized, updated
+by a plain gradient step; unused for least squares, whose intercept is eliminated by
+centering). Every iteration is three launches, with no copy to the host:
+
+1. ``predict_residual``, one thread per sample: ``Z = theta X^T`` and the derivatives ``R``
+   of the datafit in ``Z``;
+2. ``gradient_prox``, one thread per weight: ``G = R X`` and the prox step
+   (:func:`~sklreg._penalties.prox_enet`, the CPU's own function compiled for the device),
+   accumulating the restart test ``(z - w_new) . (w_new - w)``;
+3. ``momentum``: the FISTA extrapolation, or a restart.
+
+Every ``CHECK_EVERY`` iterations the certified duality gap of ``CONVENTIONS.md`` is computed
+on the device (sums reduced with atomics, a handful of scalars copied back, assembled by the
+same scalar functions as on the CPU) and compared with ``tol * P_null``. Centering of the
+least-squares design is done on the fly, ``X[i, j] - q_i mean_j``, as the CPU kernels do.
+"""
+
+import math
+
+import numpy as np
+from numba import cuda
+
+from .._datafits import feasible_dual_scale, quadratic_gap_from_sums
+from ..solvers._prox_newton import intercept_newton_step
+from ._device import (
+    d_enet_conjugate_excess2,
+    d_lasso_dual_correlation,
+    d_log1pexp,
+    d_prox_enet,
+    d_sigmoid,
+    d_xlogx,
+    launch,
+    to_device,
+)
+
+QUADRATIC, LOGISTIC, MULTINOMIAL, LINEAR = 0, 1, 2, 3
+CHECK_EVERY = 10  # iterations between two gap computations
+POWER_ITERATIONS = 50
+LIPSCHITZ_SAFETY = 1.1  # power iteration underestimates the largest eigenvalue
+MAX_INTERCEPT_NEWTON = 100
+
+# state array: t of FISTA, restart test accumulator, next t
+T, RESTART, T_NEXT = 0, 1, 2
+
+
+@cuda.jit(device=True)
+def _softmax_parts(Z, i):
+    """``(max_k Z[k, i], sum_k exp(Z[k, i] - max))``: sample ``i``'s softmax is
+    ``exp(Z[k, i] - max) / sum``."""
+    z_max = Z[0, i]
+    for k in range(1, Z.shape[0]):
+        z_max = max(z_max, Z[k, i])
+    exp_sum = 0.0
+    for k in range(Z.shape[0]):
+        exp_sum += math.exp(Z[k, i] - z_max)
+    return z_max, exp_sum
+
+
+@cuda.jit
+def predict_residual(X, X_mean, q, theta, fit_intercept, datafit, y, labels, c, Z, R, state):
+    """``Z[k, i] = x_i . theta[k, :p] (+ theta[k, p])`` and the datafit derivatives ``R``."""
+    i = cuda.grid(1)
+    if i == 0:  # idempotent: after a momentum step, its t becomes current
+        state[T] = state[T_NEXT]
+        state[RESTART] = 0.0
+    n_samples, n_features = X.shape
+    if i >= n_samples:
+        return
+    n_blocks = theta.shape[0]
+    for k in range(n_blocks):
+        z = theta[k, n_features] if fit_intercept else 0.0
+        for j in range(n_features):
+            z += (X[i, j] - q[i] * X_mean[j]) * theta[k, j]
+        Z[k, i] = z
+    if datafit == QUADRATIC:
+        R[0, i] = Z[0, i] - y[i]
+    elif datafit == LOGISTIC:
+        R[0, i] = c[i] * (d_sigmoid(Z[0, i]) - (1.0 if labels[i] == 1 else 0.0))
+    elif datafit == MULTINOMIAL:
+        z_max, exp_sum = _softmax_parts(Z, i)
+        for k in range(n_blocks):
+            p = math.exp(Z[k, i] - z_max) / exp_sum
+            R[k, i] = c[i] * (p - (1.0 if labels[i] == k else 0.0))
+    else:  # LINEAR: the product by diag(c), for the power iteration
+        for k in range(n_blocks):
+            R[k, i] = c[i] * Z[k, i]
+
+
+@cuda.jit
+def gradient_prox(X, X_mean, q, R, fit_intercept, theta_z, theta, theta_new, G, step,
+                  l1_strength, l2_strength, positive, take_step, state):
+    """``G = R X`` (last column: ``R`` summed, the intercepts); with ``take_step`` the prox
+    step from ``theta_z`` into ``theta_new``, accumulating the restart test."""
+    index = cuda.grid(1)
+    n_blocks = R.shape[0]
+    n_samples, n_features = X.shape
+    if index >= n_blocks * (n_features + 1):
+        return
+    k = index // (n_features + 1)
+    j = index % (n_features + 1)
+    g = 0.0
+    if j < n_features:
+        for i in range(n_samples):
+            g += (X[i, j] - q[i] * X_mean[j]) * R[k, i]
+    elif fit_intercept:
+        for i in range(n_samples):
+            g += R[k, i]
+    G[k, j] = g
+    if not take_step:
+        return
+    z = theta_z[k, j]
+    if j < n_features:
+        new = d_prox_enet(z - step * g, step, l1_strength, l2_strength, positive)
+    else:
+        new = z - step * g if fit_intercept else 0.0
+    theta_new[k, j] = new
+    cuda.atomic.add(state, RESTART, (z - new) * (new - theta[k, j]))
+
+
+@cuda.jit
+def momentum(theta, theta_new, theta_z, state):
+    """FISTA's extrapolation, or a restart when the last step went against the momentum."""
+    index = cuda.grid(1)
+    n_blocks, width = theta.shape
+    if index >= n_blocks * width:
+        return
+    k = index // width
+    j = index % width
+    t = state[T]
+    new = theta_new[k, j]
+    if state[RESTART] > 0.0:
+        t_next = 1.0
+        theta_z[k, j] = new
+    else:
+        t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
+        theta_z[k, j] = new + (t - 1.0) / t_next * (new - theta[k, j])
+    theta[k, j] = new
+    if index == 0:
+        state[T_NEXT] = t_next
+
+
+@cuda.jit
+def quadratic_gap_sums(R, y, theta, G, l1_strength, l2_strength, positive, sums):
+    """Sums of the least-squares gap: ``[||r||^2, r.y, ||w||_1, ||w||^2, dual norm, conj]``.
+
+    ``R = -r`` and ``G = -X^T r`` (from ``predict_residual`` / ``gradient_prox``).
+    """
+    index = cuda.grid(1)
+    n_samples = R.shape[1]
+    n_features = theta.shape[1] - 1
+    if index < n_samples:
+        r = -R[0, index]
+        cuda.atomic.add(sums, 0, r * r)
+        cuda.atomic.add(sums, 1, r * y[index])
+    if index < n_features:
+        w = theta[0, index]
+        XTr = -G[0, index]
+        cuda.atomic.add(sums, 2, abs(w))
+        cuda.atomic.add(sums, 3, w * w)
+        cuda.atomic.max(sums, 4, d_lasso_dual_correlation(XTr, w, l2_strength, positive))
+        cuda.atomic.add(sums, 5, d_enet_conjugate_excess2(XTr, l1_strength, positive))
+
+
+@cuda.jit
+def intercept_sums(Z, labels, c, grad, hess):
+    """Gradient and Hessian of the datafit in the intercepts (atomics over the samples)."""
+    i = cuda.grid(1)
+    n_blocks, n_samples = Z.shape
+    if i >= n_samples or c[i] == 0.0:
+        return
+    if n_blocks == 1:
+        p = d_sigmoid(Z[0, i])
+        cuda.atomic.add(grad, 0, c[i] * (p - (1.0 if labels[i] == 1 else 0.0)))
+        cuda.atomic.add(hess, (0, 0), c[i] * p * (1.0 - p))
+        return
+    z_max, exp_sum = _softmax_parts(Z, i)
+    for k in range(n_blocks):
+        p_k = math.exp(Z[k, i] - z_max) / exp_sum
+        cuda.atomic.add(grad, k, c[i] * (p_k - (1.0 if labels[i] == k else 0.0)))
+        cuda.atomic.add(hess, (k, k), c[i] * p_k)
+        for m in range(n_blocks):
+            p_m = math.exp(Z[m, i] - z_max) / exp_sum
+            cuda.atomic.add(hess, (k, m), -c[i] * p_k * p_m)
+
+
+@cuda.jit
+def classification_gap_sums(Z, labels, c, theta, G, scale, l1_strength, l2_strength, sums):
+    """Sums of the classification gap, for the dual points ``-scale R`` and ``-R``.
+
+    ``sums = [loss, ||W||_1, ||W||^2, max|G|, entropy(scale), entropy(1), conj(scale),
+    conj(1)]``, the conjugates as sums of ``(|v| - l1)_+^2`` (divided by ``2 l2`` on the
+    host; a positive one with ``l2 == 0`` means infeasible). ``scale < 0``: first pass,
+    only the loss, norms and ``max|G|``.
+    """
+    index = cuda.grid(1)
+    n_blocks, n_samples = Z.shape
+    n_features = theta.shape[1] - 1
+    if index < n_samples and c[index] != 0.0:
+        i = index
+        if scale < 0.0:
+            if n_blocks == 1:
+                z = Z[0, i]
+                loss = d_log1pexp(-z if labels[i] == 1 else z)
+            else:
+                z_max, exp_sum = _softmax_parts(Z, i)
+                loss = z_max + math.log(exp_sum) - Z[labels[i], i]
+            cuda.atomic.add(sums, 0, c[i] * loss)
+        else:
+            for which in range(2):
+                s = scale if which == 0 else 1.0
+                neg_entropy = 0.0
+                if n_blocks == 1:
+                    q = s * d_sigmoid(Z[0, i]) + (1.0 - s) * (1.0 if labels[i] == 1 else 0.0)
+                    neg_entropy = d_xlogx(q) + d_xlogx(1.0 - q)
+                else:
+                    z_max, exp_sum = _softmax_parts(Z, i)
+                    for k in range(n_blocks):
+                        p = math.exp(Z[k, i] - z_max) / exp_sum
+                        q = s * p + ((1.0 - s) if labels[i] == k else 0.0)
+                        neg_entropy += d_xlogx(q)
+                cuda.atomic.add(sums, 4 + which, -c[i] * neg_entropy)
+    if index < n_blocks * n_features:
+        k = index // n_features
+        j = index % n_features
+        if scale < 0.0:
+            w = theta[k, j]
+            cuda.atomic.add(sums, 1, abs(w))
+            cuda.atomic.add(sums, 2, w * w)
+            cuda.atomic.max(sums, 3, abs(G[k, j]))
+        else:
+            cuda.atomic.add(sums, 6, d_enet_conjugate_excess2(scale * G[k, j], l1_strength,
+                                                              False))
+            cuda.atomic.add(sums, 7, d_enet_conjugate_excess2(G[k, j], l1_strength, False))
+
+
+class DeviceProblem:
+    """A dense problem on the device and the FISTA buffers for one target.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Dense design (float32 or float64; copied to the device once).
+    datafit : {QUADRATIC, LOGISTIC, MULTINOMIAL}
+    n_blocks : int
+        Rows of ``theta``.
+    fit_intercept : bool
+        Intercepts in ``theta[:, -1]`` (classification only).
+    X_mean, q : ndarray, optional
+        On-the-fly centering ``X[i, j] - q[i] X_mean[j]`` (least squares).
+    labels, c : ndarray, optional
+        Class indices and normalized sample weights (classification).
+    """
+
+    def __init__(self, X, datafit, n_blocks, fit_intercept, X_mean=None, q=None, labels=None,
+                 c=None):
+        n_samples, n_features = X.shape
+        self.n_samples, self.n_features, self.n_blocks = n_samples, n_features, n_blocks
+        self.datafit, self.fit_intercept = datafit, bool(fit_intercept)
+        # two layouts, so that both passes read X coalesced (consecutive threads, consecutive
+        # addresses): by columns for the predictions (a thread per sample), by rows for the
+        # gradient (a thread per feature); twice the memory of X
+        self.X_columns = cuda.to_device(np.asfortranarray(X))
+        self.X = to_device(X)
+        self.X_mean = to_device(np.zeros(n_features) if X_mean is None else X_mean,
+                                np.float64)
+        self.q = to_device(np.zeros(n_samples) if q is None else q, np.float64)
+        self.labels = to_device(np.zeros(n_samples, np.int64) if labels is None else labels,
+                                np.int64)
+        self.c = to_device(np.ones(n_samples) if c is None else c, np.float64)
+        self.y = to_device(np.zeros(n_samples))
+        shape = (n_blocks, n_features + 1)
+        self.theta = cuda.device_array(shape)
+        self.theta_z = cuda.device_array(shape)
+        self.theta_new = cuda.device_array(shape)
+        self.G = cuda.device_array(shape)
+        self.Z = cuda.device_array((n_blocks, n_samples))
+        self.R = cuda.device_array((n_blocks, n_samples))
+        self.state = to_device(np.array([1.0, 0.0, 1.0]))
+
+    def set_target(self, y):
+        self.y = to_device(y, np.float64)
+
+    def gradient(self, theta, datafit=None, take_step=False, step=0.0, l1=0.0, l2=0.0,
+                 positive=False):
+        """Launch ``predict_residual`` then ``gradient_prox`` at ``theta`` (device array)."""
+        datafit = self.datafit if datafit is None else datafit
+        launch(predict_residual, self.n_samples, self.X_columns, self.X_mean, self.q, theta,
+               self.fit_intercept, datafit, self.y, self.labels, self.c, self.Z, self.R,
+               self.state)
+        launch(gradient_prox, self.n_blocks * (self.n_features + 1), self.X, self.X_mean,
+               self.q, self.R, self.fit_intercept, theta, self.theta, self.theta_new, self.G,
+               step, l1, l2, positive, take_step, self.state)
+
+    def lipschitz(self, seed=0):
+        """Lipschitz constant of the datafit gradient, by power iteration on the device."""
+        factor = {QUADRATIC: 1.0, LOGISTIC: 0.25, MULTINOMIAL: 0.5}[self.datafit]
+        v = np.random.default_rng(seed).standard_normal((1, self.n_features + 1))
+        if not self.fit_intercept:
+            v[0, -1] = 0.0
+        saved_blocks, self.n_blocks = self.n_blocks, 1
+        Z, R, G = self.Z, self.R, self.G
+        self.Z = cuda.device_array((1, self.n_samples))
+        self.R = cuda.device_array((1, self.n_samples))
+        self.G = cuda.device_array((1, self.n_features + 1))
+        estimate = 0.0
+        try:
+            for _ in range(POWER_ITERATIONS):
+                v /= np.linalg.norm(v)
+                self.gradient(to_device(v), datafit=LINEAR)
+                v = self.G.copy_to_host()
+                previous, estimate = estimate, float(np.linalg.norm(v))
+                if estimate == 0.0 or abs(estimate - previous) <= 1e-3 * estimate:
+                    break
+        finally:
+            self.n_blocks, self.Z, self.R, self.G = saved_blocks, Z, R, G
+        return factor * LIPSCHITZ_SAFETY * estimate
+
+    def optimize_intercepts(self):
+        """Make the intercepts optimal for the current weights (Newton, sums on device)."""
+        theta = self.theta.copy_to_host()
+        b = np.ascontiguousarray(theta[:, -1])
+        for _ in range(MAX_INTERCEPT_NEWTON):
+            grad = to_device(np.zeros(self.n_blocks))
+            hess = to_device(np.zeros((self.n_blocks, self.n_blocks)))
+            launch(predict_residual, self.n_samples, self.X_columns, self.X_mean, self.q,
+                   self.theta, True, self.datafit, self.y, self.labels, self.c, self.Z,
+                   self.R, self.state)
+            launch(intercept_sums, self.n_samples, self.Z, self.labels, self.c, grad, hess)
+            step, done = intercept_newton_step(grad.copy_to_host(), hess.copy_to_host(), b)
+            if step.shape[0]:
+                theta[:, -1] = b
+                self.theta.copy_to_device(theta)
+            if done:
+                break
+
+    def gap(self, l1, l2, positive):
+        """Primal objective and certified duality gap at ``theta`` (sums on device)."""
+        if self.datafit == QUADRATIC:
+            self.gradient(self.theta)
+            sums = to_device(np.zeros(6))
+            launch(quadratic_gap_sums, max(self.n_samples, self.n_features), self.R, self.y,
+                   self.theta, self.G, l1, l2, positive, sums)
+            primal, gap, _, _ = quadratic_gap_from_sums(*sums.copy_to_host(), l1, l2)
+            return primal, gap
+        if self.fit_intercept:
+            self.optimize_intercepts()
+        self.gradient(self.theta)
+        size = max(self.n_samples, self.n_blocks * self.n_features)
+        first = to_device(np.zeros(8))
+        launch(classification_gap_sums, size, self.Z, self.labels, self.c, self.theta, self.G,
+               -1.0, l1, l2, first)
+        loss, l1_norm, w_norm2, g_max = first.copy_to_host()[:4]
+        primal = loss + l1 * l1_norm + 0.5 * l2 * w_norm2
+        if l1 == 0.0 and l2 == 0.0:
+            return primal, np.inf
+        scale = feasible_dual_scale(g_max, l1) if l1 > 0.0 else 1.0
+        second = to_device(np.zeros(8))
+        launch(classification_gap_sums, size, self.Z, self.labels, self.c, self.theta, self.G,
+               scale, l1, l2, second)
+        entropy_scaled, entropy_one, conj_scaled, conj_one = second.copy_to_host()[4:]
+        dual = -np.inf
+        for use, entropy, conj in ((l1 > 0.0, entropy_scaled, conj_scaled),
+                                   (l2 > 0.0, entropy_one, conj_one)):
+            if not use:
+                continue
+            if l2 > 0.0:
+                dual = max(dual, entropy - conj / (2.0 * l2))
+            elif conj == 0.0:
+                dual = max(dual, entropy)
+        return primal, max(primal - dual, 0.0)
+
+    def gradient_norm2(self):
+        """``||grad||^2`` of the datafit at ``theta`` (the stopping rule without penalty)."""
+        self.gradient(self.theta)
+        G = self.G.copy_to_host()
+        return float(np.sum(G * G))
+
+    def fista(self, theta0, l1, l2, positive, max_iter, gap_tol):
+        """Run FISTA with adaptive restart from ``theta0`` until the gap is below ``gap_tol``.
+
+        Returns ``(theta, gap, n_iter)``; ``gap`` is NaN without penalty (then the run stops
+        when ``||grad||^2 / L <= gap_tol``, which has no certificate).
+        """
+        lipschitz = self.lipschitz()
+        self.theta.copy_to_device(np.ascontiguousarray(theta0, dtype=np.float64))
+        self.theta_z.copy_to_device(np.ascontiguousarray(theta0, dtype=np.float64))
+        self.state.copy_to_device(np.array([1.0, 0.0, 1.0]))
+        penalized = l1 > 0.0 or l2 > 0.0
+        if lipschitz == 0.0:  # X == 0 (or all weights zero): nothing to fit but intercepts
+            max_iter = 0
+        step = 1.0 / lipschitz if lipschitz > 0.0 else 0.0
+        n_iter = 0
+        width = self.n_blocks * (self.n_features + 1)
+        while True:
+            if n_iter % CHECK_EVERY == 0 or n_iter >= max_iter:
+                moves_intercepts = self.fit_intercept and self.datafit != QUADRATIC
+                if moves_intercepts:
+                    b_before = self.theta.copy_to_host()[:, -1]
+                if penalized:
+                    _, gap = self.gap(l1, l2, positive)
+                    if gap <= gap_tol:
+                        break
+                else:
+                    gap = np.nan
+                    if self.gradient_norm2() * step <= gap_tol:
+                        break
+                if n_iter >= max_iter:
+                    break
+                if moves_intercepts:  # the gap moved the intercepts: shift z with them
+                    theta_z = self.theta_z.copy_to_host()
+                    theta_z[:, -1] += self.theta.copy_to_host()[:, -1] - b_before
+                    self.theta_z.copy_to_device(theta_z)
+            self.gradient(self.theta_z, take_step=True, step=step, l1=l1, l2=l2,
+                          positive=positive)
+            launch(momentum, width, self.theta, self.theta_new, self.theta_z, self.state)
+            n_iter += 1
+        if not penalized and self.fit_intercept and self.datafit != QUADRATIC:
+            self.optimize_intercepts()
+        return self.theta.copy_to_host(), gap, n_iter
+
+
+def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False,
+                             max_iter=1000, tol=1e-4, W_init=None):
+    """GPU counterpart of :func:`~sklreg.linear._least_squares.solve_least_squares`.
+
+    Same problem (the prepared dense :class:`~sklreg.linear._design.Design`, scaled
+    objective), same relative stopping rule, same result type; ``max_iter`` counts FISTA
+    iterations. The weights returned are rounded to the design's dtype and the gap
+    reported is the one of the rounded weights, computed on the device.
+    """
+    from ..linear._least_squares import LeastSquaresResult
+
+    A = design.A
+    n_features = A.shape[1]
+    n_targets = design.Y.shape[1]
+    null_objectives = design.null_objectives()
+    gap_tols = tol * null_objectives
+    W = np.zeros((n_targets, n_features))
+    gaps = np.zeros(n_targets)
+    n_iter = np.zeros(n_targets, dtype=np.int64)
+    if W_init is not None:
+        W[:] = np.maximum(W_init, 0.0) if positive else W_init
+    problem = DeviceProblem(A, QUADRATIC, 1, False, X_mean=design.X_mean, q=design.sqrt_sw)
+    penalized = l1_strength > 0.0 or l2_strength > 0.0
+    for k in np.flatnonzero(null_objectives > 0.0):
+        problem.set_target(design.Y[:, k])
+        theta0 = np.zeros((1, n_features + 1))
+        theta0[0, :n_features] = W[k]
+        theta, gap, n_iter[k] = problem.fista(theta0, l1_strength, l2_strength, positive,
+                                              max_iter, gap_tols[k])
+        rounded = theta.copy()
+        rounded[0, :n_features] = theta[0, :n_features].astype(A.dtype)
+        W[k] = rounded[0, :n_features]
+        if penalized and A.dtype != np.float64:  # certify the weights returned
+            # as certify_rounded on the CPU: P(rounded) - P* <= gap + P(rounded) - P(theta)
+            primal, gap = problem.gap(l1_strength, l2_strength, positive)
+            problem.theta.copy_to_device(rounded)
+            primal_rounded, gap_rounded = problem.gap(l1_strength, l2_strength, positive)
+            gap = min(gap_rounded, gap + max(primal_rounded - primal, 0.0))
+        gaps[k] = gap if penalized else np.nan
+    return LeastSquaresResult(W, gaps, gap_tols, n_iter, "cuda-fista")
+
+
+def solve_classification_cuda(problem, W, b, fit_intercept, l1_strength, l2_strength,
+                              max_iter, tol):
+    """GPU counterpart of :meth:`~sklreg.linear._classifier.ClassificationProblem.solve`.
+
+    Updates ``W`` and ``b`` (of the original, uncentered problem) in place. Returns the
+    final gap (NaN without penalty), the FISTA iterations and ``tol * P_null``.
+    """
+    gap_tol = tol * problem.null_objective(fit_intercept)
+    datafit = LOGISTIC if problem.n_blocks == 1 else MULTINOMIAL
+    device_problem = DeviceProblem(problem.X, datafit, problem.n_blocks, fit_intercept,
+                                   labels=problem.labels, c=problem.c)
+    theta0 = np.zeros((problem.n_blocks, problem.n_features + 1))
+    theta0[:, :-1] = W
+    theta0[:, -1] = b + W @ problem.X_offset if fit_intercept else 0.0
+    theta, gap, n_iter = device_problem.fista(theta0, l1_strength, l2_strength, False,
+                                              max_iter, gap_tol)
+    W[:] = theta[:, :-1]
+    b[:] = theta[:, -1] - W @ problem.X_offset if fit_intercept else 0.0
+    return float(gap), int(n_iter), gap_tol

@@ -1,0 +1,67 @@
+"""device='cuda' fails early and clearly when it cannot run (the CUDA kernels themselves are
+tested under the simulator in ``tests_cuda/``, in their own process)."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.utils._param_validation import InvalidParameterError
+
+import sklreg.cuda
+from sklreg import LinearClassifier, LinearRegressor, MLPClassifier, MLPRegressor
+
+ESTIMATORS = [LinearRegressor, LinearClassifier, MLPRegressor, MLPClassifier]
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((20, 3)), np.arange(20) % 2
+
+
+def _gpu_usable():
+    try:
+        sklreg.cuda.require_cuda()
+    except (ImportError, RuntimeError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_cpu_is_the_default(Estimator):
+    assert Estimator().device == "cpu"
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_unknown_device_rejected(Estimator):
+    X, y = _data()
+    with pytest.raises(InvalidParameterError, match="device"):
+        Estimator(device="gpu").fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_no_gpu_error(Estimator):
+    if _gpu_usable():
+        pytest.skip("a CUDA GPU (or the simulator) is usable in this process")
+    X, y = _data()
+    with pytest.raises((RuntimeError, ImportError),
+                       match=r"no CUDA GPU detected|pip install sklreg\[cuda\]"):
+        Estimator(device="cuda").fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_missing_numba_cuda_error(Estimator, monkeypatch):
+    real_find_spec = sklreg.cuda.importlib.util.find_spec
+
+    def find_spec(name, *args):
+        return None if name == "numba_cuda" else real_find_spec(name, *args)
+
+    monkeypatch.setattr(sklreg.cuda.importlib.util, "find_spec", find_spec)
+    X, y = _data()
+    with pytest.raises(ImportError, match=r"numba-cuda.*pip install sklreg\[cuda\]"):
+        Estimator(device="cuda").fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_sparse_input_rejected_before_any_gpu_check(Estimator):
+    X, y = _data()
+    with pytest.raises(ValueError, match="dense X only"):
+        Estimator(device="cuda").fit(sp.csr_matrix(X), y)

@@ -1,0 +1,152 @@
+"""device='cuda' fits the same linear models as the CPU, to the tolerance, with a true gap."""
+
+import pickle
+
+import numpy as np
+import pytest
+from scipy.special import log_softmax
+
+from sklreg import LinearClassifier, LinearRegressor
+
+PENALTIES = ["l1", "l2", "elasticnet", None]
+DTYPES = [np.float64, np.float32]
+
+
+def regression_data(n_samples=30, n_features=6, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features)) + 3.0  # an intercept to fit
+    coef = rng.standard_normal(n_features) * (rng.random(n_features) < 0.6)
+    y = X @ coef + 0.3 * rng.standard_normal(n_samples) + 5.0
+    return X, y
+
+
+def least_squares_objective(model, X, y, sample_weight=None):
+    residual = y - X.astype(np.float64) @ model.coef_.astype(np.float64) - model.intercept_
+    sw = np.ones(len(y)) if sample_weight is None else sample_weight
+    value = 0.5 * sw @ residual**2 / sw.sum()
+    if model.penalty is None:
+        return value
+    ratio = {"l1": 1.0, "l2": 0.0, "elasticnet": model.l1_ratio}[model.penalty]
+    w = model.coef_.astype(np.float64)
+    return value + model.alpha * (ratio * np.abs(w).sum() + (1 - ratio) / 2 * w @ w)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("penalty", PENALTIES)
+def test_regressor_equals_cpu(penalty, dtype):
+    X, y = regression_data()
+    X = X.astype(dtype)
+    params = dict(penalty=penalty, alpha=0.05, l1_ratio=0.5, tol=1e-10, max_iter=5000)
+    cpu = LinearRegressor(**params).fit(X, y)
+    gpu = LinearRegressor(device="cuda", **params).fit(X, y)
+    assert isinstance(gpu.coef_, np.ndarray) and gpu.coef_.dtype == dtype
+    atol = 1e-4 if dtype == np.float32 else 1e-5
+    np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=atol)
+    np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=10 * atol)
+    if penalty == "l1":
+        np.testing.assert_array_equal(gpu.coef_ == 0, cpu.coef_ == 0)
+    if penalty is None:
+        assert np.isnan(gpu.dual_gap_)
+    else:  # the reported gap bounds the suboptimality against the CPU solution
+        excess = least_squares_objective(gpu, X, y) - least_squares_objective(cpu, X, y)
+        assert excess <= gpu.dual_gap_ + cpu.dual_gap_ + 1e-12
+        assert gpu.dual_gap_ <= 1e-10 * 10
+
+
+def test_regressor_weights_targets_positive():
+    X, y = regression_data(seed=1)
+    rng = np.random.default_rng(1)
+    Y = np.column_stack([y, -y + rng.standard_normal(len(y))])
+    sample_weight = rng.random(len(y)) + 0.2
+    for params in (dict(penalty="elasticnet", alpha=0.05, l1_ratio=0.7),
+                   dict(penalty="l1", alpha=0.02, positive=True)):
+        params.update(tol=1e-10, max_iter=5000)
+        target = Y if not params.get("positive") else y
+        cpu = LinearRegressor(**params).fit(X, target, sample_weight)
+        gpu = LinearRegressor(device="cuda", **params).fit(X, target, sample_weight)
+        np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=1e-5)
+        np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=1e-4)
+        if params.get("positive"):
+            assert np.all(gpu.coef_ >= 0)
+
+
+def classification_data(n_classes, n_samples=30, n_features=4, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_samples) % n_classes
+    X = rng.standard_normal((n_samples, n_features)) + 1.0
+    X[:, : n_classes - 1] += 1.2 * np.eye(n_classes)[y][:, 1:]  # informative, not separable
+    return X, y
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("penalty", PENALTIES)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_classifier_equals_cpu(n_classes, penalty, dtype):
+    X, y = classification_data(n_classes)
+    X = X.astype(dtype)
+    # without penalty the GPU stops on the gradient norm (no certificate): a tighter tol
+    tol = 1e-8 if penalty is not None else 1e-12
+    params = dict(penalty=penalty, alpha=0.03, l1_ratio=0.5, tol=tol, max_iter=3000)
+    cpu = LinearClassifier(**params).fit(X, y)
+    gpu = LinearClassifier(device="cuda", **params).fit(X, y)
+    assert isinstance(gpu.coef_, np.ndarray) and gpu.coef_.shape == cpu.coef_.shape
+    # the softmax is invariant to a common shift of the classes' weights (no penalty)
+    np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=1e-4)
+    if penalty is not None or n_classes == 2:
+        np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=2e-3)
+        np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=2e-3)
+    if penalty is None:
+        assert np.isnan(gpu.dual_gap_)
+        return
+    # the reported gap bounds the suboptimality against the CPU solution
+    ratio = {"l1": 1.0, "l2": 0.0, "elasticnet": 0.5}[penalty]
+
+    def objective(model):
+        scores = X.astype(np.float64) @ model.coef_.T + model.intercept_
+        if n_classes == 2:
+            scores = np.column_stack([np.zeros(len(y)), scores[:, 0]])
+        loss = -log_softmax(scores, axis=1)[np.arange(len(y)), y].mean()
+        W = model.coef_
+        return loss + 0.03 * (ratio * np.abs(W).sum() + (1 - ratio) / 2 * (W * W).sum())
+
+    assert objective(gpu) - objective(cpu) <= gpu.dual_gap_ + cpu.dual_gap_ + 1e-12
+    assert gpu.dual_gap_ <= 1e-8 * np.log(n_classes)
+
+
+def test_classifier_l1_sparsity_and_pickle():
+    X, y = classification_data(2, seed=2)
+    X = np.column_stack([X, np.random.default_rng(2).standard_normal((len(y), 2))])
+    params = dict(penalty="l1", alpha=0.05, tol=1e-8, max_iter=3000)
+    cpu = LinearClassifier(**params).fit(X, y)
+    gpu = LinearClassifier(device="cuda", **params).fit(X, y)
+    assert np.count_nonzero(gpu.coef_ == 0) > 0
+    np.testing.assert_array_equal(gpu.coef_ == 0, cpu.coef_ == 0)
+    restored = pickle.loads(pickle.dumps(gpu))
+    np.testing.assert_array_equal(restored.predict(X), gpu.predict(X))
+
+
+@pytest.mark.parametrize("Estimator", [LinearRegressor, LinearClassifier])
+def test_max_iter_reached_warns_with_the_gap(Estimator):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = classification_data(2)
+    model = Estimator(device="cuda", penalty="l1", alpha=1e-3, tol=1e-12, max_iter=3)
+    with pytest.warns(ConvergenceWarning, match="gap"):
+        model.fit(X, y)
+    assert model.dual_gap_ > 0
+
+
+def test_without_intercept():
+    X, y = regression_data(seed=4)
+    params = dict(penalty="elasticnet", alpha=0.05, l1_ratio=0.5, tol=1e-10, max_iter=5000,
+                  fit_intercept=False)
+    cpu = LinearRegressor(**params).fit(X, y)
+    gpu = LinearRegressor(device="cuda", **params).fit(X, y)
+    np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=1e-5)
+    assert gpu.intercept_ == 0.0
+    Xc, labels = classification_data(3, seed=4)
+    params = dict(penalty="l1", alpha=0.02, tol=1e-8, max_iter=3000, fit_intercept=False)
+    cpu = LinearClassifier(**params).fit(Xc, labels)
+    gpu = LinearClassifier(device="cuda", **params).fit(Xc, labels)
+    np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=2e-3)
+    np.testing.assert_array_equal(gpu.intercept_, 0.0)
