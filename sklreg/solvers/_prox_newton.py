@@ -13,7 +13,10 @@ steps restricted to the working set: for each block in turn, the datafit is repl
 second-order model in that block (Hessian ``diag(c_i p_ik (1 - p_ik))`` in the predictions,
 exact for two classes, the block-diagonal part of the softmax Hessian otherwise), the model
 plus penalty is minimized by coordinate descent, and a backtracking line search on the true
-objective sets the step.
+objective sets the step. Where the model is flat (more active features than the rank of
+their columns), coordinate descent alone crawls along the flat directions at a constant
+rate: after every epoch, and once more for the whole step, the model is minimized exactly
+along the displacement just made (see :func:`_extrapolate_epoch`).
 """
 
 import numpy as np
@@ -245,6 +248,16 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
                     u += change * P[k]
         if violation <= cd_tol:
             break
+    # the same along the whole step: when the gradient is optimal but for a flat direction
+    # (the violation left has a component that no change of predictions can cancel),
+    # consecutive Newton steps are otherwise equal translations along it
+    D_prev[:] = 0.0
+    u_prev[:] = 0.0
+    delta_prev[:] = 0.0
+    delta_b_prev[:] = 0.0
+    _extrapolate_epoch(W, working_set, R, curvature, c, D, u, delta, delta_b, D_prev, u_prev,
+                       delta_prev, delta_b_prev, l1_strength, l2_strength, multinomial,
+                       breakpoints, kink_sizes)
 
     penalty_old = 0.0
     penalty_new = 0.0
