@@ -191,14 +191,16 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
     breakpoints = np.empty(n_blocks * n_ws)
     kink_sizes = np.empty(n_blocks * n_ws)
     for epoch in range(MAX_CD_EPOCHS):
-        if epoch > 0:
+        # from the third epoch on (the first one makes the bulk of the step), in O(n_samples)
+        if epoch >= 2:
             _extrapolate_epoch(W, working_set, R, curvature, c, D, u, delta, delta_b, D_prev,
                                u_prev, delta_prev, delta_b_prev, l1_strength, l2_strength,
                                multinomial, breakpoints, kink_sizes)
-        D_prev[:] = D
-        u_prev[:] = u
-        delta_prev[:] = delta
-        delta_b_prev[:] = delta_b
+        if epoch >= 1:
+            D_prev[:] = D
+            u_prev[:] = u
+            delta_prev[:] = delta
+            delta_b_prev[:] = delta_b
         violation = 0.0
         for m in range(n_ws):
             j = working_set[m]
