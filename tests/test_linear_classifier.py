@@ -212,6 +212,36 @@ def test_l1_exact_zeros_above_alpha_max(n_classes):
     assert np.count_nonzero(model.coef_) > 0
 
 
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_l1_converges_on_rank_deficient_design(n_classes, fit_intercept):
+    """More active features than the rank: the Newton models are flat along the null space.
+
+    Coordinate descent then crawls along that space towards the next zero of the weights,
+    by the same amount per Newton step (the binary case without intercept took ~500 steps
+    before the extrapolation along the step's displacement).
+    """
+    rng = np.random.RandomState(1)
+    X = rng.randn(60, 10) @ rng.randn(10, 120)  # rank 10
+    score = X[:, :3].sum(axis=1) + rng.randn(60)
+    y = np.digitize(score, np.quantile(score, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    alpha = 0.01
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearClassifier("l1", alpha=alpha, tol=1e-8, max_iter=60,
+                                 fit_intercept=fit_intercept).fit(X, y)
+    p_null = np.log(n_classes) if not fit_intercept else -sum(
+        f * np.log(f) for f in np.bincount(y) / len(y))
+    assert model.dual_gap_ <= 1e-8 * p_null
+    grad, grad_b = gradient(X, y, model.coef_, model.intercept_)
+    nonzero = model.coef_ != 0
+    assert_allclose(grad[nonzero], -alpha * np.sign(model.coef_[nonzero]), atol=1e-5)
+    assert np.all(np.abs(grad[~nonzero]) <= alpha + 1e-5)
+    if fit_intercept:
+        assert_allclose(grad_b, 0.0, atol=1e-10)
+    assert 0 < nonzero.sum() < nonzero.size
+
+
 @pytest.mark.parametrize("tol", [1e-2, 1e-4, 1e-8])
 @pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l2"])
 @pytest.mark.parametrize("n_classes", [2, 3])

@@ -13,7 +13,10 @@ steps restricted to the working set: for each block in turn, the datafit is repl
 second-order model in that block (Hessian ``diag(c_i p_ik (1 - p_ik))`` in the predictions,
 exact for two classes, the block-diagonal part of the softmax Hessian otherwise), the model
 plus penalty is minimized by coordinate descent, and a backtracking line search on the true
-objective sets the step.
+objective sets the step. Where the model is flat (more active features than the rank of
+their columns), coordinate descent alone crawls along the flat directions at a constant
+rate: after every epoch, and once more for the whole step, the model is minimized exactly
+along the displacement just made (see :func:`_extrapolate_epoch`).
 """
 
 import numpy as np
@@ -30,7 +33,7 @@ from ._columns import REASSOCIATE
 
 WS_START = 10  # first working-set size
 INNER_TOL_RATIO = 0.3  # working-set solves stop at this fraction of the outer violation
-MAX_CD_EPOCHS = 20  # coordinate-descent passes on each quadratic model
+MAX_CD_EPOCHS = 100  # coordinate-descent passes on each quadratic model
 CD_TOL_RATIO = 0.3  # ... stopped at this fraction of the working-set violation
 MAX_BACKTRACK = 30
 ARMIJO = 1e-4
@@ -180,7 +183,24 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
     u = np.zeros(n_samples)
     delta = np.zeros((n_blocks, n_ws))
     delta_b = np.zeros(n_blocks)
-    for _ in range(MAX_CD_EPOCHS):
+    # the previous epoch's end point, for the extrapolation along the epoch's displacement
+    D_prev = np.zeros((n_blocks, n_samples))
+    u_prev = np.zeros(n_samples)
+    delta_prev = np.zeros((n_blocks, n_ws))
+    delta_b_prev = np.zeros(n_blocks)
+    breakpoints = np.empty(n_blocks * n_ws)
+    kink_sizes = np.empty(n_blocks * n_ws)
+    for epoch in range(MAX_CD_EPOCHS):
+        # from the third epoch on (the first one makes the bulk of the step), in O(n_samples)
+        if epoch >= 2:
+            _extrapolate_epoch(W, working_set, R, curvature, c, D, u, delta, delta_b, D_prev,
+                               u_prev, delta_prev, delta_b_prev, l1_strength, l2_strength,
+                               multinomial, breakpoints, kink_sizes)
+        if epoch >= 1:
+            D_prev[:] = D
+            u_prev[:] = u
+            delta_prev[:] = delta
+            delta_b_prev[:] = delta_b
         violation = 0.0
         for m in range(n_ws):
             j = working_set[m]
@@ -230,6 +250,16 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
                     u += change * P[k]
         if violation <= cd_tol:
             break
+    # the same along the whole step: when the gradient is optimal but for a flat direction
+    # (the violation left has a component that no change of predictions can cancel),
+    # consecutive Newton steps are otherwise equal translations along it
+    D_prev[:] = 0.0
+    u_prev[:] = 0.0
+    delta_prev[:] = 0.0
+    delta_b_prev[:] = 0.0
+    _extrapolate_epoch(W, working_set, R, curvature, c, D, u, delta, delta_b, D_prev, u_prev,
+                       delta_prev, delta_b_prev, l1_strength, l2_strength, multinomial,
+                       breakpoints, kink_sizes)
 
     penalty_old = 0.0
     penalty_new = 0.0
@@ -273,6 +303,93 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
             break
         t *= 0.5
     return 0.0
+
+
+@jit
+def _extrapolate_epoch(W, working_set, R, curvature, c, D, u, delta, delta_b, D_prev, u_prev,
+                       delta_prev, delta_b_prev, l1_strength, l2_strength, multinomial,
+                       breakpoints, kink_sizes):
+    """Minimize the quadratic model exactly along the last epoch's displacement; updates
+    ``delta``, ``delta_b``, ``D``, ``u``.
+
+    Where the model is flat (collinear columns in the working set, more of them than
+    samples), coordinate descent moves along the flat direction by the same amount at every
+    epoch, so that an L1 slope along it takes a number of epochs proportional to the
+    distance to the next kink. The displacement ``e`` of the last epoch is then that
+    direction: ``t -> model(delta + t e)`` is convex and piecewise quadratic, with kinks
+    where a weight crosses zero, and is minimized exactly over ``t >= 0`` by walking the
+    kinks in order. Weights that land on a kink are set to exactly zero. ``breakpoints``
+    and ``kink_sizes`` are work arrays of size ``n_blocks * n_ws``.
+    """
+    n_blocks, n_samples = D.shape
+    n_ws = working_set.shape[0]
+    # slope and curvature of the smooth part along e (its change of predictions D - D_prev)
+    slope = 0.0
+    curv = 0.0
+    for i in range(n_samples):
+        du = u[i] - u_prev[i]
+        for k in range(n_blocks):
+            dz = D[k, i] - D_prev[k, i]
+            slope += dz * (R[k, i] + curvature[k, i] * (D[k, i] - u[i]))
+            curv += curvature[k, i] * dz * dz
+        curv -= c[i] * du * du  # zero for one block
+    # penalty: right derivative at t = 0 and the kinks ahead
+    n_kinks = 0
+    step_norm = 0.0
+    for k in range(n_blocks):
+        for m in range(n_ws):
+            e = delta[k, m] - delta_prev[k, m]
+            if e == 0.0:
+                continue
+            step_norm = max(step_norm, abs(e))
+            w = W[k, working_set[m]] + delta[k, m]
+            slope += l2_strength * w * e
+            curv += l2_strength * e * e
+            if w == 0.0 or (w > 0.0) == (e > 0.0):
+                slope += l1_strength * abs(e)
+            else:
+                slope -= l1_strength * abs(e)
+                breakpoints[n_kinks] = -w / e
+                kink_sizes[n_kinks] = abs(e)
+                n_kinks += 1
+    if step_norm == 0.0 or not slope < 0.0:
+        return
+    order = np.argsort(breakpoints[:n_kinks])
+    t = 0.0
+    t_best = -1.0
+    for r in range(n_kinks):
+        t_kink = breakpoints[order[r]]
+        if curv > 0.0 and t - slope / curv <= t_kink:
+            t_best = t - slope / curv
+            break
+        slope += curv * (t_kink - t)
+        t = t_kink
+        slope += 2.0 * l1_strength * kink_sizes[order[r]]
+        if slope >= 0.0:
+            t_best = t
+            break
+    if t_best < 0.0:
+        if not curv > 0.0:
+            return  # no minimizer along e: leave it to the line search of the next step
+        t_best = t - slope / curv
+    if not t_best > 0.0 or not np.isfinite(t_best):
+        return
+    for k in range(n_blocks):
+        for m in range(n_ws):
+            e = delta[k, m] - delta_prev[k, m]
+            if e == 0.0:
+                continue
+            w = W[k, working_set[m]] + delta[k, m]
+            if w != 0.0 and (w > 0.0) != (e > 0.0) and -w / e <= t_best:
+                if -w / e == t_best:
+                    delta[k, m] = -W[k, working_set[m]]  # lands on the kink: exactly zero
+                    continue
+            delta[k, m] += t_best * e
+        delta_b[k] += t_best * (delta_b[k] - delta_b_prev[k])
+        for i in range(n_samples):
+            D[k, i] += t_best * (D[k, i] - D_prev[k, i])
+    for i in range(n_samples):
+        u[i] += t_best * (u[i] - u_prev[i])
 
 
 @jit
