@@ -10,16 +10,7 @@ import warnings
 
 import numpy as np
 
-from sklreg._bench import diabetes_interactions, linear_objective
-
-
-def _median_fit_time(model, X, y, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model.fit(X, y)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+from sklreg._bench import diabetes_interactions, linear_objective, median_fit_time
 
 
 def _objective(model, X, y, alpha, l1_ratio):
@@ -69,8 +60,8 @@ def demo(repeats=5):
         l1_ratio = {"l1": 1.0, "l2": 0.0}.get(penalty, params.get("l1_ratio"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            t_ours = _median_fit_time(ours, X_train, y_train, repeats)
-            t_ref = _median_fit_time(reference, X_train, y_train, repeats)
+            t_ours = median_fit_time(ours, X_train, y_train, repeats)
+            t_ref = median_fit_time(reference, X_train, y_train, repeats)
         print(
             f"{penalty:<11}{params['alpha']:>7g} | {ours.score(X_test, y_test):>9.4f} "
             f"{np.count_nonzero(ours.coef_):>4} {1e3 * t_ours:>7.2f} | {name:<11}"

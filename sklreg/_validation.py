@@ -44,8 +44,7 @@ def check_value_range(array, name, n_samples, *, check_small=True):
             f"Rescale {name} (e.g. StandardScaler)."
         )
     if check_small:
-        nonzero = magnitudes[magnitudes > 0]
-        if nonzero.size == 0 or nonzero.min() >= smallest_safe:
+        if np.min(magnitudes, where=magnitudes > 0, initial=np.inf) >= smallest_safe:
             return  # the common case, without the cost of column maxima
         if sp.issparse(array):
             column_max = abs(array).max(axis=0).toarray().ravel()

@@ -65,3 +65,10 @@ def test_sparse_input_rejected_before_any_gpu_check(Estimator):
     X, y = _data()
     with pytest.raises(ValueError, match="dense X only"):
         Estimator(device="cuda").fit(sp.csr_matrix(X), y)
+
+
+@pytest.mark.parametrize("Estimator", [MLPRegressor, MLPClassifier])
+def test_group_penalty_rejected_before_any_gpu_check(Estimator):
+    X, y = _data()
+    with pytest.raises(ValueError, match="penalty='group'"):
+        Estimator(device="cuda", penalty="group").fit(X, y)

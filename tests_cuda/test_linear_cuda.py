@@ -136,6 +136,29 @@ def test_max_iter_reached_warns_with_the_gap(Estimator):
     assert model.dual_gap_ > 0
 
 
+
+@pytest.mark.parametrize("Estimator", [LinearRegressor, LinearClassifier])
+def test_max_iter_reached_without_penalty_warns(Estimator):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = classification_data(2)
+    model = Estimator(device="cuda", penalty=None, tol=1e-14, max_iter=3)
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        model.fit(X, y)
+    assert model.n_iter_ == 3
+
+
+def test_nonnegative_least_squares_stops_before_max_iter():
+    # at a constrained optimum the gradient is not zero: the stop must use the projection
+    X, y = regression_data(seed=2)
+    y = y - 3.0 * X[:, 0]  # a negative weight that the constraint clips
+    params = dict(penalty=None, positive=True, tol=1e-10, max_iter=20_000)
+    cpu = LinearRegressor(**params).fit(X, y)
+    gpu = LinearRegressor(device="cuda", **params).fit(X, y)
+    assert gpu.n_iter_ < params["max_iter"]
+    assert np.any(gpu.coef_ == 0) and np.all(gpu.coef_ >= 0)
+    np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=1e-5)
+
 def test_without_intercept():
     X, y = regression_data(seed=4)
     params = dict(penalty="elasticnet", alpha=0.05, l1_ratio=0.5, tol=1e-10, max_iter=5000,

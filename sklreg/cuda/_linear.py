@@ -21,9 +21,11 @@ least-squares design is done on the fly, ``X[i, j] - q_i mean_j``, as the CPU ke
 """
 
 import math
+import warnings
 
 import numpy as np
 from numba import cuda
+from sklearn.exceptions import ConvergenceWarning
 
 from .._datafits import feasible_dual_scale, quadratic_gap_from_sums
 from ..solvers._prox_newton import intercept_newton_step
@@ -374,19 +376,28 @@ class DeviceProblem:
                 dual = max(dual, entropy)
         return primal, max(primal - dual, 0.0)
 
-    def gradient_norm2(self):
-        """``||grad||^2`` of the datafit at ``theta`` (the stopping rule without penalty)."""
-        self.gradient(self.theta)
-        G = self.G.copy_to_host()
-        return float(np.sum(G * G))
+    def gradient_mapping_norm2(self, step, positive):
+        """``step * ||G_step(theta)||^2``, the stopping measure without penalty.
 
-    def fista(self, theta0, l1, l2, positive, max_iter, gap_tol):
+        ``G_step(theta) = (theta - P(theta - step * grad)) / step`` with ``P`` the projection
+        on the constraints (``positive``): zero exactly at a constrained optimum, and
+        ``step * ||grad||^2`` without constraints.
+        """
+        if step == 0.0:
+            return 0.0
+        self.gradient(self.theta, take_step=True, step=step, positive=positive)
+        move = self.theta.copy_to_host() - self.theta_new.copy_to_host()
+        return float(np.sum(move * move)) / step
+
+    def fista(self, theta0, l1, l2, positive, max_iter, gap_tol, lipschitz=None):
         """Run FISTA with adaptive restart from ``theta0`` until the gap is below ``gap_tol``.
 
-        Returns ``(theta, gap, n_iter)``; ``gap`` is NaN without penalty (then the run stops
-        when ``||grad||^2 / L <= gap_tol``, which has no certificate).
+        Returns ``(theta, gap, n_iter)``. Without penalty there is no certificate: ``gap`` is
+        then :meth:`gradient_mapping_norm2` with the step ``1 / L``, and the run stops when
+        it is below ``gap_tol``.
         """
-        lipschitz = self.lipschitz()
+        if lipschitz is None:
+            lipschitz = self.lipschitz()
         self.theta.copy_to_device(np.ascontiguousarray(theta0, dtype=np.float64))
         self.theta_z.copy_to_device(np.ascontiguousarray(theta0, dtype=np.float64))
         self.state.copy_to_device(np.array([1.0, 0.0, 1.0]))
@@ -406,8 +417,8 @@ class DeviceProblem:
                     if gap <= gap_tol:
                         break
                 else:
-                    gap = np.nan
-                    if self.gradient_norm2() * step <= gap_tol:
+                    gap = self.gradient_mapping_norm2(step, positive)
+                    if gap <= gap_tol:
                         break
                 if n_iter >= max_iter:
                     break
@@ -447,12 +458,15 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
         W[:] = np.maximum(W_init, 0.0) if positive else W_init
     problem = DeviceProblem(A, QUADRATIC, 1, False, X_mean=design.X_mean, q=design.sqrt_sw)
     penalized = l1_strength > 0.0 or l2_strength > 0.0
+    lipschitz = None
     for k in np.flatnonzero(null_objectives > 0.0):
         problem.set_target(design.Y[:, k])
+        if lipschitz is None:  # of the design alone: shared by the targets
+            lipschitz = problem.lipschitz()
         theta0 = np.zeros((1, n_features + 1))
         theta0[0, :n_features] = W[k]
         theta, gap, n_iter[k] = problem.fista(theta0, l1_strength, l2_strength, positive,
-                                              max_iter, gap_tols[k])
+                                              max_iter, gap_tols[k], lipschitz)
         rounded = theta.copy()
         rounded[0, :n_features] = theta[0, :n_features].astype(A.dtype)
         W[k] = rounded[0, :n_features]
@@ -462,6 +476,11 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
             problem.theta.copy_to_device(rounded)
             primal_rounded, gap_rounded = problem.gap(l1_strength, l2_strength, positive)
             gap = min(gap_rounded, gap + max(primal_rounded - primal, 0.0))
+        if not penalized and gap > gap_tols[k]:
+            warnings.warn(
+                f"The GPU FISTA solver reached max_iter={max_iter} without a penalty with a "
+                f"squared gradient mapping of {gap:.3e} times the step, above tol * P_null = "
+                f"{gap_tols[k]:.3e}. Increase max_iter.", ConvergenceWarning, stacklevel=3)
         gaps[k] = gap if penalized else np.nan
     return LeastSquaresResult(W, gaps, gap_tols, n_iter, "cuda-fista")
 

@@ -19,7 +19,14 @@ import math
 import numpy as np
 from numba import cuda
 
-from ._device import d_adam_update, d_sgd_update, d_soft_threshold, launch, to_device
+from ._device import (
+    d_adam_update,
+    d_sgd_update,
+    d_sigmoid,
+    d_soft_threshold,
+    launch,
+    to_device,
+)
 
 ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3, "softmax": 4}
 LOSSES = {"squared": 0, "log_loss": 1, "binary_log_loss": 2}
@@ -28,10 +35,7 @@ LOSSES = {"squared": 0, "log_loss": 1, "binary_log_loss": 2}
 @cuda.jit(device=True)
 def _activate(z, activation):
     if activation == 1:
-        if z >= 0.0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
+        return d_sigmoid(z)
     if activation == 2:
         return math.tanh(z)
     if activation == 3:

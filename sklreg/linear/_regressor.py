@@ -127,7 +127,8 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         Where the solver runs. 'cuda' (dense X only; needs ``pip install sklreg[cuda]`` and
         a CUDA GPU) runs accelerated proximal gradient with adaptive restart (FISTA) on
         the GPU, stopped on the same certified relative duality gap (``max_iter`` then
-        counts its iterations). Fitted attributes are NumPy arrays either way.
+        counts its iterations; ``solver``, ``selection`` and ``random_state`` are not
+        used). Fitted attributes are NumPy arrays either way.
 
     Attributes
     ----------

@@ -232,10 +232,10 @@ class BaseMLP(BaseEstimator):
         check_value_range(X, "X", X.shape[0], check_small=False)
         check_value_range(Y, "y", X.shape[0], check_small=False)
         sample_weight = check_sample_weight(sample_weight, X)
-        use_cuda = check_device(self.device, X)
-        if use_cuda and self.penalty == "group":
+        if self.device == "cuda" and self.penalty == "group":
             raise ValueError("device='cuda' supports penalty='l1', 'l2', 'elasticnet' or "
                              "None; use device='cpu' for penalty='group'.")
+        use_cuda = check_device(self.device, X)
         layer_units = [X.shape[1]] + hidden + [Y.shape[1]]
         self._random_state = check_random_state(self.random_state)
         if first_pass:
