@@ -24,6 +24,7 @@ import numpy as np
 from .._datafits import (
     classification_dual_gap,
     classification_loss,
+    classification_loss_change,
     classification_probabilities,
     classification_residuals,
 )
@@ -261,14 +262,16 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
                        delta_prev, delta_b_prev, l1_strength, l2_strength, multinomial,
                        breakpoints, kink_sizes)
 
+    # penalty change summed per weight (not as a difference of totals, see the line search)
     penalty_old = 0.0
-    penalty_new = 0.0
+    penalty_change = 0.0
     for k in range(n_blocks):
         for m in range(n_ws):
             w_old = W[k, working_set[m]]
             w_new = w_old + delta[k, m]
             penalty_old += l1_strength * abs(w_old) + 0.5 * l2_strength * w_old * w_old
-            penalty_new += l1_strength * abs(w_new) + 0.5 * l2_strength * w_new * w_new
+            penalty_change += (l1_strength * (abs(w_new) - abs(w_old))
+                               + 0.5 * l2_strength * delta[k, m] * (w_old + w_new))
     linear = 0.0
     quadratic = 0.0
     for i in range(n_samples):
@@ -276,28 +279,34 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
             linear += R[k, i] * D[k, i]
             quadratic += curvature[k, i] * D[k, i] * D[k, i]
         quadratic -= c[i] * u[i] * u[i]  # zero for one block
-    model_decrease = -(linear + 0.5 * quadratic + penalty_new - penalty_old)
-    descent = linear + penalty_new - penalty_old  # directional derivative bound (< 0)
+    model_decrease = -(linear + 0.5 * quadratic + penalty_change)
+    descent = linear + penalty_change  # directional derivative bound (< 0)
 
     objective_old = classification_loss(Z, labels, c, multinomial) + penalty_old
-    # near the optimum the decrease falls below rounding: the full step is then taken
+    # near the optimum the decrease falls below rounding: the full step is then taken. The
+    # objective's change is summed per sample and per weight: the difference of the two
+    # objectives would carry the rounding errors of both sums (~sqrt(n_samples) eps), which
+    # rejects the last steps of a tight solve
     rounding = ROUNDING * abs(objective_old)
     t = 1.0
     for _ in range(MAX_BACKTRACK):
-        Z_trial = Z + t * D
         penalty_t = 0.0
         for k in range(n_blocks):
             for m in range(n_ws):
-                w_t = W[k, working_set[m]] + t * delta[k, m]
-                penalty_t += l1_strength * abs(w_t) + 0.5 * l2_strength * w_t * w_t
-        objective_new = classification_loss(Z_trial, labels, c, multinomial) + penalty_t
-        if (objective_new <= objective_old + ARMIJO * t * descent
-                or (t == 1.0 and objective_new <= objective_old + rounding)):
+                w_old = W[k, working_set[m]]
+                w_t = w_old + t * delta[k, m]
+                penalty_t += (l1_strength * (abs(w_t) - abs(w_old))
+                              + 0.5 * l2_strength * t * delta[k, m] * (w_old + w_t))
+        change = classification_loss_change(Z, D, t, labels, c, multinomial) + penalty_t
+        if (change <= ARMIJO * t * descent
+                or (t == 1.0 and change <= rounding)):
             for k in range(n_blocks):
                 for m in range(n_ws):
                     W[k, working_set[m]] += t * delta[k, m]
                 b[k] += t * delta_b[k]
-            Z[:] = Z_trial
+            for k in range(n_blocks):
+                for i in range(n_samples):
+                    Z[k, i] += t * D[k, i]
             return max(model_decrease, 0.0)
         if not descent < 0.0:
             break
