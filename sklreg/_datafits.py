@@ -268,13 +268,13 @@ def classification_residuals(P, labels, c):
 
 
 @jit
-def _dual_objective(P, labels, c, G, scale, l1_strength, l2_strength):
-    """Dual objective at ``theta = -scale * R`` (``G = X^T R``), or ``-inf`` if infeasible.
+def _dual_sums(P, labels, c, G, scale, l1_strength):
+    """The two sums of the dual objective at ``theta = -scale * R`` (``G = X^T R``).
 
-    ``-sum_i c_i sum_k q_ik log q_ik - sum_kj h*(scale G_kj)`` with ``q_i = scale p_i +
-    (1 - scale) e_{y_i}`` (in the simplex for ``scale`` in [0, 1]) and the conjugate
-    ``h*(v) = (|v| - l1)_+^2 / (2 l2)`` of the elastic net (the indicator of
-    ``|v| <= l1`` when ``l2 == 0``).
+    Returns ``(entropy, excess2)``: ``-sum_i c_i sum_k q_ik log q_ik`` with ``q_i = scale p_i
+    + (1 - scale) e_{y_i}`` (in the simplex for ``scale`` in [0, 1]), and ``sum_kj
+    (scale |G_kj| - l1)_+^2``, from which :func:`classification_gap_from_sums` forms the
+    elastic net's conjugate.
     """
     n_blocks, n_samples = P.shape
     binary = n_blocks == 1
@@ -291,15 +291,42 @@ def _dual_objective(P, labels, c, G, scale, l1_strength, l2_strength):
                 q = scale * P[k, i] + ((1.0 - scale) if labels[i] == k else 0.0)
                 neg_entropy += _xlogx(q)
         entropy -= c[i] * neg_entropy
-    conjugate = 0.0
+    excess2 = 0.0
     for k in range(n_blocks):
         for j in range(G.shape[1]):
             excess = scale * abs(G[k, j]) - l1_strength
             if excess > 0.0:
-                if l2_strength == 0.0:
-                    return -np.inf
-                conjugate += excess * excess / (2.0 * l2_strength)
-    return entropy - conjugate
+                excess2 += excess * excess
+    return entropy, excess2
+
+
+@jit(inline="always")
+def _elastic_net_dual_value(entropy, excess2, l2_strength):
+    """``entropy - h*(scale G)`` with ``h*(v) = (|v| - l1)_+^2 / (2 l2)`` (the indicator of
+    ``|v| <= l1`` when ``l2 == 0``: ``-inf`` if violated)."""
+    if l2_strength > 0.0:
+        return entropy - excess2 / (2.0 * l2_strength)
+    return entropy if excess2 == 0.0 else -np.inf
+
+
+@jit
+def classification_gap_from_sums(loss, l1_norm, w_norm2, entropy_scaled, excess2_scaled,
+                                 entropy_one, excess2_one, l1_strength, l2_strength):
+    """Primal objective and duality gap from the sums of :func:`classification_dual_gap`.
+
+    ``*_scaled`` are the dual sums (:func:`_dual_sums`) at the L1-feasible scale (used when
+    ``l1 > 0``), ``*_one`` at scale 1 (used when ``l2 > 0``). Shared by the CPU and the CUDA
+    solvers, which reduce the sums on the device.
+    """
+    primal = loss + l1_strength * l1_norm + 0.5 * l2_strength * w_norm2
+    if l1_strength == 0.0 and l2_strength == 0.0:
+        return primal, np.inf
+    dual = -np.inf
+    if l1_strength > 0.0:
+        dual = _elastic_net_dual_value(entropy_scaled, excess2_scaled, l2_strength)
+    if l2_strength > 0.0:
+        dual = max(dual, _elastic_net_dual_value(entropy_one, excess2_one, l2_strength))
+    return primal, max(primal - dual, 0.0)
 
 
 @jit(inline="always")
@@ -352,19 +379,19 @@ def classification_dual_gap(Z, labels, c, G, W, l1_strength, l2_strength):
         for j in range(W.shape[1]):
             l1_norm += abs(W[k, j])
             w_norm2 += W[k, j] * W[k, j]
-    primal = (classification_loss(Z, labels, c, multinomial) + l1_strength * l1_norm
-              + 0.5 * l2_strength * w_norm2)
-    if l1_strength == 0.0 and l2_strength == 0.0:
-        return primal, np.inf
-    P = classification_probabilities(Z, multinomial)
-    g_max = 0.0
-    for k in range(G.shape[0]):
-        for j in range(G.shape[1]):
-            g_max = max(g_max, abs(G[k, j]))
-    dual = -np.inf
-    if l1_strength > 0.0:
-        scale = feasible_dual_scale(g_max, l1_strength)
-        dual = _dual_objective(P, labels, c, G, scale, l1_strength, l2_strength)
-    if l2_strength > 0.0:
-        dual = max(dual, _dual_objective(P, labels, c, G, 1.0, l1_strength, l2_strength))
-    return primal, max(primal - dual, 0.0)
+    loss = classification_loss(Z, labels, c, multinomial)
+    entropy_scaled = excess2_scaled = entropy_one = excess2_one = 0.0
+    if l1_strength > 0.0 or l2_strength > 0.0:
+        P = classification_probabilities(Z, multinomial)
+        if l1_strength > 0.0:
+            g_max = 0.0
+            for k in range(G.shape[0]):
+                for j in range(G.shape[1]):
+                    g_max = max(g_max, abs(G[k, j]))
+            scale = feasible_dual_scale(g_max, l1_strength)
+            entropy_scaled, excess2_scaled = _dual_sums(P, labels, c, G, scale, l1_strength)
+        if l2_strength > 0.0:
+            entropy_one, excess2_one = _dual_sums(P, labels, c, G, 1.0, l1_strength)
+    return classification_gap_from_sums(loss, l1_norm, w_norm2, entropy_scaled,
+                                        excess2_scaled, entropy_one, excess2_one,
+                                        l1_strength, l2_strength)

@@ -27,7 +27,11 @@ import numpy as np
 from numba import cuda
 from sklearn.exceptions import ConvergenceWarning
 
-from .._datafits import feasible_dual_scale, quadratic_gap_from_sums
+from .._datafits import (
+    classification_gap_from_sums,
+    feasible_dual_scale,
+    quadratic_gap_from_sums,
+)
 from ..solvers._prox_newton import intercept_newton_step
 from ._device import (
     d_enet_conjugate_excess2,
@@ -357,24 +361,15 @@ class DeviceProblem:
         launch(classification_gap_sums, size, self.Z, self.labels, self.c, self.theta, self.G,
                -1.0, l1, l2, first)
         loss, l1_norm, w_norm2, g_max = first.copy_to_host()[:4]
-        primal = loss + l1 * l1_norm + 0.5 * l2 * w_norm2
-        if l1 == 0.0 and l2 == 0.0:
-            return primal, np.inf
-        scale = feasible_dual_scale(g_max, l1) if l1 > 0.0 else 1.0
-        second = to_device(np.zeros(8))
-        launch(classification_gap_sums, size, self.Z, self.labels, self.c, self.theta, self.G,
-               scale, l1, l2, second)
-        entropy_scaled, entropy_one, conj_scaled, conj_one = second.copy_to_host()[4:]
-        dual = -np.inf
-        for use, entropy, conj in ((l1 > 0.0, entropy_scaled, conj_scaled),
-                                   (l2 > 0.0, entropy_one, conj_one)):
-            if not use:
-                continue
-            if l2 > 0.0:
-                dual = max(dual, entropy - conj / (2.0 * l2))
-            elif conj == 0.0:
-                dual = max(dual, entropy)
-        return primal, max(primal - dual, 0.0)
+        entropy_scaled = entropy_one = conj_scaled = conj_one = 0.0
+        if l1 > 0.0 or l2 > 0.0:
+            scale = feasible_dual_scale(g_max, l1) if l1 > 0.0 else 1.0
+            second = to_device(np.zeros(8))
+            launch(classification_gap_sums, size, self.Z, self.labels, self.c, self.theta,
+                   self.G, scale, l1, l2, second)
+            entropy_scaled, entropy_one, conj_scaled, conj_one = second.copy_to_host()[4:]
+        return classification_gap_from_sums(loss, l1_norm, w_norm2, entropy_scaled,
+                                            conj_scaled, entropy_one, conj_one, l1, l2)
 
     def gradient_mapping_norm2(self, step, positive):
         """``step * ||G_step(theta)||^2``, the stopping measure without penalty.
