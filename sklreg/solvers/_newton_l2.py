@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from .._datafits import (
     classification_dual_gap,
     classification_loss,
+    classification_loss_change,
     classification_probabilities,
     classification_residuals,
 )
@@ -117,16 +118,18 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
                 step_w -= step_b * inv_h
 
         dz = _dot(X, step_w) + step_b
-        penalty = 0.5 * l2_strength * (w @ w)
-        objective = classification_loss(Z, labels, c, False) + penalty
+        objective = (classification_loss(Z, labels, c, False)
+                     + 0.5 * l2_strength * (w @ w))
         descent = R[0] @ dz + l2_strength * (w @ step_w)
+        D = dz.reshape(1, -1)
         t = 1.0
         for _ in range(MAX_BACKTRACK):
             w_t = w + t * step_w
-            value = (classification_loss(Z + t * dz.reshape(1, -1), labels, c, False)
-                     + 0.5 * l2_strength * (w_t @ w_t))
-            if (value <= objective + ARMIJO * t * descent
-                    or (t == 1.0 and value <= objective + ROUNDING * abs(objective))):
+            # changes summed term by term: differences of totals drown in their rounding
+            change = (classification_loss_change(Z, D, t, labels, c, False)
+                      + l2_strength * t * (w @ step_w + 0.5 * t * (step_w @ step_w)))
+            if (change <= ARMIJO * t * descent
+                    or (t == 1.0 and change <= ROUNDING * abs(objective))):
                 w[:] = w_t
                 b[0] += t * step_b
                 break
