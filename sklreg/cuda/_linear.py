@@ -439,18 +439,12 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
     iterations. The weights returned are rounded to the design's dtype and the gap
     reported is the one of the rounded weights, computed on the device.
     """
-    from ..linear._least_squares import LeastSquaresResult
+    from ..linear._least_squares import LeastSquaresResult, starting_point
 
     A = design.A
     n_features = A.shape[1]
-    n_targets = design.Y.shape[1]
-    null_objectives = design.null_objectives()
+    W, gaps, n_iter, null_objectives = starting_point(design, positive, W_init)
     gap_tols = tol * null_objectives
-    W = np.zeros((n_targets, n_features))
-    gaps = np.zeros(n_targets)
-    n_iter = np.zeros(n_targets, dtype=np.int64)
-    if W_init is not None:
-        W[:] = np.maximum(W_init, 0.0) if positive else W_init
     problem = DeviceProblem(A, QUADRATIC, 1, False, X_mean=design.X_mean, q=design.sqrt_sw)
     penalized = l1_strength > 0.0 or l2_strength > 0.0
     lipschitz = None

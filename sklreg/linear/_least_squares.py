@@ -123,6 +123,19 @@ def certify_rounded(design, W, active, l1_strength, l2_strength, positive):
     return W_rounded, gaps
 
 
+def starting_point(design, positive, W_init):
+    """``(W, gaps, n_iter, null_objectives)`` before any solver runs, for every target.
+
+    ``W`` is the warm start ``W_init`` (clipped at zero when ``positive``: the gap certifies
+    feasible points only) or zeros; ``gaps`` and ``n_iter`` are zeros.
+    """
+    n_targets = design.Y.shape[1]
+    W = np.zeros((n_targets, design.A.shape[1]))
+    if W_init is not None:
+        W[:] = np.maximum(W_init, 0.0) if positive else W_init
+    return W, np.zeros(n_targets), np.zeros(n_targets, dtype=np.int64), design.null_objectives()
+
+
 def solve_least_squares(
     design,
     l1_strength,
@@ -176,20 +189,12 @@ def solve_least_squares(
     requested = solver
     solver = choose_solver(solver, design.A, l1_strength, l2_strength, positive)
     n_features = design.A.shape[1]
-    if W_init is not None and positive:  # the gap certifies feasible points only
-        W_init = np.maximum(W_init, 0.0)
-    n_targets = design.Y.shape[1]
-    null_objectives = design.null_objectives()
+    W, gaps, n_iter, null_objectives = starting_point(design, positive, W_init)
     gap_tols = tol * null_objectives
-    W = np.zeros((n_targets, n_features))
-    gaps = np.zeros(n_targets)
-    n_iter = np.zeros(n_targets, dtype=np.int64)
     active = np.flatnonzero(null_objectives > 0.0)  # a constant target is fitted by w = 0
     if active.size == 0:
-        return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
+        return LeastSquaresResult(np.zeros_like(W), gaps, gap_tols, n_iter, solver)
 
-    if W_init is not None:
-        W[:] = W_init
     if solver in ("cd", "gram"):
         if gram is None:
             gram = functools.cache(
