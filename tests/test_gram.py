@@ -173,3 +173,25 @@ def test_path_on_the_gram_matrix(sparse):
             ours = objective(X, y, path.coefs[:, i], path.intercepts[i], alpha, 0.7, sw)
             theirs = objective(X, y, cd.coefs[:, i], cd.intercepts[i], alpha, 0.7, sw)
             assert abs(ours - theirs) <= max(path.dual_gaps[i], cd.dual_gaps[i]) + 1e-15
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_symmetric_products_of_sparse_designs_equal_dense_ones(fmt, dtype):
+    """``A^T A`` and ``A A^T`` of a sparse design, duplicate entries included, equal BLAS's."""
+    from sklreg.solvers._direct import symmetric_products
+
+    rng = np.random.RandomState(0)
+    canonical = sp.random(40, 30, density=0.2, format=fmt, random_state=rng, dtype=dtype)
+    # every stored entry split in two (an unsummed duplicate): the products must not change
+    halves = np.repeat(canonical.data / 2, 2)
+    duplicated = type(canonical)(
+        (halves, np.repeat(canonical.indices, 2), 2 * canonical.indptr), shape=canonical.shape)
+    assert not duplicated.has_canonical_format
+    dense = canonical.toarray().astype(np.float64)
+    for A in (canonical, duplicated):
+        gram_features, gram_samples = (f() for f in symmetric_products(A))
+        assert gram_features.dtype == gram_samples.dtype == np.float64
+        assert_allclose(gram_features, dense.T @ dense, rtol=1e-12, atol=1e-12)
+        assert_allclose(gram_samples, dense @ dense.T, rtol=1e-12, atol=1e-12)
+    assert_allclose(symmetric_products(dense)[0](), dense.T @ dense, rtol=1e-12)

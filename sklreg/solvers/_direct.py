@@ -14,6 +14,9 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, lsqr
 
+from .._jit import jit
+from ._columns import REASSOCIATE
+
 
 def _solve_psd(K, B, l2):
     """Solve ``(K + l2 I) Z = B`` for a symmetric positive semi-definite ``K``.
@@ -54,11 +57,53 @@ def _symmetric_product(A, transpose_first):
     return K
 
 
-def _products(A):
-    """``A^T A`` and ``A A^T`` as dense float64 arrays (lazily, as functions)."""
+@jit(fastmath=REASSOCIATE)
+def _sum_of_outer_products(data, indices, indptr, size):
+    """``sum_s v_s v_s^T`` (dense ``size x size``) over the slices ``v_s`` of a compressed
+    sparse matrix: ``A^T A`` from CSR parts, ``A A^T`` from CSC parts.
+
+    Each slice adds its pairs of stored entries to one triangle (or the other, by the order
+    of its indices); the sum is symmetrized at the end. Duplicate indices are summed.
+    """
+    K = np.zeros((size, size))
+    for s in range(indptr.shape[0] - 1):
+        start, end = indptr[s], indptr[s + 1]
+        for a in range(start, end):
+            i = indices[a]
+            v = data[a]
+            K[i, i] += v * v
+            for b in range(a + 1, end):
+                j = indices[b]
+                if j == i:  # a duplicate entry: its cross terms are on the diagonal
+                    K[i, i] += 2.0 * v * data[b]
+                else:
+                    K[i, j] += v * data[b]
+    for i in range(size):
+        for j in range(i + 1, size):
+            total = K[i, j] + K[j, i]
+            K[i, j] = total
+            K[j, i] = total
+    return K
+
+
+def _sparse_symmetric_product(A, transpose_first):
+    """``A^T A`` (``transpose_first``) or ``A A^T`` of a sparse matrix, dense float64."""
+    A = A.tocsr() if transpose_first else A.tocsc()
+    size = A.shape[1] if transpose_first else A.shape[0]
+    return _sum_of_outer_products(A.data.astype(np.float64, copy=False), A.indices, A.indptr,
+                                  size)
+
+
+def symmetric_products(A):
+    """``A^T A`` and ``A A^T`` as dense float64 arrays (lazily, as functions).
+
+    Products of float32 data are summed in float64; dense ``A`` goes through BLAS
+    ``syrk``, sparse ``A`` through a compiled sum of outer products (several times faster
+    than a sparse-sparse product densified afterwards).
+    """
     if sp.issparse(A):
-        A = A.astype(np.float64)  # products of float32 data are summed in float64
-        return (lambda: (A.T @ A).toarray()), (lambda: (A @ A.T).toarray())
+        return (lambda: _sparse_symmetric_product(A, True),
+                lambda: _sparse_symmetric_product(A, False))
     return (lambda: _symmetric_product(A, True)), (lambda: _symmetric_product(A, False))
 
 
@@ -81,7 +126,7 @@ def centered_gram(A, X_mean, sqrt_sw, Y):
     G : ndarray of shape (n_features, n_features), C order
     B : ndarray of shape (n_features, n_targets)
     """
-    G = np.ascontiguousarray(_products(A)[0]())
+    G = np.ascontiguousarray(symmetric_products(A)[0]())
     if np.any(X_mean != 0.0):
         G -= float(sqrt_sw @ sqrt_sw) * np.outer(X_mean, X_mean)
     B = np.asarray(A.T @ Y, dtype=np.float64) - np.outer(X_mean, sqrt_sw @ Y)
@@ -99,7 +144,7 @@ def _centered_system(A, X_mean, sqrt_sw, Y):
     if n_features <= n_samples:
         K, B = centered_gram(A, X_mean, sqrt_sw, Y)
         return K, B, lambda Z: Z
-    K = _products(A)[1]()
+    K = symmetric_products(A)[1]()
     centered = np.any(X_mean != 0.0)
     if centered:
         AX_mean = np.asarray(A @ X_mean, dtype=np.float64)

@@ -23,6 +23,7 @@ from .._datafits import (
     classification_probabilities,
     classification_residuals,
 )
+from ._direct import symmetric_products
 from ._prox_newton import ARMIJO, MAX_BACKTRACK, ROUNDING, optimize_intercepts
 
 MAX_DIRECT_SIZE = 2500  # largest min(n_samples, n_features) solved this way
@@ -70,11 +71,11 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
     """
     n_samples, n_features = X.shape
     wide = n_features > n_samples
-    gram = _dot(X, X.T) if wide else None
+    gram = symmetric_products(X)[1]() if wide else None
     W = w.reshape(1, -1)
+    Z = (_dot(X, w) + b[0]).reshape(1, -1)
     n_iter = 0
     while True:
-        Z = (_dot(X, w) + b[0]).reshape(1, -1)
         if fit_intercept:
             optimize_intercepts(Z, b, labels, c)
         P = classification_probabilities(Z, False)
@@ -88,7 +89,6 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
         d = c * P[0] * (1.0 - P[0])
         grad = G[0] + l2_strength * w
         grad_b = R[0].sum()
-        h = _dot(d, X).ravel()  # X^T d
 
         if wide:
             sqrt_d = np.sqrt(d)
@@ -100,8 +100,9 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
                 inner = scipy.linalg.cho_solve(factor, sqrt_d * _dot(X, v))
                 return (v - _dot(sqrt_d * inner, X).ravel()) / l2_strength
         else:
-            hessian = _dot(X.T, (d[:, None] * X) if not sp.issparse(X) else X.multiply(
-                d[:, None]).tocsr())
+            sqrt_d = np.sqrt(d)[:, None]
+            hessian = symmetric_products(
+                X.multiply(sqrt_d).tocsr() if sp.issparse(X) else sqrt_d * X)[0]()
             hessian[np.diag_indices_from(hessian)] += l2_strength
             factor = scipy.linalg.cho_factor(hessian)
 
@@ -111,6 +112,7 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
         step_w = -solve(grad)
         step_b = 0.0
         if fit_intercept:
+            h = _dot(d, X).ravel()  # X^T d
             inv_h = solve(h)
             schur = d.sum() - h @ inv_h
             if schur > 0.0:
@@ -132,6 +134,7 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
                     or (t == 1.0 and change <= ROUNDING * abs(objective))):
                 w[:] = w_t
                 b[0] += t * step_b
+                Z += t * D
                 break
             t *= 0.5
         else:
