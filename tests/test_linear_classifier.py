@@ -292,10 +292,12 @@ def test_string_labels_and_probabilities():
     assert np.all(np.isfinite(model.predict_log_proba(far)))
 
 
-def test_convergence_warning_names_the_gap():
-    X, y = make_data(3, n_features=60)
-    with pytest.warns(ConvergenceWarning, match=r"duality gap of \d"):
-        model = LinearClassifier("l1", alpha=1e-3, tol=1e-14, max_iter=1).fit(X, y)
+@pytest.mark.parametrize("penalty, n_classes, solver", [
+    ("l1", 3, "proximal Newton"), ("l2", 3, "L-BFGS"), ("l2", 2, "Newton")])
+def test_convergence_warning_names_the_solver_and_the_gap(penalty, n_classes, solver):
+    X, y = make_data(n_classes, n_features=60)
+    with pytest.warns(ConvergenceWarning, match=rf"The {solver} solver .* duality gap of \d"):
+        model = LinearClassifier(penalty, alpha=1e-3, tol=1e-14, max_iter=1).fit(X, y)
     assert model.n_iter_ == 1
 
 

@@ -30,8 +30,10 @@ class ClassificationProblem:
     Attributes
     ----------
     arrays : tuple
-        ``(X, X_data, X_indices, X_indptr, is_sparse)`` (Fortran-ordered dense or CSC).
-    X : ndarray (Fortran order) or scipy.sparse.csc_matrix
+        ``(X, X_data, X_indices, X_indptr, is_sparse)`` (Fortran-ordered dense or CSC) for
+        the coordinate-descent kernels, made on first use (a sparse design is converted to
+        CSC only then: the smooth L2 solvers use it as given).
+    X : ndarray (Fortran order) or scipy.sparse matrix (CSR or CSC)
         The design the solvers see (centered in float64 when dense with an intercept).
     X_offset : ndarray of shape (n_features,)
         Column offsets removed from a dense design when an intercept is fitted (the
@@ -44,6 +46,8 @@ class ClassificationProblem:
         ``S``.
     n_blocks : int
         1 for two classes, else the number of classes.
+    solver_name : str
+        The solver :meth:`solve` ran last (for messages).
     """
 
     def __init__(self, X, labels, n_classes, sample_weight, fit_intercept):
@@ -51,7 +55,7 @@ class ClassificationProblem:
         self.c = np.ascontiguousarray(sample_weight / self.sw_sum, dtype=np.float64)
         self.X_offset = np.zeros(X.shape[1])
         if sp.issparse(X):
-            X = X.tocsc()
+            pass
         elif fit_intercept:
             # centered columns (in float64, exactly X - X_offset) decouple the intercept
             # from the weights, which coordinate descent needs on data far from the origin
@@ -60,11 +64,18 @@ class ClassificationProblem:
         else:
             X = np.asfortranarray(X)
         self.X = X
-        self.arrays = kernel_arrays(X)
+        self._arrays = None
+        self.solver_name = "proximal Newton"
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
         self.n_classes = n_classes
         self.n_blocks = 1 if n_classes == 2 else n_classes
         self.n_features = X.shape[1]
+
+    @property
+    def arrays(self):
+        if self._arrays is None:
+            self._arrays = kernel_arrays(self.X.tocsc() if sp.issparse(self.X) else self.X)
+        return self._arrays
 
     def null_objective(self, fit_intercept):
         """Objective of the intercept-only model (``W = 0``, best ``b``; ``b = 0`` without)."""
@@ -75,7 +86,9 @@ class ClassificationProblem:
         return float(-(freq * np.log(freq)).sum())
 
     def solve(self, W, b, fit_intercept, l1_strength, l2_strength, max_iter, tol):
-        """Run :func:`~sklreg.solvers._prox_newton.prox_newton` in place on ``W``, ``b``.
+        """Solve in place on ``W``, ``b``: exact Newton or L-BFGS for an L2 penalty alone
+        (:mod:`~sklreg.solvers._newton_l2`, :mod:`~sklreg.solvers._lbfgs_l2`), otherwise
+        :func:`~sklreg.solvers._prox_newton.prox_newton`.
 
         ``W`` and ``b`` are the weights and intercepts of the original (uncentered)
         problem, on input and on output. Returns the final gap (or Newton decrease
@@ -85,13 +98,16 @@ class ClassificationProblem:
         gap_tol = tol * self.null_objective(fit_intercept)
         b += W @ self.X_offset
         if direct_newton_applies(self.X, self.n_blocks, l1_strength, l2_strength):
+            self.solver_name = "Newton"
             X = self.X.astype(np.float64, copy=False)
             gap, n_iter = newton_l2(X, self.labels, self.c, W[0], b, fit_intercept,
                                     l2_strength, max_iter, gap_tol)
         elif l1_strength == 0.0 and l2_strength > 0.0:
+            self.solver_name = "L-BFGS"
             gap, n_iter = lbfgs_l2(self.X, self.labels, self.c, W, b, fit_intercept,
                                    l2_strength, max_iter, gap_tol)
         else:
+            self.solver_name = "proximal Newton"
             gap, n_iter = prox_newton(*self.arrays, self.labels, self.c, W, b, fit_intercept,
                                       l1_strength, l2_strength, max_iter, gap_tol)
         b -= W @ self.X_offset
@@ -398,7 +414,7 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
             gap, n_iter, gap_tol = problem.solve(W, b, self.fit_intercept, l1_strength,
                                                  l2_strength, self.max_iter, self.tol)
         warn_if_not_converged(gap, gap_tol, self.max_iter,
-                              "GPU FISTA" if use_cuda else "proximal Newton")
+                              "GPU FISTA" if use_cuda else problem.solver_name)
         if problem.n_blocks > 1:
             b -= b.mean()  # the softmax is invariant to a common shift: report centered ones
         penalized = l1_strength > 0.0 or l2_strength > 0.0

@@ -1,31 +1,66 @@
 """L-BFGS on the exact smooth objective of L2-penalized logistic / multinomial regression.
 
 Used for L2 penalties when the exact Newton of :mod:`._newton_l2` does not apply (more than
-two classes, or both dimensions large). Every iterate is certified by the duality gap of
-:func:`~sklreg._datafits.classification_dual_gap` (intercepts made optimal first), and the
-iterations stop as soon as it falls below the target.
+two classes, or both dimensions large). The intercepts are profiled out: after every step
+they are made optimal (:func:`~sklreg.solvers._prox_newton.optimize_intercepts`), so the
+iterations minimize the smooth strongly convex ``f(W) = min_b P(W, b)``, whose gradient is
+``g = G + l2 W`` there, and every iterate is dual feasible. The duality gap of the dual point
+``-R`` is then exactly ``||g||^2 / (2 l2)`` (Fenchel-Young equality and ``sum R = 0``); once
+that falls below the target, the gap is certified by
+:func:`~sklreg._datafits.classification_dual_gap` (per sample, the smaller of two dual
+points), which costs no further product with the design.
+
+An iteration costs two products with the design: ``X D^T`` for the search direction ``D``,
+after which the line search on ``Z + t X D^T`` is ``O(n_samples)`` a trial, and ``R X`` for
+the gradient at the new point.
 """
 
+from collections import deque
+
 import numpy as np
-import scipy.optimize
+import scipy.sparse as sp
 
 from .._datafits import (
     classification_dual_gap,
     classification_loss,
+    classification_loss_change,
     classification_probabilities,
     classification_residuals,
 )
-from ._prox_newton import optimize_intercepts
+from ._prox_newton import ARMIJO, MAX_BACKTRACK, ROUNDING, optimize_intercepts
 
-HISTORY = 20  # L-BFGS memory
+HISTORY = 10  # L-BFGS memory (pairs of steps and gradient changes)
 
 
-def _predictions(X, W, b):
-    return np.ascontiguousarray(np.asarray(X @ W.T, dtype=np.float64).T) + b[:, None]
+def _predictions(X, W):
+    """``W X^T`` (n_blocks, n_samples), C order: a dense product written in that order is
+    up to 3x faster than ``(X W^T)^T``."""
+    if sp.issparse(X):
+        return np.ascontiguousarray(np.asarray(X @ W.T, dtype=np.float64).T)
+    return np.asarray(W @ X.T, dtype=np.float64, order="C")
 
 
 def _gradient(X, R):
-    return np.ascontiguousarray(np.asarray(X.T @ R.T, dtype=np.float64).T)
+    """``R X`` (n_blocks, n_features), C order."""
+    if sp.issparse(X):
+        return np.ascontiguousarray(np.asarray(X.T @ R.T, dtype=np.float64).T)
+    return np.asarray(R @ X, dtype=np.float64, order="C")
+
+
+def _two_loop(gradient, steps, changes):
+    """``-H g``: the L-BFGS direction from the stored ``(s, y)`` pairs (newest last)."""
+    q = gradient.copy()
+    rhos = [1.0 / (y @ s) for s, y in zip(steps, changes, strict=True)]
+    coefficients = []
+    for s, y, rho in zip(reversed(steps), reversed(changes), reversed(rhos), strict=True):
+        a = rho * (s @ q)
+        q -= a * y
+        coefficients.append(a)
+    if steps:
+        q *= (steps[-1] @ changes[-1]) / (changes[-1] @ changes[-1])
+    for s, y, rho, a in zip(steps, changes, rhos, reversed(coefficients), strict=True):
+        q += (a - rho * (y @ q)) * s
+    return -q
 
 
 def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
@@ -43,52 +78,54 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
     """
     n_blocks, n_features = W.shape
     multinomial = n_blocks > 1
-    size = n_blocks * n_features
-
-    def split(x):
-        return x[:size].reshape(n_blocks, n_features), (x[size:] if fit_intercept else b)
-
-    def value_and_gradient(x):
-        W_x, b_x = split(x)
-        Z = _predictions(X, W_x, b_x)
+    w = W.astype(np.float64).ravel()
+    Z = _predictions(X, w.reshape(n_blocks, n_features)) + b[:, None]
+    steps, changes = deque(maxlen=HISTORY), deque(maxlen=HISTORY)
+    gradient = step = None
+    n_iter = 0
+    while True:
+        if fit_intercept:
+            optimize_intercepts(Z, b, labels, c)
         R = classification_residuals(classification_probabilities(Z, multinomial), labels, c)
         G = _gradient(X, R)
-        value = classification_loss(Z, labels, c, multinomial) + 0.5 * l2_strength * (
-            W_x.ravel() @ W_x.ravel())
-        grad = (G + l2_strength * W_x).ravel()
-        if fit_intercept:
-            grad = np.concatenate([grad, R.sum(axis=1)])
-        return value, grad
+        new_gradient = G.ravel() + l2_strength * w
+        if gradient is not None:
+            change = new_gradient - gradient
+            if change @ step > 0.0:  # always, up to rounding (strong convexity)
+                steps.append(step)
+                changes.append(change)
+        gradient = new_gradient
+        # with optimal intercepts, the gap of the dual point -R is exactly ||g||^2 / (2 l2):
+        # the full (per-sample) gap is evaluated only once that says the target is reached
+        if gradient @ gradient <= 2.0 * l2_strength * gap_tol or n_iter >= max_iter:
+            W[:] = w.reshape(n_blocks, n_features)
+            _, gap = classification_dual_gap(Z, labels, c, G, W, 0.0, l2_strength)
+            if gap <= gap_tol or n_iter >= max_iter:
+                return gap, n_iter
+        n_iter += 1
 
-    best = {"gap": np.inf, "W": W.copy(), "b": b.copy()}
-
-    def certify(x):
-        W_x, b_x = split(x)
-        b_x = b_x.copy()
-        Z = _predictions(X, W_x, b_x)
-        if fit_intercept:
-            optimize_intercepts(Z, b_x, labels, c)
-        R = classification_residuals(classification_probabilities(Z, multinomial), labels, c)
-        _, gap = classification_dual_gap(Z, labels, c, _gradient(X, R), W_x, 0.0,
-                                         l2_strength)
-        if gap < best["gap"]:
-            best.update(gap=gap, W=W_x.copy(), b=b_x)
-        return gap
-
-    def callback(intermediate_result):
-        if certify(intermediate_result.x) <= gap_tol:
-            raise StopIteration
-
-    x0 = W.ravel().copy()
-    if fit_intercept:
-        x0 = np.concatenate([x0, b])
-    if certify(x0) <= gap_tol:
-        return best["gap"], 0
-    result = scipy.optimize.minimize(
-        value_and_gradient, x0, jac=True, method="L-BFGS-B", callback=callback,
-        options={"maxiter": max_iter, "maxcor": HISTORY, "ftol": 0.0, "gtol": 0.0},
-    )
-    certify(result.x)
-    W[:] = best["W"]
-    b[:] = best["b"]
-    return best["gap"], int(result.nit)
+        direction = _two_loop(gradient, steps, changes)
+        descent = gradient @ direction
+        if not descent < 0.0:  # a stale memory: restart from the steepest descent
+            steps.clear()
+            changes.clear()
+            direction = -gradient
+            descent = -(gradient @ gradient)
+        D = _predictions(X, direction.reshape(n_blocks, n_features))
+        objective = classification_loss(Z, labels, c, multinomial) + 0.5 * l2_strength * (w @ w)
+        w_dot_d, d_dot_d = w @ direction, direction @ direction
+        t = 1.0
+        for _ in range(MAX_BACKTRACK):
+            # changes summed term by term: differences of totals drown in their rounding
+            change_t = (classification_loss_change(Z, D, t, labels, c, multinomial)
+                        + l2_strength * t * (w_dot_d + 0.5 * t * d_dot_d))
+            if (change_t <= ARMIJO * t * descent
+                    or (t == 1.0 and change_t <= ROUNDING * abs(objective))):
+                break
+            t *= 0.5
+        else:  # no decrease left to find at this precision
+            W[:] = w.reshape(n_blocks, n_features)
+            return classification_dual_gap(Z, labels, c, G, W, 0.0, l2_strength)[1], n_iter
+        step = t * direction
+        w += step
+        Z += t * D
