@@ -3,6 +3,8 @@
 import numpy as np
 import scipy.sparse as sp
 
+from ._jit import jit
+
 
 def check_value_range(array, name, n_samples, *, check_small=True):
     """Reject finite values whose squares overflow or underflow the array's float dtype.
@@ -35,8 +37,7 @@ def check_value_range(array, name, n_samples, *, check_small=True):
     values = array.data if sp.issparse(array) else np.asarray(array)
     if values.size == 0:
         return
-    magnitudes = np.abs(values)
-    largest = magnitudes.max()
+    largest, smallest_nonzero = _magnitude_range(values.ravel(order="K"))
     if largest > largest_safe:
         raise ValueError(
             f"{name} has values up to {largest:.3g} in magnitude: their squares overflow "
@@ -44,12 +45,12 @@ def check_value_range(array, name, n_samples, *, check_small=True):
             f"Rescale {name} (e.g. StandardScaler)."
         )
     if check_small:
-        if np.min(magnitudes, where=magnitudes > 0, initial=np.inf) >= smallest_safe:
+        if smallest_nonzero >= smallest_safe:
             return  # the common case, without the cost of column maxima
         if sp.issparse(array):
             column_max = abs(array).max(axis=0).toarray().ravel()
         else:
-            column_max = magnitudes.reshape(values.shape[0], -1).max(axis=0)
+            column_max = np.abs(values).reshape(values.shape[0], -1).max(axis=0)
         tiny = (column_max > 0) & (column_max < smallest_safe)
         if np.any(tiny):
             raise ValueError(
@@ -57,3 +58,15 @@ def check_value_range(array, name, n_samples, *, check_small=True):
                 f"magnitude: their squares underflow {dtype.name} (smallest safe "
                 f"{smallest_safe:.3g}). Rescale {name} (e.g. StandardScaler)."
             )
+
+
+@jit
+def _magnitude_range(values):
+    """Largest ``|v|`` and smallest nonzero ``|v|`` (``inf`` if none), in one pass."""
+    largest = 0.0
+    smallest_nonzero = np.inf
+    for v in values:  # branch-free min / max: several times faster than comparisons
+        magnitude = abs(v)
+        largest = max(largest, magnitude)
+        smallest_nonzero = min(smallest_nonzero, magnitude if magnitude > 0.0 else np.inf)
+    return float(largest), float(smallest_nonzero)
