@@ -177,12 +177,13 @@ def test_path_on_the_gram_matrix(sparse):
 
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_symmetric_products_of_sparse_designs_equal_dense_ones(fmt, dtype):
+@pytest.mark.parametrize("density", [0.2, 0.7])  # compiled sparse sum / BLAS on the densified
+def test_symmetric_products_of_sparse_designs_equal_dense_ones(fmt, dtype, density):
     """``A^T A`` and ``A A^T`` of a sparse design, duplicate entries included, equal BLAS's."""
     from sklreg.solvers._direct import symmetric_products
 
     rng = np.random.RandomState(0)
-    canonical = sp.random(40, 30, density=0.2, format=fmt, random_state=rng, dtype=dtype)
+    canonical = sp.random(40, 30, density=density, format=fmt, random_state=rng, dtype=dtype)
     # every stored entry split in two (an unsummed duplicate): the products must not change
     halves = np.repeat(canonical.data / 2, 2)
     duplicated = type(canonical)(

@@ -17,6 +17,8 @@ from scipy.sparse.linalg import LinearOperator, lsqr
 from .._jit import jit
 from ._columns import REASSOCIATE
 
+DENSIFY_DENSITY = 0.5  # sparse products by BLAS on the densified matrix from this density
+
 
 def _solve_psd(K, B, l2):
     """Solve ``(K + l2 I) Z = B`` for a symmetric positive semi-definite ``K``.
@@ -87,7 +89,12 @@ def _sum_of_outer_products(data, indices, indptr, size):
 
 
 def _sparse_symmetric_product(A, transpose_first):
-    """``A^T A`` (``transpose_first``) or ``A A^T`` of a sparse matrix, dense float64."""
+    """``A^T A`` (``transpose_first``) or ``A A^T`` of a sparse matrix, dense float64.
+
+    A matrix dense enough to take no more memory densified goes through BLAS.
+    """
+    if A.nnz >= DENSIFY_DENSITY * A.shape[0] * A.shape[1]:
+        return _symmetric_product(A.toarray(), transpose_first)
     A = A.tocsr() if transpose_first else A.tocsc()
     size = A.shape[1] if transpose_first else A.shape[0]
     return _sum_of_outer_products(A.data.astype(np.float64, copy=False), A.indices, A.indptr,
