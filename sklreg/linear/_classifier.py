@@ -64,7 +64,7 @@ class ClassificationProblem:
         else:
             X = np.asfortranarray(X)
         self.X = X
-        self._arrays = None
+        self._arrays = self._X_float64 = None
         self.solver_name = "proximal Newton"
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
         self.n_classes = n_classes
@@ -76,6 +76,13 @@ class ClassificationProblem:
         if self._arrays is None:
             self._arrays = kernel_arrays(self.X.tocsc() if sp.issparse(self.X) else self.X)
         return self._arrays
+
+    @property
+    def X_float64(self):
+        """``X`` in float64 (made once): the smooth L2 solvers multiply by it every step."""
+        if self._X_float64 is None:
+            self._X_float64 = self.X.astype(np.float64, copy=False)
+        return self._X_float64
 
     def null_objective(self, fit_intercept):
         """Objective of the intercept-only model (``W = 0``, best ``b``; ``b = 0`` without)."""
@@ -99,12 +106,11 @@ class ClassificationProblem:
         b += W @ self.X_offset
         if direct_newton_applies(self.X, self.n_blocks, l1_strength, l2_strength):
             self.solver_name = "Newton"
-            X = self.X.astype(np.float64, copy=False)
-            gap, n_iter = newton_l2(X, self.labels, self.c, W[0], b, fit_intercept,
+            gap, n_iter = newton_l2(self.X_float64, self.labels, self.c, W[0], b, fit_intercept,
                                     l2_strength, max_iter, gap_tol)
         elif l1_strength == 0.0 and l2_strength > 0.0:
             self.solver_name = "L-BFGS"
-            gap, n_iter = lbfgs_l2(self.X, self.labels, self.c, W, b, fit_intercept,
+            gap, n_iter = lbfgs_l2(self.X_float64, self.labels, self.c, W, b, fit_intercept,
                                    l2_strength, max_iter, gap_tol)
         else:
             self.solver_name = "proximal Newton"
