@@ -103,6 +103,37 @@ def test_matches_logistic_regression(n_classes, penalty, fit_intercept):
         assert_array_equal(model.intercept_, 0.0)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_binary_l2_by_lbfgs_matches_the_direct_newton_and_reference(monkeypatch, sparse,
+                                                                   fit_intercept, dtype):
+    """Binary L2 reaches L-BFGS when both dimensions are large: forced here on a small problem
+    (weighted, off-centre features), it gives the exact Newton's and scikit-learn's solution."""
+    import sklreg.linear._classifier as classifier_module
+
+    X, y = make_data(2, n_samples=150, n_features=30, seed=3)
+    X[:, ::3] += 4.0
+    sw = np.random.RandomState(0).uniform(0.1, 3.0, len(y))
+    X_fit = (sp.csr_matrix(X) if sparse else X).astype(dtype)
+    alpha = 0.01
+    params = dict(alpha=alpha, tol=1e-12, max_iter=1000, fit_intercept=fit_intercept)
+    newton = LinearClassifier("l2", **params).fit(X_fit, y, sample_weight=sw)
+    monkeypatch.setattr(classifier_module, "direct_newton_applies", lambda *args: False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        lbfgs = LinearClassifier("l2", **params).fit(X_fit, y, sample_weight=sw)
+    assert lbfgs.n_iter_ > newton.n_iter_  # the two solvers did run
+    assert lbfgs.dual_gap_ <= 1e-12 * np.log(2)
+    ref = reference(X_fit.astype(np.float64), y, alpha, "l2", sample_weight=sw,
+                    fit_intercept=fit_intercept)
+    assert_matches_reference(lbfgs, ref, X_fit, y, alpha, "l2", sample_weight=sw)
+    # alpha-strong convexity in the weights: ||w - w*||^2 <= 2 gap / alpha for each solution
+    distance = np.linalg.norm(lbfgs.coef_ - newton.coef_)
+    assert distance <= np.sqrt(2 * lbfgs.dual_gap_ / alpha) + np.sqrt(
+        2 * newton.dual_gap_ / alpha)
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_no_penalty_matches_unpenalized_logistic_regression(n_classes):
     X, y = make_data(n_classes, n_samples=300, n_features=6)  # not separable (flip_y)
