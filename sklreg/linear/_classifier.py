@@ -25,7 +25,7 @@ from ._regressor import check_sample_weight
 
 
 class ClassificationProblem:
-    """Validated classification data as the proximal Newton kernel takes it.
+    """Validated classification data as the solvers take it.
 
     Attributes
     ----------
@@ -274,7 +274,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     model, line search on the objective), stopped on a certified duality gap. With an L2
     penalty only, binary problems with ``min(n_samples, n_features) <= 2500`` use exact
     Newton steps instead (through the smaller of the two Gram matrices), and the others
-    L-BFGS on the exact objective, each iterate certified by the same duality gap.
+    L-BFGS on the exact objective (the intercepts made optimal after each step; two
+    products with ``X`` an iteration), each iterate certified by the same duality gap.
 
     Parameters
     ----------
@@ -317,7 +318,7 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         Intercepts (zeros when ``fit_intercept=False``); for ``K > 2`` classes, where only
         their differences matter, they are reported with zero mean.
     n_iter_ : int
-        Proximal Newton iterations run.
+        Iterations run by the solver (proximal Newton, Newton or L-BFGS).
     dual_gap_ : float
         Final duality gap, an upper bound on ``P(coef_, intercept_) - min P`` (NaN without
         penalty).
