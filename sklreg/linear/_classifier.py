@@ -272,7 +272,7 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
 
     Solved by proximal Newton with working sets (coordinate descent on each quadratic
     model, line search on the objective), stopped on a certified duality gap. With an L2
-    penalty only, binary problems with ``min(n_samples, n_features) <= 2500`` use exact
+    penalty only, binary problems with ``min(n_samples, n_features) <= 128`` use exact
     Newton steps instead (through the smaller of the two Gram matrices), and the others
     L-BFGS on the exact objective (the intercepts made optimal after each step; two
     products with ``X`` an iteration), each iterate certified by the same duality gap.
