@@ -55,7 +55,7 @@ class ClassificationProblem:
         self.c = np.ascontiguousarray(sample_weight / self.sw_sum, dtype=np.float64)
         self.X_offset = np.zeros(X.shape[1])
         if sp.issparse(X):
-            pass
+            pass  # kept as given (CSR or CSC); see ``arrays``
         elif fit_intercept:
             # centered columns (in float64, exactly X - X_offset) decouple the intercept
             # from the weights, which coordinate descent needs on data far from the origin

@@ -28,8 +28,8 @@ from ._prox_newton import ARMIJO, MAX_BACKTRACK, ROUNDING, optimize_intercepts
 
 # largest min(n_samples, n_features) solved this way: measured against L-BFGS (about 10
 # Newton against 15-200 L-BFGS iterations), Newton was 3-5x faster at 62 and 100 (colon,
-# arcene), even at 72 (leukemia), and 2-7x slower from 180 up (dna one-vs-rest, dorothea's
-# 800, synthetic 600 x 3000 to 5000 x 1000, raw-scaled too)
+# arcene), as fast at 72 (leukemia), and 2-7x slower from 180 up (dna one-vs-rest,
+# dorothea's 800, synthetic 600 x 3000 to 5000 x 1000, raw-scaled too)
 MAX_DIRECT_SIZE = 128
 
 
