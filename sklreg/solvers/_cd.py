@@ -23,6 +23,7 @@ from .._penalties import prox_enet, subdiff_distance_enet
 from ._columns import REASSOCIATE, columns_axpy, columns_dot
 
 WS_START = 10  # first working-set size
+WS_FILLED = 0.9  # support / working-set size from which the working set grows 4x, not 2x
 INNER_TOL_RATIO = 0.3  # inner solves stop at this fraction of the outer violation
 ANDERSON_DEPTH = 5  # epochs between Anderson extrapolations
 
@@ -358,7 +359,10 @@ def enet_coordinate_descent(
                 scores[k] = np.inf
             else:
                 scores[k] = violation
-        ws_size = min(max(WS_START, 2 * n_nonzero), n_active)  # rebuilt, not only grown
+        # rebuilt, not only grown: twice the support, four times while the support fills
+        # the previous working set (a large support is reached in half the outer passes)
+        growth = 4 if n_nonzero >= WS_FILLED * ws_size else 2
+        ws_size = min(max(WS_START, growth * n_nonzero), n_active)
         if ws_size == n_active:
             working_set = features.copy()
         else:
