@@ -22,12 +22,11 @@ import scipy.sparse as sp
 
 from .._datafits import (
     classification_dual_gap,
-    classification_loss,
-    classification_loss_change,
     classification_probabilities,
     classification_residuals,
 )
-from ._prox_newton import ARMIJO, MAX_BACKTRACK, ROUNDING, optimize_intercepts
+from ._newton_l2 import l2_backtracking
+from ._prox_newton import optimize_intercepts
 
 HISTORY = 10  # L-BFGS memory (pairs of steps and gradient changes)
 
@@ -112,18 +111,8 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
             direction = -gradient
             descent = -(gradient @ gradient)
         D = _predictions(X, direction.reshape(n_blocks, n_features))
-        objective = classification_loss(Z, labels, c, multinomial) + 0.5 * l2_strength * (w @ w)
-        w_dot_d, d_dot_d = w @ direction, direction @ direction
-        t = 1.0
-        for _ in range(MAX_BACKTRACK):
-            # changes summed term by term: differences of totals drown in their rounding
-            change_t = (classification_loss_change(Z, D, t, labels, c, multinomial)
-                        + l2_strength * t * (w_dot_d + 0.5 * t * d_dot_d))
-            if (change_t <= ARMIJO * t * descent
-                    or (t == 1.0 and change_t <= ROUNDING * abs(objective))):
-                break
-            t *= 0.5
-        else:  # no decrease left to find at this precision
+        t = l2_backtracking(Z, D, labels, c, w, direction, l2_strength, descent)
+        if t is None:  # no decrease left to find at this precision
             W[:] = w.reshape(n_blocks, n_features)
             return classification_dual_gap(Z, labels, c, G, W, 0.0, l2_strength)[1], n_iter
         step = t * direction

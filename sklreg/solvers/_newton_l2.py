@@ -39,6 +39,28 @@ def direct_newton_applies(X, n_blocks, l1_strength, l2_strength):
             and min(X.shape) <= MAX_DIRECT_SIZE)
 
 
+def l2_backtracking(Z, D, labels, c, w, direction, l2_strength, descent):
+    """Armijo backtracking from ``t = 1`` on ``loss(Z + t D) + l2 / 2 ||w + t direction||^2``.
+
+    ``D`` is the change of the predictions along ``direction`` (intercepts included) and
+    ``descent`` the directional derivative (< 0). The change of the objective is summed term
+    by term (:func:`~sklreg._datafits.classification_loss_change`): a difference of totals
+    drowns in their rounding near the optimum. A full step whose change is at that rounding
+    level is accepted. Returns the step length, or None when none decreases the objective.
+    """
+    multinomial = Z.shape[0] > 1
+    objective = classification_loss(Z, labels, c, multinomial) + 0.5 * l2_strength * (w @ w)
+    w_dot_d, d_dot_d = w @ direction, direction @ direction
+    t = 1.0
+    for _ in range(MAX_BACKTRACK):
+        change = (classification_loss_change(Z, D, t, labels, c, multinomial)
+                  + l2_strength * t * (w_dot_d + 0.5 * t * d_dot_d))
+        if change <= ARMIJO * t * descent or (t == 1.0 and change <= ROUNDING * abs(objective)):
+            return t
+        t *= 0.5
+    return None
+
+
 def _dot(A, B):
     product = A @ B
     return product.toarray() if sp.issparse(product) else np.asarray(product)
@@ -123,23 +145,11 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
                 step_b = (-grad_b - h @ step_w) / schur
                 step_w -= step_b * inv_h
 
-        dz = _dot(X, step_w) + step_b
-        objective = (classification_loss(Z, labels, c, False)
-                     + 0.5 * l2_strength * (w @ w))
-        descent = R[0] @ dz + l2_strength * (w @ step_w)
-        D = dz.reshape(1, -1)
-        t = 1.0
-        for _ in range(MAX_BACKTRACK):
-            w_t = w + t * step_w
-            # changes summed term by term: differences of totals drown in their rounding
-            change = (classification_loss_change(Z, D, t, labels, c, False)
-                      + l2_strength * t * (w @ step_w + 0.5 * t * (step_w @ step_w)))
-            if (change <= ARMIJO * t * descent
-                    or (t == 1.0 and change <= ROUNDING * abs(objective))):
-                w[:] = w_t
-                b[0] += t * step_b
-                Z += t * D
-                break
-            t *= 0.5
-        else:
+        D = (_dot(X, step_w) + step_b).reshape(1, -1)
+        t = l2_backtracking(Z, D, labels, c, w, step_w, l2_strength,
+                            R[0] @ D[0] + l2_strength * (w @ step_w))
+        if t is None:
             return gap, n_iter
+        w += t * step_w
+        b[0] += t * step_b
+        Z += t * D
