@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._penalties import penalty_strengths
 from .._validation import check_value_range
 from ..cuda import check_device
+from ..solvers._dual_cd_l2 import dual_cd_l2
 from ..solvers._lbfgs_l2 import lbfgs_l2
 from ..solvers._newton_l2 import direct_newton_applies, newton_l2
 from ..solvers._prox_newton import prox_newton
@@ -109,9 +110,19 @@ class ClassificationProblem:
             gap, n_iter = newton_l2(self.X_float64, self.labels, self.c, W[0], b, fit_intercept,
                                     l2_strength, max_iter, gap_tol)
         elif l1_strength == 0.0 and l2_strength > 0.0:
-            self.solver_name = "L-BFGS"
-            gap, n_iter = lbfgs_l2(self.X_float64, self.labels, self.c, W, b, fit_intercept,
-                                   l2_strength, max_iter, gap_tol)
+            n_iter, handed_over = 0, True
+            if self.n_blocks == 1 and not fit_intercept:
+                self.solver_name = "dual coordinate descent"
+                w = W[0].astype(np.float64)
+                gap, n_iter, handed_over = dual_cd_l2(self.X_float64, self.labels, self.c, w,
+                                                      l2_strength, max_iter, gap_tol)
+                W[0] = w
+            if handed_over:
+                self.solver_name = "L-BFGS" if n_iter == 0 else "dual CD, then L-BFGS"
+                gap, lbfgs_iter = lbfgs_l2(self.X_float64, self.labels, self.c, W, b,
+                                           fit_intercept, l2_strength, max_iter - n_iter,
+                                           gap_tol)
+                n_iter += lbfgs_iter
         else:
             self.solver_name = "proximal Newton"
             gap, n_iter = prox_newton(*self.arrays, self.labels, self.c, W, b, fit_intercept,

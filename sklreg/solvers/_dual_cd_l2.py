@@ -1,0 +1,195 @@
+"""Dual coordinate descent for L2-penalized binary logistic regression without intercept.
+
+The dual of ``min_w sum_i c_i log(1 + exp(-y_i x_i w)) + l2 / 2 ||w||^2`` (labels
+``y_i = +-1``) is
+
+    max_{q in [0, 1]^n}  sum_i c_i H(q_i) - l2 / 2 ||w(q)||^2,
+    w(q) = sum_i c_i q_i y_i x_i / l2,
+
+with ``H`` the binary entropy; at the optimum ``q_i = sigmoid(-y_i x_i w)``. One coordinate
+is maximized exactly by a safeguarded Newton method on the variable nearer to its bound
+(``q_i`` or ``1 - q_i``, both stored so that neither loses digits), as in LIBLINEAR's dual
+logistic solver (Yu, Huang and Lin, 2011), and ``w`` follows at the cost of one row. An
+epoch visits the samples in a random order and costs about one pass over the data, like one
+product with the design; the duality gap ``P(w(q)) - D(q)`` after it costs one more.
+
+On text-like data with a moderate penalty it reaches a relative gap of 1e-6 in a handful of
+epochs (dorothea, reuters); on badly scaled designs (raw counts) or weak penalties it can
+crawl, so the driver hands over to L-BFGS (warm-started from ``w``) as soon as an epoch
+fails to halve the gap. An intercept would add the dual constraint ``sum_i c_i q_i y_i = 0``,
+which single-coordinate steps cannot keep (alternating with intercept updates was tried: it
+crawls on uncentered sparse data), so problems with an intercept go to L-BFGS directly.
+"""
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit
+
+from .._datafits import classification_loss
+from .._jit import jit
+
+MAX_COORDINATE_NEWTON = 100  # Newton steps of one coordinate (a handful in practice)
+# |derivative| at which a coordinate is solved, in log-odds units: loose in the first epoch,
+# tenfold tighter in each next one (LIBLINEAR's schedule, simplified)
+FIRST_COORDINATE_TOL = 1e-2
+COORDINATE_TOL = 1e-10
+MIN_DECREASE = 0.5  # an epoch must at least halve the gap, or L-BFGS takes over
+INITIAL_Q = 1e-3  # cold start: w(q) close to zero (LIBLINEAR's choice)
+MIN_Q = 1e-12  # warm start: q and 1 - q kept off their bounds, where log(q) is infinite
+
+
+@jit(inline="always")
+def _coordinate_maximizer(curvature, margin, q_old, q_old_complement, tol):
+    """Maximize ``H(q) - q margin - curvature / 2 (q - q_old)^2`` over ``q`` in (0, 1).
+
+    ``margin`` is ``y_i x_i w`` at ``q_old`` and ``curvature = c_i ||x_i||^2 / l2``.
+    Newton's method runs on ``z = q`` or ``z = 1 - q``, whichever the solution makes small;
+    a step leaving ``(0, 1)`` shrinks ``z`` tenfold instead. Returns ``(q, 1 - q)``.
+    """
+    # the derivative in q, negated, is log(q / (1 - q)) + margin + curvature (q - q_old);
+    # its sign at the midpoint tells on which side of 1/2 the root lies
+    if 0.5 * curvature * (q_old_complement - q_old) + margin < 0.0:
+        z_old, sign = q_old_complement, -1.0
+    else:
+        z_old, sign = q_old, 1.0
+    z = z_old
+    derivative = sign * margin + math.log(z_old / (q_old + q_old_complement - z_old))
+    if abs(derivative) <= tol:
+        return q_old, q_old_complement
+    if z >= 0.5:
+        z *= 0.1
+        derivative = curvature * (z - z_old) + sign * margin + math.log(z / (1.0 - z))
+    for _ in range(MAX_COORDINATE_NEWTON):
+        if abs(derivative) <= tol:
+            break
+        trial = z - derivative / (curvature + 1.0 / (z * (1.0 - z)))
+        z = trial if trial > 0.0 else 0.1 * z
+        derivative = curvature * (z - z_old) + sign * margin + math.log(z / (1.0 - z))
+    if sign > 0.0:
+        return z, 1.0 - z
+    return 1.0 - z, z
+
+
+@jit
+def _sparse_epoch(data, indices, indptr, order, signs, c, l2_strength, row_norms2, q,
+                  q_complement, w, tol):
+    """One pass of dual coordinate descent over the CSR rows; updates ``q`` and ``w``."""
+    for i in order:
+        if c[i] == 0.0:
+            continue
+        dot = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            dot += data[k] * w[indices[k]]
+        q_new, q_new_complement = _coordinate_maximizer(
+            c[i] * row_norms2[i] / l2_strength, signs[i] * dot, q[i], q_complement[i],
+            tol)
+        step = (q_new - q[i]) * c[i] * signs[i] / l2_strength
+        q[i], q_complement[i] = q_new, q_new_complement
+        if step != 0.0:
+            for k in range(indptr[i], indptr[i + 1]):
+                w[indices[k]] += step * data[k]
+
+
+@jit
+def _dense_epoch(X, order, signs, c, l2_strength, row_norms2, q, q_complement, w, tol):
+    """One pass of dual coordinate descent over the rows of a C-ordered ``X``."""
+    n_features = X.shape[1]
+    for i in order:
+        if c[i] == 0.0:
+            continue
+        dot = 0.0
+        for j in range(n_features):
+            dot += X[i, j] * w[j]
+        q_new, q_new_complement = _coordinate_maximizer(
+            c[i] * row_norms2[i] / l2_strength, signs[i] * dot, q[i], q_complement[i],
+            tol)
+        step = (q_new - q[i]) * c[i] * signs[i] / l2_strength
+        q[i], q_complement[i] = q_new, q_new_complement
+        if step != 0.0:
+            for j in range(n_features):
+                w[j] += step * X[i, j]
+
+
+@jit
+def _dual_value(q, q_complement, c, w, l2_strength):
+    """``sum_i c_i H(q_i) - l2 / 2 ||w||^2``."""
+    total = 0.0
+    for i in range(q.shape[0]):
+        if c[i] != 0.0:
+            entropy = 0.0
+            if q[i] > 0.0:
+                entropy -= q[i] * math.log(q[i])
+            if q_complement[i] > 0.0:
+                entropy -= q_complement[i] * math.log(q_complement[i])
+            total += c[i] * entropy
+    return total - 0.5 * l2_strength * (w @ w)
+
+
+def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
+    """Dual coordinate descent with a certified stop; updates ``w`` in place.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Design in float64.
+    labels : ndarray of shape (n_samples,)
+        Class indices in {0, 1}.
+    c : ndarray of shape (n_samples,)
+        Sample weights divided by their sum.
+    w : ndarray of shape (n_features,)
+        Weights in float64 (warm start on input).
+    l2_strength : float
+        ``alpha * (1 - l1_ratio)`` (> 0).
+    max_iter : int
+        Maximum number of epochs.
+    gap_tol : float
+        Absolute duality gap to reach.
+
+    Returns
+    -------
+    gap : float
+        Duality gap of the returned point (``inf`` when handing over).
+    n_iter : int
+        Epochs run.
+    handed_over : bool
+        Whether progress was too slow and another solver should continue from ``w``.
+    """
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+        row_norms2 = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
+        arrays = (X.data, X.indices, X.indptr)
+        epoch = _sparse_epoch
+    else:
+        X = np.ascontiguousarray(X)
+        row_norms2 = np.einsum("ij,ij->i", X, X)
+        arrays = (X,)
+        epoch = _dense_epoch
+    signs = np.where(labels == 1, 1.0, -1.0)
+    if np.any(w):  # warm start: the dual point of the given weights
+        margins = signs * np.asarray(X @ w, dtype=np.float64).ravel()
+        q = np.maximum(expit(-margins), MIN_Q)
+        q_complement = np.maximum(expit(margins), MIN_Q)
+    else:
+        q = np.full(labels.shape[0], INITIAL_Q)
+        q_complement = np.full(labels.shape[0], 1.0 - INITIAL_Q)
+    w[:] = np.asarray(X.T @ (c * q * signs), dtype=np.float64).ravel() / l2_strength
+    order = np.arange(labels.shape[0])
+    rng = np.random.default_rng(0)
+    coordinate_tol = FIRST_COORDINATE_TOL
+    previous_gap = np.inf
+    for n_iter in range(1, max_iter + 1):
+        rng.shuffle(order)  # a cyclic order needs 2-3x more epochs on text data
+        epoch(*arrays, order, signs, c, l2_strength, row_norms2, q, q_complement, w,
+              coordinate_tol)
+        coordinate_tol = max(COORDINATE_TOL, 0.1 * coordinate_tol)
+        Z = np.asarray(X @ w, dtype=np.float64).reshape(1, -1)
+        primal = classification_loss(Z, labels, c, False) + 0.5 * l2_strength * (w @ w)
+        gap = primal - _dual_value(q, q_complement, c, w, l2_strength)
+        if gap <= gap_tol or n_iter == max_iter:
+            return gap, n_iter, False
+        if gap > MIN_DECREASE * previous_gap:
+            return np.inf, n_iter, True
+        previous_gap = gap
+    return np.inf, 0, True  # max_iter == 0
