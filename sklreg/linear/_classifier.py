@@ -94,8 +94,9 @@ class ClassificationProblem:
         return float(-(freq * np.log(freq)).sum())
 
     def solve(self, W, b, fit_intercept, l1_strength, l2_strength, max_iter, tol):
-        """Solve in place on ``W``, ``b``: exact Newton or L-BFGS for an L2 penalty alone
-        (:mod:`~sklreg.solvers._newton_l2`, :mod:`~sklreg.solvers._lbfgs_l2`), otherwise
+        """Solve in place on ``W``, ``b``: exact Newton, dual coordinate descent or L-BFGS
+        for an L2 penalty alone (:mod:`~sklreg.solvers._newton_l2`,
+        :mod:`~sklreg.solvers._dual_cd_l2`, :mod:`~sklreg.solvers._lbfgs_l2`), otherwise
         :func:`~sklreg.solvers._prox_newton.prox_newton`.
 
         ``W`` and ``b`` are the weights and intercepts of the original (uncentered)
@@ -287,6 +288,9 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     Newton steps instead (through the smaller of the two Gram matrices), and the others
     L-BFGS on the exact objective (the intercepts made optimal after each step; two
     products with ``X`` an iteration), each iterate certified by the same duality gap.
+    Binary L2 problems without intercept first run dual coordinate descent (LIBLINEAR's
+    dual logistic method: an epoch costs one pass over ``X``; a handful suffice on text-like
+    data), handing over to L-BFGS when an epoch does not halve the duality gap.
 
     Parameters
     ----------
@@ -300,7 +304,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     fit_intercept : bool, default=True
         Fit unpenalized intercepts.
     max_iter : int, default=100
-        Maximum number of proximal Newton (or Newton, or L-BFGS) iterations.
+        Maximum number of proximal Newton (or Newton, or L-BFGS) iterations, or of dual
+        coordinate descent epochs and L-BFGS iterations together.
     tol : float, default=1e-4
         Relative tolerance: the solver stops when the duality gap falls below
         ``tol * P_null``, where ``P_null`` is the objective of the intercept-only model.
@@ -329,7 +334,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         Intercepts (zeros when ``fit_intercept=False``); for ``K > 2`` classes, where only
         their differences matter, they are reported with zero mean.
     n_iter_ : int
-        Iterations run by the solver (proximal Newton, Newton or L-BFGS).
+        Iterations run by the solver (proximal Newton, Newton, L-BFGS, or dual coordinate
+        descent epochs plus L-BFGS iterations).
     dual_gap_ : float
         Final duality gap, an upper bound on ``P(coef_, intercept_) - min P`` (NaN without
         penalty).
