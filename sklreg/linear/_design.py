@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from ..solvers._columns import center_scale_columns, centered_column_sq_norms
+from ..solvers._columns import center_scale_columns, centered_column_sq_norms, copy_in_tiles
 
 
 class Design(NamedTuple):
@@ -151,8 +151,12 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
     lipschitz = None
     if fit_intercept or not uniform:
         A = np.empty(X.shape, dtype=X.dtype, order=order)
+        if X.flags.c_contiguous and order == "F":
+            copy_in_tiles(X, A)
+        else:
+            A[...] = X
         column_sums, sq_norms = center_scale_columns(
-            X, X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype), A
+            A, X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype), order == "F"
         )
         if fit_intercept:
             # what subtracting the offsets rounded to X's dtype left: removed implicitly
