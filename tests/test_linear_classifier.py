@@ -217,6 +217,15 @@ def test_dual_cd_gap_bounds_the_suboptimality():
     assert gap <= 1e-13
 
 
+def test_dual_cd_convergence_warning_names_it():
+    X, y = text_like_data(seed=4)
+    with pytest.warns(ConvergenceWarning,
+                      match=r"The dual coordinate descent solver .* duality gap of \d"):
+        model = LinearClassifier("l2", alpha=1e-3, tol=1e-14, max_iter=1,
+                                 fit_intercept=False).fit(X, y)
+    assert model.n_iter_ == 1
+
+
 def test_dual_cd_warm_start_resumes_from_the_solution(monkeypatch):
     X, y = text_like_data(seed=3)
     runs = spy_on_dual_cd(monkeypatch)
