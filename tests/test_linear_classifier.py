@@ -217,6 +217,23 @@ def test_dual_cd_gap_bounds_the_suboptimality():
     assert gap <= 1e-13
 
 
+@pytest.mark.parametrize("curvature", [0.0, 1e-3, 1.0, 1e4])
+@pytest.mark.parametrize("margin", [-40.0, -3.0, 0.0, 0.5, 3.0, 40.0])
+@pytest.mark.parametrize("q_old, q_old_complement", [
+    (0.5, 0.5), (1e-3, 1 - 1e-3), (1 - 1e-3, 1e-3), (1.0, 1e-20), (1e-20, 1.0)])
+def test_dual_cd_coordinate_step_solves_its_subproblem(curvature, margin, q_old,
+                                                       q_old_complement):
+    """One coordinate's maximizer, from any stored pair ``(q, 1 - q)``, even one whose
+    complement is below rounding (q + (1 - q) - q == 0): a root of the derivative."""
+    from sklreg.solvers._dual_cd_l2 import _coordinate_maximizer
+
+    q, q_complement = _coordinate_maximizer(curvature, margin, q_old, q_old_complement, 1e-12)
+    assert 0.0 < q <= 1.0 and 0.0 < q_complement <= 1.0
+    assert abs(q + q_complement - 1.0) <= 1e-15
+    derivative = np.log(q / q_complement) + margin + curvature * (q - q_old)
+    assert abs(derivative) <= 1e-9 * max(1.0, abs(margin), curvature)
+
+
 def test_dual_cd_convergence_warning_names_it():
     X, y = text_like_data(seed=4)
     with pytest.warns(ConvergenceWarning,

@@ -51,11 +51,11 @@ def _coordinate_maximizer(curvature, margin, q_old, q_old_complement, tol):
     # the derivative in q, negated, is log(q / (1 - q)) + margin + curvature (q - q_old);
     # its sign at the midpoint tells on which side of 1/2 the root lies
     if 0.5 * curvature * (q_old_complement - q_old) + margin < 0.0:
-        z_old, sign = q_old_complement, -1.0
+        z_old, other_old, sign = q_old_complement, q_old, -1.0
     else:
-        z_old, sign = q_old, 1.0
+        z_old, other_old, sign = q_old, q_old_complement, 1.0
     z = z_old
-    derivative = sign * margin + math.log(z_old / (q_old + q_old_complement - z_old))
+    derivative = sign * margin + math.log(z_old / other_old)
     if abs(derivative) <= tol:
         return q_old, q_old_complement
     if z >= 0.5:
