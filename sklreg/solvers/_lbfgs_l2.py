@@ -10,6 +10,10 @@ that falls below the target, the gap is certified by
 :func:`~sklreg._datafits.classification_dual_gap` (per sample, the smaller of two dual
 points), which costs no further product with the design.
 
+On dense designs with badly scaled columns, the initial inverse Hessian of each iteration is
+the Jacobi scaling ``1 / diag(Hessian)`` at the starting point (times the usual
+Barzilai-Borwein factor) instead of a multiple of the identity.
+
 An iteration costs two products with the design: ``X D^T`` for the search direction ``D``,
 after which the line search on ``Z + t X D^T`` is ``O(n_samples)`` a trial, and ``R X`` for
 the gradient at the new point.
@@ -29,6 +33,11 @@ from ._newton_l2 import l2_backtracking
 from ._prox_newton import optimize_intercepts
 
 HISTORY = 10  # L-BFGS memory (pairs of steps and gradient changes)
+# Jacobi-scaled initial Hessian for dense designs whose per-column curvatures have deciles 1
+# and 9 more than this ratio apart: unscaled features (column scales from lognormal(0, 2),
+# ratio 4e4) took 1000 - 3000 iterations, 20 - 30 scaled; on sparse text (rare words) and on
+# better scaled data (zipcode centered: ratio 13) the scaling took up to 8x more iterations
+JACOBI_SPREAD = 50.0
 
 
 def _predictions(X, W):
@@ -46,8 +55,29 @@ def _gradient(X, R):
     return np.asarray(R @ X, dtype=np.float64, order="C")
 
 
-def _two_loop(gradient, steps, changes):
-    """``-H g``: the L-BFGS direction from the stored ``(s, y)`` pairs (newest last)."""
+def _jacobi_scaling(X, Z, c, l2_strength):
+    """``1 / diag(Hessian)`` at the predictions ``Z`` for a dense design whose column
+    curvatures are spread (deciles over :data:`JACOBI_SPREAD` apart), otherwise None.
+
+    ``diag = sum_i c_i p_ik (1 - p_ik) x_ij^2 + l2`` (block-major, as ``W.ravel()``).
+    """
+    if sp.issparse(X):
+        return None
+    P = classification_probabilities(Z, Z.shape[0] > 1)
+    curvature = np.asarray((X * X).T @ (c * P * (1.0 - P)).T, dtype=np.float64).T.ravel()
+    low, high = np.quantile(curvature, [0.1, 0.9])
+    if not high > JACOBI_SPREAD * low:
+        return None
+    return 1.0 / (curvature + l2_strength)
+
+
+def _two_loop(gradient, steps, changes, scaling):
+    """``-H g``: the L-BFGS direction from the stored ``(s, y)`` pairs (newest last).
+
+    The initial inverse Hessian is ``gamma I`` (``gamma = s^T y / y^T y``), or
+    ``gamma diag(scaling)`` (``gamma = s^T y / y^T diag(scaling) y``, and 1 before any
+    pair) when a Jacobi scaling is given.
+    """
     q = gradient.copy()
     rhos = [1.0 / (y @ s) for s, y in zip(steps, changes, strict=True)]
     coefficients = []
@@ -55,7 +85,12 @@ def _two_loop(gradient, steps, changes):
         a = rho * (s @ q)
         q -= a * y
         coefficients.append(a)
-    if steps:
+    if scaling is not None:
+        gamma = 1.0
+        if steps:
+            gamma = (steps[-1] @ changes[-1]) / (changes[-1] @ (scaling * changes[-1]))
+        q *= gamma * scaling
+    elif steps:
         q *= (steps[-1] @ changes[-1]) / (changes[-1] @ changes[-1])
     for s, y, rho, a in zip(steps, changes, rhos, reversed(coefficients), strict=True):
         q += (a - rho * (y @ q)) * s
@@ -80,6 +115,9 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
     w = W.astype(np.float64).ravel()
     Z = _predictions(X, w.reshape(n_blocks, n_features)) + b[:, None]
     steps, changes = deque(maxlen=HISTORY), deque(maxlen=HISTORY)
+    if fit_intercept:
+        optimize_intercepts(Z, b, labels, c)
+    scaling = _jacobi_scaling(X, Z, c, l2_strength)
     gradient = step = None
     n_iter = 0
     while True:
@@ -103,7 +141,7 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
                 return gap, n_iter
         n_iter += 1
 
-        direction = _two_loop(gradient, steps, changes)
+        direction = _two_loop(gradient, steps, changes, scaling)
         descent = gradient @ direction
         if not descent < 0.0:  # a stale memory: restart from the steepest descent
             steps.clear()
