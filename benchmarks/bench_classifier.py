@@ -9,6 +9,8 @@ timed fits is reported with its ratio to sklreg's.
 celer and skglm fit no intercept, so every problem here is fitted without one
 (``fit_intercept=False``): binary problems (news20: its most frequent class against the
 rest) against all of them, multinomial ones (dna, zipcode) against scikit-learn only.
+``unscaled_dense`` is generated (3000 x 300, binary, ``make_classification`` with column
+scales drawn from lognormal(0, 2)): features left unscaled, as users often leave them.
 
     python benchmarks/bench_classifier.py [--only NAME] [--repeats 3] [--timeout 60]
 """
@@ -43,6 +45,7 @@ TOLS = [10.0**-k for k in range(1, 13)]  # every solver's own tol, loose to tigh
 SAGA_MAX_EPOCHS = 3000  # bounds the time of one saga fit (it may then miss the target)
 BINARY_SETS = ["leukemia", "colon", "arcene", "dorothea", "reuters_earn", "news20"]
 MULTINOMIAL_SETS = ["dna", "zipcode"]
+UNSCALED_SET = "unscaled_dense"  # generated: features left unscaled, as users often do
 # (penalty, fraction of alpha_max): alpha_max = max|X^T R0| at W = 0 (R0: loss gradient)
 CONFIGS = [("l1", 0.1), ("l1", 0.01), ("l2", 0.01)]
 
@@ -98,12 +101,18 @@ def relative_gap(X, labels, n_classes, coef, alpha, l1_ratio):
 
 
 def load_problem(name):
+    if name == UNSCALED_SET:  # dense, binary, column scales over eight decades
+        from sklearn.datasets import make_classification
+
+        rng = np.random.RandomState(0)
+        X, y = make_classification(3000, 300, n_informative=30, random_state=1)
+        return X * rng.lognormal(0.0, 2.0, size=X.shape[1]), y
     X, y = load_dataset(name)
     if sp.issparse(X):
         X = X.tocsr()
         X = X[:, np.flatnonzero(X.getnnz(axis=0))]
     classes = np.unique(y)
-    if name in BINARY_SETS and len(classes) > 2:
+    if len(classes) > 2 and name not in MULTINOMIAL_SETS:
         y = (y == np.bincount(y).argmax()).astype(int)
     labels = np.unique(y, return_inverse=True)[1]
     return X, labels
@@ -264,7 +273,7 @@ def main():
     configs = CONFIGS
     if args.configs:
         configs = [(c.split(":")[0], float(c.split(":")[1])) for c in args.configs]
-    sets = args.only or BINARY_SETS + MULTINOMIAL_SETS
+    sets = args.only or BINARY_SETS + MULTINOMIAL_SETS + [UNSCALED_SET]
     with threadpool_limits(1):
         warm_up()
         results = []
