@@ -74,42 +74,35 @@ def _coordinate_maximizer(curvature, margin, q_old, q_old_complement, tol):
 
 
 @jit
-def _sparse_epoch(data, indices, indptr, order, signs, c, l2_strength, row_norms2, q,
-                  q_complement, w, tol):
-    """One pass of dual coordinate descent over the CSR rows; updates ``q`` and ``w``."""
+def _epoch(X, data, indices, indptr, is_sparse, order, signs, c, l2_strength, row_norms2, q,
+           q_complement, w, tol):
+    """One pass of dual coordinate descent over the rows; updates ``q`` and ``w``.
+
+    The rows are those of the C-ordered ``X``, or of the CSR matrix ``(data, indices,
+    indptr)`` when ``is_sparse`` (the other one is an empty placeholder).
+    """
     for i in order:
         if c[i] == 0.0:
             continue
         dot = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            dot += data[k] * w[indices[k]]
+        if is_sparse:
+            for k in range(indptr[i], indptr[i + 1]):
+                dot += data[k] * w[indices[k]]
+        else:
+            for j in range(X.shape[1]):
+                dot += X[i, j] * w[j]
         q_new, q_new_complement = _coordinate_maximizer(
             c[i] * row_norms2[i] / l2_strength, signs[i] * dot, q[i], q_complement[i],
             tol)
         step = (q_new - q[i]) * c[i] * signs[i] / l2_strength
         q[i], q_complement[i] = q_new, q_new_complement
-        if step != 0.0:
+        if step == 0.0:
+            continue
+        if is_sparse:
             for k in range(indptr[i], indptr[i + 1]):
                 w[indices[k]] += step * data[k]
-
-
-@jit
-def _dense_epoch(X, order, signs, c, l2_strength, row_norms2, q, q_complement, w, tol):
-    """One pass of dual coordinate descent over the rows of a C-ordered ``X``."""
-    n_features = X.shape[1]
-    for i in order:
-        if c[i] == 0.0:
-            continue
-        dot = 0.0
-        for j in range(n_features):
-            dot += X[i, j] * w[j]
-        q_new, q_new_complement = _coordinate_maximizer(
-            c[i] * row_norms2[i] / l2_strength, signs[i] * dot, q[i], q_complement[i],
-            tol)
-        step = (q_new - q[i]) * c[i] * signs[i] / l2_strength
-        q[i], q_complement[i] = q_new, q_new_complement
-        if step != 0.0:
-            for j in range(n_features):
+        else:
+            for j in range(X.shape[1]):
                 w[j] += step * X[i, j]
 
 
@@ -160,13 +153,12 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
     if sp.issparse(X):
         X = sp.csr_matrix(X)
         row_norms2 = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
-        arrays = (X.data, X.indices, X.indptr)
-        epoch = _sparse_epoch
+        arrays = (np.empty((0, 0)), X.data, X.indices, X.indptr, True)
     else:
         X = np.ascontiguousarray(X)
         row_norms2 = np.einsum("ij,ij->i", X, X)
-        arrays = (X,)
-        epoch = _dense_epoch
+        no_index = np.empty(0, dtype=np.int32)
+        arrays = (X, np.empty(0), no_index, no_index, False)
     signs = np.where(labels == 1, 1.0, -1.0)
     if np.any(w):  # warm start: the dual point of the given weights
         margins = signs * np.asarray(X @ w, dtype=np.float64).ravel()
@@ -185,8 +177,8 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
     previous_gap = np.inf
     for n_iter in range(1, max_iter + 1):
         rng.shuffle(order)  # a cyclic order needs 2-3x more epochs on text data
-        epoch(*arrays, order, signs, c, l2_strength, row_norms2, q, q_complement, w,
-              coordinate_tol)
+        _epoch(*arrays, order, signs, c, l2_strength, row_norms2, q, q_complement, w,
+               coordinate_tol)
         coordinate_tol = max(final_coordinate_tol, 0.1 * coordinate_tol)
         Z = np.asarray(X @ w, dtype=np.float64).reshape(1, -1)
         primal = classification_loss(Z, labels, c, False) + 0.5 * l2_strength * (w @ w)
