@@ -199,6 +199,20 @@ def test_dual_cd_hands_badly_scaled_problems_to_lbfgs(monkeypatch):
     assert_matches_reference(model, ref, X, y, alpha, "l2", coef_atol=None)
 
 
+def test_dual_cd_hands_over_on_a_vanishing_penalty(monkeypatch):
+    """Separable data with alpha = 1e-9: the dual weights blow up and the gap is not finite.
+    Dual coordinate descent must hand over at once, and never hand a worse point on."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(400, 150)
+    y = (X[:, 0] > 0).astype(int)
+    runs = spy_on_dual_cd(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a 1e-9 penalty: slow either way
+        model = LinearClassifier("l2", alpha=1e-9, fit_intercept=False, max_iter=500).fit(X, y)
+    assert runs[0][2] and runs[0][1] <= 5  # handed over within a few epochs
+    assert objective(X, y, model.coef_, 0.0, 1e-9, 0.0) < 1e-3 < np.log(2)
+
+
 def test_dual_cd_gap_bounds_the_suboptimality():
     """The gap returned by dual coordinate descent, after any number of epochs, is at least
     the true suboptimality ``P(w) - P*`` (a certificate, not an estimate)."""
@@ -280,6 +294,22 @@ def test_lbfgs_scales_badly_scaled_dense_columns(fit_intercept):
     assert plain.n_iter_ > 5 * model.n_iter_
     assert abs(objective(X, y, plain.coef_, plain.intercept_, alpha, 0.0) - ours) <= (
         plain.dual_gap_ + model.dual_gap_)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("scale", [1e-3, 1e6])
+def test_l2_solution_follows_the_feature_scale(n_classes, scale):
+    """Features multiplied by ``s`` with ``alpha s^2``: the same model, weights divided by
+    ``s``. The smooth solvers' first step is sized by the curvature along it, so features of
+    size 1e6 converge too (a unit gradient step was beyond the line search's halvings)."""
+    X, y = make_data(n_classes, n_samples=300, n_features=150, seed=6)
+    params = dict(tol=1e-10, max_iter=1000, fit_intercept=n_classes == 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        base = LinearClassifier("l2", alpha=1e-2, **params).fit(X, y)
+        scaled = LinearClassifier("l2", alpha=1e-2 * scale**2, **params).fit(X * scale, y)
+    assert_allclose(scaled.coef_ * scale, base.coef_, rtol=1e-4, atol=1e-4)
+    assert_allclose(scaled.intercept_, base.intercept_, atol=1e-4)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])

@@ -148,7 +148,8 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
     n_iter : int
         Epochs run.
     handed_over : bool
-        Whether progress was too slow and another solver should continue from ``w``.
+        Whether progress was too slow and another solver should continue from ``w`` (the
+        starting weights again if the epochs ended at a worse objective).
     """
     if sp.issparse(X):
         X = sp.csr_matrix(X)
@@ -160,8 +161,11 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
         no_index = np.empty(0, dtype=np.int32)
         arrays = (X, np.empty(0), no_index, no_index, False)
     signs = np.where(labels == 1, 1.0, -1.0)
+    Z = np.asarray(X @ w, dtype=np.float64).reshape(1, -1)
+    margins = signs * Z[0]
+    start_w = w.copy()  # handed back to the next solver if the epochs did worse
+    start_primal = classification_loss(Z, labels, c, False) + 0.5 * l2_strength * (w @ w)
     if np.any(w):  # warm start: the dual point of the given weights
-        margins = signs * np.asarray(X @ w, dtype=np.float64).ravel()
         q = np.maximum(expit(-margins), MIN_Q)
         q_complement = np.maximum(expit(margins), MIN_Q)
     else:
@@ -183,9 +187,11 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
         Z = np.asarray(X @ w, dtype=np.float64).reshape(1, -1)
         primal = classification_loss(Z, labels, c, False) + 0.5 * l2_strength * (w @ w)
         gap = primal - _dual_value(q, q_complement, c, w, l2_strength)
-        if gap <= gap_tol or n_iter == max_iter:
+        if gap <= gap_tol or (n_iter == max_iter and np.isfinite(gap)):
             return gap, n_iter, False
-        if gap > MIN_DECREASE * previous_gap:
+        if not gap <= MIN_DECREASE * previous_gap:  # slow, or not finite (tiny l2)
+            if not primal < start_primal:
+                w[:] = start_w
             return np.inf, n_iter, True
         previous_gap = gap
     return np.inf, 0, True  # max_iter == 0

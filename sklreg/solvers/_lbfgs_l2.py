@@ -14,6 +14,10 @@ On dense designs with badly scaled columns, the initial inverse Hessian of each 
 the Jacobi scaling ``1 / diag(Hessian)`` at the starting point (times the usual
 Barzilai-Borwein factor) instead of a multiple of the identity.
 
+Without curvature pairs (the first iteration, a restart), the step is scaled to minimize the
+quadratic model along it, so that the line search starts at the right length whatever the
+scale of the features (a unit gradient step on features of size 1e6 was beyond 30 halvings).
+
 An iteration costs two products with the design: ``X D^T`` for the search direction ``D``,
 after which the line search on ``Z + t X D^T`` is ``O(n_samples)`` a trial, and ``R X`` for
 the gradient at the new point.
@@ -71,6 +75,14 @@ def _jacobi_scaling(X, Z, c, l2_strength):
     return 1.0 / (curvature + l2_strength)
 
 
+def _curvature_along(P, D, c, multinomial):
+    """Second derivative of the datafit along prediction changes ``D`` (intercepts fixed)."""
+    if not multinomial:
+        return float(c @ (P[0] * (1.0 - P[0]) * D[0] ** 2))
+    PD = P * D
+    return float(c @ ((PD * D).sum(axis=0) - PD.sum(axis=0) ** 2))
+
+
 def _two_loop(gradient, steps, changes, scaling):
     """``-H g``: the L-BFGS direction from the stored ``(s, y)`` pairs (newest last).
 
@@ -123,7 +135,8 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
     while True:
         if fit_intercept:
             optimize_intercepts(Z, b, labels, c)
-        R = classification_residuals(classification_probabilities(Z, multinomial), labels, c)
+        P = classification_probabilities(Z, multinomial)
+        R = classification_residuals(P, labels, c)
         G = _gradient(X, R)
         new_gradient = G.ravel() + l2_strength * w
         if gradient is not None:
@@ -149,6 +162,12 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
             direction = -gradient
             descent = -(gradient @ gradient)
         D = _predictions(X, direction.reshape(n_blocks, n_features))
+        if not steps:  # no curvature pair yet: the minimizer of the quadratic model along it
+            scale = -descent / (_curvature_along(P, D, c, multinomial)
+                                + l2_strength * (direction @ direction))
+            direction *= scale
+            D *= scale
+            descent *= scale
         t = l2_backtracking(Z, D, labels, c, w, direction, l2_strength, descent)
         if t is None:  # no decrease left to find at this precision
             W[:] = w.reshape(n_blocks, n_features)
