@@ -112,7 +112,9 @@ class ClassificationProblem:
                                     l2_strength, max_iter, gap_tol)
         elif l1_strength == 0.0 and l2_strength > 0.0:
             n_iter, handed_over = 0, True
-            if self.n_blocks == 1 and not fit_intercept:
+            # cold starts only: along a path (or a refit), L-BFGS from the previous solution
+            # beats epochs that must rebuild the dual point
+            if self.n_blocks == 1 and not fit_intercept and not W.any():
                 self.solver_name = "dual coordinate descent"
                 w = W[0].astype(np.float64)
                 gap, n_iter, handed_over = dual_cd_l2(self.X_float64, self.labels, self.c, w,
@@ -288,9 +290,10 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     Newton steps instead (through the smaller of the two Gram matrices), and the others
     L-BFGS on the exact objective (the intercepts made optimal after each step; two
     products with ``X`` an iteration), each iterate certified by the same duality gap.
-    Binary L2 problems without intercept first run dual coordinate descent (LIBLINEAR's
-    dual logistic method: an epoch costs one pass over ``X``; a handful suffice on text-like
-    data), handing over to L-BFGS when an epoch does not halve the duality gap.
+    Binary L2 problems without intercept, from a cold start, first run dual coordinate
+    descent (LIBLINEAR's dual logistic method: an epoch costs one pass over ``X``; a handful
+    suffice on text-like data), handing over to L-BFGS when an epoch does not halve the
+    duality gap; warm starts (``warm_start``, paths of LinearClassifierCV) go to L-BFGS.
 
     Parameters
     ----------

@@ -25,7 +25,6 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
 
 from .._datafits import classification_loss
 from .._jit import jit
@@ -38,7 +37,6 @@ FIRST_COORDINATE_TOL = 1e-2
 MIN_COORDINATE_TOL = 1e-10
 MIN_DECREASE = 0.5  # an epoch must at least halve the gap, or L-BFGS takes over
 INITIAL_Q = 1e-3  # cold start: w(q) close to zero (LIBLINEAR's choice)
-MIN_Q = 1e-12  # warm start: q and 1 - q kept off their bounds, where log(q) is infinite
 
 
 @jit(inline="always")
@@ -122,7 +120,7 @@ def _dual_value(q, q_complement, c, w, l2_strength):
 
 
 def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
-    """Dual coordinate descent with a certified stop; updates ``w`` in place.
+    """Dual coordinate descent from a cold start, with a certified stop; writes ``w``.
 
     Parameters
     ----------
@@ -133,7 +131,7 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
     c : ndarray of shape (n_samples,)
         Sample weights divided by their sum.
     w : ndarray of shape (n_features,)
-        Weights in float64 (warm start on input).
+        Weights in float64, overwritten (the method starts from its own dual point).
     l2_strength : float
         ``alpha * (1 - l1_ratio)`` (> 0).
     max_iter : int
@@ -148,8 +146,8 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
     n_iter : int
         Epochs run.
     handed_over : bool
-        Whether progress was too slow and another solver should continue from ``w`` (the
-        starting weights again if the epochs ended at a worse objective).
+        Whether progress was too slow and another solver should continue from ``w`` (zero
+        if the epochs ended at a worse objective than zero weights).
     """
     if sp.issparse(X):
         X = sp.csr_matrix(X)
@@ -161,16 +159,9 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
         no_index = np.empty(0, dtype=np.int32)
         arrays = (X, np.empty(0), no_index, no_index, False)
     signs = np.where(labels == 1, 1.0, -1.0)
-    Z = np.asarray(X @ w, dtype=np.float64).reshape(1, -1)
-    margins = signs * Z[0]
-    start_w = w.copy()  # handed back to the next solver if the epochs did worse
-    start_primal = classification_loss(Z, labels, c, False) + 0.5 * l2_strength * (w @ w)
-    if np.any(w):  # warm start: the dual point of the given weights
-        q = np.maximum(expit(-margins), MIN_Q)
-        q_complement = np.maximum(expit(margins), MIN_Q)
-    else:
-        q = np.full(labels.shape[0], INITIAL_Q)
-        q_complement = np.full(labels.shape[0], 1.0 - INITIAL_Q)
+    null_primal = classification_loss(np.zeros((1, labels.shape[0])), labels, c, False)
+    q = np.full(labels.shape[0], INITIAL_Q)
+    q_complement = np.full(labels.shape[0], 1.0 - INITIAL_Q)
     w[:] = np.asarray(X.T @ (c * q * signs), dtype=np.float64).ravel() / l2_strength
     order = np.arange(labels.shape[0])
     rng = np.random.default_rng(0)
@@ -190,8 +181,8 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
         if gap <= gap_tol or (n_iter == max_iter and np.isfinite(gap)):
             return gap, n_iter, False
         if not gap <= MIN_DECREASE * previous_gap:  # slow, or not finite (tiny l2)
-            if not primal < start_primal:
-                w[:] = start_w
+            if not primal < null_primal:
+                w[:] = 0.0
             return np.inf, n_iter, True
         previous_gap = gap
     return np.inf, 0, True  # max_iter == 0
