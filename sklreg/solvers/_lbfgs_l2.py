@@ -59,15 +59,14 @@ def _gradient(X, R):
     return np.asarray(R @ X, dtype=np.float64, order="C")
 
 
-def _jacobi_scaling(X, Z, c, l2_strength):
-    """``1 / diag(Hessian)`` at the predictions ``Z`` for a dense design whose column
+def _jacobi_scaling(X, P, c, l2_strength):
+    """``1 / diag(Hessian)`` at the probabilities ``P`` for a dense design whose column
     curvatures are spread (deciles over :data:`JACOBI_SPREAD` apart), otherwise None.
 
     ``diag = sum_i c_i p_ik (1 - p_ik) x_ij^2 + l2`` (block-major, as ``W.ravel()``).
     """
     if sp.issparse(X):
         return None
-    P = classification_probabilities(Z, Z.shape[0] > 1)
     curvature = np.asarray((X * X).T @ (c * P * (1.0 - P)).T, dtype=np.float64).T.ravel()
     low, high = np.quantile(curvature, [0.1, 0.9])
     if not high > JACOBI_SPREAD * low:
@@ -127,16 +126,15 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
     w = W.astype(np.float64).ravel()
     Z = _predictions(X, w.reshape(n_blocks, n_features)) + b[:, None]
     steps, changes = deque(maxlen=HISTORY), deque(maxlen=HISTORY)
-    if fit_intercept:
-        optimize_intercepts(Z, b, labels, c)
-    scaling = _jacobi_scaling(X, Z, c, l2_strength)
-    gradient = step = None
+    gradient = step = scaling = None
     n_iter = 0
     while True:
         if fit_intercept:
             optimize_intercepts(Z, b, labels, c)
         P = classification_probabilities(Z, multinomial)
         R = classification_residuals(P, labels, c)
+        if gradient is None:
+            scaling = _jacobi_scaling(X, P, c, l2_strength)
         G = _gradient(X, R)
         new_gradient = G.ravel() + l2_strength * w
         if gradient is not None:
