@@ -5,6 +5,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
@@ -190,6 +191,80 @@ def test_pandas_feature_names():
     with pytest.warns(UserWarning, match="feature names"):
         from_array = model.predict(frame.to_numpy())
     assert_allclose(model.predict(frame), from_array)
+
+
+def _plain_inputs():
+    """(X, y, multi_output, y_numeric) cases, most on the fast path of validate_fit_data."""
+    X, y = problem()
+    labels = np.where(y > 0, "up", "down")
+    return {
+        "C float64": (X, y, True, True),
+        "F float32": (np.asfortranarray(X, dtype=np.float32), y, True, True),
+        "integer y": (X, np.round(y).astype(np.int32), True, True),
+        "2-D y": (X, np.c_[y, -y], True, True),
+        "string labels": (X, labels, False, False),
+        "column y, single output": (X, y[:, None], False, True),
+        "integer X": (np.round(X).astype(np.int64), y, True, True),
+        "strided X": (X[:, ::2], y, True, True),
+        "list X": (X.tolist(), y, True, True),
+        "object y": (X, y.astype(object), True, True),
+        "float16 X": (X.astype(np.float16), y, True, True),
+    }
+
+
+FAST_CASES = ["C float64", "F float32", "integer y", "2-D y", "string labels"]
+
+
+@pytest.mark.parametrize("case", list(_plain_inputs()))
+def test_fast_validation_matches_scikit_learn(case):
+    """The fast path returns what scikit-learn's validate_data returns and sets the same
+    attributes (the other cases fall back to validate_data itself)."""
+    from sklearn.utils.validation import validate_data
+
+    from sklreg._validation import validate_fit_data, validate_predict_data
+
+    X, y, multi_output, y_numeric = _plain_inputs()[case]
+    ours, reference = LinearRegressor(), LinearRegressor()
+    ours.feature_names_in_ = reference.feature_names_in_ = np.array(["stale"], dtype=object)
+    with warnings.catch_warnings(record=True) as our_warnings:
+        warnings.simplefilter("always")
+        X_ours, y_ours = validate_fit_data(ours, X, y, multi_output=multi_output,
+                                           y_numeric=y_numeric)
+    with warnings.catch_warnings(record=True) as reference_warnings:
+        warnings.simplefilter("always")
+        X_ref, y_ref = validate_data(reference, X, y, accept_sparse=["csr", "csc"],
+                                     dtype=[np.float64, np.float32],
+                                     multi_output=multi_output, y_numeric=y_numeric)
+    assert [str(w.message) for w in our_warnings] == [str(w.message) for w in
+                                                      reference_warnings]
+    for a, b in [(X_ours, X_ref), (y_ours, y_ref)]:
+        assert a.dtype == b.dtype and a.shape == b.shape
+        assert_array_equal(a, b)
+    assert vars(ours) == vars(reference)
+    assert ours.n_features_in_ == X_ref.shape[1] and not hasattr(ours, "feature_names_in_")
+    if case in FAST_CASES:  # taken without a copy
+        assert X_ours is X and y_ours is y
+    assert_array_equal(validate_predict_data(ours, X_ours), X_ref)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("where", ["X", "y"])
+def test_fast_validation_errors_are_scikit_learns(bad, where):
+    from sklearn.utils.validation import validate_data
+
+    from sklreg._validation import validate_fit_data, validate_predict_data
+
+    X, y = problem()
+    (X if where == "X" else y)[3] = bad
+    with pytest.raises(ValueError) as reference:
+        validate_data(LinearRegressor(), X, y, dtype=[np.float64, np.float32])
+    with pytest.raises(ValueError) as ours:
+        validate_fit_data(LinearRegressor(), X, y, y_numeric=True)
+    assert str(ours.value) == str(reference.value)
+    if where == "X":
+        model = LinearRegressor().fit(*problem())
+        with pytest.raises(ValueError, match="NaN|infinity"):
+            validate_predict_data(model, X)
 
 
 def test_works_without_a_writable_numba_cache(tmp_path):

@@ -12,10 +12,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._penalties import penalty_strengths
-from .._validation import check_value_range
+from .._validation import validate_fit_data, validate_predict_data
 from ..cuda import check_device
 from ..solvers._dual_cd_l2 import dual_cd_l2
 from ..solvers._lbfgs_l2 import lbfgs_l2
@@ -179,9 +179,7 @@ class LinearClassifierMixin:
             Logit of ``classes_[1]`` for two classes, else the class scores.
         """
         check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
-        )
+        X = validate_predict_data(self, X)
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
@@ -422,10 +420,7 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         self : LinearClassifier
             Fitted estimator.
         """
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
-        )
-        check_value_range(X, "X", X.shape[0])
+        X, y = validate_fit_data(self, X, y)
         use_cuda = check_device(self.device, X)
         classes, labels, sw = encode_targets(self, X, y, sample_weight)
         problem = ClassificationProblem(X, labels, len(classes), sw, self.fit_intercept)

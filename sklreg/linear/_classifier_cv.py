@@ -9,10 +9,9 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import delayed
-from sklearn.utils.validation import validate_data
 
 from .._penalties import penalty_strengths
-from .._validation import check_value_range
+from .._validation import validate_fit_data
 from ._classifier import (
     ClassificationProblem,
     LinearClassifier,
@@ -213,10 +212,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         self : LinearClassifierCV
             Fitted estimator.
         """
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
-        )
-        check_value_range(X, "X", X.shape[0])
+        X, y = validate_fit_data(self, X, y)
         classes, labels, effective = encode_targets(self, X, y, sample_weight)
         sample_weight = check_sample_weight(sample_weight, X)
         l1_ratios = self._l1_ratios()

@@ -9,11 +9,10 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import validate_data
 
 from .._penalties import effective_l1_ratio
 from .._progress import tqdm_bar
-from .._validation import check_value_range
+from .._validation import check_value_range, validate_fit_data
 from ._design import prepare_design
 from ._path import alpha_grid, alpha_max_of, check_alphas, design_path
 from ._regressor import LinearPredictorMixin, LinearRegressor, check_sample_weight
@@ -270,13 +269,9 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         self : LinearRegressorCV
             Fitted estimator.
         """
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            multi_output=True, y_numeric=True,
-        )
+        X, y = validate_fit_data(self, X, y, multi_output=True, y_numeric=True)
         sample_weight = check_sample_weight(sample_weight, X)
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-        check_value_range(X, "X", X.shape[0])
         check_value_range(Y, "y", X.shape[0])
         l1_ratios = self._l1_ratios()
         alphas = self._grids(X, Y, sample_weight, l1_ratios)

@@ -7,10 +7,10 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_c
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from .._penalties import penalty_strengths
-from .._validation import check_value_range
+from .._validation import check_value_range, validate_fit_data, validate_predict_data
 from ..cuda import check_device
 from ._design import prepare_design
 from ._least_squares import choose_solver, solve_least_squares, warn_if_not_converged
@@ -48,9 +48,7 @@ class LinearPredictorMixin:
             Predictions.
         """
         check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
-        )
+        X = validate_predict_data(self, X)
         return safe_sparse_dot(X, np.asarray(self.coef_).T, dense_output=True) + self.intercept_
 
     def __sklearn_tags__(self):
@@ -218,18 +216,9 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         self : LinearRegressor
             Fitted estimator.
         """
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csc", "csr"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=True,
-        )
+        X, y = validate_fit_data(self, X, y, multi_output=True, y_numeric=True)
         sample_weight = check_sample_weight(sample_weight, X)
         Y = np.asarray(y, dtype=np.float64)
-        check_value_range(X, "X", X.shape[0])
         check_value_range(Y, "y", X.shape[0])
         single_target = Y.ndim == 1
         Y = Y.reshape(Y.shape[0], -1)
