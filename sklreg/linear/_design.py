@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from ..solvers._columns import center_scale_columns, centered_column_sq_norms, copy_in_tiles
+from ..solvers._columns import center_scale_columns, centered_column_sq_norms, copy_to_columns
 
 
 class Design(NamedTuple):
@@ -152,7 +152,7 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
     if fit_intercept or not uniform:
         A = np.empty(X.shape, dtype=X.dtype, order=order)
         if X.flags.c_contiguous and order == "F":
-            copy_in_tiles(X, A)
+            copy_to_columns(X, A)
         else:
             A[...] = X
         column_sums, sq_norms = center_scale_columns(
