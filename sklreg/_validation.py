@@ -10,8 +10,7 @@ FLOAT_DTYPES = (np.float64, np.float32)
 _SPARSE_FORMATS = ["csr", "csc"]
 
 
-def validate_fit_data(estimator, X, y, *, multi_output=False, y_numeric=False,
-                      check_small=True):
+def validate_fit_data(estimator, X, y, *, multi_output=False, y_numeric=False):
     """``validate_data(estimator, X, y)`` for fitting, then :func:`check_value_range` on X.
 
     ``X`` becomes float64 or float32 (kept if already one of them), dense or CSR / CSC.
@@ -33,11 +32,11 @@ def validate_fit_data(estimator, X, y, *, multi_output=False, y_numeric=False,
             estimator.n_features_in_ = X.shape[1]
             if hasattr(estimator, "feature_names_in_"):
                 del estimator.feature_names_in_
-            _check_magnitudes(X, "X", X.shape[0], check_small, *summary[:2])
+            _check_magnitudes(X, "X", X.shape[0], True, *summary[:2])
             return X, y
     X, y = validate_data(estimator, X, y, accept_sparse=_SPARSE_FORMATS, dtype=FLOAT_DTYPES,
                          multi_output=multi_output, y_numeric=y_numeric)
-    check_value_range(X, "X", X.shape[0], check_small=check_small)
+    check_value_range(X, "X", X.shape[0])
     return X, y
 
 
@@ -137,7 +136,8 @@ def _magnitude_range(values):
 
     One pass: branch-free min / max (several times faster than comparisons), in four
     independent lanes so that consecutive elements do not wait on each other (1.4x
-    faster). ``v - v`` is zero exactly for finite ``v``; its sum flags NaN and inf.
+    faster). The values' sum, in float64, is not finite if one of them is NaN or inf (or,
+    harmlessly for the callers, if finite values near the float64 maximum overflow it).
     """
     n_values = values.shape[0]
     large0 = large1 = large2 = large3 = 0.0

@@ -139,7 +139,8 @@ def encode_targets(estimator, X, y, sample_weight):
 
     Raises a ValueError when fewer than two classes have positive weight.
     """
-    check_classification_targets(y)
+    if not (type(y) is np.ndarray and y.ndim == 1 and y.dtype.kind in "biuU"):
+        check_classification_targets(y)  # integer, boolean, string vectors always pass
     classes, labels = np.unique(y, return_inverse=True)
     if len(classes) < 2:
         raise ValueError(

@@ -105,6 +105,16 @@ def _epoch(X, data, indices, indptr, is_sparse, order, signs, c, l2_strength, ro
 
 
 @jit
+def _csr_row_sq_norms(data, indptr):
+    """Squared norms of the rows of a CSR matrix (without forming ``X.multiply(X)``)."""
+    norms = np.zeros(indptr.shape[0] - 1)
+    for i in range(norms.shape[0]):
+        for k in range(indptr[i], indptr[i + 1]):
+            norms[i] += data[k] * data[k]
+    return norms
+
+
+@jit
 def _dual_value(q, q_complement, c, w, l2_strength):
     """``sum_i c_i H(q_i) - l2 / 2 ||w||^2``."""
     total = 0.0
@@ -151,7 +161,7 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
     """
     if sp.issparse(X):
         X = sp.csr_matrix(X)
-        row_norms2 = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
+        row_norms2 = _csr_row_sq_norms(X.data, X.indptr)
         arrays = (np.empty((0, 0)), X.data, X.indices, X.indptr, True)
     else:
         X = np.ascontiguousarray(X)
