@@ -149,6 +149,30 @@ def test_auto_moves_to_the_gram_matrix_and_agrees():
     assert fits["cd"].n_iter_ * X.shape[1] > gram_switch_work(*X.shape)
 
 
+@pytest.mark.parametrize("near_active", [0.5, 1e9])
+def test_auto_forms_the_gram_matrix_of_the_likely_support(monkeypatch, near_active):
+    """After its passes on X, 'auto' forms X^T X over the features near the support only;
+    features left out (with ``near_active`` huge, all but the current nonzeros) are found
+    by the final passes on X."""
+    import sklreg.linear._least_squares as least_squares
+
+    X, y, sw = correlated_problem(n_samples=4000, n_features=80, rho=0.95, seed=3)
+    alpha = alpha_max(X, y) / 50
+    gram_sizes = []
+    centered_gram = least_squares.centered_gram
+    monkeypatch.setattr(least_squares, "centered_gram",
+                        lambda A, *args: gram_sizes.append(A.shape[1]) or centered_gram(A, *args))
+    monkeypatch.setattr(least_squares, "NEAR_ACTIVE", near_active)
+    fits = {solver: LinearRegressor("l1", alpha=alpha, solver=solver, tol=1e-10,
+                                    max_iter=100_000).fit(X, y, sample_weight=sw)
+            for solver in ("auto", "cd")}
+    assert gram_sizes and max(gram_sizes) < 0.7 * X.shape[1]
+    assert_allclose(fits["auto"].coef_, fits["cd"].coef_, rtol=1e-4, atol=1e-8)
+    assert fits["auto"].dual_gap_ <= 1e-10 * objective(X, y, 0 * fits["cd"].coef_,
+                                                       np.average(y, weights=sw), alpha,
+                                                       1.0, sw)
+
+
 def test_gram_switch_budget():
     assert gram_switch_work(100, 60) == np.inf  # X^T X not smaller than X
     assert gram_switch_work(10**6, 5000) == np.inf  # X^T X too large

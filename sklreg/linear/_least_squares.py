@@ -19,6 +19,8 @@ DIRECT_SPARSE_MAX_FEATURES = 2000  # sparse X: Gram-matrix Cholesky up to this m
 GRAM_MAX_FEATURES = 2000  # 'auto' may move coordinate descent to X^T X up to this size
 GRAM_MIN_PASSES = 8  # full passes of coordinate descent on X before 'auto' may switch
 GRAM_BLAS_SPEEDUP = 16  # flops of a BLAS Gram product per flop of a coordinate-descent pass
+GRAM_SUBSET_MAX = 0.7  # above this fraction of the features, the Gram matrix of all of them
+NEAR_ACTIVE = 0.5  # |X_j^T r| above this fraction of the L1 strength: likely in the support
 
 
 class LeastSquaresResult(NamedTuple):
@@ -212,17 +214,29 @@ def solve_least_squares(
             _cd_on_design(design, W, gaps, n_iter, active, gap_tols, max_iter, *cd_args,
                           max_work=gram_after)
             active = active[(gaps[active] > gap_tols[active]) & (n_iter[active] < max_iter)]
+        features = None  # of the Gram matrix, None for all
+        if active.size and 0 < gram_after < np.inf:
+            # after coordinate descent on X, the Gram matrix of the features it left near
+            # the support is enough (any other one is found by the final passes on X)
+            features = likely_support(design, W, active, l1_strength)
+            if features.size > GRAM_SUBSET_MAX * n_features:
+                features = None
         if active.size and gram_after < np.inf:
-            G, B = gram()
+            if features is None:
+                features = np.arange(n_features)
+                G, B = gram()
+            else:
+                G, B = centered_gram(design.A[:, features], design.X_mean[features],
+                                     design.sqrt_sw, design.Y)
             for k in active:
-                w = W[k].copy()
+                w = W[k, features]
                 _, epochs = enet_gram_coordinate_descent(
                     G, np.ascontiguousarray(B[:, k]), float(design.Y[:, k] @ design.Y[:, k]),
                     w, l1_strength, l2_strength, positive, max_iter - n_iter[k], gap_tols[k],
                     random_selection, seed,
                 )
                 n_iter[k] += epochs
-                W[k] = w
+                W[k, features] = w
             # the Gram summaries only steer: certify on the design itself, and finish on it
             # what their rounding left short (a residual tiny next to y)
             W, certified = certify_rounded(design, W, active, l1_strength, l2_strength,
@@ -251,6 +265,21 @@ def solve_least_squares(
         W = W.astype(design.A.dtype).astype(np.float64)
         gaps[active] = np.nan
     return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
+
+
+def likely_support(design, W, targets, l1_strength):
+    """Features nonzero in ``W[targets]`` or whose correlation with the residual exceeds
+    ``NEAR_ACTIVE`` times the L1 strength (at the optimum a feature is zero when it stays
+    below the strength itself), in increasing order."""
+    A, X_mean, sqrt_sw = design.A, design.X_mean, design.sqrt_sw
+    keep = np.zeros(A.shape[1], dtype=bool)
+    for k in targets:
+        w = W[k]
+        fitted = np.asarray(A @ w, dtype=np.float64).ravel() - sqrt_sw * (X_mean @ w)
+        r = design.Y[:, k] - fitted
+        correlation = np.asarray(A.T @ r, dtype=np.float64).ravel() - X_mean * (sqrt_sw @ r)
+        keep |= (w != 0.0) | (np.abs(correlation) >= NEAR_ACTIVE * l1_strength)
+    return np.flatnonzero(keep)
 
 
 def gram_switch_work(n_samples, n_features):
