@@ -150,11 +150,7 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
     X_mean = np.zeros(n_features)
     lipschitz = None
     if fit_intercept or not uniform:
-        A = np.empty(X.shape, dtype=X.dtype, order=order)
-        if X.flags.c_contiguous and order == "F":
-            copy_to_columns(X, A)
-        else:
-            A[...] = X
+        A = _copy(X, order)
         column_sums, sq_norms = center_scale_columns(
             A, X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype), order == "F"
         )
@@ -164,12 +160,24 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
             X_offset = X_offset.astype(X.dtype).astype(np.float64) + X_mean
         # ||A_j - X_mean_j q||^2, with A_j . q = S X_mean_j
         lipschitz = np.maximum(sq_norms - sw_sum * X_mean**2, 0.0)
+    elif X.flags[order + "_CONTIGUOUS"]:
+        A = X
     else:
-        A = np.asarray(X, order=order)
+        A = _copy(X, order)
     arrays = kernel_arrays(A)
     if lipschitz is None and fortran:
         lipschitz = centered_column_sq_norms(*arrays, sqrt_sw, X_mean, sw_sum)
     return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays, lipschitz)
+
+
+def _copy(X, order):
+    """A copy of the dense ``X`` in ``order`` ('C' or 'F')."""
+    A = np.empty(X.shape, dtype=X.dtype, order=order)
+    if X.flags.c_contiguous and order == "F":
+        copy_to_columns(X, A)
+    else:
+        A[...] = X
+    return A
 
 
 def _weighted_means(A, sqrt_sw, sw_sum):
