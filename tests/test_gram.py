@@ -199,6 +199,22 @@ def test_path_on_the_gram_matrix(sparse):
             assert abs(ours - theirs) <= max(path.dual_gaps[i], cd.dual_gaps[i]) + 1e-15
 
 
+def test_path_forms_the_gram_matrix_once(monkeypatch):
+    """Along a path 'auto' shares one X^T X of all features between the alphas (no Gram
+    matrix of a likely support per alpha)."""
+    import sklreg.linear._least_squares as least_squares
+    import sklreg.linear._path as path_module
+
+    X, y, _ = correlated_problem(n_samples=4000, n_features=80, rho=0.95, seed=3)
+    calls = []
+    centered_gram = least_squares.centered_gram
+    for module in (least_squares, path_module):
+        monkeypatch.setattr(module, "centered_gram", lambda A, *args: calls.append(
+            A.shape[1]) or centered_gram(A, *args))
+    regularization_path(X, y, penalty="l1", n_alphas=20, tol=1e-8)
+    assert calls == [X.shape[1]]
+
+
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("density", [0.2, 0.7])  # compiled sparse sum / BLAS on the densified

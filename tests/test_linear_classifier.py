@@ -183,6 +183,30 @@ def test_binary_l2_dual_cd_matches_reference(monkeypatch, sparse, dtype):
     assert_matches_reference(model, ref, X_fit, y, alpha, "l2", sample_weight=sw)
 
 
+def test_dual_cd_on_a_csr_matrix_with_duplicate_entries():
+    """Duplicate entries (a non-canonical CSR, which validation keeps) count as their sum,
+    in the row norms too: the epochs are those of the canonical matrix."""
+    from sklreg.solvers._dual_cd_l2 import dual_cd_l2
+
+    X, y = text_like_data(seed=3)
+    X = sp.csr_matrix(X)
+    # each entry stored twice in its row, as 3a and -2a
+    order = np.concatenate([np.r_[np.arange(X.indptr[i], X.indptr[i + 1]),
+                                  X.nnz + np.arange(X.indptr[i], X.indptr[i + 1])]
+                            for i in range(X.shape[0])])
+    split = sp.csr_matrix((np.r_[3.0 * X.data, -2.0 * X.data][order],
+                           np.r_[X.indices, X.indices][order], 2 * X.indptr), shape=X.shape)
+    assert not split.has_canonical_format
+    c = np.full(len(y), 1.0 / len(y))
+    runs = []
+    for design in (X, split):
+        w = np.zeros(X.shape[1])
+        runs.append((dual_cd_l2(design, y, c, w, 1e-3, 100, 1e-10), w))
+    (canonical, w_canonical), (duplicated, w_duplicated) = runs
+    assert not duplicated[2] and duplicated[1] == canonical[1]
+    assert_allclose(w_duplicated, w_canonical, rtol=1e-10, atol=1e-12)
+
+
 def test_dual_cd_hands_badly_scaled_problems_to_lbfgs(monkeypatch):
     """Raw counts with row norms over five orders of magnitude make dual coordinate descent
     crawl: it hands over to L-BFGS, which finishes from its point."""

@@ -198,6 +198,7 @@ def solve_least_squares(
         return LeastSquaresResult(np.zeros_like(W), gaps, gap_tols, n_iter, solver)
 
     if solver in ("cd", "gram"):
+        shared_gram = gram is not None  # a path's: formed once, for all its alphas
         if gram is None:
             gram = functools.cache(
                 lambda: centered_gram(design.A, design.X_mean, design.sqrt_sw, design.Y)
@@ -215,7 +216,7 @@ def solve_least_squares(
                           max_work=gram_after)
             active = active[(gaps[active] > gap_tols[active]) & (n_iter[active] < max_iter)]
         features = None  # of the Gram matrix, None for all
-        if active.size and 0 < gram_after < np.inf:
+        if active.size and 0 < gram_after < np.inf and not shared_gram:
             # after coordinate descent on X, the Gram matrix of the features it left near
             # the support is enough (any other one is found by the final passes on X)
             features = likely_support(design, W, active, l1_strength)

@@ -161,6 +161,9 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
     """
     if sp.issparse(X):
         X = sp.csr_matrix(X)
+        if not X.has_canonical_format:  # duplicate entries would enter the norms apart
+            X = X.copy()
+            X.sum_duplicates()
         row_norms2 = _csr_row_sq_norms(X.data, X.indptr)
         arrays = (np.empty((0, 0)), X.data, X.indices, X.indptr, True)
     else:
