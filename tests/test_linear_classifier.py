@@ -18,7 +18,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_class_weight
 
-from sklreg import LinearClassifier
+from sklreg import LinearClassifier, LinearClassifierCV
+from sklreg.linear._design import kernel_arrays
+from sklreg.solvers._columns import csc_layout_of_csr, gather_columns
 
 L1_RATIO = {"l1": 1.0, "l2": 0.0, "elasticnet": 0.5, None: 0.0}
 
@@ -402,6 +404,63 @@ def test_sparse_and_float32_match_dense(n_classes, dtype, layout):
         assert_allclose(model.intercept_, dense.intercept_, atol=atol)
         assert_allclose(model.predict_proba(data), dense.predict_proba(X), atol=atol)
 
+
+
+def test_gathered_columns_equal_the_csc_conversion():
+    rng = np.random.default_rng(0)
+    dense = sp.random(30, 50, density=0.2, random_state=rng, format="csr")
+    # each row's entries in reverse column order, and its first entry stored twice
+    data, indices, indptr = [], [], [0]
+    for i in range(30):
+        row = dense[[i]]
+        cols, vals = row.indices[::-1], row.data[::-1]
+        if cols.size:
+            cols, vals = np.r_[cols, cols[:1]], np.r_[vals, 0.5 * vals[:1]]
+        data.append(vals)
+        indices.append(cols)
+        indptr.append(indptr[-1] + cols.size)
+    X = sp.csr_matrix((np.concatenate(data), np.concatenate(indices).astype(np.int32),
+                       np.array(indptr)), shape=(30, 50))
+    assert not X.has_canonical_format
+    _, data, indices, indptr, _ = kernel_arrays(X)
+    col_data, col_indices, col_indptr = csc_layout_of_csr(data, indices, indptr, 50)
+    expected = X.tocsc()
+    assert_array_equal(col_indptr, expected.indptr)
+    gathered = np.zeros(50, dtype=bool)
+    for chunk in (np.array([3, 17]), np.array([0, 5, 49]), np.arange(50)):
+        selected = np.zeros(50, dtype=bool)
+        selected[chunk] = ~gathered[chunk]
+        gather_columns(data, indices, indptr, selected, col_data, col_indices, col_indptr)
+        gathered |= selected
+        for j in np.flatnonzero(gathered):
+            start, end = col_indptr[j], col_indptr[j + 1]
+            rows = np.asarray(col_indices[start:end])
+            assert np.all(np.diff(rows) >= 0)
+            column = np.zeros(30)
+            np.add.at(column, rows, col_data[start:end])
+            assert_allclose(column, X[:, [j]].toarray().ravel())
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_csr_fit_by_rows_equals_csc_fit(n_classes):
+    """Working sets that grow over several outer iterations gather their columns from the
+    rows of a CSR design; the solution is that of the CSC design, and the CV path (whose
+    later solves use one conversion to CSC) agrees too."""
+    X, y = make_data(n_classes, n_samples=80, n_features=300, seed=1)
+    X[np.abs(X - 0.5) < 1.0] = 0.0
+    Xr = sp.csr_matrix(X)
+    Xr.data.flags.writeable = False  # a read-only design (memory map) goes by rows as well
+    for penalty, alpha in (("l1", 0.005), ("elasticnet", 0.005)):
+        by_columns = LinearClassifier(penalty, alpha=alpha, tol=1e-10).fit(sp.csc_matrix(X), y)
+        by_rows = LinearClassifier(penalty, alpha=alpha, tol=1e-10).fit(Xr, y)
+        assert 20 < np.count_nonzero(by_rows.coef_) < by_rows.coef_.size
+        assert_allclose(by_rows.coef_, by_columns.coef_, atol=1e-6)
+        assert_allclose(by_rows.intercept_, by_columns.intercept_, atol=1e-6)
+    cv_rows = LinearClassifierCV("l1", alphas=[0.05, 0.01, 0.005], cv=3, tol=1e-10).fit(Xr, y)
+    cv_columns = LinearClassifierCV("l1", alphas=[0.05, 0.01, 0.005], cv=3, tol=1e-10).fit(
+        sp.csc_matrix(X), y)
+    assert_allclose(cv_rows.scores_, cv_columns.scores_)
+    assert cv_rows.alpha_ == cv_columns.alpha_
 
 def gradient(X, y, coef, intercept, sample_weight=None):
     """Gradient of the datafit in (coef, intercept), in NumPy."""

@@ -31,9 +31,11 @@ class ClassificationProblem:
     Attributes
     ----------
     arrays : tuple
-        ``(X, X_data, X_indices, X_indptr, is_sparse)`` (Fortran-ordered dense or CSC) for
-        the coordinate-descent kernels, made on first use (a sparse design is converted to
-        CSC only then: the smooth L2 solvers use it as given).
+        ``(X, X_data, X_indices, X_indptr, is_sparse, by_rows)`` for
+        :func:`~sklreg.solvers._prox_newton.prox_newton`: Fortran-ordered dense, CSC, or
+        CSR parts (``by_rows``). A CSR design goes by rows to the first solve, which gathers
+        only the columns its working sets use; later solves (a path) share one conversion
+        to CSC. The smooth L2 solvers use the design as given.
     X : ndarray (Fortran order) or scipy.sparse matrix (CSR or CSC)
         The design the solvers see (centered in float64 when dense with an intercept).
     X_offset : ndarray of shape (n_features,)
@@ -66,6 +68,7 @@ class ClassificationProblem:
             X = np.asfortranarray(X)
         self.X = X
         self._arrays = self._X_float64 = None
+        self._solved = False
         self.solver_name = "proximal Newton"
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
         self.n_classes = n_classes
@@ -74,8 +77,15 @@ class ClassificationProblem:
 
     @property
     def arrays(self):
+        if self._arrays is None and sp.issparse(self.X) and self.X.format == "csr":
+            if not self._solved:
+                X = self.X
+                if not X.data.flags.writeable:  # one compiled kernel: writable arrays
+                    X = X.copy()
+                return *kernel_arrays(X), True
+            self._arrays = *kernel_arrays(self.X.tocsc()), False
         if self._arrays is None:
-            self._arrays = kernel_arrays(self.X.tocsc() if sp.issparse(self.X) else self.X)
+            self._arrays = *kernel_arrays(self.X), False
         return self._arrays
 
     @property
@@ -130,6 +140,7 @@ class ClassificationProblem:
             self.solver_name = "proximal Newton"
             gap, n_iter = prox_newton(*self.arrays, self.labels, self.c, W, b, fit_intercept,
                                       l1_strength, l2_strength, max_iter, gap_tol)
+            self._solved = True
         b -= W @ self.X_offset
         return float(gap), int(n_iter), gap_tol
 

@@ -125,7 +125,7 @@ def _cd_epoch(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w, r, t
 
 
 @jit
-def _largest_scores(features, scores, size):
+def largest_scores(features, scores, size):
     """The ``size`` features of largest score, in their order in ``features``.
 
     Linear time (a partition, not a sort): this runs at every outer iteration over all
@@ -366,7 +366,7 @@ def enet_coordinate_descent(
         if ws_size == n_active:
             working_set = features.copy()
         else:
-            working_set = _largest_scores(features, scores[:n_active], ws_size)
+            working_set = largest_scores(features, scores[:n_active], ws_size)
         inner_tol = INNER_TOL_RATIO * max_violation
 
         history = np.empty((ANDERSON_DEPTH + 1, working_set.shape[0]))

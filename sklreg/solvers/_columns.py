@@ -142,3 +142,38 @@ def centered_column_sq_norms(X, X_data, X_indices, X_indptr, is_sparse, q, offse
                 total += centered * centered
         sq_norms[j] = total
     return sq_norms
+
+
+
+@jit
+def csc_layout_of_csr(data, indices, indptr, n_features):
+    """Empty CSC parts ``(data, indices, indptr)`` for the CSR matrix ``(data, indices,
+    indptr)``: ``indptr`` is final, ``data`` and ``indices`` are left for
+    :func:`gather_columns` to fill column by column."""
+    col_indptr = np.zeros(n_features + 1, dtype=indptr.dtype)
+    for s in range(indices.shape[0]):
+        col_indptr[indices[s] + 1] += 1
+    for j in range(n_features):
+        col_indptr[j + 1] += col_indptr[j]
+    return (np.empty(indices.shape[0], dtype=data.dtype),
+            np.empty(indices.shape[0], dtype=indices.dtype), col_indptr)
+
+
+@jit
+def gather_columns(data, indices, indptr, selected, col_data, col_indices, col_indptr):
+    """Fill the CSC parts of the columns flagged in ``selected`` from the CSR matrix
+    ``(data, indices, indptr)`` (see :func:`csc_layout_of_csr`); row indices come out sorted.
+
+    One pass over the CSR matrix that writes only the selected entries: when they are a
+    small part of the matrix this costs much less than a conversion to CSC, whose scattered
+    writes cost several products with the matrix.
+    """
+    cursor = col_indptr[:-1].copy()
+    for i in range(indptr.shape[0] - 1):
+        for s in range(indptr[i], indptr[i + 1]):
+            j = indices[s]
+            if selected[j]:
+                position = cursor[j]
+                col_data[position] = data[s]
+                col_indices[position] = i
+                cursor[j] = position + 1

@@ -30,7 +30,8 @@ from .._datafits import (
 )
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
-from ._columns import REASSOCIATE
+from ._cd import largest_scores
+from ._columns import REASSOCIATE, csc_layout_of_csr, gather_columns
 
 WS_START = 10  # first working-set size
 INNER_TOL_RATIO = 0.3  # working-set solves stop at this fraction of the outer violation
@@ -77,6 +78,34 @@ def datafit_gradient(X, X_data, X_indices, X_indptr, is_sparse, R, G, features):
                 for i in range(n_samples):
                     total += X[i, j] * R[k, i]
             G[k, j] = total
+
+
+@jit(fastmath=REASSOCIATE)
+def row_predictions(data, indices, indptr, W, b):
+    """``Z = W X^T + b`` of shape (n_blocks, n_samples) for the CSR matrix ``X``."""
+    n_blocks = W.shape[0]
+    n_samples = indptr.shape[0] - 1
+    Z = np.empty((n_blocks, n_samples))
+    for k in range(n_blocks):
+        for i in range(n_samples):
+            total = b[k]
+            for s in range(indptr[i], indptr[i + 1]):
+                total += data[s] * W[k, indices[s]]
+            Z[k, i] = total
+    return Z
+
+
+@jit
+def row_gradient(data, indices, indptr, R, G):
+    """Fill ``G`` with ``R X`` for the CSR matrix ``X``."""
+    n_blocks, n_samples = R.shape
+    G[:] = 0.0
+    for k in range(n_blocks):
+        for i in range(n_samples):
+            r = R[k, i]
+            if r != 0.0:
+                for s in range(indptr[i], indptr[i + 1]):
+                    G[k, indices[s]] += r * data[s]
 
 
 @jit
@@ -447,15 +476,19 @@ def _recenter_classes(X, X_data, X_indices, X_indptr, is_sparse, Z, W, l1_streng
 
 
 @jit(fastmath=REASSOCIATE)
-def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, labels, c, W, b, fit_intercept,
-                l1_strength, l2_strength, max_iter, gap_tol):
+def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W, b,
+                fit_intercept, l1_strength, l2_strength, max_iter, gap_tol):
     """Proximal Newton with working sets and a certified duality-gap stop.
 
     Parameters
     ----------
     X, X_data, X_indices, X_indptr, is_sparse :
         The design as :func:`sklreg.linear._design.kernel_arrays` gives it (Fortran-ordered
-        dense or CSC parts).
+        dense or CSC parts), or CSR parts when ``by_rows``.
+    by_rows : bool
+        ``X_data, X_indices, X_indptr`` are the parts of a CSR matrix. The full products
+        then run along its rows, and the columns of the working sets are gathered from it
+        as they join, which costs less than a conversion to CSC when they are few.
     labels : ndarray of shape (n_samples,), int
         Class indices (0 / 1 for the binary problem).
     c : ndarray of shape (n_samples,)
@@ -487,7 +520,16 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, labels, c, W, b, fit_
     n_samples = c.shape[0]
     multinomial = n_blocks > 1
     penalized = l1_strength > 0.0 or l2_strength > 0.0
-    Z = linear_predictions(X, X_data, X_indices, X_indptr, is_sparse, W, b, n_samples)
+    # the columns the working sets use: those of X, or the ones gathered so far from its rows
+    gathered = np.zeros(n_features if by_rows else 0, dtype=np.bool_)
+    joining = np.zeros_like(gathered)
+    if by_rows:
+        Z = row_predictions(X_data, X_indices, X_indptr, W, b)
+        C_data, C_indices, C_indptr = csc_layout_of_csr(X_data, X_indices, X_indptr,
+                                                        n_features)
+    else:
+        Z = linear_predictions(X, X_data, X_indices, X_indptr, is_sparse, W, b, n_samples)
+        C_data, C_indices, C_indptr = X_data, X_indices, X_indptr
     G = np.zeros((n_blocks, n_features))
     scores = np.empty(n_features)
     all_features = np.arange(n_features)
@@ -498,7 +540,10 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, labels, c, W, b, fit_
         if fit_intercept:
             optimize_intercepts(Z, b, labels, c)
         R = classification_residuals(classification_probabilities(Z, multinomial), labels, c)
-        datafit_gradient(X, X_data, X_indices, X_indptr, is_sparse, R, G, all_features)
+        if by_rows:
+            row_gradient(X_data, X_indices, X_indptr, R, G)
+        else:
+            datafit_gradient(X, X_data, X_indices, X_indptr, is_sparse, R, G, all_features)
         _, gap = classification_dual_gap(Z, labels, c, G, W, l1_strength, l2_strength)
         if not penalized:
             gap = newton_decrease
@@ -524,23 +569,34 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, labels, c, W, b, fit_
         if ws_size == n_features:
             working_set = all_features
         else:
-            working_set = np.sort(np.argsort(-scores)[:ws_size])
+            working_set = largest_scores(all_features, scores, ws_size)
         inner_tol = INNER_TOL_RATIO * max_violation
+        if by_rows:
+            n_joining = 0
+            for j in working_set:
+                joining[j] = not gathered[j]
+                n_joining += joining[j]
+            if n_joining:
+                gather_columns(X_data, X_indices, X_indptr, joining, C_data, C_indices,
+                               C_indptr)
+                for j in working_set:
+                    gathered[j] = True
+                    joining[j] = False
 
         while n_iter < max_iter:
             newton_decrease = _newton_step(
-                X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, working_set,
+                X, C_data, C_indices, C_indptr, is_sparse, Z, W, b, labels, c, working_set,
                 fit_intercept, l1_strength, l2_strength, CD_TOL_RATIO * inner_tol,
             )
             n_iter += 1
             if multinomial and l2_strength > 0.0:
-                _recenter_classes(X, X_data, X_indices, X_indptr, is_sparse, Z, W,
+                _recenter_classes(X, C_data, C_indices, C_indptr, is_sparse, Z, W,
                                   l1_strength, l2_strength, working_set)
             if ws_size == n_features or newton_decrease == 0.0:
                 break  # the outer loop computes the full gradient anyway
             R = classification_residuals(classification_probabilities(Z, multinomial), labels,
                                          c)
-            datafit_gradient(X, X_data, X_indices, X_indptr, is_sparse, R, G, working_set)
+            datafit_gradient(X, C_data, C_indices, C_indptr, is_sparse, R, G, working_set)
             violation = 0.0
             for j in working_set:
                 for k in range(n_blocks):
