@@ -173,6 +173,28 @@ def test_auto_forms_the_gram_matrix_of_the_likely_support(monkeypatch, near_acti
                                                        1.0, sw)
 
 
+
+def test_auto_goes_on_on_the_design_when_its_rate_predicts_convergence(monkeypatch):
+    """When the passes on X run out but the gap's rate says as many again will do, 'auto'
+    keeps to X (no X^T X); when it says more, it forms X^T X."""
+    import sklreg.linear._least_squares as least_squares
+
+    centered_gram = least_squares.centered_gram
+    n_grams = []
+    monkeypatch.setattr(least_squares, "centered_gram",
+                        lambda *args: n_grams.append(1) or centered_gram(*args))
+    for rho, budget, expected_grams in ((0.0, 300, 0), (0.95, 150, 1)):
+        X, y, sw = correlated_problem(n_samples=2000, n_features=50, rho=rho, seed=4)
+        monkeypatch.setattr(least_squares, "gram_switch_work", lambda *shape, b=budget: b)
+        alpha = alpha_max(X, y) / 100
+        n_grams.clear()
+        fits = {solver: LinearRegressor("l1", alpha=alpha, solver=solver, tol=1e-10,
+                                        max_iter=100_000).fit(X, y, sample_weight=sw)
+                for solver in ("auto", "cd")}
+        assert len(n_grams) == expected_grams
+        assert fits["auto"].n_iter_ > 3  # the budget ran out: the first passes did not finish
+        assert_allclose(fits["auto"].coef_, fits["cd"].coef_, rtol=1e-4, atol=1e-8)
+
 def test_gram_switch_budget():
     assert gram_switch_work(100, 60) == np.inf  # X^T X not smaller than X
     assert gram_switch_work(10**6, 5000) == np.inf  # X^T X too large

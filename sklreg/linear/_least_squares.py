@@ -212,9 +212,16 @@ def solve_least_squares(
             gram_after = 0 if computed and computed().currsize else gram_switch_work(
                 *design.A.shape)
         if gram_after > 0:  # coordinate descent on the design, all the way or for a while
-            _cd_on_design(design, W, gaps, n_iter, active, gap_tols, max_iter, *cd_args,
-                          max_work=gram_after)
+            remaining_work = _cd_on_design(design, W, gaps, n_iter, active, gap_tols, max_iter,
+                                           *cd_args, max_work=gram_after)
             active = active[(gaps[active] > gap_tols[active]) & (n_iter[active] < max_iter)]
+            # targets that its rate says will converge within as much work again go on
+            finishing = active[remaining_work[active] < gram_after]
+            if finishing.size and gram_after < np.inf:
+                _cd_on_design(design, W, gaps, n_iter, finishing, gap_tols, max_iter, *cd_args,
+                              max_work=gram_after)
+                active = active[(gaps[active] > gap_tols[active])
+                                & (n_iter[active] < max_iter)]
         features = None  # of the Gram matrix, None for all
         if active.size and 0 < gram_after < np.inf and not shared_gram:
             # after coordinate descent on X, the Gram matrix of the features it left near
@@ -304,15 +311,18 @@ def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_stren
     """Coordinate descent on the design for ``targets``, from and into ``W`` (in place).
 
     Updates ``gaps`` and ``n_iter``; a target stops at ``max_iter`` epochs in all, or
-    after ``max_work`` column passes.
+    after ``max_work`` column passes. Returns the column passes each target stopped by
+    ``max_work`` still needs, as its last outer iteration's rate predicts (``inf`` where
+    unknown).
     """
+    remaining_work = np.full(W.shape[0], np.inf)
     lipschitz = design.lipschitz
     if lipschitz is None and len(targets):
         lipschitz = centered_column_sq_norms(*design.kernel_arrays, design.sqrt_sw,
                                              design.X_mean, design.sw_sum)
     for k in targets:
         w = W[k].copy()
-        gaps[k], epochs = enet_coordinate_descent(
+        gaps[k], epochs, remaining_work[k] = enet_coordinate_descent(
             *design.kernel_arrays, design.X_mean, design.sw_sum, design.sqrt_sw, lipschitz,
             np.ascontiguousarray(design.Y[:, k]), w, l1_strength, l2_strength, positive,
             max_iter - n_iter[k], gap_tols[k], random_selection, seed, float(max_work),
@@ -323,6 +333,7 @@ def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_stren
         W[:], certified = certify_rounded(design, W, targets, l1_strength, l2_strength,
                                           positive)
         gaps[targets] = certified[targets]
+    return remaining_work
 
 
 def _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter, max_rounds=3):

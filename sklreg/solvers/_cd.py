@@ -294,6 +294,9 @@ def enet_coordinate_descent(
         Final duality gap.
     n_iter : int
         Number of epochs run.
+    remaining_work : float
+        When stopped unconverged, the column passes still needed at the rate of the last
+        outer iteration (linear convergence of the gap); ``inf`` when it is not known.
     """
     n_features = w.shape[0]
     if random_selection:
@@ -311,6 +314,8 @@ def enet_coordinate_descent(
     gap = np.inf
     n_iter = 0
     work = 0.0
+    previous_gap = np.inf
+    previous_work = 0.0
     while True:
         features = active[:n_active]
         r_norm2, r_dot_y = residual_summaries(
@@ -323,6 +328,7 @@ def enet_coordinate_descent(
         work += n_active
         if gap <= gap_tol or n_iter >= max_iter or work >= max_work:
             break
+        previous_gap, previous_work = gap, work
 
         if l1_strength > 0.0:
             radius = np.sqrt(2.0 * lasso_gap)
@@ -386,4 +392,8 @@ def enet_coordinate_descent(
                                    w, r, t, working_set, history, l1_strength, l2_strength,
                                    positive)
                 n_history = 0
-    return gap, n_iter
+    remaining_work = np.inf
+    if gap_tol < gap < previous_gap < np.inf:
+        remaining_work = ((work - previous_work) * np.log(gap / gap_tol)
+                          / np.log(previous_gap / gap))
+    return gap, n_iter, remaining_work
