@@ -152,8 +152,8 @@ def test_auto_moves_to_the_gram_matrix_and_agrees():
 @pytest.mark.parametrize("near_active", [0.5, 1e9])
 def test_auto_forms_the_gram_matrix_of_the_likely_support(monkeypatch, near_active):
     """After its passes on X, 'auto' forms X^T X over the features near the support only;
-    features left out (with ``near_active`` huge, all but the current nonzeros) are found
-    by the final passes on X."""
+    features left out (with ``near_active`` huge, all but the current nonzeros) join it, or
+    are found by the final passes on X."""
     import sklreg.linear._least_squares as least_squares
 
     X, y, sw = correlated_problem(n_samples=4000, n_features=80, rho=0.95, seed=3)
@@ -163,10 +163,17 @@ def test_auto_forms_the_gram_matrix_of_the_likely_support(monkeypatch, near_acti
     monkeypatch.setattr(least_squares, "centered_gram",
                         lambda A, *args: gram_sizes.append(A.shape[1]) or centered_gram(A, *args))
     monkeypatch.setattr(least_squares, "NEAR_ACTIVE", near_active)
+    extended_gram = least_squares.extended_gram
+    extensions = []
+    monkeypatch.setattr(least_squares, "extended_gram",
+                        lambda design, G, B, features, missing: extensions.append(missing)
+                        or extended_gram(design, G, B, features, missing))
     fits = {solver: LinearRegressor("l1", alpha=alpha, solver=solver, tol=1e-10,
                                     max_iter=100_000).fit(X, y, sample_weight=sw)
             for solver in ("auto", "cd")}
     assert gram_sizes and max(gram_sizes) < 0.7 * X.shape[1]
+    if near_active > 1:  # the support alone misses features: the Gram matrix takes them in
+        assert extensions and all(missing.size for missing in extensions)
     assert_allclose(fits["auto"].coef_, fits["cd"].coef_, rtol=1e-4, atol=1e-8)
     assert fits["auto"].dual_gap_ <= 1e-10 * objective(X, y, 0 * fits["cd"].coef_,
                                                        np.average(y, weights=sw), alpha,

@@ -21,6 +21,7 @@ GRAM_MIN_PASSES = 8  # full passes of coordinate descent on X before 'auto' may 
 GRAM_BLAS_SPEEDUP = 16  # flops of a BLAS Gram product per flop of a coordinate-descent pass
 GRAM_SUBSET_MAX = 0.7  # above this fraction of the features, the Gram matrix of all of them
 NEAR_ACTIVE = 0.5  # |X_j^T r| above this fraction of the L1 strength: likely in the support
+MAX_GRAM_ROUNDS = 4  # solves on a subset Gram matrix, extended by the features it missed
 
 
 class LeastSquaresResult(NamedTuple):
@@ -236,21 +237,35 @@ def solve_least_squares(
             else:
                 G, B = centered_gram(design.A[:, features], design.X_mean[features],
                                      design.sqrt_sw, design.Y)
-            for k in active:
-                w = W[k, features]
-                _, epochs = enet_gram_coordinate_descent(
-                    G, np.ascontiguousarray(B[:, k]), float(design.Y[:, k] @ design.Y[:, k]),
-                    w, l1_strength, l2_strength, positive, max_iter - n_iter[k], gap_tols[k],
-                    random_selection, seed,
-                )
-                n_iter[k] += epochs
-                W[k, features] = w
-            # the Gram summaries only steer: certify on the design itself, and finish on it
-            # what their rounding left short (a residual tiny next to y)
-            W, certified = certify_rounded(design, W, active, l1_strength, l2_strength,
-                                           positive)
-            gaps[active] = certified[active]
-            active = active[(gaps[active] > gap_tols[active]) & (n_iter[active] < max_iter)]
+            for _ in range(MAX_GRAM_ROUNDS):
+                for k in active:
+                    w = W[k, features]
+                    _, epochs = enet_gram_coordinate_descent(
+                        G, np.ascontiguousarray(B[:, k]),
+                        float(design.Y[:, k] @ design.Y[:, k]), w, l1_strength, l2_strength,
+                        positive, max_iter - n_iter[k], gap_tols[k], random_selection, seed,
+                    )
+                    n_iter[k] += epochs
+                    W[k, features] = w
+                # the Gram summaries only steer: certify on the design itself
+                W, certified = certify_rounded(design, W, active, l1_strength, l2_strength,
+                                               positive)
+                gaps[active] = certified[active]
+                active = active[(gaps[active] > gap_tols[active])
+                                & (n_iter[active] < max_iter)]
+                if not active.size or features.size == n_features:
+                    break
+                # features of a subset Gram matrix can leave out some the solution needs:
+                # their columns join it, which costs far less than passes on X
+                likely = likely_support(design, W, active, l1_strength,
+                                        min(NEAR_ACTIVE, 1.0))  # at least the violations
+                missing = np.setdiff1d(likely, features, assume_unique=True)
+                if not missing.size or (features.size + missing.size
+                                        > GRAM_SUBSET_MAX * n_features):
+                    break
+                G, B = extended_gram(design, G, B, features, missing)
+                features = np.concatenate([features, missing])
+            # and finish on it what the Gram matrix left short (its rounding, or features)
             _cd_on_design(design, W, gaps, n_iter, active, gap_tols, max_iter, *cd_args)
         return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
 
@@ -275,10 +290,11 @@ def solve_least_squares(
     return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
 
 
-def likely_support(design, W, targets, l1_strength):
+def likely_support(design, W, targets, l1_strength, near_active=None):
     """Features nonzero in ``W[targets]`` or whose correlation with the residual exceeds
-    ``NEAR_ACTIVE`` times the L1 strength (at the optimum a feature is zero when it stays
-    below the strength itself), in increasing order."""
+    ``near_active`` (default ``NEAR_ACTIVE``) times the L1 strength (at the optimum a
+    feature is zero when it stays below the strength itself), in increasing order."""
+    near_active = NEAR_ACTIVE if near_active is None else near_active
     A, X_mean, sqrt_sw = design.A, design.X_mean, design.sqrt_sw
     keep = np.zeros(A.shape[1], dtype=bool)
     for k in targets:
@@ -286,8 +302,28 @@ def likely_support(design, W, targets, l1_strength):
         fitted = np.asarray(A @ w, dtype=np.float64).ravel() - sqrt_sw * (X_mean @ w)
         r = design.Y[:, k] - fitted
         correlation = np.asarray(A.T @ r, dtype=np.float64).ravel() - X_mean * (sqrt_sw @ r)
-        keep |= (w != 0.0) | (np.abs(correlation) >= NEAR_ACTIVE * l1_strength)
+        keep |= (w != 0.0) | (np.abs(correlation) >= near_active * l1_strength)
     return np.flatnonzero(keep)
+
+
+def extended_gram(design, G, B, features, missing):
+    """``(G, B)`` of :func:`~sklreg.solvers._direct.centered_gram` over ``features``,
+    extended by the features ``missing`` (placed after them)."""
+    A, X_mean, sqrt_sw = design.A, design.X_mean, design.sqrt_sw
+    A_missing = A[:, missing]
+    cross = A.T @ A_missing
+    cross = np.asarray(cross.toarray() if sp.issparse(cross) else cross, dtype=np.float64)
+    # centered columns: A_i^T A_j - S mean_i mean_j (the weighted means of A are S mean)
+    cross -= float(sqrt_sw @ sqrt_sw) * np.outer(X_mean, X_mean[missing])
+    size = features.size + missing.size
+    G_extended = np.empty((size, size))
+    G_extended[:features.size, :features.size] = G
+    G_extended[:features.size, features.size:] = cross[features]
+    G_extended[features.size:, :features.size] = cross[features].T
+    G_extended[features.size:, features.size:] = cross[missing]
+    B_missing = (np.asarray(A_missing.T @ design.Y, dtype=np.float64)
+                 - np.outer(X_mean[missing], sqrt_sw @ design.Y))
+    return G_extended, np.vstack([B, B_missing])
 
 
 def gram_switch_work(n_samples, n_features):
