@@ -1,0 +1,51 @@
+"""The least-squares design: centered, row-weighted copies in every memory layout."""
+
+import numpy as np
+import pytest
+
+from sklreg.linear._design import prepare_design
+
+
+def layouts(X):
+    """``X`` C-ordered, Fortran-ordered and as a strided view (neither)."""
+    wide = np.zeros((X.shape[0], 2 * X.shape[1]), dtype=X.dtype)
+    wide[:, ::2] = X
+    return {"C": np.ascontiguousarray(X), "F": np.asfortranarray(X), "strided": wide[:, ::2]}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [True, False])
+@pytest.mark.parametrize("fortran", [True, False])
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_design_is_the_centered_weighted_input(dtype, fit_intercept, weighted, fortran, layout):
+    rng = np.random.default_rng(0)
+    # more rows than a copy panel, and offsets large next to the spread
+    X = (rng.standard_normal((2500, 7)) * [1, 2, 3, 4, 5, 6, 7] + 100.0).astype(dtype)
+    X[:, 3] = 0.0
+    Y = rng.standard_normal((2500, 2))
+    sw = rng.uniform(0.2, 3.0, 2500) if weighted else None
+    source = layouts(X)[layout]
+    before = source.copy()
+
+    design = prepare_design(source, Y, sw, fit_intercept, fortran)
+
+    np.testing.assert_array_equal(source, before)
+    assert design.A.dtype == dtype
+    if fortran:
+        assert design.A.flags.f_contiguous
+    q = np.ones(2500) if sw is None else np.sqrt(sw)
+    X64 = X.astype(np.float64)
+    offset = (q**2 @ X64) / np.sum(q**2) if fit_intercept else np.zeros(7)
+    # the design minus its implicit offsets is the centered, row-weighted input
+    centered = design.A.astype(np.float64) - np.outer(q, design.X_mean)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(centered, (X64 - offset) * q[:, None], rtol=rtol,
+                               atol=rtol * 100 * 7)
+    np.testing.assert_allclose(design.X_offset, offset, rtol=rtol)
+    if fit_intercept:  # the offsets left implicit make every column exactly orthogonal to q
+        np.testing.assert_allclose(q @ centered, 0.0, atol=rtol * 2500 * 7)
+    if fortran:
+        np.testing.assert_allclose(design.lipschitz, np.sum(centered**2, axis=0),
+                                   rtol=10 * rtol, atol=1e-6)
+        assert design.lipschitz[3] == pytest.approx(0.0, abs=1e-6)
