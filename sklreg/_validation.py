@@ -125,38 +125,43 @@ def _check_magnitudes(array, name, n_samples, check_small, largest, smallest_non
             )
 
 
-@jit(inline="always")
-def _nonzero_or_inf(magnitude):
-    return magnitude if magnitude > 0.0 else np.inf
+# IEEE 754 layout: bits of the magnitude (sign cleared), and those of inf
+_BITS = {np.dtype(np.float64): (np.int64, 0x7FFF_FFFF_FFFF_FFFF, 0x7FF0_0000_0000_0000),
+         np.dtype(np.float32): (np.int32, 0x7FFF_FFFF, 0x7F80_0000)}
 
 
-@jit
 def _magnitude_range(values):
     """Largest ``|v|``, smallest nonzero ``|v|`` (``inf`` if none) and whether all are finite.
 
-    One pass: branch-free min / max (several times faster than comparisons), in four
-    independent lanes so that consecutive elements do not wait on each other (1.4x
-    faster). The values' sum, in float64, is not finite if one of them is NaN or inf (or,
-    harmlessly for the callers, if finite values near the float64 maximum overflow it).
+    One pass over the bits: with the sign cleared, the bits of float magnitudes order as
+    integers the way the magnitudes do, and those of inf and NaN above every finite one.
+    Integer minima and maxima vectorize (NaN semantics keep float ones scalar): 2x faster
+    than four lanes of float comparisons on float64, 4x on float32.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_values,)
+        Contiguous values; other dtypes than float32 / float64 are converted to float64.
     """
-    n_values = values.shape[0]
-    large0 = large1 = large2 = large3 = 0.0
-    small0 = small1 = small2 = small3 = np.inf
-    total0 = total1 = 0.0
-    n_lanes_end = n_values - n_values % 4
-    for start in range(0, n_lanes_end, 4):
-        v0, v1, v2, v3 = values[start], values[start + 1], values[start + 2], values[start + 3]
-        m0, m1, m2, m3 = abs(v0), abs(v1), abs(v2), abs(v3)
-        large0, large1 = max(large0, m0), max(large1, m1)
-        large2, large3 = max(large2, m2), max(large3, m3)
-        small0, small1 = min(small0, _nonzero_or_inf(m0)), min(small1, _nonzero_or_inf(m1))
-        small2, small3 = min(small2, _nonzero_or_inf(m2)), min(small3, _nonzero_or_inf(m3))
-        total0 += v0 + v1
-        total1 += v2 + v3
-    for k in range(n_lanes_end, n_values):
-        large0 = max(large0, abs(values[k]))
-        small0 = min(small0, _nonzero_or_inf(abs(values[k])))
-        total0 += values[k]
-    return (float(max(max(large0, large1), max(large2, large3))),
-            float(min(min(small0, small1), min(small2, small3))),
-            np.isfinite(total0 + total1))
+    if values.dtype not in _BITS:
+        values = values.astype(np.float64)
+    int_type, magnitude_mask, inf_bits = _BITS[values.dtype]
+    largest, below_smallest = _magnitude_bits(values.view(int_type), int_type(magnitude_mask))
+    none_nonzero = below_smallest == magnitude_mask
+    as_float = np.array([largest, 0 if none_nonzero else below_smallest + 1],
+                        dtype=int_type).view(values.dtype)
+    smallest = np.inf if none_nonzero else float(as_float[1])
+    return float(as_float[0]), smallest, bool(largest < inf_bits)
+
+
+@jit
+def _magnitude_bits(bits, magnitude_mask):
+    """Largest ``bits & magnitude_mask``, and smallest nonzero one minus one (the mask when
+    all are zero: zero minus one, masked, is the mask)."""
+    largest = magnitude_mask & 0
+    below_smallest = magnitude_mask
+    for k in range(bits.shape[0]):
+        magnitude = bits[k] & magnitude_mask
+        largest = max(largest, magnitude)
+        below_smallest = min(below_smallest, (magnitude - 1) & magnitude_mask)
+    return largest, below_smallest

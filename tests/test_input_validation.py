@@ -287,3 +287,37 @@ def test_works_without_a_writable_numba_cache(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "4"]
     assert not (tmp_path / "unused").exists()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("special", [None, "zeros", np.nan, np.inf, -np.inf, "subnormal"])
+@pytest.mark.parametrize("size", [0, 1, 7, 1001])
+def test_magnitude_range_equals_numpy(dtype, special, size):
+    from sklreg._validation import _magnitude_range
+
+    rng = np.random.default_rng(size)
+    values = rng.standard_normal(size) * 10.0 ** rng.integers(-30, 30, size)
+    values[rng.uniform(size=size) < 0.2] = -0.0
+    if special == "zeros":
+        values[:] = 0.0
+    elif special == "subnormal" and size:
+        values[size // 2] = -np.finfo(dtype).smallest_subnormal if dtype != np.int64 else 1
+    elif special is not None and size:
+        values[size // 3] = special
+    if dtype == np.int64:
+        if special not in (None, "zeros", "subnormal"):
+            return
+        values = np.round(values).clip(-1e15, 1e15)
+    values = values.astype(dtype)
+    before = values.copy()
+
+    largest, smallest_nonzero, finite = _magnitude_range(values)
+
+    magnitudes = np.abs(values.astype(np.float64))
+    assert finite == bool(np.isfinite(magnitudes).all())
+    assert_array_equal(values, before)
+    if not finite:
+        return
+    nonzero = magnitudes[magnitudes > 0]
+    assert largest == (magnitudes.max() if size else 0.0)
+    assert smallest_nonzero == (nonzero.min() if nonzero.size else np.inf)
