@@ -1,7 +1,9 @@
-"""The least-squares design: centered, row-weighted copies in every memory layout."""
+"""The least-squares design: the centered, row-weighted input, dense in every memory
+layout and dtype, and sparse."""
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from sklreg.linear._design import prepare_design
 
@@ -45,7 +47,34 @@ def test_design_is_the_centered_weighted_input(dtype, fit_intercept, weighted, f
     np.testing.assert_allclose(design.X_offset, offset, rtol=rtol)
     if fit_intercept:  # the offsets left implicit make every column exactly orthogonal to q
         np.testing.assert_allclose(q @ centered, 0.0, atol=rtol * 2500 * 7)
-    if fortran:
+    assert (design.lipschitz is not None) == (fortran or fit_intercept or weighted)
+    if design.lipschitz is not None:
         np.testing.assert_allclose(design.lipschitz, np.sum(centered**2, axis=0),
                                    rtol=10 * rtol, atol=1e-6)
         assert design.lipschitz[3] == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [True, False])
+def test_sparse_design_is_the_centered_weighted_input(fmt, fit_intercept, weighted):
+    """Sparse designs keep their sparsity: the offsets are removed implicitly (``X_mean``)."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((300, 9)) * (rng.uniform(size=(300, 9)) < 0.3) + 0.0
+    X[:, 4] = 0.0
+    Y = rng.standard_normal((300, 1))
+    sw = rng.uniform(0.2, 3.0, 300) if weighted else None
+    source = sp.csr_matrix(X).asformat(fmt)
+    before = source.copy()
+
+    design = prepare_design(source, Y, sw, fit_intercept, True)
+
+    assert (source != before).nnz == 0
+    assert design.A.format == "csc"
+    q = np.ones(300) if sw is None else np.sqrt(sw)
+    offset = (q**2 @ X) / np.sum(q**2) if fit_intercept else np.zeros(9)
+    centered = design.A.toarray() - np.outer(q, design.X_mean)
+    np.testing.assert_allclose(centered, (X - offset) * q[:, None], atol=1e-12)
+    np.testing.assert_allclose(design.X_offset, offset, atol=1e-14)
+    np.testing.assert_allclose(design.lipschitz, np.sum(centered**2, axis=0), rtol=1e-12)
+    assert design.lipschitz[4] == 0.0

@@ -173,12 +173,15 @@ def test_auto_forms_the_gram_matrix_of_the_likely_support(monkeypatch, near_acti
             for solver in ("auto", "cd")}
     assert gram_sizes and max(gram_sizes) < 0.7 * X.shape[1]
     if near_active > 1:  # the support alone misses features: the Gram matrix takes them in
-        assert extensions and all(missing.size for missing in extensions)
+        assert extensions
+        for missing in extensions:  # new features only, each taken in once
+            assert missing.size and np.unique(missing).size == missing.size
+        taken = np.concatenate(extensions)
+        assert np.unique(taken).size == taken.size
     assert_allclose(fits["auto"].coef_, fits["cd"].coef_, rtol=1e-4, atol=1e-8)
     assert fits["auto"].dual_gap_ <= 1e-10 * objective(X, y, 0 * fits["cd"].coef_,
                                                        np.average(y, weights=sw), alpha,
                                                        1.0, sw)
-
 
 
 def test_auto_goes_on_on_the_design_when_its_rate_predicts_convergence(monkeypatch):
@@ -190,17 +193,26 @@ def test_auto_goes_on_on_the_design_when_its_rate_predicts_convergence(monkeypat
     n_grams = []
     monkeypatch.setattr(least_squares, "centered_gram",
                         lambda *args: n_grams.append(1) or centered_gram(*args))
+    cd_on_design = least_squares._cd_on_design
+    budgets = []
+    monkeypatch.setattr(least_squares, "_cd_on_design", lambda *args, max_work=np.inf: (
+        budgets.append(max_work) or cd_on_design(*args, max_work=max_work)))
     for rho, budget, expected_grams in ((0.0, 300, 0), (0.95, 150, 1)):
         X, y, sw = correlated_problem(n_samples=2000, n_features=50, rho=rho, seed=4)
         monkeypatch.setattr(least_squares, "gram_switch_work", lambda *shape, b=budget: b)
         alpha = alpha_max(X, y) / 100
         n_grams.clear()
+        budgets.clear()
         fits = {solver: LinearRegressor("l1", alpha=alpha, solver=solver, tol=1e-10,
                                         max_iter=100_000).fit(X, y, sample_weight=sw)
                 for solver in ("auto", "cd")}
         assert len(n_grams) == expected_grams
-        assert fits["auto"].n_iter_ > 3  # the budget ran out: the first passes did not finish
+        # 'auto': the budget ran out, then a second budget on X (rho = 0) or the Gram
+        # matrix and a final unbounded pass (rho = 0.95); then 'cd' runs unbounded
+        assert budgets == ([budget, budget, np.inf] if expected_grams == 0
+                           else [budget, np.inf, np.inf])
         assert_allclose(fits["auto"].coef_, fits["cd"].coef_, rtol=1e-4, atol=1e-8)
+
 
 def test_gram_switch_budget():
     assert gram_switch_work(100, 60) == np.inf  # X^T X not smaller than X

@@ -185,6 +185,16 @@ def test_binary_l2_dual_cd_matches_reference(monkeypatch, sparse, dtype):
     assert_matches_reference(model, ref, X_fit, y, alpha, "l2", sample_weight=sw)
 
 
+
+def duplicated_entries(X):
+    """The CSR matrix ``X`` with each entry stored twice in its row, as 3a and -2a."""
+    order = np.concatenate([np.r_[np.arange(X.indptr[i], X.indptr[i + 1]),
+                                  X.nnz + np.arange(X.indptr[i], X.indptr[i + 1])]
+                            for i in range(X.shape[0])])
+    return sp.csr_matrix((np.r_[3.0 * X.data, -2.0 * X.data][order],
+                          np.r_[X.indices, X.indices][order], 2 * X.indptr), shape=X.shape)
+
+
 def test_dual_cd_on_a_csr_matrix_with_duplicate_entries():
     """Duplicate entries (a non-canonical CSR, which validation keeps) count as their sum,
     in the row norms too: the epochs are those of the canonical matrix."""
@@ -192,12 +202,7 @@ def test_dual_cd_on_a_csr_matrix_with_duplicate_entries():
 
     X, y = text_like_data(seed=3)
     X = sp.csr_matrix(X)
-    # each entry stored twice in its row, as 3a and -2a
-    order = np.concatenate([np.r_[np.arange(X.indptr[i], X.indptr[i + 1]),
-                                  X.nnz + np.arange(X.indptr[i], X.indptr[i + 1])]
-                            for i in range(X.shape[0])])
-    split = sp.csr_matrix((np.r_[3.0 * X.data, -2.0 * X.data][order],
-                           np.r_[X.indices, X.indices][order], 2 * X.indptr), shape=X.shape)
+    split = duplicated_entries(X)
     assert not split.has_canonical_format
     c = np.full(len(y), 1.0 / len(y))
     runs = []
@@ -207,6 +212,36 @@ def test_dual_cd_on_a_csr_matrix_with_duplicate_entries():
     (canonical, w_canonical), (duplicated, w_duplicated) = runs
     assert not duplicated[2] and duplicated[1] == canonical[1]
     assert_allclose(w_duplicated, w_canonical, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_proximal_newton_on_a_matrix_with_duplicate_entries(fmt, monkeypatch):
+    """Duplicate entries are summed before proximal Newton, whose Hessian diagonal squares
+    stored entries: the solver sees each entry once, the fit is that of the canonical
+    matrix, and the input stays as given."""
+    import sklreg.linear._classifier as classifier
+
+    seen = []
+    prox_newton = classifier.prox_newton
+
+    def spy(X, X_data, X_indices, X_indptr, *args):
+        seen.append(all(np.unique(X_indices[start:stop]).size == stop - start
+                        for start, stop in zip(X_indptr[:-1], X_indptr[1:], strict=True)))
+        return prox_newton(X, X_data, X_indices, X_indptr, *args)
+
+    monkeypatch.setattr(classifier, "prox_newton", spy)
+    X, y = text_like_data(seed=4)
+    X = sp.csr_matrix(X)
+    split = duplicated_entries(X) if fmt == "csr" else duplicated_entries(sp.csr_matrix(X.T)).T
+    assert split.format == fmt and not split.has_canonical_format
+    before = split.data.copy()
+    canonical = LinearClassifier(penalty="l1", alpha=0.01, tol=1e-8).fit(X.asformat(fmt), y)
+    duplicated = LinearClassifier(penalty="l1", alpha=0.01, tol=1e-8).fit(split, y)
+    assert seen == [True, True]
+    assert duplicated.n_iter_ == canonical.n_iter_
+    assert_allclose(duplicated.coef_, canonical.coef_, rtol=1e-9, atol=1e-12)
+    assert_array_equal(split.data, before)
+    assert not split.has_canonical_format
 
 
 def test_dual_cd_hands_badly_scaled_problems_to_lbfgs(monkeypatch):

@@ -76,3 +76,26 @@ def test_screening_is_safe_on_hard_problems(sparse, l1_ratio, positive, factor):
         assert not discarded[support].any()
         discarded_total += discarded.sum()
     assert discarded_total > 0  # the rule does discard features near the optimum
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_working_set_takes_the_largest_scores_in_order(seed):
+    from sklreg.solvers._cd import largest_scores
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 60))
+    scores = rng.integers(0, 5, n).astype(np.float64)  # many ties
+    scores[rng.uniform(size=n) < 0.2] = np.inf  # nonzero weights
+    features = np.sort(rng.choice(1000, n, replace=False)).astype(np.int64)
+    size = int(rng.integers(1, n + 1))
+
+    selected = largest_scores(features, scores, size)
+
+    # the stable reference: largest first, ties in their order, then back in feature order
+    positions = np.sort(np.argsort(-scores, kind="stable")[:size])
+    np.testing.assert_array_equal(selected, features[positions])
+    if seed % 2:  # a NaN score (from a non-finite gradient) still gives `size` features
+        scores[0] = np.nan
+        selected = largest_scores(features, scores, size)
+        assert selected.size == size and np.all(np.isin(selected, features))
+        assert np.all(np.diff(selected) > 0)

@@ -57,8 +57,10 @@ class ClassificationProblem:
         self.sw_sum = float(sample_weight.sum())
         self.c = np.ascontiguousarray(sample_weight / self.sw_sum, dtype=np.float64)
         self.X_offset = np.zeros(X.shape[1])
-        if sp.issparse(X):
-            pass  # kept as given (CSR or CSC); see ``arrays``
+        if sp.issparse(X):  # kept as given (CSR or CSC; see ``arrays``), duplicates summed
+            if not X.has_canonical_format:  # the Hessian diagonal squares whole entries
+                X = X.copy()
+                X.sum_duplicates()
         elif fit_intercept:
             # centered columns (in float64, exactly X - X_offset) decouple the intercept
             # from the weights, which coordinate descent needs on data far from the origin

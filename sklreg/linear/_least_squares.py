@@ -226,7 +226,7 @@ def solve_least_squares(
         features = None  # of the Gram matrix, None for all
         if active.size and 0 < gram_after < np.inf and not shared_gram:
             # after coordinate descent on X, the Gram matrix of the features it left near
-            # the support is enough (any other one is found by the final passes on X)
+            # the support is enough (others the solution needs join it below)
             features = likely_support(design, W, active, l1_strength)
             if features.size > GRAM_SUBSET_MAX * n_features:
                 features = None
@@ -237,7 +237,7 @@ def solve_least_squares(
             else:
                 G, B = centered_gram(design.A[:, features], design.X_mean[features],
                                      design.sqrt_sw, design.Y)
-            for _ in range(MAX_GRAM_ROUNDS):
+            for gram_round in range(1, MAX_GRAM_ROUNDS + 1):
                 for k in active:
                     w = W[k, features]
                     _, epochs = enet_gram_coordinate_descent(
@@ -253,7 +253,8 @@ def solve_least_squares(
                 gaps[active] = certified[active]
                 active = active[(gaps[active] > gap_tols[active])
                                 & (n_iter[active] < max_iter)]
-                if not active.size or features.size == n_features:
+                if (not active.size or features.size == n_features
+                        or gram_round == MAX_GRAM_ROUNDS):
                     break
                 # features of a subset Gram matrix can leave out some the solution needs:
                 # their columns join it, which costs far less than passes on X
@@ -310,7 +311,7 @@ def extended_gram(design, G, B, features, missing):
     """``(G, B)`` of :func:`~sklreg.solvers._direct.centered_gram` over ``features``,
     extended by the features ``missing`` (placed after them)."""
     A, X_mean, sqrt_sw = design.A, design.X_mean, design.sqrt_sw
-    A_missing = A[:, missing]
+    A_missing = A[:, missing].astype(np.float64)  # float32 sums would lose the centering
     cross = A.T @ A_missing
     cross = np.asarray(cross.toarray() if sp.issparse(cross) else cross, dtype=np.float64)
     # centered columns: A_i^T A_j - S mean_i mean_j (the weighted means of A are S mean)

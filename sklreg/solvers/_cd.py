@@ -144,6 +144,8 @@ def largest_scores(features, scores, size):
                 n_ties -= 1
             selected[n_selected] = features[k]
             n_selected += 1
+    if n_selected < size:  # NaN scores compare false: sort instead, NaN last
+        return features[np.sort(np.argsort(-scores)[:size])]
     return selected
 
 
@@ -295,13 +297,13 @@ def enet_coordinate_descent(
     n_iter : int
         Number of epochs run.
     remaining_work : float
-        When stopped unconverged, the column passes still needed at the rate of the last
-        outer iteration (linear convergence of the gap); ``inf`` when it is not known.
+        When stopped unconverged (by ``max_work`` or ``max_iter``), the column passes still
+        needed at the rate of the last outer iteration (linear convergence of the gap);
+        ``inf`` when it is not known.
     """
     n_features = w.shape[0]
     if random_selection:
         np.random.seed(seed)  # noqa: NPY002 (Numba's per-thread generator)
-
 
     r, t = residual(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, w)
     active = np.arange(n_features)  # features not screened out, in increasing order

@@ -144,7 +144,6 @@ def centered_column_sq_norms(X, X_data, X_indices, X_indptr, is_sparse, q, offse
     return sq_norms
 
 
-
 @jit
 def csc_layout_of_csr(data, indices, indptr, n_features):
     """Empty CSC parts ``(data, indices, indptr)`` for the CSR matrix ``(data, indices,
