@@ -83,7 +83,8 @@ class ClassificationProblem:
             if not self._solved:
                 X = self.X
                 if not X.data.flags.writeable:  # one compiled kernel: writable arrays
-                    X = X.copy()
+                    # (the indices are converted by kernel_arrays: only the values to copy)
+                    X = sp.csr_matrix((X.data.copy(), X.indices, X.indptr), shape=X.shape)
                 return *kernel_arrays(X), True
             self._arrays = *kernel_arrays(self.X.tocsc()), False
         if self._arrays is None:
