@@ -238,15 +238,23 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
                 if hess_diag[k, m] == 0.0:
                     continue
                 w_old = W[k, j] + delta[k, m]
-                # the quadratic model's derivative (see the docstring)
+                # the quadratic model's derivative (see the docstring), without reading the
+                # zeros of u for one block (a tenth of a binary solve)
                 grad = 0.0
-                if is_sparse:
+                if is_sparse and multinomial:
                     for s in range(X_indptr[j], X_indptr[j + 1]):
                         i = X_indices[s]
                         grad += X_data[s] * (R[k, i] + curvature[k, i] * (D[k, i] - u[i]))
-                else:
+                elif is_sparse:
+                    for s in range(X_indptr[j], X_indptr[j + 1]):
+                        i = X_indices[s]
+                        grad += X_data[s] * (R[k, i] + curvature[k, i] * D[k, i])
+                elif multinomial:
                     for i in range(n_samples):
                         grad += X[i, j] * (R[k, i] + curvature[k, i] * (D[k, i] - u[i]))
+                else:
+                    for i in range(n_samples):
+                        grad += X[i, j] * (R[k, i] + curvature[k, i] * D[k, i])
                 violation = max(violation, subdiff_distance_enet(w_old, grad, l1_strength,
                                                                  l2_strength, False))
                 step = 1.0 / hess_diag[k, m]
