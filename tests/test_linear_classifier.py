@@ -21,6 +21,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklreg import LinearClassifier, LinearClassifierCV
 from sklreg.linear._design import kernel_arrays
 from sklreg.solvers._columns import csc_layout_of_csr, gather_columns
+from sklreg.solvers._prox_newton import _anderson_model_step, _model_value
 
 L1_RATIO = {"l1": 1.0, "l2": 0.0, "elasticnet": 0.5, None: 0.0}
 
@@ -474,6 +475,108 @@ def test_gathered_columns_equal_the_csc_conversion():
             column = np.zeros(30)
             np.add.at(column, rows, col_data[start:end])
             assert_allclose(column, X[:, [j]].toarray().ravel())
+
+
+def _newton_model(n_blocks, sparse, seed=0):
+    """A proximal Newton quadratic model at a random point: the design's kernel arrays and
+    working set, ``W``, ``R``, curvature, ``P`` and ``c`` as :func:`_newton_step` forms them,
+    and ``changes(delta, delta_b) -> (D, u)``."""
+    rng = np.random.default_rng(seed)
+    n_samples, n_features = 40, 9
+    X = rng.standard_normal((n_samples, n_features))
+    X = sp.csc_matrix(X * (rng.random(X.shape) < 0.5)) if sparse else np.asfortranarray(X)
+    labels = rng.integers(n_blocks if n_blocks > 1 else 2, size=n_samples)
+    c = rng.random(n_samples)
+    c /= c.sum()
+    Z = rng.standard_normal((n_blocks, n_samples))
+    if n_blocks > 1:
+        P = np.exp(Z - Z.max(axis=0))
+        P /= P.sum(axis=0)
+        R = c * (P - (labels == np.arange(n_blocks)[:, None]))
+        curvature = c * P
+    else:
+        P = 1.0 / (1.0 + np.exp(-Z))
+        R = c * (P - labels)
+        curvature = c * P * (1.0 - P)
+    working_set = np.array([0, 2, 3, 5, 8])
+    W = rng.standard_normal((n_blocks, n_features)) * (rng.random((n_blocks, n_features)) < 0.6)
+    X_ws = (X[:, working_set].toarray() if sparse else X[:, working_set])
+
+    def changes(delta, delta_b):
+        D = delta @ X_ws.T + delta_b[:, None]
+        u = (P * D).sum(axis=0) if n_blocks > 1 else np.zeros(n_samples)
+        return D, u
+
+    return kernel_arrays(X), working_set, W, R, curvature, P, c, changes
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("n_blocks", [1, 3])
+def test_anderson_model_step_lowers_the_model_and_keeps_its_predictions(n_blocks, sparse):
+    arrays, working_set, W, R, curvature, P, c, changes = _newton_model(n_blocks, sparse)
+    multinomial = n_blocks > 1
+    rng = np.random.default_rng(1)
+    n_ws = working_set.size
+    l1, l2 = 0.01, 0.005
+
+    def value(delta, delta_b):
+        D, u = changes(delta, delta_b)
+        return _model_value(W, working_set, R, curvature, c, D, u, delta, l1, l2, multinomial)
+
+    # iterates approaching a point along two modes, with a moving intercept: taken or not,
+    # the step never raises the model, and leaves D and u those of delta
+    for _ in range(20):
+        limit = rng.standard_normal((n_blocks, n_ws)) * 0.1
+        direction = rng.standard_normal((n_blocks, n_ws))
+        rates = rng.uniform(0.3, 0.95, size=2)
+        history = np.array([np.r_[(limit + rates[0] ** t * direction
+                                   + rates[1] ** t * direction[::-1, ::-1]).ravel(),
+                                  np.full(n_blocks, 0.01 * rates[0] ** t)]
+                            for t in range(6)])
+        delta = history[-1, :n_blocks * n_ws].reshape(n_blocks, n_ws).copy()
+        delta_b = history[-1, n_blocks * n_ws:].copy()
+        D, u = changes(delta, delta_b)
+        before = value(delta, delta_b)
+        _anderson_model_step(*arrays, W, working_set, R, curvature, P, c, D, u, delta,
+                             delta_b, history, l1, l2, multinomial)
+        assert value(delta, delta_b) <= before + 1e-15
+        expected_D, expected_u = changes(delta, delta_b)
+        assert_allclose(D, expected_D, atol=1e-12)
+        assert_allclose(u, expected_u, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_blocks", [1, 3])
+def test_anderson_model_step_reaches_the_limit_of_a_linear_sequence(n_blocks):
+    # without an L1 part the model is quadratic: coordinate descent's iterates converge to
+    # its minimizer at a linear rate, and Anderson extrapolation of a one-mode sequence
+    # towards it returns the minimizer itself
+    arrays, working_set, W, R, curvature, P, c, changes = _newton_model(n_blocks, False)
+    multinomial = n_blocks > 1
+    n_ws, l2 = working_set.size, 0.05
+    size = n_blocks * n_ws
+
+    def value(flat):
+        delta = flat.reshape(n_blocks, n_ws)
+        D, u = changes(delta, np.zeros(n_blocks))
+        return _model_value(W, working_set, R, curvature, c, D, u, delta, 0.0, l2, multinomial)
+
+    basis = np.eye(size)
+    m0 = value(np.zeros(size))
+    singles = np.array([value(e) for e in basis])
+    hessian = np.array([[value(basis[i] + basis[j]) - singles[i] - singles[j] + m0
+                         for j in range(size)] for i in range(size)])
+    gradient = singles - m0 - 0.5 * np.diag(hessian)
+    minimizer = -np.linalg.solve(hessian, gradient)
+    direction = np.random.default_rng(2).standard_normal(size)
+    history = np.array([np.r_[minimizer + 0.6**t * direction, np.zeros(n_blocks)]
+                        for t in range(6)])
+    delta = history[-1, :size].reshape(n_blocks, n_ws).copy()
+    delta_b = np.zeros(n_blocks)
+    D, u = changes(delta, delta_b)
+    _anderson_model_step(*arrays, W, working_set, R, curvature, P, c, D, u, delta, delta_b,
+                         history, 0.0, l2, multinomial)
+    assert_allclose(delta.ravel(), minimizer, rtol=1e-6, atol=1e-9)
+    assert_allclose(D, changes(delta, delta_b)[0], atol=1e-12)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])

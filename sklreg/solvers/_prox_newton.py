@@ -16,7 +16,9 @@ plus penalty is minimized by coordinate descent, and a backtracking line search 
 objective sets the step. Where the model is flat (more active features than the rank of
 their columns), coordinate descent alone crawls along the flat directions at a constant
 rate: after every epoch, and once more for the whole step, the model is minimized exactly
-along the displacement just made (see :func:`_extrapolate_epoch`).
+along the displacement just made (see :func:`_extrapolate_epoch`). Correlated columns slow
+it down too: every ``ANDERSON_DEPTH`` epochs its iterates are extrapolated (see
+:func:`_anderson_model_step`).
 """
 
 import numpy as np
@@ -30,7 +32,7 @@ from .._datafits import (
 )
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
-from ._cd import largest_scores
+from ._cd import ANDERSON_DEPTH, anderson_extrapolation, largest_scores
 from ._columns import REASSOCIATE, csc_layout_of_csr, gather_columns
 
 WS_START = 10  # first working-set size
@@ -220,6 +222,8 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
     delta_b_prev = np.zeros(n_blocks)
     breakpoints = np.empty(n_blocks * n_ws)
     kink_sizes = np.empty(n_blocks * n_ws)
+    history = np.empty((ANDERSON_DEPTH + 1, n_blocks * (n_ws + 1)))  # rows: delta, delta_b
+    n_history = 0
     for epoch in range(MAX_CD_EPOCHS):
         # from the third epoch on (the first one makes the bulk of the step), in O(n_samples)
         if epoch >= 2:
@@ -288,6 +292,14 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
                     u += change * P[k]
         if violation <= cd_tol:
             break
+        history[n_history, :n_blocks * n_ws] = delta.ravel()
+        history[n_history, n_blocks * n_ws:] = delta_b
+        n_history += 1
+        if n_history == ANDERSON_DEPTH + 1:
+            _anderson_model_step(X, X_data, X_indices, X_indptr, is_sparse, W, working_set, R,
+                                 curvature, P, c, D, u, delta, delta_b, history, l1_strength,
+                                 l2_strength, multinomial)
+            n_history = 0
     # the same along the whole step: when the gradient is optimal but for a flat direction
     # (the violation left has a component that no change of predictions can cancel),
     # consecutive Newton steps are otherwise equal translations along it
@@ -349,6 +361,82 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
             break
         t *= 0.5
     return 0.0
+
+
+@jit(fastmath=REASSOCIATE)
+def _model_value(W, working_set, R, curvature, c, D, u, delta, l1_strength, l2_strength,
+                 multinomial):
+    """The quadratic model of :func:`_newton_step` at ``delta`` (its predictions' change
+    ``D`` and ``u``), plus the penalty of the working set's weights, up to a constant."""
+    n_blocks, n_samples = D.shape
+    linear = 0.0
+    quadratic = 0.0
+    for i in range(n_samples):
+        for k in range(n_blocks):
+            linear += R[k, i] * D[k, i]
+            quadratic += curvature[k, i] * D[k, i] * D[k, i]
+        if multinomial:
+            quadratic -= c[i] * u[i] * u[i]
+    penalty = 0.0
+    for k in range(n_blocks):
+        for m in range(working_set.shape[0]):
+            w = W[k, working_set[m]] + delta[k, m]
+            penalty += l1_strength * abs(w) + 0.5 * l2_strength * w * w
+    return linear + 0.5 * quadratic + penalty
+
+
+@jit(fastmath=REASSOCIATE)
+def _anderson_model_step(X, X_data, X_indices, X_indptr, is_sparse, W, working_set, R,
+                         curvature, P, c, D, u, delta, delta_b, history, l1_strength,
+                         l2_strength, multinomial):
+    """Anderson extrapolation of the last iterates of coordinate descent on the quadratic
+    model (rows of ``history``: ``delta`` then ``delta_b``, flattened).
+
+    Correlated columns make coordinate descent on the model converge at a slow linear rate
+    (a percent per epoch on news20's twenty classes). The extrapolated point replaces
+    ``delta``, ``delta_b``, ``D`` and ``u`` only when it lowers the model plus penalty, so
+    the step keeps its descent property.
+    """
+    extrapolated = anderson_extrapolation(history, False)
+    if extrapolated.shape[0] == 0:
+        return
+    n_blocks, n_samples = D.shape
+    n_ws = working_set.shape[0]
+    new_delta = extrapolated[:n_blocks * n_ws].copy().reshape(n_blocks, n_ws)
+    new_delta_b = extrapolated[n_blocks * n_ws:].copy()
+    new_D = D.copy()
+    new_u = u.copy()
+    for m in range(n_ws):
+        j = working_set[m]
+        for k in range(n_blocks):
+            change = new_delta[k, m] - delta[k, m]
+            if change == 0.0:
+                continue
+            if is_sparse:
+                for s in range(X_indptr[j], X_indptr[j + 1]):
+                    i = X_indices[s]
+                    new_D[k, i] += change * X_data[s]
+                    if multinomial:
+                        new_u[i] += change * P[k, i] * X_data[s]
+            else:
+                for i in range(n_samples):
+                    new_D[k, i] += change * X[i, j]
+                    if multinomial:
+                        new_u[i] += change * P[k, i] * X[i, j]
+    for k in range(n_blocks):
+        change = new_delta_b[k] - delta_b[k]
+        if change != 0.0:
+            new_D[k] += change
+            if multinomial:
+                new_u += change * P[k]
+    new_value = _model_value(W, working_set, R, curvature, c, new_D, new_u, new_delta,
+                             l1_strength, l2_strength, multinomial)
+    if new_value < _model_value(W, working_set, R, curvature, c, D, u, delta, l1_strength,
+                                l2_strength, multinomial):
+        delta[:] = new_delta
+        delta_b[:] = new_delta_b
+        D[:] = new_D
+        u[:] = new_u
 
 
 @jit
