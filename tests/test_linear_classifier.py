@@ -21,7 +21,12 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklreg import LinearClassifier, LinearClassifierCV
 from sklreg.linear._design import kernel_arrays
 from sklreg.solvers._columns import csc_layout_of_csr, gather_columns
-from sklreg.solvers._prox_newton import _anderson_model_step, _model_value
+from sklreg.solvers._prox_newton import (
+    _anderson_model_step,
+    _model_value,
+    row_gradient,
+    row_predictions,
+)
 
 L1_RATIO = {"l1": 1.0, "l2": 0.0, "elasticnet": 0.5, None: 0.0}
 
@@ -475,6 +480,22 @@ def test_gathered_columns_equal_the_csc_conversion():
             column = np.zeros(30)
             np.add.at(column, rows, col_data[start:end])
             assert_allclose(column, X[:, [j]].toarray().ravel())
+
+
+@pytest.mark.parametrize("n_blocks", [1, 3])
+def test_products_by_rows_equal_dense_products(n_blocks):
+    rng = np.random.default_rng(0)
+    X = sp.random(25, 40, density=0.3, random_state=rng, format="csr")
+    X.indices = X.indices.astype(np.int64)
+    W = rng.standard_normal((n_blocks, 40))
+    b = rng.standard_normal(n_blocks)
+    R = rng.standard_normal((n_blocks, 25))
+    R[:, 3] = 0.0
+    dense = X.toarray()
+    assert_allclose(row_predictions(X.data, X.indices, X.indptr, W, b), W @ dense.T + b[:, None])
+    G = np.full((n_blocks, 40), np.nan)
+    row_gradient(X.data, X.indices, X.indptr, R, G)
+    assert_allclose(G, R @ dense)
 
 
 def _newton_model(n_blocks, sparse, seed=0):
