@@ -24,6 +24,8 @@ from sklreg.solvers._columns import csc_layout_of_csr, gather_columns
 from sklreg.solvers._prox_newton import (
     _anderson_model_step,
     _model_value,
+    intercept_newton_step,
+    optimize_intercepts,
     row_gradient,
     row_predictions,
 )
@@ -116,8 +118,9 @@ def test_matches_logistic_regression(n_classes, penalty, fit_intercept):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_binary_l2_by_lbfgs_matches_the_direct_newton_and_reference(monkeypatch, sparse,
                                                                    fit_intercept, dtype):
-    """Binary L2 reaches L-BFGS when both dimensions are large: forced here on a small problem
-    (weighted, off-centre features), it gives the exact Newton's and scikit-learn's solution."""
+    """Binary L2 reaches L-BFGS with more samples than features, or both dimensions large;
+    the exact Newton, with few samples. Each forced here on a small problem (weighted,
+    off-centre features), they give the same solution as scikit-learn."""
     import sklreg.linear._classifier as classifier_module
 
     X, y = make_data(2, n_samples=150, n_features=30, seed=3)
@@ -126,6 +129,7 @@ def test_binary_l2_by_lbfgs_matches_the_direct_newton_and_reference(monkeypatch,
     X_fit = (sp.csr_matrix(X) if sparse else X).astype(dtype)
     alpha = 0.01
     params = dict(alpha=alpha, tol=1e-12, max_iter=1000, fit_intercept=fit_intercept)
+    monkeypatch.setattr(classifier_module, "direct_newton_applies", lambda *args: True)
     newton = LinearClassifier("l2", **params).fit(X_fit, y, sample_weight=sw)
     monkeypatch.setattr(classifier_module, "direct_newton_applies", lambda *args: False)
     with warnings.catch_warnings():
@@ -270,7 +274,7 @@ def test_dual_cd_hands_over_on_a_vanishing_penalty(monkeypatch):
     """Separable data with alpha = 1e-9: the dual weights blow up and the gap is not finite.
     Dual coordinate descent must hand over at once, and never hand a worse point on."""
     rng = np.random.RandomState(0)
-    X = rng.randn(400, 150)
+    X = rng.randn(150, 400)  # fewer samples than features: dual coordinate descent's case
     y = (X[:, 0] > 0).astype(int)
     runs = spy_on_dual_cd(monkeypatch)
     with warnings.catch_warnings():
@@ -496,6 +500,42 @@ def test_products_by_rows_equal_dense_products(n_blocks):
     G = np.full((n_blocks, 40), np.nan)
     row_gradient(X.data, X.indices, X.indptr, R, G)
     assert_allclose(G, R @ dense)
+
+
+def test_intercept_newton_stops_at_the_rounding_of_its_gradient():
+    """A step at the level of the gradient's rounding (which grows with the number of
+    samples) that no longer shrinks ends the intercept's Newton iterations; one that still
+    shrinks quadratically does not."""
+    b = np.array([0.02])
+    noise = 4e-14  # e.g. a sum of 20000 terms of size 1e-4 / 2 in float64
+    _, done = intercept_newton_step(np.array([noise / 4]), np.array([[0.25]]), b.copy(),
+                                    1e-7)
+    assert not done
+    _, done = intercept_newton_step(np.array([noise / 4]), np.array([[0.25]]), b.copy(),
+                                    noise / 2)
+    assert done
+    _, done = intercept_newton_step(np.array([1e-8]), np.array([[0.25]]), b.copy(), 1e-8)
+    assert not done  # not yet small: a slow phase, not rounding
+
+
+@pytest.mark.parametrize("n_blocks", [1, 3])
+def test_optimize_intercepts_zeroes_the_gradient_sums(n_blocks):
+    rng = np.random.default_rng(0)
+    n_samples = 50_000
+    labels = rng.integers(max(n_blocks, 2), size=n_samples)
+    c = rng.uniform(0.5, 1.5, n_samples)
+    c /= c.sum()
+    Z = rng.standard_normal((n_blocks, n_samples))
+    Z_before, b = Z.copy(), np.zeros(n_blocks)
+    optimize_intercepts(Z, b, labels, c)
+    assert_allclose(Z, Z_before + b[:, None], atol=1e-12)
+    if n_blocks == 1:
+        P = 1.0 / (1.0 + np.exp(-Z[0]))
+        sums = [c @ (P - labels)]
+    else:
+        P = np.exp(Z - logsumexp(Z, axis=0))
+        sums = [c @ (P[k] - (labels == k)) for k in range(n_blocks)]
+    assert_allclose(sums, 0.0, atol=1e-13)
 
 
 def _newton_model(n_blocks, sparse, seed=0):
@@ -747,10 +787,22 @@ def test_string_labels_and_probabilities():
 @pytest.mark.parametrize("penalty, n_classes, solver", [
     ("l1", 3, "proximal Newton"), ("l2", 3, "L-BFGS"), ("l2", 2, "Newton")])
 def test_convergence_warning_names_the_solver_and_the_gap(penalty, n_classes, solver):
-    X, y = make_data(n_classes, n_features=60)
+    X, y = make_data(n_classes, n_samples=50, n_features=60)  # fewer samples: Newton for L2
     with pytest.warns(ConvergenceWarning, match=rf"The {solver} solver .* duality gap of \d"):
         model = LinearClassifier(penalty, alpha=1e-3, tol=1e-14, max_iter=1).fit(X, y)
     assert model.n_iter_ == 1
+
+
+@pytest.mark.parametrize("n_samples, n_features, solver", [
+    (300, 30, "L-BFGS"), (60, 200, "Newton"), (200, 300, "dual coordinate descent")])
+def test_binary_l2_solver_follows_the_shape(n_samples, n_features, solver):
+    """More samples than features: L-BFGS (O(n p) a step); few samples: the exact Newton;
+    more, but still fewer than features: dual coordinate descent (one variable a sample)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(n_samples, n_features)
+    y = (X[:, 0] + 0.5 * rng.randn(n_samples) > 0).astype(int)
+    with pytest.warns(ConvergenceWarning, match=f"The {solver} solver"):
+        LinearClassifier("l2", alpha=1e-3, tol=1e-14, max_iter=1, fit_intercept=False).fit(X, y)
 
 
 def test_warm_start_reuses_the_solution():
