@@ -24,6 +24,7 @@ it down too: every ``ANDERSON_DEPTH`` epochs its iterates are extrapolated (see
 import numpy as np
 
 from .._datafits import (
+    _sigmoid,
     classification_dual_gap,
     classification_loss,
     classification_loss_change,
@@ -146,6 +147,26 @@ def optimize_intercepts(Z, b, labels, c):
     n_blocks, n_samples = Z.shape
     multinomial = n_blocks > 1
     previous_step = np.inf
+    if not multinomial:  # one pass over the samples a step, without arrays
+        grad = np.zeros(1)
+        hess = np.zeros((1, 1))
+        for _ in range(MAX_INTERCEPT_NEWTON):
+            total = 0.0
+            curvature = 0.0
+            for i in range(n_samples):
+                p = _sigmoid(Z[0, i])
+                total += c[i] * (p - 1.0 if labels[i] == 1 else p)
+                curvature += c[i] * p * (1.0 - p)
+            grad[0] = total
+            hess[0, 0] = curvature
+            step, done = intercept_newton_step(grad, hess, b, previous_step)
+            if step.shape[0]:
+                for i in range(n_samples):
+                    Z[0, i] += step[0]
+            if done:
+                return
+            previous_step = abs(step[0])
+        return
     for _ in range(MAX_INTERCEPT_NEWTON):
         P = classification_probabilities(Z, multinomial)
         R = classification_residuals(P, labels, c)
