@@ -120,7 +120,10 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
     sqrt_sw = np.sqrt(sw)
 
     if fit_intercept:
-        X_offset = np.asarray(X.T @ sw, dtype=np.float64).ravel() / sw_sum
+        # in X's dtype (a float32 X times float64 weights would be copied to float64 first):
+        # the dense centering below measures what this rounding leaves and removes it too
+        weights = sw if sp.issparse(X) else sw.astype(X.dtype, copy=False)
+        X_offset = np.asarray(X.T @ weights, dtype=np.float64).ravel() / sw_sum
         y_offset = sw @ Y / sw_sum
     else:
         X_offset = np.zeros(n_features)

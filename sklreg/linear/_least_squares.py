@@ -101,12 +101,13 @@ def design_gap(design, w, target, l1_strength, l2_strength, positive):
     return primal, gap
 
 
-def certify_rounded(design, W, active, l1_strength, l2_strength, positive):
+def certify_rounded(design, W, active, l1_strength, l2_strength, positive, gap_tols=None):
     """Round ``W`` to the design's float dtype and certify the rounded weights.
 
     For float32 the gap of the rounded weights is bounded by the smaller of their own
     gap and ``gap(W) + P(rounded) - P(W)`` (since ``P(W) - P* <= gap(W)``): rounding
-    moves the dual point to first order but the objective only to second order.
+    moves the dual point to first order but the objective only to second order. The
+    second bound is computed only where the first is above ``gap_tols`` (when given).
 
     Returns
     -------
@@ -116,12 +117,15 @@ def certify_rounded(design, W, active, l1_strength, l2_strength, positive):
     W_rounded = W.astype(design.A.dtype).astype(np.float64)
     gaps = np.zeros(W.shape[0])
     for k in active:
-        primal, gap = design_gap(design, W[k], k, l1_strength, l2_strength, positive)
-        if design.A.dtype != np.float64:
-            primal_rounded, gap_rounded = design_gap(
-                design, W_rounded[k], k, l1_strength, l2_strength, positive
-            )
-            gap = min(gap_rounded, gap + max(primal_rounded - primal, 0.0))
+        if design.A.dtype == np.float64:
+            gaps[k] = design_gap(design, W[k], k, l1_strength, l2_strength, positive)[1]
+            continue
+        primal_rounded, gap = design_gap(design, W_rounded[k], k, l1_strength, l2_strength,
+                                         positive)
+        if gap_tols is None or gap > gap_tols[k]:
+            primal, gap_unrounded = design_gap(design, W[k], k, l1_strength, l2_strength,
+                                               positive)
+            gap = min(gap, gap_unrounded + max(primal_rounded - primal, 0.0))
         gaps[k] = gap
     return W_rounded, gaps
 
@@ -249,7 +253,7 @@ def solve_least_squares(
                     W[k, features] = w
                 # the Gram summaries only steer: certify on the design itself
                 W, certified = certify_rounded(design, W, active, l1_strength, l2_strength,
-                                               positive)
+                                               positive, gap_tols)
                 gaps[active] = certified[active]
                 active = active[(gaps[active] > gap_tols[active])
                                 & (n_iter[active] < max_iter)]
@@ -297,12 +301,16 @@ def likely_support(design, W, targets, l1_strength, near_active=None):
     feature is zero when it stays below the strength itself), in increasing order."""
     near_active = NEAR_ACTIVE if near_active is None else near_active
     A, X_mean, sqrt_sw = design.A, design.X_mean, design.sqrt_sw
+    # products in A's dtype: a float32 A times float64 vectors would be copied to float64
+    dtype = np.float64 if sp.issparse(A) else A.dtype
     keep = np.zeros(A.shape[1], dtype=bool)
     for k in targets:
         w = W[k]
-        fitted = np.asarray(A @ w, dtype=np.float64).ravel() - sqrt_sw * (X_mean @ w)
+        fitted = (np.asarray(A @ w.astype(dtype), dtype=np.float64).ravel()
+                  - sqrt_sw * (X_mean @ w))
         r = design.Y[:, k] - fitted
-        correlation = np.asarray(A.T @ r, dtype=np.float64).ravel() - X_mean * (sqrt_sw @ r)
+        correlation = (np.asarray(A.T @ r.astype(dtype), dtype=np.float64).ravel()
+                       - X_mean * (sqrt_sw @ r))
         keep |= (w != 0.0) | (np.abs(correlation) >= near_active * l1_strength)
     return np.flatnonzero(keep)
 
@@ -368,7 +376,7 @@ def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_stren
         W[k] = w
     if design.A.dtype != np.float64 and len(targets):  # certify the returned coefficients
         W[:], certified = certify_rounded(design, W, targets, l1_strength, l2_strength,
-                                          positive)
+                                          positive, gap_tols)
         gaps[targets] = certified[targets]
     return remaining_work
 
