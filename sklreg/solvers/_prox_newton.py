@@ -39,8 +39,8 @@ from ._columns import REASSOCIATE, csc_layout_of_csr, gather_columns
 WS_START = 10  # first working-set size
 INNER_TOL_RATIO = 0.3  # working-set solves stop at this fraction of the outer violation
 MAX_CD_EPOCHS = 100  # coordinate-descent passes on each quadratic model
-SLOW_WINDOW_DECREASE = 0.1  # Anderson when a window of epochs cut the violation less
 CD_TOL_RATIO = 0.3  # ... stopped at this fraction of the working-set violation
+SLOW_WINDOW_DECREASE = 0.1  # Anderson when a window of epochs cut the violation less
 MAX_BACKTRACK = 30
 ARMIJO = 1e-4
 ROUNDING = 1e-15  # relative size of the rounding errors of the objective
