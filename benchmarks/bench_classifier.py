@@ -12,7 +12,10 @@ rest) against all of them, multinomial ones (dna, zipcode) against scikit-learn 
 ``unscaled_dense`` is generated (3000 x 300, binary, ``make_classification`` with column
 scales drawn from lognormal(0, 2)): features left unscaled, as users often leave them.
 ``news20_classes`` is news20 with its twenty classes (multinomial); it runs only when named
-with ``--only``, as scikit-learn's saga takes minutes on it.
+with ``--only``, as scikit-learn's saga takes minutes on it. So do three generated sets of
+more samples than features, with standard normal features and logits of standard deviation
+2 from a sparse true model: ``tall_binary`` (20000 x 100), ``tall_binary_small``
+(5000 x 50) and ``tall_multinomial`` (3000 x 50, 5 classes).
 
     python benchmarks/bench_classifier.py [--only NAME] [--repeats 3] [--timeout 60]
 """
@@ -49,6 +52,9 @@ BINARY_SETS = ["leukemia", "colon", "arcene", "dorothea", "reuters_earn", "news2
 MULTINOMIAL_SETS = ["dna", "zipcode"]
 UNSCALED_SET = "unscaled_dense"  # generated: features left unscaled, as users often do
 NEWS20_CLASSES = "news20_classes"  # news20, all twenty classes
+# generated, more samples than features: (n_samples, n_features, n_classes, seed)
+TALL_SETS = {"tall_binary": (20000, 100, 2, 202), "tall_binary_small": (5000, 50, 2, 201),
+             "tall_multinomial": (3000, 50, 5, 204)}
 # (penalty, fraction of alpha_max): alpha_max = max|X^T R0| at W = 0 (R0: loss gradient)
 CONFIGS = [("l1", 0.1), ("l1", 0.01), ("l2", 0.01)]
 
@@ -103,7 +109,30 @@ def relative_gap(X, labels, n_classes, coef, alpha, l1_ratio):
     return (primal - max(candidates)) / np.log(n_classes), int(np.count_nonzero(W))
 
 
+def tall_problem(n_samples, n_features, n_classes, seed):
+    """Standard normal features; labels drawn from a sparse true model's logits (scaled to
+    a standard deviation of 2), by their sigmoid or by Gumbel-max over the classes."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    k = max(5, min(50, n_features // 10))
+    if n_classes == 2:
+        w = np.zeros(n_features)
+        w[rng.choice(n_features, k, replace=False)] = rng.standard_normal(k)
+        z = X @ w
+        return X, (rng.uniform(size=n_samples) < expit(2.0 * z / z.std())).astype(int)
+    W = np.zeros((n_features, n_classes))
+    for c in range(n_classes):
+        W[rng.choice(n_features, k, replace=False), c] = rng.standard_normal(k)
+    Z = X @ W
+    Z = Z - Z.mean(axis=0)
+    Z = 2.0 * Z / Z.std()
+    return X, np.argmax(Z + rng.gumbel(size=Z.shape), axis=1)
+
+
 def load_problem(name):
+    if name in TALL_SETS:
+        X, y = tall_problem(*TALL_SETS[name])
+        return X, np.unique(y, return_inverse=True)[1]
     if name == UNSCALED_SET:  # dense, binary, column scales over eight decades
         from sklearn.datasets import make_classification
 
