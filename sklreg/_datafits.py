@@ -177,7 +177,7 @@ def classification_loss(Z, labels, c, multinomial):
 
 
 @jit
-def classification_loss_change(Z, D, t, labels, c, multinomial):
+def classification_loss_change(Z, P, D, t, labels, c, multinomial):
     """``classification_loss(Z + t D) - classification_loss(Z)``, summed per sample.
 
     The difference of the two totals loses ``~sqrt(n_samples) * eps * loss`` to the
@@ -185,6 +185,8 @@ def classification_loss_change(Z, D, t, labels, c, multinomial):
     Per sample, ``loss(z + d) - loss(z) = log(sum_k p_k exp(d_k - d_y))`` (``p`` the
     probabilities at ``z``, ``y`` the label; for one block, the sigmoid of the margin and
     its change) is computed with ``log1p`` / ``expm1``, accurate to the size of the change.
+    ``P`` holds those probabilities (:func:`classification_probabilities` of ``Z``), which
+    the line searches have already computed.
     """
     total = 0.0
     n_blocks, n_samples = Z.shape
@@ -195,7 +197,9 @@ def classification_loss_change(Z, D, t, labels, c, multinomial):
             margin = Z[0, i] if labels[i] == 0 else -Z[0, i]
             change = t * D[0, i] if labels[i] == 0 else -t * D[0, i]
             if abs(change) <= 1.0:
-                total += c[i] * math.log1p(_sigmoid(margin) * math.expm1(change))
+                # the sigmoid of the margin: an error of eps in it is one of eps * change
+                p_margin = P[0, i] if labels[i] == 0 else 1.0 - P[0, i]
+                total += c[i] * math.log1p(p_margin * math.expm1(change))
             else:
                 total += c[i] * (_log1pexp(margin + change) - _log1pexp(margin))
         return total
@@ -203,21 +207,22 @@ def classification_loss_change(Z, D, t, labels, c, multinomial):
         if c[i] == 0.0:
             continue
         y = labels[i]
-        z_max = Z[0, i]
         largest = 0.0
         for k in range(n_blocks):
-            z_max = max(z_max, Z[k, i])
             largest = max(largest, abs(t * (D[k, i] - D[y, i])))
-        exp_sum = 0.0
-        for k in range(n_blocks):
-            exp_sum += math.exp(Z[k, i] - z_max)
         if largest <= 1.0:
             weighted = 0.0
             for k in range(n_blocks):
                 if k != y:
-                    weighted += math.exp(Z[k, i] - z_max) * math.expm1(t * (D[k, i] - D[y, i]))
-            total += c[i] * math.log1p(weighted / exp_sum)
+                    weighted += P[k, i] * math.expm1(t * (D[k, i] - D[y, i]))
+            total += c[i] * math.log1p(weighted)
         else:
+            z_max = Z[0, i]
+            for k in range(1, n_blocks):
+                z_max = max(z_max, Z[k, i])
+            exp_sum = 0.0
+            for k in range(n_blocks):
+                exp_sum += math.exp(Z[k, i] - z_max)
             z_max_new = Z[0, i] + t * D[0, i]
             for k in range(1, n_blocks):
                 z_max_new = max(z_max_new, Z[k, i] + t * D[k, i])

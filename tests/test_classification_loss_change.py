@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from sklreg._datafits import classification_loss_change
+from sklreg._datafits import classification_loss_change, classification_probabilities
 
 N_SAMPLES = 20_000
 
@@ -43,6 +43,7 @@ def test_loss_change_is_accurate(n_blocks, size):
     c /= c.sum()
     for t in [1.0, 0.25]:
         expected = reference_change(Z, D, t, labels, c)
-        got = classification_loss_change(Z, D, t, labels, c, n_blocks > 1)
+        P = classification_probabilities(Z, n_blocks > 1)
+        got = classification_loss_change(Z, P, D, t, labels, c, n_blocks > 1)
         # the difference of two totals is off by ~1e-14 here, the change itself by far less
         assert abs(got - expected) <= 1e-9 * abs(expected) + 1e-19

@@ -170,7 +170,7 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
             direction *= scale
             D *= scale
             descent *= scale
-        t = l2_backtracking(Z, D, labels, c, w, direction, l2_strength, descent)
+        t = l2_backtracking(Z, P, D, labels, c, w, direction, l2_strength, descent)
         if t is None:  # no decrease left to find at this precision
             W[:] = w.reshape(n_blocks, n_features)
             return classification_dual_gap(Z, labels, c, G, W, 0.0, l2_strength)[1], n_iter

@@ -41,20 +41,21 @@ def direct_newton_applies(X, n_blocks, l1_strength, l2_strength):
             and X.shape[0] <= min(MAX_DIRECT_SIZE, X.shape[1]))
 
 
-def l2_backtracking(Z, D, labels, c, w, direction, l2_strength, descent):
+def l2_backtracking(Z, P, D, labels, c, w, direction, l2_strength, descent):
     """Armijo backtracking from ``t = 1`` on ``loss(Z + t D) + l2 / 2 ||w + t direction||^2``.
 
-    ``D`` is the change of the predictions along ``direction`` (intercepts included) and
-    ``descent`` the directional derivative (< 0). The change of the objective is summed term
-    by term (:func:`~sklreg._datafits.classification_loss_change`): a difference of totals
-    drowns in their rounding near the optimum. A full step whose change is at that rounding
-    level is accepted. Returns the step length, or None when none decreases the objective.
+    ``P`` holds the probabilities at ``Z``, ``D`` the change of the predictions along
+    ``direction`` (intercepts included), and ``descent`` the directional derivative (< 0).
+    The change of the objective is summed term by term
+    (:func:`~sklreg._datafits.classification_loss_change`): a difference of totals drowns in
+    their rounding near the optimum. A full step whose change is at that rounding level is
+    accepted. Returns the step length, or None when none decreases the objective.
     """
     multinomial = Z.shape[0] > 1
     w_dot_d, d_dot_d = w @ direction, direction @ direction
     t = 1.0
     for _ in range(MAX_BACKTRACK):
-        change = (classification_loss_change(Z, D, t, labels, c, multinomial)
+        change = (classification_loss_change(Z, P, D, t, labels, c, multinomial)
                   + l2_strength * t * (w_dot_d + 0.5 * t * d_dot_d))
         if change <= ARMIJO * t * descent:
             return t
@@ -151,7 +152,7 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
                 step_w -= step_b * inv_h
 
         D = (_dot(X, step_w) + step_b).reshape(1, -1)
-        t = l2_backtracking(Z, D, labels, c, w, step_w, l2_strength,
+        t = l2_backtracking(Z, P, D, labels, c, w, step_w, l2_strength,
                             R[0] @ D[0] + l2_strength * (w @ step_w))
         if t is None:
             return gap, n_iter

@@ -409,7 +409,7 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
                 w_t = w_old + t * delta[k, m]
                 penalty_t += (l1_strength * (abs(w_t) - abs(w_old))
                               + 0.5 * l2_strength * t * delta[k, m] * (w_old + w_t))
-        change = classification_loss_change(Z, D, t, labels, c, multinomial) + penalty_t
+        change = classification_loss_change(Z, P, D, t, labels, c, multinomial) + penalty_t
         if (change <= ARMIJO * t * descent
                 or (t == 1.0 and change <= rounding)):
             for k in range(n_blocks):
