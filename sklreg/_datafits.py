@@ -151,6 +151,18 @@ def _xlogx(q):
     return q * math.log(q) if q > 0.0 else 0.0
 
 
+@jit(inline="always")
+def _log_sum_exp(Z, D, t, i):
+    """``log sum_k exp(Z[k, i] + t D[k, i])`` without overflow (``Z`` alone when ``t = 0``)."""
+    top = -np.inf
+    for k in range(Z.shape[0]):
+        top = max(top, Z[k, i] if t == 0.0 else Z[k, i] + t * D[k, i])
+    total = 0.0
+    for k in range(Z.shape[0]):
+        total += math.exp((Z[k, i] if t == 0.0 else Z[k, i] + t * D[k, i]) - top)
+    return top + math.log(total)
+
+
 @jit
 def classification_loss(Z, labels, c, multinomial):
     """Datafit ``sum_i c_i loss(z_i, y_i)`` of the predictions ``Z`` (n_blocks, n_samples)."""
@@ -162,17 +174,9 @@ def classification_loss(Z, labels, c, multinomial):
                 z = Z[0, i]
                 total += c[i] * _log1pexp(-z if labels[i] == 1 else z)
         return total
-    n_classes = Z.shape[0]
     for i in range(n_samples):
-        if c[i] == 0.0:
-            continue
-        z_max = Z[0, i]
-        for k in range(1, n_classes):
-            z_max = max(z_max, Z[k, i])
-        exp_sum = 0.0
-        for k in range(n_classes):
-            exp_sum += np.exp(Z[k, i] - z_max)
-        total += c[i] * (z_max + np.log(exp_sum) - Z[labels[i], i])
+        if c[i] != 0.0:
+            total += c[i] * (_log_sum_exp(Z, Z, 0.0, i) - Z[labels[i], i])
     return total
 
 
@@ -217,20 +221,8 @@ def classification_loss_change(Z, P, D, t, labels, c, multinomial):
                     weighted += P[k, i] * math.expm1(t * (D[k, i] - D[y, i]))
             total += c[i] * math.log1p(weighted)
         else:
-            z_max = Z[0, i]
-            for k in range(1, n_blocks):
-                z_max = max(z_max, Z[k, i])
-            exp_sum = 0.0
-            for k in range(n_blocks):
-                exp_sum += math.exp(Z[k, i] - z_max)
-            z_max_new = Z[0, i] + t * D[0, i]
-            for k in range(1, n_blocks):
-                z_max_new = max(z_max_new, Z[k, i] + t * D[k, i])
-            exp_sum_new = 0.0
-            for k in range(n_blocks):
-                exp_sum_new += math.exp(Z[k, i] + t * D[k, i] - z_max_new)
-            total += c[i] * (z_max_new + math.log(exp_sum_new) - t * D[y, i]
-                             - z_max - math.log(exp_sum))
+            total += c[i] * (_log_sum_exp(Z, D, t, i) - t * D[y, i]
+                             - _log_sum_exp(Z, D, 0.0, i))
     return total
 
 
