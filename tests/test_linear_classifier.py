@@ -502,20 +502,18 @@ def test_products_by_rows_equal_dense_products(n_blocks):
     assert_allclose(G, R @ dense)
 
 
-def test_intercept_newton_stops_at_the_rounding_of_its_gradient():
-    """A step at the level of the gradient's rounding (which grows with the number of
-    samples) that no longer shrinks ends the intercept's Newton iterations; one that still
-    shrinks quadratically does not."""
-    b = np.array([0.02])
-    noise = 4e-14  # e.g. a sum of 20000 terms of size 1e-4 / 2 in float64
-    _, done = intercept_newton_step(np.array([noise / 4]), np.array([[0.25]]), b.copy(),
-                                    1e-7)
-    assert not done
-    _, done = intercept_newton_step(np.array([noise / 4]), np.array([[0.25]]), b.copy(),
-                                    noise / 2)
-    assert done
-    _, done = intercept_newton_step(np.array([1e-8]), np.array([[0.25]]), b.copy(), 1e-8)
-    assert not done  # not yet small: a slow phase, not rounding
+def test_intercept_newton_stops_once_the_next_step_is_below_rounding():
+    """Newton's error after a step is of the order of its square: a step of at most
+    ``CONVERGED_INTERCEPT_STEP`` (relative to ``|b|``) ends the iterations, a larger one
+    does not. (The gradient's rounding over 20000 samples, about 4e-14, is above the
+    ``1e-15 |b|`` of an earlier rule that then never stopped.)"""
+    for b, step, done in [(0.02, 4e-14, True), (0.02, 4e-9, True), (0.02, 4e-8, False),
+                          (-30.0, 2e-7, True), (-30.0, 4e-7, False)]:
+        b = np.array([b])
+        taken, stops = intercept_newton_step(np.array([-step / 4]), np.array([[0.25]]),
+                                             b)
+        assert_allclose(taken, [step])
+        assert stops == done
 
 
 @pytest.mark.parametrize("n_blocks", [1, 3])
@@ -526,16 +524,20 @@ def test_optimize_intercepts_zeroes_the_gradient_sums(n_blocks):
     c = rng.uniform(0.5, 1.5, n_samples)
     c /= c.sum()
     Z = rng.standard_normal((n_blocks, n_samples))
-    Z_before, b = Z.copy(), np.zeros(n_blocks)
-    optimize_intercepts(Z, b, labels, c)
-    assert_allclose(Z, Z_before + b[:, None], atol=1e-12)
-    if n_blocks == 1:
-        P = 1.0 / (1.0 + np.exp(-Z[0]))
-        sums = [c @ (P - labels)]
-    else:
-        P = np.exp(Z - logsumexp(Z, axis=0))
-        sums = [c @ (P[k] - (labels == k)) for k in range(n_blocks)]
-    assert_allclose(sums, 0.0, atol=1e-13)
+    b = np.zeros(n_blocks)
+    for shift in (0.0, 1e-4):  # then from near the optimum, where the last step matters
+        Z[0] += shift
+        Z_before, b_before = Z.copy(), b.copy()
+        returned = optimize_intercepts(Z, b, labels, c)
+        assert_allclose(Z, Z_before + (b - b_before)[:, None], atol=1e-12)
+        if n_blocks == 1:
+            P = 1.0 / (1.0 + np.exp(-Z))
+            sums = [c @ (P[0] - labels)]
+        else:
+            P = np.exp(Z - logsumexp(Z, axis=0))
+            sums = [c @ (P[k] - (labels == k)) for k in range(n_blocks)]
+        assert_allclose(sums, 0.0, atol=1e-13)
+        assert_allclose(returned, P, rtol=1e-14)  # the probabilities at the final Z
 
 
 def _newton_model(n_blocks, sparse, seed=0):

@@ -330,7 +330,6 @@ class DeviceProblem:
         """Make the intercepts optimal for the current weights (Newton, sums on device)."""
         theta = self.theta.copy_to_host()
         b = np.ascontiguousarray(theta[:, -1])
-        previous_step = np.inf
         for _ in range(MAX_INTERCEPT_NEWTON):
             grad = to_device(np.zeros(self.n_blocks))
             hess = to_device(np.zeros((self.n_blocks, self.n_blocks)))
@@ -338,14 +337,12 @@ class DeviceProblem:
                    self.theta, True, self.datafit, self.y, self.labels, self.c, self.Z,
                    self.R, self.state)
             launch(intercept_sums, self.n_samples, self.Z, self.labels, self.c, grad, hess)
-            step, done = intercept_newton_step(grad.copy_to_host(), hess.copy_to_host(), b,
-                                               previous_step)
+            step, done = intercept_newton_step(grad.copy_to_host(), hess.copy_to_host(), b)
             if step.shape[0]:
                 theta[:, -1] = b
                 self.theta.copy_to_device(theta)
             if done:
                 break
-            previous_step = np.max(np.abs(step))
 
     def gap(self, l1, l2, positive):
         """Primal objective and certified duality gap at ``theta`` (sums on device)."""

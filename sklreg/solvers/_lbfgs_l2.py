@@ -134,8 +134,9 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
     n_iter = 0
     while True:
         if fit_intercept:
-            optimize_intercepts(Z, b, labels, c)
-        P = classification_probabilities(Z, multinomial)
+            P = optimize_intercepts(Z, b, labels, c)
+        else:
+            P = classification_probabilities(Z, multinomial)
         R = classification_residuals(P, labels, c)
         if gradient is None:
             scaling = _jacobi_scaling(X, P, c, l2_strength)

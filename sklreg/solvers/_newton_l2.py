@@ -109,8 +109,9 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
     n_iter = 0
     while True:
         if fit_intercept:
-            optimize_intercepts(Z, b, labels, c)
-        P = classification_probabilities(Z, False)
+            P = optimize_intercepts(Z, b, labels, c)
+        else:
+            P = classification_probabilities(Z, False)
         R = classification_residuals(P, labels, c)
         G = _dot(R, X).reshape(1, -1)
         _, gap = classification_dual_gap(Z, labels, c, G, W, 0.0, l2_strength)
