@@ -181,7 +181,7 @@ def classification_loss(Z, labels, c, multinomial):
 
 
 @jit
-def classification_loss_change(Z, P, D, t, labels, c, multinomial):
+def classification_loss_change(Z, P, D, t, labels, c, multinomial, P_new):
     """``classification_loss(Z + t D) - classification_loss(Z)``, summed per sample.
 
     The difference of the two totals loses ``~sqrt(n_samples) * eps * loss`` to the
@@ -191,24 +191,36 @@ def classification_loss_change(Z, P, D, t, labels, c, multinomial):
     its change) is computed with ``log1p`` / ``expm1``, accurate to the size of the change.
     ``P`` holds those probabilities (:func:`classification_probabilities` of ``Z``), which
     the line searches have already computed.
+
+    The probabilities at ``Z + t D`` come with the same ``expm1``:
+    ``p_k exp(d_k - d_y) / sum_m p_m exp(d_m - d_y)``. They are written to ``P_new``
+    unless it is empty (shape ``(n_blocks, 0)``).
     """
     total = 0.0
     n_blocks, n_samples = Z.shape
+    write = P_new.shape[1] > 0
     if not multinomial:
         for i in range(n_samples):
-            if c[i] == 0.0:
+            if c[i] == 0.0 and not write:
                 continue
-            margin = Z[0, i] if labels[i] == 0 else -Z[0, i]
-            change = t * D[0, i] if labels[i] == 0 else -t * D[0, i]
+            first = labels[i] == 0  # the margin is the predicted score of the first class
+            margin = Z[0, i] if first else -Z[0, i]
+            change = t * D[0, i] if first else -t * D[0, i]
             if abs(change) <= 1.0:
                 # the sigmoid of the margin: an error of eps in it is one of eps * change
-                p_margin = P[0, i] if labels[i] == 0 else 1.0 - P[0, i]
-                total += c[i] * math.log1p(p_margin * math.expm1(change))
+                p_margin = P[0, i] if first else 1.0 - P[0, i]
+                growth = math.expm1(change)
+                total += c[i] * math.log1p(p_margin * growth)
+                if write:
+                    P_new[0, i] = (P[0, i] * (1.0 + growth) if first
+                                   else P[0, i]) / (1.0 + p_margin * growth)
             else:
                 total += c[i] * (_log1pexp(margin + change) - _log1pexp(margin))
+                if write:
+                    P_new[0, i] = _sigmoid(Z[0, i] + t * D[0, i])
         return total
     for i in range(n_samples):
-        if c[i] == 0.0:
+        if c[i] == 0.0 and not write:
             continue
         y = labels[i]
         largest = 0.0
@@ -218,11 +230,20 @@ def classification_loss_change(Z, P, D, t, labels, c, multinomial):
             weighted = 0.0
             for k in range(n_blocks):
                 if k != y:
-                    weighted += P[k, i] * math.expm1(t * (D[k, i] - D[y, i]))
+                    growth = math.expm1(t * (D[k, i] - D[y, i]))
+                    weighted += P[k, i] * growth
+                    if write:
+                        P_new[k, i] = P[k, i] * (1.0 + growth)
             total += c[i] * math.log1p(weighted)
+            if write:
+                for k in range(n_blocks):
+                    P_new[k, i] = (P[k, i] if k == y else P_new[k, i]) / (1.0 + weighted)
         else:
-            total += c[i] * (_log_sum_exp(Z, D, t, i) - t * D[y, i]
-                             - _log_sum_exp(Z, D, 0.0, i))
+            log_normalizer = _log_sum_exp(Z, D, t, i)
+            total += c[i] * (log_normalizer - t * D[y, i] - _log_sum_exp(Z, D, 0.0, i))
+            if write:
+                for k in range(n_blocks):
+                    P_new[k, i] = math.exp(Z[k, i] + t * D[k, i] - log_normalizer)
     return total
 
 

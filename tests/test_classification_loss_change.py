@@ -2,13 +2,15 @@
 
 Near the optimum a proximal Newton step changes the objective by far less than the
 rounding errors of a sum over the samples (``~sqrt(n_samples) eps``): the line search
-needs the change itself, accurate to its own size.
+needs the change itself, accurate to its own size. The probabilities at the new point,
+which the smooth solvers take from it, are checked too.
 """
 
 import math
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 
 from sklreg._datafits import classification_loss_change, classification_probabilities
 
@@ -40,10 +42,17 @@ def test_loss_change_is_accurate(n_blocks, size):
     D = rng.normal(0.0, size, (n_blocks, N_SAMPLES))
     labels = rng.randint(0, max(n_blocks, 2), N_SAMPLES)
     c = rng.uniform(0.5, 1.0, N_SAMPLES)
+    c[::10] = 0.0
     c /= c.sum()
     for t in [1.0, 0.25]:
         expected = reference_change(Z, D, t, labels, c)
         P = classification_probabilities(Z, n_blocks > 1)
-        got = classification_loss_change(Z, P, D, t, labels, c, n_blocks > 1)
+        P_new = np.full_like(P, np.nan)
+        got = classification_loss_change(Z, P, D, t, labels, c, n_blocks > 1, P_new)
         # the difference of two totals is off by ~1e-14 here, the change itself by far less
         assert abs(got - expected) <= 1e-9 * abs(expected) + 1e-19
+        assert got == classification_loss_change(Z, P, D, t, labels, c, n_blocks > 1,
+                                                  np.empty((n_blocks, 0)))
+        # every sample's, a zero weight's included
+        assert_allclose(P_new, classification_probabilities(Z + t * D, n_blocks > 1),
+                        rtol=1e-13, atol=1e-300)

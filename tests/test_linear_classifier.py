@@ -19,6 +19,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_class_weight
 
 from sklreg import LinearClassifier, LinearClassifierCV
+from sklreg._datafits import classification_probabilities
 from sklreg.linear._design import kernel_arrays
 from sklreg.solvers._columns import csc_layout_of_csr, gather_columns
 from sklreg.solvers._prox_newton import (
@@ -528,7 +529,8 @@ def test_optimize_intercepts_zeroes_the_gradient_sums(n_blocks):
     for shift in (0.0, 1e-4):  # then from near the optimum, where the last step matters
         Z[0] += shift
         Z_before, b_before = Z.copy(), b.copy()
-        returned = optimize_intercepts(Z, b, labels, c)
+        returned = optimize_intercepts(Z, b, labels, c, classification_probabilities(
+            Z, n_blocks > 1))
         assert_allclose(Z, Z_before + (b - b_before)[:, None], atol=1e-12)
         if n_blocks == 1:
             P = 1.0 / (1.0 + np.exp(-Z))
@@ -884,3 +886,4 @@ def test_bad_inputs():
     y_nan[0] = np.nan
     with pytest.raises(ValueError):
         model.fit(X, y_nan)
+

@@ -483,13 +483,14 @@ def solve_classification_cuda(problem, W, b, fit_intercept, l1_strength, l2_stre
     """
     gap_tol = tol * problem.null_objective(fit_intercept)
     datafit = LOGISTIC if problem.n_blocks == 1 else MULTINOMIAL
-    device_problem = DeviceProblem(problem.X, datafit, problem.n_blocks, fit_intercept,
+    X, X_offset = problem.centered
+    device_problem = DeviceProblem(X, datafit, problem.n_blocks, fit_intercept,
                                    labels=problem.labels, c=problem.c)
     theta0 = np.zeros((problem.n_blocks, problem.n_features + 1))
     theta0[:, :-1] = W
-    theta0[:, -1] = b + W @ problem.X_offset if fit_intercept else 0.0
+    theta0[:, -1] = b + W @ X_offset if fit_intercept else 0.0
     theta, gap, n_iter = device_problem.fista(theta0, l1_strength, l2_strength, False,
                                               max_iter, gap_tol)
     W[:] = theta[:, :-1]
-    b[:] = theta[:, -1] - W @ problem.X_offset if fit_intercept else 0.0
+    b[:] = theta[:, -1] - W @ X_offset if fit_intercept else 0.0
     return float(gap), int(n_iter), gap_tol

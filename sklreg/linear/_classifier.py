@@ -32,16 +32,19 @@ class ClassificationProblem:
     ----------
     arrays : tuple
         ``(X, X_data, X_indices, X_indptr, is_sparse, by_rows)`` for
-        :func:`~sklreg.solvers._prox_newton.prox_newton`: Fortran-ordered dense, CSC, or
-        CSR parts (``by_rows``). A CSR design goes by rows to the first solve, which gathers
-        only the columns its working sets use; later solves (a path) share one conversion
-        to CSC. The smooth L2 solvers use the design as given.
+        :func:`~sklreg.solvers._prox_newton.prox_newton`: the design of ``centered``,
+        Fortran-ordered dense, CSC, or CSR parts (``by_rows``). A CSR design goes by rows
+        to the first solve, which gathers only the columns its working sets use; later
+        solves (a path) share one conversion to CSC.
+    centered : tuple
+        ``(X, X_offset)``: the design for proximal Newton, centered in float64 (Fortran
+        order, exactly ``X - X_offset``) when dense with an intercept, otherwise as given
+        with zero offsets (the intercepts of the centered problem are ``b + W @ X_offset``).
+        Made once, when first used.
     X : ndarray or scipy.sparse matrix (CSR or CSC)
-        The design the solvers see: centered in float64 (Fortran order) when dense with an
-        intercept, otherwise as given.
-    X_offset : ndarray of shape (n_features,)
-        Column offsets removed from a dense design when an intercept is fitted (the
-        intercepts of the centered problem are ``b + W @ X_offset``).
+        The design as given (a sparse one with its duplicates summed). The smooth L2
+        solvers use it uncentered: their intercepts are profiled out (made optimal for
+        every ``W``), which centers the features in their curvature.
     labels : ndarray of shape (n_samples,), int64
         Class indices into ``classes``.
     c : ndarray of shape (n_samples,)
@@ -57,22 +60,12 @@ class ClassificationProblem:
     def __init__(self, X, labels, n_classes, sample_weight, fit_intercept):
         self.sw_sum = float(sample_weight.sum())
         self.c = np.ascontiguousarray(sample_weight / self.sw_sum, dtype=np.float64)
-        self.X_offset = np.zeros(X.shape[1])
-        if sp.issparse(X):  # kept as given (CSR or CSC; see ``arrays``), duplicates summed
-            if not X.has_canonical_format:  # the Hessian diagonal squares whole entries
-                X = X.copy()
-                X.sum_duplicates()
-        elif fit_intercept:
-            # centered columns (in float64, exactly X - X_offset) decouple the intercept
-            # from the weights, which coordinate descent needs on data far from the origin
-            self.X_offset = self.c @ X
-            if X.dtype == np.float64 and X.flags.c_contiguous:
-                X = _copy(X, "F")  # by column panels: 1.5-3x faster than a strided subtract
-                X -= self.X_offset
-            else:
-                X = np.subtract(X, self.X_offset, order="F", dtype=np.float64)
-        self.X = X  # dense without intercept: as given (only proximal Newton needs columns)
-        self._arrays = self._X_float64 = None
+        if sp.issparse(X) and not X.has_canonical_format:
+            X = X.copy()  # the Hessian diagonal squares whole entries
+            X.sum_duplicates()
+        self.X = X  # dense: as given (only proximal Newton needs columns)
+        self.fit_intercept = fit_intercept
+        self._arrays = self._X_float64 = self._centered = None
         self._solved = False
         self.solver_name = "proximal Newton"
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
@@ -81,17 +74,33 @@ class ClassificationProblem:
         self.n_features = X.shape[1]
 
     @property
+    def centered(self):
+        if self._centered is None:
+            X, X_offset = self.X, np.zeros(self.n_features)
+            if self.fit_intercept and not sp.issparse(X):
+                # centered columns decouple the intercept from the weights, which coordinate
+                # descent needs on data far from the origin
+                X_offset = self.c @ X
+                if X.dtype == np.float64 and X.flags.c_contiguous:
+                    X = _copy(X, "F")  # by column panels: 1.5-3x faster than a strided
+                    X -= X_offset      # subtract into Fortran order
+                else:
+                    X = np.subtract(X, X_offset, order="F", dtype=np.float64)
+            self._centered = X, X_offset
+        return self._centered
+
+    @property
     def arrays(self):
-        if self._arrays is None and sp.issparse(self.X) and self.X.format == "csr":
+        X = self.centered[0]
+        if self._arrays is None and sp.issparse(X) and X.format == "csr":
             if not self._solved:
-                X = self.X
                 if not X.data.flags.writeable:  # one compiled kernel: writable arrays
                     # (the indices are converted by kernel_arrays: only the values to copy)
                     X = sp.csr_matrix((X.data.copy(), X.indices, X.indptr), shape=X.shape)
                 return *kernel_arrays(X), True
-            self._arrays = *kernel_arrays(self.X.tocsc()), False
+            self._arrays = *kernel_arrays(X.tocsc()), False
         if self._arrays is None:
-            X = self.X if sp.issparse(self.X) else np.asfortranarray(self.X)
+            X = X if sp.issparse(X) else np.asfortranarray(X)
             self._arrays = *kernel_arrays(X), False
         return self._arrays
 
@@ -122,7 +131,6 @@ class ClassificationProblem:
         ``tol * P_null``.
         """
         gap_tol = tol * self.null_objective(fit_intercept)
-        b += W @ self.X_offset
         if direct_newton_applies(self.X, self.n_blocks, l1_strength, l2_strength):
             self.solver_name = "Newton"
             gap, n_iter = newton_l2(self.X_float64, self.labels, self.c, W[0], b, fit_intercept,
@@ -147,10 +155,12 @@ class ClassificationProblem:
                 n_iter += lbfgs_iter
         else:
             self.solver_name = "proximal Newton"
+            X_offset = self.centered[1]
+            b += W @ X_offset
             gap, n_iter = prox_newton(*self.arrays, self.labels, self.c, W, b, fit_intercept,
                                       l1_strength, l2_strength, max_iter, gap_tol)
+            b -= W @ X_offset
             self._solved = True
-        b -= W @ self.X_offset
         return float(gap), int(n_iter), gap_tol
 
 

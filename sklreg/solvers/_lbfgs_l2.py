@@ -42,6 +42,7 @@ HISTORY = 10  # L-BFGS memory (pairs of steps and gradient changes)
 # ratio 4e4) took 1000 - 3000 iterations, 20 - 30 scaled; on sparse text (rare words) and on
 # better scaled data (zipcode centered: ratio 13) the scaling took up to 8x more iterations
 JACOBI_SPREAD = 50.0
+SPREAD_SAMPLE = 2000  # rows on which a spread is looked for first
 
 
 def _predictions(X, W):
@@ -59,31 +60,58 @@ def _gradient(X, R):
     return np.asarray(R @ X, dtype=np.float64, order="C")
 
 
-def _jacobi_scaling(X, P, c, l2_strength):
-    """``1 / diag(Hessian)`` at the probabilities ``P`` for a dense design whose column
-    curvatures are spread (deciles over :data:`JACOBI_SPREAD` apart), otherwise None.
-
-    ``diag = sum_i c_i p_ik (1 - p_ik) x_ij^2 + l2`` (block-major, as ``W.ravel()``).
-    """
-    if sp.issparse(X):
-        return None
-    weights = c * P * (1.0 - P)
+def _column_curvatures(X, weights, fit_intercept):
+    """``sum_i h_ik x_ij^2`` (block-major), with an intercept minus
+    ``(sum_i h_ik x_ij)^2 / sum_i h_ik`` (the columns centered by their ``h``-weighted
+    means: the profiled objective's)."""
     if weights.shape[0] == 1:  # without the temporary X * X: 3x faster
         curvature = np.einsum("ij,ij,i->j", X, X, weights[0])
     else:
         curvature = np.asarray((X * X).T @ weights.T, dtype=np.float64).T.ravel()
-    low, high = np.quantile(curvature, [0.1, 0.9])
-    if not high > JACOBI_SPREAD * low:
+    if fit_intercept:
+        weight_sums = weights.sum(axis=1, keepdims=True)
+        means = (weights @ X) / np.where(weight_sums > 0.0, weight_sums, 1.0)
+        curvature = np.maximum(curvature - (weight_sums * means**2).ravel(), 0.0)
+    return curvature
+
+
+def _jacobi_scaling(X, P, c, l2_strength, fit_intercept):
+    """``1 / diag(Hessian)`` at the probabilities ``P`` for a dense design whose column
+    curvatures are spread (deciles over :data:`JACOBI_SPREAD` apart), otherwise None.
+
+    The diagonal is ``sum_i h_ik x_ij^2 + l2`` with ``h_ik = c_i p_ik (1 - p_ik)``
+    (:func:`_column_curvatures`). The spread is first tested on every
+    ``n_samples // SPREAD_SAMPLE``-th row: well scaled data then costs no pass over X.
+    """
+    if sp.issparse(X):
         return None
+    weights = c * P * (1.0 - P)
+    stride = max(X.shape[0] // SPREAD_SAMPLE, 1)
+    for rows in ([slice(None, None, stride)] if stride > 1 else []) + [slice(None)]:
+        curvature = _column_curvatures(X[rows], weights[:, rows], fit_intercept)
+        low, high = np.quantile(curvature, [0.1, 0.9])
+        if not high > JACOBI_SPREAD * low:
+            return None
     return 1.0 / (curvature + l2_strength)
 
 
-def _curvature_along(P, D, c, multinomial):
-    """Second derivative of the datafit along prediction changes ``D`` (intercepts fixed)."""
+def _curvature_along(P, D, c, multinomial, fit_intercept):
+    """Second derivative of the datafit along prediction changes ``D``: with an intercept,
+    of the profiled datafit (the intercepts moved to stay optimal)."""
     if not multinomial:
-        return float(c @ (P[0] * (1.0 - P[0]) * D[0] ** 2))
+        weights = c * P[0] * (1.0 - P[0])
+        curvature = float(weights @ D[0] ** 2)
+        if fit_intercept and weights.sum() > 0.0:
+            curvature -= float(weights @ D[0]) ** 2 / weights.sum()
+        return max(curvature, 0.0)
     PD = P * D
-    return float(c @ ((PD * D).sum(axis=0) - PD.sum(axis=0) ** 2))
+    u = PD.sum(axis=0)
+    curvature = float(c @ ((PD * D).sum(axis=0) - u**2))
+    if fit_intercept:  # minus v^T H_bb^+ v, v the cross derivatives, H_bb the intercepts'
+        cross = (PD - P * u) @ c
+        intercepts = np.diag(P @ c) - (P * c) @ P.T
+        curvature -= float(cross @ np.linalg.pinv(intercepts, hermitian=True) @ cross)
+    return max(curvature, 0.0)
 
 
 def _two_loop(gradient, steps, changes, scaling):
@@ -129,17 +157,16 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
     multinomial = n_blocks > 1
     w = W.astype(np.float64).ravel()
     Z = _predictions(X, w.reshape(n_blocks, n_features)) + b[:, None]
+    P = classification_probabilities(Z, multinomial)  # then from the line searches
     steps, changes = deque(maxlen=HISTORY), deque(maxlen=HISTORY)
     gradient = step = scaling = None
     n_iter = 0
     while True:
         if fit_intercept:
-            P = optimize_intercepts(Z, b, labels, c)
-        else:
-            P = classification_probabilities(Z, multinomial)
+            optimize_intercepts(Z, b, labels, c, P)
         R = classification_residuals(P, labels, c)
         if gradient is None:
-            scaling = _jacobi_scaling(X, P, c, l2_strength)
+            scaling = _jacobi_scaling(X, P, c, l2_strength, fit_intercept)
         G = _gradient(X, R)
         new_gradient = G.ravel() + l2_strength * w
         if gradient is not None:
@@ -166,15 +193,16 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
             descent = -(gradient @ gradient)
         D = _predictions(X, direction.reshape(n_blocks, n_features))
         if not steps:  # no curvature pair yet: the minimizer of the quadratic model along it
-            scale = -descent / (_curvature_along(P, D, c, multinomial)
+            scale = -descent / (_curvature_along(P, D, c, multinomial, fit_intercept)
                                 + l2_strength * (direction @ direction))
             direction *= scale
             D *= scale
             descent *= scale
-        t = l2_backtracking(Z, P, D, labels, c, w, direction, l2_strength, descent)
+        t, P_next = l2_backtracking(Z, P, D, labels, c, w, direction, l2_strength, descent)
         if t is None:  # no decrease left to find at this precision
             W[:] = w.reshape(n_blocks, n_features)
             return classification_dual_gap(Z, labels, c, G, W, 0.0, l2_strength)[1], n_iter
         step = t * direction
         w += step
         Z += t * D
+        P = P_next

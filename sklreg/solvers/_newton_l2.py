@@ -49,22 +49,24 @@ def l2_backtracking(Z, P, D, labels, c, w, direction, l2_strength, descent):
     The change of the objective is summed term by term
     (:func:`~sklreg._datafits.classification_loss_change`): a difference of totals drowns in
     their rounding near the optimum. A full step whose change is at that rounding level is
-    accepted. Returns the step length, or None when none decreases the objective.
+    accepted. Returns the step length and the probabilities at ``Z + t D``, or
+    ``(None, None)`` when no step decreases the objective.
     """
     multinomial = Z.shape[0] > 1
     w_dot_d, d_dot_d = w @ direction, direction @ direction
+    P_new = np.empty_like(P)
     t = 1.0
     for _ in range(MAX_BACKTRACK):
-        change = (classification_loss_change(Z, P, D, t, labels, c, multinomial)
+        change = (classification_loss_change(Z, P, D, t, labels, c, multinomial, P_new)
                   + l2_strength * t * (w_dot_d + 0.5 * t * d_dot_d))
         if change <= ARMIJO * t * descent:
-            return t
+            return t, P_new
         # the objective only scales the rounding level: evaluated when a full step fails
         if t == 1.0 and change <= ROUNDING * abs(
                 classification_loss(Z, labels, c, multinomial) + 0.5 * l2_strength * (w @ w)):
-            return t
+            return t, P_new
         t *= 0.5
-    return None
+    return None, None
 
 
 def _dot(A, B):
@@ -106,12 +108,11 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
     gram = symmetric_products(X)[1]() if wide else None
     W = w.reshape(1, -1)
     Z = (_dot(X, w) + b[0]).reshape(1, -1)
+    P = classification_probabilities(Z, False)
     n_iter = 0
     while True:
         if fit_intercept:
-            P = optimize_intercepts(Z, b, labels, c)
-        else:
-            P = classification_probabilities(Z, False)
+            optimize_intercepts(Z, b, labels, c, P)
         R = classification_residuals(P, labels, c)
         G = _dot(R, X).reshape(1, -1)
         _, gap = classification_dual_gap(Z, labels, c, G, W, 0.0, l2_strength)
@@ -153,8 +154,8 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
                 step_w -= step_b * inv_h
 
         D = (_dot(X, step_w) + step_b).reshape(1, -1)
-        t = l2_backtracking(Z, P, D, labels, c, w, step_w, l2_strength,
-                            R[0] @ D[0] + l2_strength * (w @ step_w))
+        t, P = l2_backtracking(Z, P, D, labels, c, w, step_w, l2_strength,
+                               R[0] @ D[0] + l2_strength * (w @ step_w))
         if t is None:
             return gap, n_iter
         w += t * step_w

@@ -24,7 +24,6 @@ it down too: every ``ANDERSON_DEPTH`` epochs its iterates are extrapolated (see
 import numpy as np
 
 from .._datafits import (
-    _sigmoid,
     classification_dual_gap,
     classification_loss,
     classification_loss_change,
@@ -138,69 +137,67 @@ def row_gradient(data, indices, indptr, R, G):
 
 
 @jit
-def optimize_intercepts(Z, b, labels, c):
-    """Make the intercepts ``b`` optimal for fixed weights (damped Newton); updates ``Z``, ``b``.
+def optimize_intercepts(Z, b, labels, c, P):
+    """Make the intercepts ``b`` optimal for fixed weights (damped Newton); updates ``Z``, ``b``
+    and ``P`` in place, and returns ``P``.
 
     Runs until the Newton step is at the level of rounding errors, so that the datafit
-    derivatives sum to zero in every block (the dual constraint of the intercepts). Returns
-    the probabilities at the final ``Z``
-    (:func:`~sklreg._datafits.classification_probabilities`): those of the last pass,
-    moved along the last step to first order (an error of its square, below rounding).
+    derivatives sum to zero in every block (the dual constraint of the intercepts). ``P``
+    holds the probabilities at ``Z`` (:func:`~sklreg._datafits.classification_probabilities`)
+    on input, and at the final ``Z`` on output. A step ``s`` shifts every sample's
+    predictions alike, so it moves the probabilities without an ``exp`` per sample:
+    ``p_k exp(s_k) / sum_m p_m exp(s_m)``.
     """
     n_blocks, n_samples = Z.shape
     multinomial = n_blocks > 1
-    P = np.empty_like(Z)
-    step = np.empty(0)
-    done = False
-    if not multinomial:  # one pass over the samples a step, without arrays
-        grad = np.zeros(1)
-        hess = np.zeros((1, 1))
-        for _ in range(MAX_INTERCEPT_NEWTON):
-            total = 0.0
-            curvature = 0.0
+    growth = np.zeros(n_blocks)  # exp(s) - 1 of the last step s, not yet applied to P
+    grad = np.zeros(n_blocks)
+    hess = np.zeros((n_blocks, n_blocks))
+    for _ in range(MAX_INTERCEPT_NEWTON):
+        grad[:] = 0.0
+        hess[:] = 0.0
+        if not multinomial:  # one pass over the samples a step, without temporaries
             for i in range(n_samples):
-                p = _sigmoid(Z[0, i])
-                P[0, i] = p
-                total += c[i] * (p - 1.0 if labels[i] == 1 else p)
-                curvature += c[i] * p * (1.0 - p)
-            grad[0] = total
-            hess[0, 0] = curvature
-            step, done = intercept_newton_step(grad, hess, b)
-            if step.shape[0]:
-                for i in range(n_samples):
-                    Z[0, i] += step[0]
-            if done:
-                break
-    else:
-        for _ in range(MAX_INTERCEPT_NEWTON):
-            P = classification_probabilities(Z, multinomial)
-            grad = np.zeros(n_blocks)
-            hess = np.zeros((n_blocks, n_blocks))
+                _shift_probabilities(P, i, growth, multinomial)
+                p = P[0, i]
+                grad[0] += c[i] * (p - 1.0 if labels[i] == 1 else p)
+                hess[0, 0] += c[i] * p * (1.0 - p)
+        else:
             for i in range(n_samples):
+                _shift_probabilities(P, i, growth, multinomial)
                 for k in range(n_blocks):
                     grad[k] += c[i] * P[k, i]
                     hess[k, k] += c[i] * P[k, i]
                     for m in range(n_blocks):
                         hess[k, m] -= c[i] * P[k, i] * P[m, i]
                 grad[labels[i]] -= c[i]
-            step, done = intercept_newton_step(grad, hess, b)
-            for k in range(step.shape[0]):
-                Z[k] += step[k]
-            if done:
-                break
-    if not done:
-        return classification_probabilities(Z, multinomial)
-    if step.shape[0] and not multinomial:
+        step, done = intercept_newton_step(grad, hess, b)
+        growth[:] = 0.0
+        for k in range(step.shape[0]):
+            Z[k] += step[k]
+            growth[k] = np.expm1(step[k])
+        if done:
+            break
+    if np.any(growth != 0.0):  # the last step
         for i in range(n_samples):
-            P[0, i] += P[0, i] * (1.0 - P[0, i]) * step[0]
-    elif step.shape[0]:  # d p_k = p_k (s_k - sum_m p_m s_m)
-        for i in range(n_samples):
-            mean_step = 0.0
-            for k in range(n_blocks):
-                mean_step += P[k, i] * step[k]
-            for k in range(n_blocks):
-                P[k, i] += P[k, i] * (step[k] - mean_step)
+            _shift_probabilities(P, i, growth, multinomial)
     return P
+
+
+@jit(inline="always")
+def _shift_probabilities(P, i, growth, multinomial):
+    """Sample ``i``'s probabilities after a shift ``s`` of its predictions, from
+    ``growth = exp(s) - 1``: ``p_k exp(s_k) / sum_m p_m exp(s_m)`` (one block:
+    ``p e^s / (1 - p + p e^s)``)."""
+    if not multinomial:
+        P[0, i] *= (1.0 + growth[0]) / (1.0 + P[0, i] * growth[0])
+        return
+    normalizer = 0.0
+    for k in range(P.shape[0]):
+        P[k, i] *= 1.0 + growth[k]
+        normalizer += P[k, i]
+    for k in range(P.shape[0]):
+        P[k, i] /= normalizer
 
 
 @jit
@@ -411,6 +408,7 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
     # objectives would carry the rounding errors of both sums (~sqrt(n_samples) eps), which
     # rejects the last steps of a tight solve
     rounding = ROUNDING * abs(objective_old)
+    no_output = np.empty((n_blocks, 0))
     t = 1.0
     for _ in range(MAX_BACKTRACK):
         penalty_t = 0.0
@@ -420,7 +418,8 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
                 w_t = w_old + t * delta[k, m]
                 penalty_t += (l1_strength * (abs(w_t) - abs(w_old))
                               + 0.5 * l2_strength * t * delta[k, m] * (w_old + w_t))
-        change = classification_loss_change(Z, P, D, t, labels, c, multinomial) + penalty_t
+        change = classification_loss_change(Z, P, D, t, labels, c, multinomial,
+                                            no_output) + penalty_t
         if (change <= ARMIJO * t * descent
                 or (t == 1.0 and change <= rounding)):
             for k in range(n_blocks):
@@ -707,10 +706,9 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
     newton_decrease = np.inf
     n_iter = 0
     while True:
+        P = classification_probabilities(Z, multinomial)
         if fit_intercept:
-            P = optimize_intercepts(Z, b, labels, c)
-        else:
-            P = classification_probabilities(Z, multinomial)
+            optimize_intercepts(Z, b, labels, c, P)
         R = classification_residuals(P, labels, c)
         if by_rows:
             row_gradient(X_data, X_indices, X_indptr, R, G)
