@@ -20,6 +20,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from sklreg import LinearClassifier, LinearClassifierCV
 from sklreg._datafits import classification_probabilities
+from sklreg.linear._classifier import class_indices
 from sklreg.linear._design import kernel_arrays
 from sklreg.solvers._columns import csc_layout_of_csr, gather_columns
 from sklreg.solvers._prox_newton import (
@@ -887,3 +888,17 @@ def test_bad_inputs():
     with pytest.raises(ValueError):
         model.fit(X, y_nan)
 
+
+@pytest.mark.parametrize("y", [
+    np.array([1, 0, 1, 1]), np.array([-3, 7, 7, 2], dtype=np.int8), np.array([3, 3, 10**6]),
+    np.array([2, 0, 2], dtype=np.uint64), np.array([2**63 + 5, 2**63 + 1], dtype=np.uint64),
+    np.array([-2**63, 2**63 - 1]), np.array([True, False, True]), np.array(["b", "a", "b"]),
+])
+def test_class_indices_is_numpys_unique(y):
+    """Labels counted (integers of a narrow range) or sorted: the same classes, dtype and
+    indices as ``np.unique``."""
+    classes, labels = class_indices(y)
+    expected_classes, expected_labels = np.unique(y, return_inverse=True)
+    assert classes.dtype == expected_classes.dtype
+    assert_array_equal(classes, expected_classes)
+    assert_array_equal(labels, expected_labels)
