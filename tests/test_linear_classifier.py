@@ -370,6 +370,28 @@ def test_lbfgs_scales_badly_scaled_dense_columns(fit_intercept):
         plain.dual_gap_ + model.dual_gap_)
 
 
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_lbfgs_with_intercept_ignores_feature_offsets(n_classes):
+    """L-BFGS profiles the intercepts out: on features far from the origin (offsets up to
+    1e3, not removed) its iterations are those on centered features. The same weights, the
+    intercepts moved by the offsets, and about as many iterations."""
+    X, y = make_data(n_classes, n_samples=2000, n_features=30, seed=3)
+    X -= X.mean(axis=0)
+    offsets = np.random.RandomState(0).uniform(-1e3, 1e3, X.shape[1])
+    params = dict(alpha=1e-3, tol=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        centered = LinearClassifier("l2", **params).fit(X, y)
+        shifted = LinearClassifier("l2", **params).fit(X + offsets, y)
+    # the same problem: alpha-strong convexity, ||W - W*||^2 <= 2 gap / alpha for each
+    distance = np.linalg.norm(shifted.coef_ - centered.coef_)
+    assert distance <= sum(np.sqrt(2 * m.dual_gap_ / 1e-3) for m in (shifted, centered))
+    ours = objective(X + offsets, y, shifted.coef_, shifted.intercept_, 1e-3, 0.0)
+    theirs = objective(X, y, centered.coef_, centered.intercept_, 1e-3, 0.0)
+    assert abs(ours - theirs) <= shifted.dual_gap_ + centered.dual_gap_ + 1e-14
+    assert shifted.n_iter_ <= centered.n_iter_ + 3
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("scale", [1e-3, 1e6])
 def test_l2_solution_follows_the_feature_scale(n_classes, scale):

@@ -95,23 +95,30 @@ def _jacobi_scaling(X, P, c, l2_strength, fit_intercept):
     return 1.0 / (curvature + l2_strength)
 
 
-def _curvature_along(P, D, c, multinomial, fit_intercept):
-    """Second derivative of the datafit along prediction changes ``D``: with an intercept,
-    of the profiled datafit (the intercepts moved to stay optimal)."""
+def _intercept_response(P, D, c, multinomial):
+    """The intercepts' change that keeps them optimal, to first order, when the predictions
+    change by ``D`` (``-H_bb^+ H_bz D``, ``H`` the datafit's Hessian at ``P``).
+
+    With it added, ``D`` has no component along the intercepts in the Hessian's metric:
+    the line search then follows the profiled objective, whatever the features' offsets
+    (on uncentered features, a step on the weights alone shifts every prediction).
+    """
     if not multinomial:
         weights = c * P[0] * (1.0 - P[0])
-        curvature = float(weights @ D[0] ** 2)
-        if fit_intercept and weights.sum() > 0.0:
-            curvature -= float(weights @ D[0]) ** 2 / weights.sum()
-        return max(curvature, 0.0)
+        total = weights.sum()
+        return np.array([-(weights @ D[0]) / total if total > 0.0 else 0.0])
     PD = P * D
-    u = PD.sum(axis=0)
-    curvature = float(c @ ((PD * D).sum(axis=0) - u**2))
-    if fit_intercept:  # minus v^T H_bb^+ v, v the cross derivatives, H_bb the intercepts'
-        cross = (PD - P * u) @ c
-        intercepts = np.diag(P @ c) - (P * c) @ P.T
-        curvature -= float(cross @ np.linalg.pinv(intercepts, hermitian=True) @ cross)
-    return max(curvature, 0.0)
+    cross = (PD - P * PD.sum(axis=0)) @ c
+    intercepts = np.diag(P @ c) - (P * c) @ P.T
+    return -np.linalg.pinv(intercepts, hermitian=True) @ cross
+
+
+def _curvature_along(P, D, c, multinomial):
+    """Second derivative of the datafit along prediction changes ``D``."""
+    if not multinomial:
+        return float(c @ (P[0] * (1.0 - P[0]) * D[0] ** 2))
+    PD = P * D
+    return float(c @ ((PD * D).sum(axis=0) - PD.sum(axis=0) ** 2))
 
 
 def _two_loop(gradient, steps, changes, scaling):
@@ -192,10 +199,15 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
             direction = -gradient
             descent = -(gradient @ gradient)
         D = _predictions(X, direction.reshape(n_blocks, n_features))
+        intercept_shift = np.zeros(n_blocks)
+        if fit_intercept:  # along the profiled objective (descent unchanged: g_b = 0)
+            intercept_shift = _intercept_response(P, D, c, multinomial)
+            D += intercept_shift[:, None]
         if not steps:  # no curvature pair yet: the minimizer of the quadratic model along it
-            scale = -descent / (_curvature_along(P, D, c, multinomial, fit_intercept)
+            scale = -descent / (_curvature_along(P, D, c, multinomial)
                                 + l2_strength * (direction @ direction))
             direction *= scale
+            intercept_shift *= scale
             D *= scale
             descent *= scale
         t, P_next = l2_backtracking(Z, P, D, labels, c, w, direction, l2_strength, descent)
@@ -204,5 +216,6 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
             return classification_dual_gap(Z, labels, c, G, W, 0.0, l2_strength)[1], n_iter
         step = t * direction
         w += step
+        b += t * intercept_shift
         Z += t * D
         P = P_next
