@@ -371,14 +371,17 @@ def test_lbfgs_scales_badly_scaled_dense_columns(fit_intercept):
 
 
 
-@pytest.mark.parametrize("n_classes", [2, 3])
-def test_lbfgs_with_intercept_ignores_feature_offsets(n_classes):
-    """L-BFGS profiles the intercepts out: on features far from the origin (offsets up to
-    1e3, not removed) its iterations are those on centered features. The same weights, the
-    intercepts moved by the offsets, and about as many iterations."""
-    X, y = make_data(n_classes, n_samples=2000, n_features=30, seed=3)
+@pytest.mark.parametrize("n_classes, shape, scale", [
+    (2, (2000, 30), 1e3), (3, (2000, 30), 1e3),  # L-BFGS
+    (2, (100, 200), 1e5),  # the exact Newton
+])
+def test_smooth_solvers_with_intercept_ignore_feature_offsets(n_classes, shape, scale):
+    """L-BFGS profiles the intercepts out, and the exact Newton runs on centered features:
+    on features far from the origin their iterations are those on centered features. The
+    same weights and objective, and about as many iterations."""
+    X, y = make_data(n_classes, n_samples=shape[0], n_features=shape[1], seed=3)
     X -= X.mean(axis=0)
-    offsets = np.random.RandomState(0).uniform(-1e3, 1e3, X.shape[1])
+    offsets = np.random.RandomState(0).uniform(-scale, scale, X.shape[1])
     params = dict(alpha=1e-3, tol=1e-10)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
