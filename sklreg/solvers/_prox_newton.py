@@ -238,8 +238,8 @@ def intercept_newton_step(grad, hess, b):
 
 
 @jit(fastmath=REASSOCIATE)
-def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, working_set,
-                 fit_intercept, l1_strength, l2_strength, cd_tol):
+def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, c,
+                 working_set, fit_intercept, l1_strength, l2_strength, cd_tol):
     """One proximal Newton step on the weights of ``working_set`` (and the intercepts).
 
     The datafit's second-order model in the predictions ``Z`` has the Hessian
@@ -248,10 +248,12 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
     model's derivative in ``Z_ki`` is ``R_ki + c_i p_ik (D_ki - u_i)``: coordinate descent
     keeps ``D`` and ``u`` up to date in O(nnz) per coordinate. A backtracking line search on
     the objective then sets the step. Returns the decrease of the quadratic model.
+
+    ``P`` holds the probabilities at ``Z`` (:func:`classification_probabilities`); the
+    step updates it with ``Z``, ``W`` and ``b``.
     """
     n_blocks, n_samples = Z.shape
     multinomial = n_blocks > 1
-    P = classification_probabilities(Z, multinomial)
     R = classification_residuals(P, labels, c)
     CP = np.empty_like(P)
     hess = np.empty_like(P)  # diagonal of the per-sample Hessians
@@ -402,13 +404,12 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
     model_decrease = -(linear + 0.5 * quadratic + penalty_change)
     descent = linear + penalty_change  # directional derivative bound (< 0)
 
-    objective_old = classification_loss(Z, labels, c, multinomial) + penalty_old
     # near the optimum the decrease falls below rounding: the full step is then taken. The
     # objective's change is summed per sample and per weight: the difference of the two
     # objectives would carry the rounding errors of both sums (~sqrt(n_samples) eps), which
-    # rejects the last steps of a tight solve
-    rounding = ROUNDING * abs(objective_old)
-    no_output = np.empty((n_blocks, 0))
+    # rejects the last steps of a tight solve. (The objective only scales that level: it is
+    # computed when a full step fails.)
+    P_new = np.empty_like(P)
     t = 1.0
     for _ in range(MAX_BACKTRACK):
         penalty_t = 0.0
@@ -419,9 +420,12 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
                 penalty_t += (l1_strength * (abs(w_t) - abs(w_old))
                               + 0.5 * l2_strength * t * delta[k, m] * (w_old + w_t))
         change = classification_loss_change(Z, P, D, t, labels, c, multinomial,
-                                            no_output) + penalty_t
-        if (change <= ARMIJO * t * descent
-                or (t == 1.0 and change <= rounding)):
+                                            P_new) + penalty_t
+        accepted = change <= ARMIJO * t * descent
+        if not accepted and t == 1.0:
+            objective_old = classification_loss(Z, labels, c, multinomial) + penalty_old
+            accepted = change <= ROUNDING * abs(objective_old)
+        if accepted:
             for k in range(n_blocks):
                 for m in range(n_ws):
                     W[k, working_set[m]] += t * delta[k, m]
@@ -429,6 +433,7 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, W, b, labels, c, 
             for k in range(n_blocks):
                 for i in range(n_samples):
                     Z[k, i] += t * D[k, i]
+                    P[k, i] = P_new[k, i]
             return max(model_decrease, 0.0)
         if not descent < 0.0:
             break
@@ -705,8 +710,8 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
     ws_size = min(WS_START, n_features) if l1_strength > 0.0 else n_features
     newton_decrease = np.inf
     n_iter = 0
+    P = classification_probabilities(Z, multinomial)  # then kept up to date with Z
     while True:
-        P = classification_probabilities(Z, multinomial)
         if fit_intercept:
             optimize_intercepts(Z, b, labels, c, P)
         R = classification_residuals(P, labels, c)
@@ -755,17 +760,17 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
 
         while n_iter < max_iter:
             newton_decrease = _newton_step(
-                X, C_data, C_indices, C_indptr, is_sparse, Z, W, b, labels, c, working_set,
-                fit_intercept, l1_strength, l2_strength, CD_TOL_RATIO * inner_tol,
+                X, C_data, C_indices, C_indptr, is_sparse, Z, P, W, b, labels, c,
+                working_set, fit_intercept, l1_strength, l2_strength,
+                CD_TOL_RATIO * inner_tol,
             )
             n_iter += 1
-            if multinomial and l2_strength > 0.0:
+            if multinomial and l2_strength > 0.0:  # (a common shift: P unchanged)
                 _recenter_classes(X, C_data, C_indices, C_indptr, is_sparse, Z, W,
                                   l1_strength, l2_strength, working_set)
             if ws_size == n_features or newton_decrease == 0.0:
                 break  # the outer loop computes the full gradient anyway
-            R = classification_residuals(classification_probabilities(Z, multinomial), labels,
-                                         c)
+            R = classification_residuals(P, labels, c)
             datafit_gradient(X, C_data, C_indices, C_indptr, is_sparse, R, G, working_set)
             violation = 0.0
             for j in working_set:
