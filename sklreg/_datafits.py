@@ -357,7 +357,7 @@ def feasible_dual_scale(g_max, l1_strength):
 
 
 @jit
-def classification_dual_gap(Z, labels, c, G, W, l1_strength, l2_strength):
+def classification_dual_gap(Z, P, labels, c, G, W, l1_strength, l2_strength):
     """Primal objective and duality gap of penalized logistic / multinomial regression.
 
     The dual point is ``theta = -scale * R``, the negated datafit derivatives
@@ -372,6 +372,10 @@ def classification_dual_gap(Z, labels, c, G, W, l1_strength, l2_strength):
     ----------
     Z : ndarray of shape (n_blocks, n_samples)
         Linear predictions ``X W^T + b`` (by block).
+    P : ndarray of shape (n_blocks, n_samples)
+        Probabilities at ``Z`` (:func:`classification_probabilities`), those of the
+        residuals ``R`` behind ``G``: the dual point is built from them, so that ``G`` is
+        exactly its product with the design.
     labels : ndarray of shape (n_samples,)
         Class indices.
     c : ndarray of shape (n_samples,)
@@ -400,7 +404,6 @@ def classification_dual_gap(Z, labels, c, G, W, l1_strength, l2_strength):
     loss = classification_loss(Z, labels, c, multinomial)
     entropy_scaled = excess2_scaled = entropy_one = excess2_one = 0.0
     if l1_strength > 0.0 or l2_strength > 0.0:
-        P = classification_probabilities(Z, multinomial)
         if l1_strength > 0.0:
             g_max = 0.0
             for k in range(G.shape[0]):

@@ -186,7 +186,7 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
         # the full (per-sample) gap is evaluated only once that says the target is reached
         if gradient @ gradient <= 2.0 * l2_strength * gap_tol or n_iter >= max_iter:
             W[:] = w.reshape(n_blocks, n_features)
-            _, gap = classification_dual_gap(Z, labels, c, G, W, 0.0, l2_strength)
+            _, gap = classification_dual_gap(Z, P, labels, c, G, W, 0.0, l2_strength)
             if gap <= gap_tol or n_iter >= max_iter:
                 return gap, n_iter
         n_iter += 1
@@ -213,7 +213,7 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
         t, P_next = l2_backtracking(Z, P, D, labels, c, w, direction, l2_strength, descent)
         if t is None:  # no decrease left to find at this precision
             W[:] = w.reshape(n_blocks, n_features)
-            return classification_dual_gap(Z, labels, c, G, W, 0.0, l2_strength)[1], n_iter
+            return classification_dual_gap(Z, P, labels, c, G, W, 0.0, l2_strength)[1], n_iter
         step = t * direction
         w += step
         b += t * intercept_shift

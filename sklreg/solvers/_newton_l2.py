@@ -115,7 +115,7 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
             optimize_intercepts(Z, b, labels, c, P)
         R = classification_residuals(P, labels, c)
         G = _dot(R, X).reshape(1, -1)
-        _, gap = classification_dual_gap(Z, labels, c, G, W, 0.0, l2_strength)
+        _, gap = classification_dual_gap(Z, P, labels, c, G, W, 0.0, l2_strength)
         if gap <= gap_tol or n_iter >= max_iter:
             return gap, n_iter
         n_iter += 1

@@ -719,7 +719,7 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
             row_gradient(X_data, X_indices, X_indptr, R, G)
         else:
             datafit_gradient(X, X_data, X_indices, X_indptr, is_sparse, R, G, all_features)
-        _, gap = classification_dual_gap(Z, labels, c, G, W, l1_strength, l2_strength)
+        _, gap = classification_dual_gap(Z, P, labels, c, G, W, l1_strength, l2_strength)
         if not penalized:
             gap = newton_decrease
         if gap <= gap_tol or n_iter >= max_iter:
