@@ -10,6 +10,12 @@ that falls below the target, the gap is certified by
 :func:`~sklreg._datafits.classification_dual_gap` (per sample, the smaller of two dual
 points), which costs no further product with the design.
 
+The design is not centered: each direction carries the intercepts' first-order response
+(:func:`_intercept_response`), so that the line search follows ``f`` even on features far
+from the origin, and the Jacobi test below uses ``f``'s curvatures. The probabilities at
+the current point come from the line search (and the intercepts' Newton): no ``exp`` per
+sample beyond the line search's.
+
 On dense designs with badly scaled columns, the initial inverse Hessian of each iteration is
 the Jacobi scaling ``1 / diag(Hessian)`` at the starting point (times the usual
 Barzilai-Borwein factor) instead of a multiple of the identity.
