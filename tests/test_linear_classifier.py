@@ -534,11 +534,11 @@ def test_intercept_newton_stops_once_the_next_step_is_below_rounding():
     ``CONVERGED_INTERCEPT_STEP`` (relative to ``|b|``) ends the iterations, a larger one
     does not. (The gradient's rounding over 20000 samples, about 4e-14, is above the
     ``1e-15 |b|`` of an earlier rule that then never stopped.)"""
-    for b, step, done in [(0.02, 4e-14, True), (0.02, 4e-9, True), (0.02, 4e-8, False),
-                          (-30.0, 2e-7, True), (-30.0, 4e-7, False)]:
-        b = np.array([b])
+    for intercept, step, done in [(0.02, 4e-14, True), (0.02, 4e-9, True),
+                                  (0.02, 4e-8, False), (-30.0, 2e-7, True),
+                                  (-30.0, 4e-7, False)]:
         taken, stops = intercept_newton_step(np.array([-step / 4]), np.array([[0.25]]),
-                                             b)
+                                             np.array([intercept]))
         assert_allclose(taken, [step])
         assert stops == done
 
@@ -555,8 +555,8 @@ def test_optimize_intercepts_zeroes_the_gradient_sums(n_blocks):
     for shift in (0.0, 1e-4):  # then from near the optimum, where the last step matters
         Z[0] += shift
         Z_before, b_before = Z.copy(), b.copy()
-        returned = optimize_intercepts(Z, b, labels, c, classification_probabilities(
-            Z, n_blocks > 1))
+        updated = classification_probabilities(Z, n_blocks > 1)
+        optimize_intercepts(Z, b, labels, c, updated)
         assert_allclose(Z, Z_before + (b - b_before)[:, None], atol=1e-12)
         if n_blocks == 1:
             P = 1.0 / (1.0 + np.exp(-Z))
@@ -565,7 +565,7 @@ def test_optimize_intercepts_zeroes_the_gradient_sums(n_blocks):
             P = np.exp(Z - logsumexp(Z, axis=0))
             sums = [c @ (P[k] - (labels == k)) for k in range(n_blocks)]
         assert_allclose(sums, 0.0, atol=1e-13)
-        assert_allclose(returned, P, rtol=1e-14)  # the probabilities at the final Z
+        assert_allclose(updated, P, rtol=1e-14)  # the probabilities at the final Z
 
 
 def _newton_model(n_blocks, sparse, seed=0):

@@ -83,8 +83,9 @@ class ClassificationProblem:
                 # descent needs on data far from the origin
                 X_offset = self.c @ X
                 if X.dtype == np.float64 and X.flags.c_contiguous:
-                    X = _copy(X, "F")  # by column panels: 1.5-3x faster than a strided
-                    X -= X_offset      # subtract into Fortran order
+                    # by column panels: 1.5-3x faster than a strided subtract into F order
+                    X = _copy(X, "F")
+                    X -= X_offset
                 else:
                     X = np.subtract(X, X_offset, order="F", dtype=np.float64)
             self._centered = X, X_offset
@@ -137,9 +138,11 @@ class ClassificationProblem:
             # centered: its Schur complement for the intercept cancels the offsets' scale
             # (offsets of 1e5 on 100 x 200 left a gap of 2e-4 after 100 steps)
             X, X_offset = self.centered
+            if X is self.X:  # not centered: the float64 copy made once
+                X = self.X_float64
             b += W @ X_offset
-            gap, n_iter = newton_l2(X.astype(np.float64, copy=False), self.labels, self.c,
-                                    W[0], b, fit_intercept, l2_strength, max_iter, gap_tol)
+            gap, n_iter = newton_l2(X, self.labels, self.c, W[0], b, fit_intercept,
+                                    l2_strength, max_iter, gap_tol)
             b -= W @ X_offset
         elif l1_strength == 0.0 and l2_strength > 0.0:
             n_iter, handed_over = 0, True

@@ -139,7 +139,7 @@ def row_gradient(data, indices, indptr, R, G):
 @jit
 def optimize_intercepts(Z, b, labels, c, P):
     """Make the intercepts ``b`` optimal for fixed weights (damped Newton); updates ``Z``, ``b``
-    and ``P`` in place, and returns ``P``.
+    and ``P`` in place.
 
     Runs until the Newton step is at the level of rounding errors, so that the datafit
     derivatives sum to zero in every block (the dual constraint of the intercepts). ``P``
@@ -181,7 +181,6 @@ def optimize_intercepts(Z, b, labels, c, P):
     if np.any(growth != 0.0):  # the last step
         for i in range(n_samples):
             _shift_probabilities(P, i, growth, multinomial)
-    return P
 
 
 @jit(inline="always")
