@@ -318,6 +318,9 @@ def enet_coordinate_descent(
     work = 0.0
     previous_gap = np.inf
     previous_work = 0.0
+    previous_working_set = np.empty(0, dtype=active.dtype)
+    history = np.empty((ANDERSON_DEPTH + 1, 0))
+    n_history = 0
     while True:
         features = active[:n_active]
         r_norm2, r_dot_y = residual_summaries(
@@ -377,16 +380,18 @@ def enet_coordinate_descent(
             working_set = largest_scores(features, scores[:n_active], ws_size)
         inner_tol = INNER_TOL_RATIO * max_violation
 
-        history = np.empty((ANDERSON_DEPTH + 1, working_set.shape[0]))
-        n_history = 0
+        # the iterates of an unchanged working set keep their history across outer passes
+        if not (working_set.shape[0] == history.shape[1]
+                and np.array_equal(working_set, previous_working_set)):
+            history = np.empty((ANDERSON_DEPTH + 1, working_set.shape[0]))
+            n_history = 0
+        previous_working_set = working_set
         while n_iter < max_iter:
             t, violation = _cd_epoch(X, X_data, X_indices, X_indptr, is_sparse, X_mean,
                                      sw_sum, w, r, t, lipschitz, working_set, l1_strength,
                                      l2_strength, positive, random_selection)
             n_iter += 1
             work += working_set.shape[0]
-            if violation <= inner_tol or work >= max_work:
-                break
             history[n_history] = w[working_set]
             n_history += 1
             if n_history == ANDERSON_DEPTH + 1:
@@ -394,6 +399,8 @@ def enet_coordinate_descent(
                                    w, r, t, working_set, history, l1_strength, l2_strength,
                                    positive)
                 n_history = 0
+            if violation <= inner_tol or work >= max_work:
+                break
     remaining_work = np.inf
     if gap_tol < gap < previous_gap < np.inf:
         remaining_work = ((work - previous_work) * np.log(gap / gap_tol)
