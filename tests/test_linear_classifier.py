@@ -23,6 +23,7 @@ from sklreg._datafits import classification_probabilities
 from sklreg.linear._classifier import class_indices
 from sklreg.linear._design import kernel_arrays
 from sklreg.solvers._columns import csc_layout_of_csr, gather_columns
+from sklreg.solvers._lbfgs_l2 import HISTORY, _Memory, _two_loop
 from sklreg.solvers._prox_newton import (
     _anderson_model_step,
     _model_value,
@@ -927,3 +928,48 @@ def test_class_indices_is_numpys_unique(y):
     assert classes.dtype == expected_classes.dtype
     assert_array_equal(classes, expected_classes)
     assert_array_equal(labels, expected_labels)
+
+
+@pytest.mark.parametrize("n_appended", [0, 3, HISTORY + 4])
+@pytest.mark.parametrize("scaled", [False, True])
+def test_lbfgs_two_loop_matches_the_textbook_recursion(n_appended, scaled):
+    """The compiled two-loop recursion on the ring buffers (wrapped around after more than
+    HISTORY pairs) gives Nocedal and Wright's direction (Algorithm 7.4) from the last
+    HISTORY pairs, with the initial scaling ``gamma I`` or ``gamma diag(scaling)``."""
+    rng = np.random.default_rng(n_appended)
+    size = 40
+    A = rng.standard_normal((size, size))
+    hessian = A @ A.T + np.eye(size)  # pairs of a quadratic: y = H s, y^T s > 0
+    memory = _Memory(size)
+    pairs = []
+    for _ in range(n_appended):
+        s = rng.standard_normal(size)
+        y = hessian @ s
+        memory.append(s, y, y @ s)
+        pairs = (pairs + [(s, y)])[-HISTORY:]
+    gradient = rng.standard_normal(size)
+    scaling = rng.uniform(0.5, 2.0, size) if scaled else np.ones(size)
+
+    q = gradient.copy()
+    alphas = []
+    for s, y in reversed(pairs):
+        alphas.append((s @ q) / (y @ s))
+        q -= alphas[-1] * y
+    gamma = (pairs[-1][0] @ pairs[-1][1]) / (pairs[-1][1] @ (scaling * pairs[-1][1])) \
+        if pairs else 1.0
+    q *= gamma * scaling
+    for (s, y), a in zip(pairs, reversed(alphas), strict=True):
+        q += (a - (y @ q) / (y @ s)) * s
+    expected = -q
+
+    direction = _two_loop(gradient, memory.steps, memory.changes, memory.rhos,
+                          memory.n_pairs, memory.newest, scaling if scaled else np.empty(0))
+    assert_allclose(direction, expected, rtol=1e-10, atol=1e-12 * np.abs(expected).max())
+    if pairs:  # the secant equation of the newest pair holds for the implicit H
+        s, y = pairs[-1]
+        H_y = -_two_loop(y, memory.steps, memory.changes, memory.rhos, memory.n_pairs,
+                         memory.newest, scaling if scaled else np.empty(0))
+        assert_allclose(H_y, s, rtol=1e-8, atol=1e-10 * np.abs(s).max())
+    memory.clear()
+    assert_allclose(_two_loop(gradient, memory.steps, memory.changes, memory.rhos,
+                              memory.n_pairs, memory.newest, np.empty(0)), -gradient)

@@ -29,8 +29,6 @@ after which the line search on ``Z + t X D^T`` is ``O(n_samples)`` a trial, and 
 the gradient at the new point.
 """
 
-from collections import deque
-
 import numpy as np
 import scipy.sparse as sp
 
@@ -39,6 +37,8 @@ from .._datafits import (
     classification_probabilities,
     classification_residuals,
 )
+from .._jit import jit
+from ._columns import REASSOCIATE
 from ._newton_l2 import l2_backtracking
 from ._prox_newton import optimize_intercepts
 
@@ -127,29 +127,72 @@ def _curvature_along(P, D, c, multinomial):
     return float(c @ ((PD * D).sum(axis=0) - PD.sum(axis=0) ** 2))
 
 
-def _two_loop(gradient, steps, changes, scaling):
-    """``-H g``: the L-BFGS direction from the stored ``(s, y)`` pairs (newest last).
+class _Memory:
+    """The last :data:`HISTORY` pairs ``(s, y)`` of steps and gradient changes, as the rows
+    of two ring buffers (with ``1 / y^T s``), for :func:`_two_loop`."""
+
+    def __init__(self, size):
+        self.steps = np.empty((HISTORY, size))
+        self.changes = np.empty((HISTORY, size))
+        self.rhos = np.empty(HISTORY)
+        self.n_pairs = 0
+        self.newest = -1
+
+    def append(self, step, change, change_dot_step):
+        self.newest = (self.newest + 1) % HISTORY
+        self.steps[self.newest] = step
+        self.changes[self.newest] = change
+        self.rhos[self.newest] = 1.0 / change_dot_step
+        self.n_pairs = min(self.n_pairs + 1, HISTORY)
+
+    def clear(self):
+        self.n_pairs = 0
+
+
+@jit(fastmath=REASSOCIATE)
+def _two_loop(gradient, steps, changes, rhos, n_pairs, newest, scaling):
+    """``-H g``: the L-BFGS direction from the ``n_pairs`` pairs of the ring buffers, the
+    newest in row ``newest``.
 
     The initial inverse Hessian is ``gamma I`` (``gamma = s^T y / y^T y``), or
     ``gamma diag(scaling)`` (``gamma = s^T y / y^T diag(scaling) y``, and 1 before any
-    pair) when a Jacobi scaling is given.
+    pair) when a Jacobi scaling is given (an empty ``scaling`` for none). Compiled: the
+    same loops in NumPy cost 2 ms an iteration on news20 (60346 features).
     """
+    history, size = steps.shape
     q = gradient.copy()
-    rhos = [1.0 / (y @ s) for s, y in zip(steps, changes, strict=True)]
-    coefficients = []
-    for s, y, rho in zip(reversed(steps), reversed(changes), reversed(rhos), strict=True):
-        a = rho * (s @ q)
-        q -= a * y
-        coefficients.append(a)
-    if scaling is not None:
-        gamma = 1.0
-        if steps:
-            gamma = (steps[-1] @ changes[-1]) / (changes[-1] @ (scaling * changes[-1]))
-        q *= gamma * scaling
-    elif steps:
-        q *= (steps[-1] @ changes[-1]) / (changes[-1] @ changes[-1])
-    for s, y, rho, a in zip(steps, changes, rhos, reversed(coefficients), strict=True):
-        q += (a - rho * (y @ q)) * s
+    coefficients = np.empty(n_pairs)
+    for k in range(n_pairs):  # newest first
+        row = (newest - k + history) % history
+        a = 0.0
+        for j in range(size):
+            a += steps[row, j] * q[j]
+        a *= rhos[row]
+        for j in range(size):
+            q[j] -= a * changes[row, j]
+        coefficients[k] = a
+    scaled = scaling.shape[0] > 0
+    gamma = 1.0
+    if n_pairs > 0:
+        y_norm2 = 0.0  # in the metric of the scaling
+        for j in range(size):
+            y_j = changes[newest, j]
+            y_norm2 += y_j * y_j * scaling[j] if scaled else y_j * y_j
+        gamma = 1.0 / (rhos[newest] * y_norm2)
+    if scaled:
+        for j in range(size):
+            q[j] *= gamma * scaling[j]
+    else:
+        for j in range(size):
+            q[j] *= gamma
+    for k in range(n_pairs - 1, -1, -1):  # oldest first
+        row = (newest - k + history) % history
+        y_dot_q = 0.0
+        for j in range(size):
+            y_dot_q += changes[row, j] * q[j]
+        factor = coefficients[k] - rhos[row] * y_dot_q
+        for j in range(size):
+            q[j] += factor * steps[row, j]
     return -q
 
 
@@ -171,7 +214,7 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
     w = W.astype(np.float64).ravel()
     Z = _predictions(X, w.reshape(n_blocks, n_features)) + b[:, None]
     P = classification_probabilities(Z, multinomial)  # then from the line searches
-    steps, changes = deque(maxlen=HISTORY), deque(maxlen=HISTORY)
+    memory = _Memory(w.shape[0])
     gradient = step = scaling = None
     n_iter = 0
     while True:
@@ -184,9 +227,9 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
         new_gradient = G.ravel() + l2_strength * w
         if gradient is not None:
             change = new_gradient - gradient
-            if change @ step > 0.0:  # always, up to rounding (strong convexity)
-                steps.append(step)
-                changes.append(change)
+            change_dot_step = change @ step
+            if change_dot_step > 0.0:  # always, up to rounding (strong convexity)
+                memory.append(step, change, change_dot_step)
         gradient = new_gradient
         # with optimal intercepts, the gap of the dual point -R is exactly ||g||^2 / (2 l2):
         # the full (per-sample) gap is evaluated only once that says the target is reached
@@ -197,11 +240,12 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
                 return gap, n_iter
         n_iter += 1
 
-        direction = _two_loop(gradient, steps, changes, scaling)
+        direction = _two_loop(gradient, memory.steps, memory.changes, memory.rhos,
+                              memory.n_pairs, memory.newest,
+                              np.empty(0) if scaling is None else scaling)
         descent = gradient @ direction
         if not descent < 0.0:  # a stale memory: restart from the steepest descent
-            steps.clear()
-            changes.clear()
+            memory.clear()
             direction = -gradient
             descent = -(gradient @ gradient)
         D = _predictions(X, direction.reshape(n_blocks, n_features))
@@ -209,7 +253,7 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
         if fit_intercept:  # along the profiled objective (descent unchanged: g_b = 0)
             intercept_shift = _intercept_response(P, D, c, multinomial)
             D += intercept_shift[:, None]
-        if not steps:  # no curvature pair yet: the minimizer of the quadratic model along it
+        if not memory.n_pairs:  # no curvature pair yet: minimize the quadratic model along it
             scale = -descent / (_curvature_along(P, D, c, multinomial)
                                 + l2_strength * (direction @ direction))
             direction *= scale
