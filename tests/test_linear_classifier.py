@@ -199,6 +199,44 @@ def test_binary_l2_dual_cd_matches_reference(monkeypatch, sparse, dtype):
 
 
 
+def test_binary_l2_well_conditioned_goes_to_lbfgs(monkeypatch):
+    """A strong penalty (bound on the primal condition number below DUAL_CD_MIN_CONDITION):
+    no dual coordinate descent, L-BFGS from the start, the reference's solution; just above
+    the bound, dual coordinate descent runs."""
+    from sklreg.linear._classifier import DUAL_CD_MIN_CONDITION
+
+    X, y = text_like_data()  # rows of unit norm: the bound is 1 + 1 / (4 alpha)
+    runs = spy_on_dual_cd(monkeypatch)
+    alpha = 1.0 / (4.0 * (DUAL_CD_MIN_CONDITION - 1.0)) * 1.01
+    model = LinearClassifier("l2", alpha=alpha, tol=1e-10, fit_intercept=False).fit(X, y)
+    assert runs == [] and model.dual_gap_ <= 1e-10 * np.log(2)
+    ref = reference(X, y, alpha, "l2", fit_intercept=False)
+    assert_matches_reference(model, ref, X, y, alpha, "l2")
+    LinearClassifier("l2", alpha=alpha / 1.02, tol=1e-10, fit_intercept=False).fit(X, y)
+    assert len(runs) == 1
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "dense"])
+def test_primal_condition_bound_is_the_weighted_trace(fmt):
+    """``1 + sum_i c_i ||x_i||^2 / (4 l2)`` in any layout, and above the true condition
+    number of the Hessian at any point."""
+    from sklreg.solvers._dual_cd_l2 import primal_condition_bound
+
+    rng = np.random.RandomState(0)
+    X = sp.random(40, 30, density=0.3, random_state=rng, format="csr")
+    c = rng.uniform(0.0, 2.0, 40)
+    c /= c.sum()
+    l2 = 0.05
+    expected = 1.0 + (c @ np.asarray(X.multiply(X).sum(axis=1)).ravel()) / (4.0 * l2)
+    design = X.toarray() if fmt == "dense" else X.asformat(fmt)
+    bound = primal_condition_bound(design, c, l2)
+    assert_allclose(bound, expected, rtol=1e-12)
+    p = rng.uniform(0.0, 1.0, 40)
+    hessian = X.T.toarray() @ ((c * p * (1 - p))[:, None] * X.toarray()) + l2 * np.eye(30)
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    assert eigenvalues[-1] / eigenvalues[0] <= bound
+
+
 def duplicated_entries(X):
     """The CSR matrix ``X`` with each entry stored twice in its row, as 3a and -2a."""
     order = np.concatenate([np.r_[np.arange(X.indptr[i], X.indptr[i + 1]),

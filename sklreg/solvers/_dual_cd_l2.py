@@ -115,6 +115,35 @@ def _csr_row_sq_norms(data, indptr):
 
 
 @jit
+def _weighted_sq_sum(data, indices, indptr, c, by_rows):
+    """``sum_i c_i ||x_i||^2`` from CSR (``by_rows``) or CSC parts."""
+    total = 0.0
+    if by_rows:
+        for i in range(indptr.shape[0] - 1):
+            row = 0.0
+            for k in range(indptr[i], indptr[i + 1]):
+                row += data[k] * data[k]
+            total += c[i] * row
+    else:
+        for k in range(data.shape[0]):
+            total += c[indices[k]] * data[k] * data[k]
+    return total
+
+
+def primal_condition_bound(X, c, l2_strength):
+    """``1 + sum_i c_i ||x_i||^2 / (4 l2)``: an upper bound on the condition number of the
+    primal objective's Hessian ``X^T diag(c p (1 - p)) X + l2 I`` (the trace bounds the
+    largest eigenvalue; ``p (1 - p) <= 1/4``), in one pass over the stored entries."""
+    if sp.issparse(X):
+        if X.format not in ("csr", "csc"):
+            X = X.tocsr()
+        trace = _weighted_sq_sum(X.data, X.indices, X.indptr, c, X.format == "csr")
+    else:
+        trace = float(np.einsum("ij,ij,i->", X, X, c))
+    return 1.0 + trace / (4.0 * l2_strength)
+
+
+@jit
 def _dual_value(q, q_complement, c, w, l2_strength):
     """``sum_i c_i H(q_i) - l2 / 2 ||w||^2``."""
     total = 0.0
