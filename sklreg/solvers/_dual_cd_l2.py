@@ -115,18 +115,11 @@ def _csr_row_sq_norms(data, indptr):
 
 
 @jit
-def _weighted_sq_sum(data, indices, indptr, c, by_rows):
-    """``sum_i c_i ||x_i||^2`` from CSR (``by_rows``) or CSC parts."""
+def _csc_weighted_sq_sum(data, indices, c):
+    """``sum_i c_i ||x_i||^2`` from the CSC parts of ``X``."""
     total = 0.0
-    if by_rows:
-        for i in range(indptr.shape[0] - 1):
-            row = 0.0
-            for k in range(indptr[i], indptr[i + 1]):
-                row += data[k] * data[k]
-            total += c[i] * row
-    else:
-        for k in range(data.shape[0]):
-            total += c[indices[k]] * data[k] * data[k]
+    for k in range(data.shape[0]):
+        total += c[indices[k]] * data[k] * data[k]
     return total
 
 
@@ -135,9 +128,11 @@ def primal_condition_bound(X, c, l2_strength):
     primal objective's Hessian ``X^T diag(c p (1 - p)) X + l2 I`` (the trace bounds the
     largest eigenvalue; ``p (1 - p) <= 1/4``), in one pass over the stored entries."""
     if sp.issparse(X):
-        if X.format not in ("csr", "csc"):
-            X = X.tocsr()
-        trace = _weighted_sq_sum(X.data, X.indices, X.indptr, c, X.format == "csr")
+        if X.format == "csc":
+            trace = _csc_weighted_sq_sum(X.data, X.indices, c)
+        else:
+            X = sp.csr_matrix(X)
+            trace = float(c @ _csr_row_sq_norms(X.data, X.indptr))
     else:
         trace = float(np.einsum("ij,ij,i->", X, X, c))
     return 1.0 + trace / (4.0 * l2_strength)
