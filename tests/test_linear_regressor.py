@@ -312,6 +312,20 @@ def test_lsqr_warm_start_solves_the_damped_problem():
     assert_allclose(model.coef_, exact.coef_, rtol=1e-5, atol=1e-8)
 
 
+@pytest.mark.parametrize("penalty", [None, "l2"])
+def test_lsqr_ignores_the_scale_of_the_weights(penalty):
+    """The objective is normalized by the sum of the weights; LSQR, whose stopping tests
+    add an absolute eps to products of norms, stopped after one iteration at 1e-30."""
+    X, y, _ = make_problem(30, 5, seed=12)
+    kwargs = {"penalty": penalty, "alpha": 1e-2, "solver": "lsqr", "tol": 1e-10}
+    unweighted = LinearRegressor(**kwargs).fit(X, y)
+    tiny = LinearRegressor(**kwargs).fit(X, y, sample_weight=np.full(len(y), 1e-30))
+    exact = LinearRegressor(**{**kwargs, "solver": "cholesky"}).fit(X, y)
+    assert_allclose(unweighted.coef_, exact.coef_, rtol=1e-8)
+    assert_allclose(tiny.coef_, unweighted.coef_, rtol=1e-10)
+    assert_allclose(tiny.intercept_, unweighted.intercept_, rtol=1e-10)
+
+
 def test_positive_warm_start_from_unconstrained_fit_is_feasible():
     rng = np.random.RandomState(15)
     X = rng.randn(50, 5)

@@ -234,16 +234,20 @@ def ridge_lsqr(A, X_mean, sqrt_sw, Y, l2, tol, max_iter, W_init=None):
     n_iter : ndarray of shape (n_targets,), int
     """
     n_samples, n_features = A.shape
-    damp = np.sqrt(l2)
+    # the problem times 1 / sqrt(mean weight), as at unit mean weight (same solution):
+    # lsqr's stopping tests add an absolute eps to ||[Xc; sqrt(l2) I]|| ||residual||
+    scale = np.sqrt(n_samples / (sqrt_sw @ sqrt_sw))
+    damp = scale * np.sqrt(l2)
     # The damped problem as plain least squares on [Xc; sqrt(l2) I]: scipy's lsqr would
     # otherwise damp x - x0 instead of x when given a starting point.
     operator = LinearOperator(
         (n_samples + n_features, n_features),
         matvec=lambda v: np.concatenate(
-            [A @ v.ravel() - sqrt_sw * (X_mean @ v.ravel()), damp * v.ravel()]
+            [scale * (A @ v.ravel() - sqrt_sw * (X_mean @ v.ravel())), damp * v.ravel()]
         ),
         rmatvec=lambda u: (
-            A.T @ u[:n_samples] - X_mean * (sqrt_sw @ u[:n_samples]) + damp * u[n_samples:]
+            scale * (A.T @ u[:n_samples] - X_mean * (sqrt_sw @ u[:n_samples]))
+            + damp * u[n_samples:]
         ),
         dtype=np.float64,
     )
@@ -252,7 +256,7 @@ def ridge_lsqr(A, X_mean, sqrt_sw, Y, l2, tol, max_iter, W_init=None):
     n_iter = np.zeros(n_targets, dtype=np.int64)
     for k in range(n_targets):
         x0 = None if W_init is None else W_init[:, k]
-        target = np.concatenate([Y[:, k], np.zeros(n_features)])
+        target = np.concatenate([scale * Y[:, k], np.zeros(n_features)])
         result = lsqr(operator, target, atol=tol, btol=tol, iter_lim=max_iter, x0=x0)
         W[:, k] = result[0]
         n_iter[k] = result[2]
