@@ -1,11 +1,13 @@
 """LinearClassifierCV: the path scores equal independent fits, selection and refit."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.metrics import accuracy_score, log_loss
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, StratifiedKFold
 from test_linear_classifier import make_data
 
 from sklreg import LinearClassifier, LinearClassifierCV
@@ -40,6 +42,31 @@ def test_scores_match_independent_fits(n_classes, scoring):
                              tol=1e-12).fit(X, y, sample_weight)
     assert_allclose(model.coef_, refit.coef_, atol=1e-6)
     assert_allclose(model.predict_proba(X), refit.predict_proba(X), atol=1e-6)
+
+
+def test_log_loss_of_folds_lacking_a_class():
+    """A held-out part without some class is scored on all the classes (``labels``), as
+    LogisticRegressionCV does: log_loss would otherwise infer fewer classes from it than
+    the probabilities have."""
+    rng = np.random.RandomState(6)
+    X = rng.randn(40, 6)
+    y = np.digitize(X[:, 0] + 0.5 * rng.randn(40), [-0.5, 0.5])
+    y[7] = 3  # a single sample of class 3: held out by one fold only
+    alphas = [0.1, 0.01]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a class has fewer members than folds
+        model = LinearClassifierCV(alphas=alphas, scoring="neg_log_loss", tol=1e-12).fit(X, y)
+        folds = list(StratifiedKFold(5).split(X, y))
+    assert np.all(np.isfinite(model.scores_))
+    for k, (train, test) in enumerate(folds):
+        if 3 not in y[train]:  # its training part has no sample of class 3
+            assert 3 in y[test]
+            continue
+        assert 3 not in y[test]
+        for a, alpha in enumerate(alphas):
+            fold = LinearClassifier(alpha=alpha, tol=1e-12).fit(X[train], y[train])
+            expected = -log_loss(y[test], fold.predict_proba(X[test]), labels=[0, 1, 2, 3])
+            assert_allclose(model.scores_[a, k], expected, atol=1e-6)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])

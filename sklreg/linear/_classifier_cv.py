@@ -1,11 +1,12 @@
 """LinearClassifierCV: cross-validation of LinearClassifier along warm-started paths."""
 
+import inspect
 import time
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, make_scorer
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import delayed
@@ -37,6 +38,27 @@ def classification_alpha_max(X, labels, n_classes, sample_weight, fit_intercept,
         residual = residual[:, 1:]
     gradient = np.asarray(X.T @ residual)
     return float(np.abs(gradient).max()) / max(l1_ratio, RIDGE_GRID_L1_RATIO)
+
+
+def scorer_with_labels(scorer, classes):
+    """``scorer`` with all the ``classes`` passed as ``labels`` when its metric takes them.
+
+    A held-out part may lack a class, and metrics such as ``log_loss`` would infer the
+    labels from it; scikit-learn's ``LogisticRegressionCV`` passes them the same way. For
+    two classes, ``classes[1]`` is also passed as ``pos_label`` where the metric takes one.
+    Arguments the scorer was made with take precedence.
+    """
+    score_func = getattr(scorer, "_score_func", None)
+    if score_func is None:  # a plain callable, or the estimator's own score
+        return scorer
+    parameters = inspect.signature(score_func).parameters
+    if "labels" not in parameters:
+        return scorer
+    kwargs = {"labels": classes}
+    if len(classes) == 2 and "pos_label" in parameters:
+        kwargs["pos_label"] = classes[1]
+    return make_scorer(score_func, response_method=scorer._response_method,
+                       greater_is_better=scorer._sign == 1, **{**kwargs, **scorer._kwargs})
 
 
 def _fitted_shell(classes, W, b, n_features):
@@ -226,7 +248,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         else:
             alphas = np.tile(check_alphas(self.alphas), (len(l1_ratios), 1))
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
-        scorer = check_scoring(self, scoring=self.scoring)
+        scorer = scorer_with_labels(check_scoring(self, scoring=self.scoring), classes)
         params = {"fit_intercept": self.fit_intercept, "max_iter": self.max_iter,
                   "tol": self.tol}
         tasks = [(i, k) for i in range(len(l1_ratios)) for k in range(len(folds))]
