@@ -464,6 +464,34 @@ def test_no_penalty_matches_unpenalized_logistic_regression(n_classes):
     assert_allclose(zero.predict_proba(X), model.predict_proba(X), atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_no_penalty_puts_zero_on_a_constant_column(n_classes, dtype):
+    """With an intercept, a constant column is not identifiable: its coefficient is 0 (the
+    intercept takes its part) and the rest matches LogisticRegression. Centering by the
+    weighted mean must leave the column exactly zero, or its rounding residue, of
+    curvature ~1e-32, takes an unpenalized step of ~1e15. A column constant over the
+    samples of positive weight only is the same."""
+    X, y = make_data(n_classes, n_samples=300, n_features=6)
+    X = np.c_[X, np.full(len(y), 0.7)].astype(dtype)
+    X[0, -1] = 5.0  # a sample of zero weight
+    sample_weight = np.ones(len(y))
+    sample_weight[0] = 0.0
+    X64 = X.astype(np.float64)
+    ref = reference(X64[1:], y[1:], 0.0, None)
+    for penalty in [None, "l2"]:  # alpha=0 with a named penalty is the same problem
+        model = LinearClassifier(penalty, alpha=0.0, tol=1e-12).fit(X, y, sample_weight)
+        assert_array_equal(model.coef_[:, -1], 0.0)
+        ours = objective(X64[1:], y[1:], model.coef_, model.intercept_, 0.0, 0.0)
+        theirs = objective(X64[1:], y[1:], ref.coef_, ref.intercept_, 0.0, 0.0)
+        assert abs(ours - theirs) <= 1e-8 * theirs
+        assert_allclose(model.predict_proba(X64[1:]), ref.predict_proba(X64[1:]), atol=1e-6)
+        coef, ref_coef = model.coef_[:, :-1], ref.coef_[:, :-1]
+        if n_classes > 2:  # unpenalized softmax weights are defined up to a common row
+            coef, ref_coef = coef - coef.mean(axis=0), ref_coef - ref_coef.mean(axis=0)
+        assert_allclose(coef, ref_coef, atol=1e-5)
+
+
 @pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
 @pytest.mark.parametrize("n_classes", [2, 4])
 def test_sample_and_class_weights_match_logistic_regression(n_classes, penalty):
@@ -885,6 +913,31 @@ def test_warm_start_reuses_the_solution():
     cold = LinearClassifier("elasticnet", alpha=0.02, tol=1e-13).fit(X, y)
     model.set_params(alpha=0.02).fit(X, y)
     assert_allclose(model.coef_, cold.coef_, atol=1e-6)
+
+
+@pytest.mark.parametrize("layout", ["csc", "csr", "dense", "fortran"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_read_only_inputs_give_the_same_fit(n_classes, layout):
+    """A read-only design (a memory map) is fitted as its writable copy, and not modified;
+    a Fortran-ordered one without intercept reaches the kernel without a copy."""
+    X, y = make_data(n_classes, n_samples=60, n_features=15)
+    X[np.abs(X - 0.5) < 0.7] = 0.0
+    fit_intercept = layout != "fortran"
+    X = {"csc": sp.csc_matrix, "csr": sp.csr_matrix, "dense": np.array,
+         "fortran": np.asfortranarray}[layout](X)
+    read_only = X.copy()
+    values = read_only.data if sp.issparse(read_only) else read_only
+    values.flags.writeable = False
+    for penalty in ["l1", "elasticnet"]:
+        kwargs = {"alpha": 0.01, "l1_ratio": 0.5, "fit_intercept": fit_intercept}
+        writable = LinearClassifier(penalty, **kwargs).fit(X, y)
+        model = LinearClassifier(penalty, **kwargs).fit(read_only, y)
+        assert np.count_nonzero(model.coef_) > 0
+        assert_array_equal(model.coef_, writable.coef_)
+        assert_array_equal(model.intercept_, writable.intercept_)
+    assert not values.flags.writeable
+    assert_array_equal(read_only.toarray() if sp.issparse(X) else read_only,
+                       X.toarray() if sp.issparse(X) else X)
 
 
 def test_inputs_not_modified():

@@ -45,7 +45,8 @@ class ClassificationProblem:
         ``(X, X_offset)``: the design for proximal Newton and the exact Newton, centered
         in float64 (Fortran order, exactly ``X - X_offset``) when dense with an intercept,
         otherwise as given with zero offsets (the intercepts of the centered problem are
-        ``b + W @ X_offset``).
+        ``b + W @ X_offset``). Columns constant over the samples of positive weight are
+        offset by their value, so that they center to exact zeros.
         Made once, when first used.
     X : ndarray or scipy.sparse matrix (CSR or CSC)
         The design as given (a sparse one with its duplicates summed). L-BFGS and dual
@@ -87,6 +88,10 @@ class ClassificationProblem:
                 # centered columns decouple the intercept from the weights, which coordinate
                 # descent needs on data far from the origin
                 X_offset = self.c @ X
+                constant, values = constant_columns(X, np.flatnonzero(self.c))
+                # exact zeros after centering, which the solvers skip: the rounding residue
+                # of the weighted mean would give them a curvature of ~1e-32
+                X_offset[constant] = values
                 if X.dtype == np.float64 and X.flags.c_contiguous:
                     # by column panels: 1.5-3x faster than a strided subtract into F order
                     X = _copy(X, "F")
@@ -101,13 +106,10 @@ class ClassificationProblem:
         X = self.centered[0]
         if self._arrays is None and sp.issparse(X) and X.format == "csr":
             if not self._solved:
-                if not X.data.flags.writeable:  # one compiled kernel: writable arrays
-                    # (the indices are converted by kernel_arrays: only the values to copy)
-                    X = sp.csr_matrix((X.data.copy(), X.indices, X.indptr), shape=X.shape)
-                return *kernel_arrays(X), True
+                return *kernel_arrays(writable_values(X)), True
             self._arrays = *kernel_arrays(X.tocsc()), False
         if self._arrays is None:
-            X = X if sp.issparse(X) else np.asfortranarray(X)
+            X = writable_values(X) if sp.issparse(X) else np.asfortranarray(X)
             self._arrays = *kernel_arrays(X), False
         return self._arrays
 
@@ -180,6 +182,51 @@ class ClassificationProblem:
             b -= W @ X_offset
             self._solved = True
         return float(gap), int(n_iter), gap_tol
+
+
+def constant_columns(X, rows, first_rows=8):
+    """Columns of the dense ``X`` constant over ``rows``, and their values.
+
+    Only the columns equal over the first few of ``rows`` are candidates; they are checked
+    on blocks of rows growing eightfold, each on the candidates left, so that a column
+    which varies early costs few comparisons.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Dense design.
+    rows : ndarray of int
+        The rows to compare (at least one).
+    first_rows : int, default=8
+        Size of the first block of rows.
+
+    Returns
+    -------
+    constant : ndarray of int
+        Indices of the constant columns.
+    values : ndarray
+        Their values, in the dtype of ``X``.
+    """
+    first = X[rows[0]]
+    constant = np.arange(X.shape[1])
+    start, stop = 1, first_rows
+    while constant.size and start < rows.size:
+        block = X[np.ix_(rows[start:stop], constant)]
+        constant = constant[(block == first[constant]).all(axis=0)]
+        start, stop = stop, 8 * stop
+    return constant, first[constant]
+
+
+def writable_values(X):
+    """The sparse ``X``, with a copy of its values when they are read-only.
+
+    Proximal Newton writes columns gathered from CSR parts into arrays typed like the
+    values, which does not compile for read-only ones (the indices are copies already:
+    :func:`kernel_arrays` converts them).
+    """
+    if X.data.flags.writeable:
+        return X
+    return type(X)((X.data.copy(), X.indices, X.indptr), shape=X.shape)
 
 
 def class_indices(y):
