@@ -26,6 +26,13 @@ WS_START = 10  # first working-set size
 WS_FILLED = 0.9  # support / working-set size from which the working set grows 4x, not 2x
 INNER_TOL_RATIO = 0.3  # inner solves stop at this fraction of the outer violation
 ANDERSON_DEPTH = 5  # epochs between Anderson extrapolations
+# epochs on one working set after which the cyclic order turns to a fresh random permutation
+# per epoch, when there are at least SHUFFLE_MIN_SAMPLES_PER_FEATURE samples per working-set
+# feature: cyclic descent crawls on columns with a common factor (pairwise correlation 0.8,
+# 1000 x 300 elastic net: 24000 epochs, 170 in a random order), while where the working set
+# nears n_samples (flat directions: leukemia, dense_corr) a random order took 2-15x longer
+SHUFFLE_AFTER_EPOCHS = 100
+SHUFFLE_MIN_SAMPLES_PER_FEATURE = 2
 
 
 @jit(fastmath=REASSOCIATE)
@@ -251,7 +258,11 @@ def enet_coordinate_descent(
     the full problem), discard features with the Gap Safe sphere, and build a working set
     from the nonzero weights and the largest optimality violations. Inner iterations run
     coordinate descent on the working set, extrapolated every ``ANDERSON_DEPTH`` epochs,
-    until its violations fall below ``INNER_TOL_RATIO`` times the outer one.
+    until its violations fall below ``INNER_TOL_RATIO`` times the outer one. Cyclic
+    descent visits the working set in order, until ``SHUFFLE_AFTER_EPOCHS`` epochs have run
+    (across outer passes) on one working set of at most
+    ``n_samples / SHUFFLE_MIN_SAMPLES_PER_FEATURE`` features; from then on every epoch
+    visits it in a new random order (seeded: the fit stays reproducible).
 
     Parameters
     ----------
@@ -302,8 +313,10 @@ def enet_coordinate_descent(
         ``inf`` when it is not known.
     """
     n_features = w.shape[0]
+    n_samples = y.shape[0]
     if random_selection:
         np.random.seed(seed)  # noqa: NPY002 (Numba's per-thread generator)
+    shuffle = False
 
     r, t = residual(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, y, w)
     active = np.arange(n_features)  # features not screened out, in increasing order
@@ -321,6 +334,7 @@ def enet_coordinate_descent(
     previous_working_set = np.empty(0, dtype=active.dtype)
     history = np.empty((ANDERSON_DEPTH + 1, 0))
     n_history = 0
+    working_set_epochs = 0  # run on the current working set (across outer passes)
     while True:
         features = active[:n_active]
         r_norm2, r_dot_y = residual_summaries(
@@ -385,12 +399,22 @@ def enet_coordinate_descent(
                 and np.array_equal(working_set, previous_working_set)):
             history = np.empty((ANDERSON_DEPTH + 1, working_set.shape[0]))
             n_history = 0
+            working_set_epochs = 0
         previous_working_set = working_set
+        visits = working_set.copy()
         while n_iter < max_iter:
+            if (not shuffle and not random_selection
+                    and working_set_epochs == SHUFFLE_AFTER_EPOCHS
+                    and SHUFFLE_MIN_SAMPLES_PER_FEATURE * working_set.shape[0] <= n_samples):
+                shuffle = True
+                np.random.seed(0)  # noqa: NPY002
+            if shuffle:
+                np.random.shuffle(visits)  # noqa: NPY002
             t, violation = _cd_epoch(X, X_data, X_indices, X_indptr, is_sparse, X_mean,
-                                     sw_sum, w, r, t, lipschitz, working_set, l1_strength,
+                                     sw_sum, w, r, t, lipschitz, visits, l1_strength,
                                      l2_strength, positive, random_selection)
             n_iter += 1
+            working_set_epochs += 1
             work += working_set.shape[0]
             history[n_history] = w[working_set]
             n_history += 1

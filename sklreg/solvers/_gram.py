@@ -15,7 +15,7 @@ import numpy as np
 from .._datafits import quadratic_dual_gap
 from .._jit import jit
 from .._penalties import prox_enet
-from ._cd import ANDERSON_DEPTH, anderson_extrapolation
+from ._cd import ANDERSON_DEPTH, SHUFFLE_AFTER_EPOCHS, anderson_extrapolation
 from ._columns import REASSOCIATE
 
 REFRESH_EPOCHS = 10  # recompute q = b - G w from scratch this often (rounding drift)
@@ -65,7 +65,9 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     gap_tol : float
         Absolute duality gap at which to stop.
     random_selection : bool
-        Draw coordinates uniformly at random instead of cycling.
+        Draw coordinates uniformly at random instead of cycling (which turns to a new
+        random permutation per epoch after ``SHUFFLE_AFTER_EPOCHS`` epochs, seeded: see
+        :func:`~sklreg.solvers._cd.enet_coordinate_descent`).
     seed : int
         Seed of the coordinate draws.
 
@@ -84,6 +86,7 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     exact = True  # q recomputed since the last update
     history = np.empty((ANDERSON_DEPTH + 1, n_features))
     n_history = 0
+    visits = np.arange(n_features)
     gap = np.inf
     n_iter = 0
     while True:
@@ -98,11 +101,15 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
         if gap <= gap_tol or n_iter >= max_iter:
             break
 
+        if n_iter == SHUFFLE_AFTER_EPOCHS and not random_selection:
+            np.random.seed(0)  # noqa: NPY002
+        if n_iter >= SHUFFLE_AFTER_EPOCHS and not random_selection:
+            np.random.shuffle(visits)  # noqa: NPY002
         for k in range(n_features):
             if random_selection:
                 j = np.random.randint(0, n_features)  # noqa: NPY002
             else:
-                j = k
+                j = visits[k]
             if G[j, j] == 0.0:
                 continue
             step = 1.0 / G[j, j]
