@@ -102,6 +102,10 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         Constrain the coefficients to be non-negative.
     selection : {'cyclic', 'random'}, default='cyclic'
         Coordinate order of coordinate descent; 'random' draws coordinates uniformly.
+        'cyclic' visits the features in order, until 100 epochs have run on one working
+        set of at most ``n_samples / 2`` features: from then on each epoch visits it in a
+        new random permutation, seeded (cyclic descent crawls on columns that share a
+        common factor).
     random_state : int, RandomState instance or None, default=None
         Seed of the random coordinate order (``selection='random'``).
     solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}, default='auto'
