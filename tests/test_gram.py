@@ -43,7 +43,7 @@ def test_gram_matches_scikit_learn(penalty, sparse, dtype, weighted, fit_interce
     X_fit = X.astype(dtype)
     model = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio, solver="gram",
                             fit_intercept=fit_intercept, max_iter=100_000,
-                            tol=1e-7 if dtype == np.float32 else 1e-13)
+                            tol=1e-8 if dtype == np.float32 else 1e-13)
     model.fit(X_fit, y, sample_weight=sw)
     ref = reference_fit(penalty, alpha, l1_ratio, fit_intercept, X_fit, y, sw)
     assert model.coef_.dtype == dtype
