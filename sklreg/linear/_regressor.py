@@ -102,7 +102,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         Constrain the coefficients to be non-negative.
     selection : {'cyclic', 'random'}, default='cyclic'
         Coordinate order of coordinate descent; 'random' draws coordinates uniformly.
-        'cyclic' visits the features in order, until 100 epochs have run on one working
+        'cyclic' visits the features in order, until 300 epochs have run on one working
         set of at most ``n_samples / 2`` features: from then on each epoch visits it in a
         new random permutation, seeded (cyclic descent crawls on columns that share a
         common factor).
