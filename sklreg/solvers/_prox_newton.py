@@ -32,7 +32,12 @@ from .._datafits import (
 )
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
-from ._cd import ANDERSON_DEPTH, anderson_extrapolation, largest_scores
+from ._cd import (
+    ANDERSON_DEPTH,
+    SHUFFLE_MIN_SAMPLES_PER_FEATURE,
+    anderson_extrapolation,
+    largest_scores,
+)
 from ._columns import REASSOCIATE, csc_layout_of_csr, gather_columns
 
 WS_START = 10  # first working-set size
@@ -44,13 +49,12 @@ CD_TOL_RATIO = 0.3  # ... stopped at this fraction of the working-set violation
 # weighted by |w|), and one-epoch steps then crawled (gap 5e-2 after 1000 steps; LIBLINEAR's
 # newGLMNET tightens its inner tolerance the same way)
 CD_TOL_SHRINK = 0.25
-# after a model on which coordinate descent used all MAX_CD_EPOCHS, with at least this many
-# samples per working-set feature, the coordinates are visited in a fresh random order every
-# epoch (as LIBLINEAR does): the cyclic order crawls on correlated columns (1000 x 300,
-# pairwise 0.8: 541 -> 62 ms), while on working sets near n_samples (flat directions:
-# arcene) the extrapolation along a cyclic epoch's displacement is what converges, and a
-# random order took up to 16x longer there
-SHUFFLE_MIN_SAMPLES_PER_FEATURE = 2
+# After a model on which coordinate descent used all MAX_CD_EPOCHS, on a working set with at
+# least SHUFFLE_MIN_SAMPLES_PER_FEATURE samples per feature, the coordinates are visited in a
+# fresh random order every epoch (as LIBLINEAR does): the cyclic order crawls on correlated
+# columns (1000 x 300, pairwise 0.8: 541 -> 62 ms), while on working sets near n_samples
+# (flat directions: arcene) the extrapolation along a cyclic epoch's displacement is what
+# converges, and a random order took up to 16x longer there.
 SLOW_WINDOW_DECREASE = 0.1  # Anderson when a window of epochs cut the violation less
 MAX_BACKTRACK = 30
 ARMIJO = 1e-4
@@ -728,7 +732,6 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
     newton_decrease = np.inf
     cd_tol_ratio = CD_TOL_RATIO
     shuffle = False
-    np.random.seed(0)  # noqa: NPY002 (a fit's shuffles are reproducible)
     n_iter = 0
     P = classification_probabilities(Z, multinomial)  # then kept up to date with Z
     while True:
@@ -787,9 +790,10 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
             n_iter += 1
             if n_epochs == 1:
                 cd_tol_ratio *= CD_TOL_SHRINK
-            elif (n_epochs == MAX_CD_EPOCHS and SHUFFLE_MIN_SAMPLES_PER_FEATURE
+            elif (n_epochs == MAX_CD_EPOCHS and not shuffle and SHUFFLE_MIN_SAMPLES_PER_FEATURE
                   * working_set.shape[0] <= n_samples):
                 shuffle = True
+                np.random.seed(0)  # noqa: NPY002 (a fit's shuffles are reproducible)
             if multinomial and l2_strength > 0.0:  # (a common shift: P unchanged)
                 _recenter_classes(X, C_data, C_indices, C_indptr, is_sparse, Z, W,
                                   l1_strength, l2_strength, working_set)
