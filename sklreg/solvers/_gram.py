@@ -101,9 +101,9 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
         if gap <= gap_tol or n_iter >= max_iter:
             break
 
-        if n_iter == SHUFFLE_AFTER_EPOCHS and not random_selection:
-            np.random.seed(0)  # noqa: NPY002
         if n_iter >= SHUFFLE_AFTER_EPOCHS and not random_selection:
+            if n_iter == SHUFFLE_AFTER_EPOCHS:
+                np.random.seed(0)  # noqa: NPY002
             np.random.shuffle(visits)  # noqa: NPY002
         for k in range(n_features):
             if random_selection:
