@@ -516,6 +516,22 @@ def test_sample_and_class_weights_match_logistic_regression(n_classes, penalty):
                                  effective_weight=effective, coef_atol=coef_atol)
 
 
+def test_balanced_weights_with_a_class_of_zero_weight():
+    X, y = make_data(3, n_samples=90)
+    sample_weight = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    sample_weight[y == 2] = 0.0
+    balanced = LinearClassifier("l2", alpha=0.01, tol=1e-12, class_weight="balanced").fit(
+        X, y, sample_weight)
+    class_totals = np.bincount(y, weights=sample_weight)
+    inverse = {0: 1.0 / class_totals[0], 1: 1.0 / class_totals[1], 2: 1.0}
+    explicit = LinearClassifier("l2", alpha=0.01, tol=1e-12, class_weight=inverse).fit(
+        X, y, sample_weight)
+    assert np.all(np.isfinite(balanced.coef_))
+    # the intercept of the empty class runs to -inf: both fits only approach one limit
+    assert_allclose(balanced.coef_, explicit.coef_, atol=1e-5)
+    assert_allclose(balanced.predict_proba(X), explicit.predict_proba(X), atol=1e-6)
+
+
 def test_integer_weights_are_repetitions():
     X, y = make_data(3, n_samples=60)
     weights = np.random.RandomState(0).randint(0, 4, len(y))

@@ -261,8 +261,11 @@ def encode_targets(estimator, X, y, sample_weight):
     sample_weight = check_sample_weight(sample_weight, X)
     sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight.copy()
     if estimator.class_weight is not None:
-        class_weight = compute_class_weight(estimator.class_weight, classes=classes, y=y,
-                                            sample_weight=sample_weight)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            class_weight = compute_class_weight(estimator.class_weight, classes=classes, y=y,
+                                                sample_weight=sample_weight)
+        # 'balanced' divides by the weight of each class: a class of zero weight stays at zero
+        class_weight[~np.isfinite(class_weight)] = 0.0
         sw *= class_weight[labels]
     if np.count_nonzero(np.bincount(labels, weights=sw, minlength=len(classes)) > 0) < 2:
         raise ValueError(
