@@ -58,10 +58,14 @@ def test_design_is_the_centered_weighted_input(dtype, fit_intercept, weighted, f
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("weighted", [True, False])
 def test_sparse_design_is_the_centered_weighted_input(fmt, fit_intercept, weighted):
-    """Sparse designs keep their sparsity: the offsets are removed implicitly (``X_mean``)."""
+    """Sparse designs keep their sparsity: the offsets are removed implicitly (``X_mean``),
+    but for the columns whose mean outweighs their spread, stored centered."""
     rng = np.random.default_rng(1)
     X = rng.standard_normal((300, 9)) * (rng.uniform(size=(300, 9)) < 0.3) + 0.0
     X[:, 4] = 0.0
+    X[:, 6] = 1000.0 + rng.standard_normal(300)
+    X[:, 7] = rng.uniform(size=300) < 0.9  # mean 0.9, variance 0.09
+    X[:, 8] = rng.uniform(size=300) < 0.4  # mean 0.4, variance 0.24
     Y = rng.standard_normal((300, 1))
     sw = rng.uniform(0.2, 3.0, 300) if weighted else None
     source = sp.csr_matrix(X).asformat(fmt)
@@ -75,6 +79,13 @@ def test_sparse_design_is_the_centered_weighted_input(fmt, fit_intercept, weight
     offset = (q**2 @ X) / np.sum(q**2) if fit_intercept else np.zeros(9)
     centered = design.A.toarray() - np.outer(q, design.X_mean)
     np.testing.assert_allclose(centered, (X - offset) * q[:, None], atol=1e-12)
-    np.testing.assert_allclose(design.X_offset, offset, atol=1e-14)
+    np.testing.assert_allclose(design.X_offset, offset, rtol=1e-14, atol=1e-14)
     np.testing.assert_allclose(design.lipschitz, np.sum(centered**2, axis=0), rtol=1e-12)
     assert design.lipschitz[4] == 0.0
+    stored = np.diff(design.A.indptr)
+    if fit_intercept:
+        assert np.all(stored[[6, 7]] == 300)
+        assert np.all(np.abs(design.X_mean[[6, 7]]) < 1e-12)  # what rounding left
+        np.testing.assert_array_equal(design.X_mean[:6], design.X_offset[:6])
+    np.testing.assert_array_equal(stored[[0, 8]], [np.count_nonzero(X[:, 0]),
+                                                   np.count_nonzero(X[:, 8])])

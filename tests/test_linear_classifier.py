@@ -1114,3 +1114,34 @@ def test_lbfgs_two_loop_matches_the_textbook_recursion(n_appended, scaled):
     memory.clear()
     assert_allclose(_two_loop(gradient, memory.steps, memory.changes, memory.rhos,
                               memory.n_pairs, memory.newest, np.empty(0)), -gradient)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+@pytest.mark.parametrize("offset", [10.0, 1e4])
+def test_sparse_columns_far_from_the_origin_converge_as_dense(offset, penalty, n_classes,
+                                                              dtype):
+    """A one-hot block beside raw numeric columns (a ColumnTransformer's sparse output):
+    at an offset of 1e3, proximal Newton on the sparse design ran its 1000 steps."""
+    rng = np.random.RandomState(3)
+    X = (rng.uniform(size=(400, 30)) < 0.1).astype(dtype)
+    X[:, :3] = offset + rng.randn(400, 3)
+    X[:, 3] = rng.uniform(size=400) < 0.9
+    score = X[:, :4].sum(axis=1) - 3 * offset + X[:, 10:15].sum(axis=1) + rng.randn(400)
+    y = np.digitize(score, np.quantile(score, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    sample_weight = rng.uniform(0.5, 2.0, 400)
+    X_sparse = sp.csr_matrix(X)
+    before = X_sparse.copy()
+    l1_ratio = 1.0 if penalty == "l1" else 0.5
+    kwargs = {"penalty": penalty, "alpha": 1e-3, "l1_ratio": l1_ratio, "tol": 1e-10,
+              "max_iter": 200}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearClassifier(**kwargs).fit(X_sparse, y, sample_weight)
+    dense = LinearClassifier(**kwargs).fit(X.astype(np.float64), y, sample_weight)
+    assert (X_sparse != before).nnz == 0
+    ours = objective(X, y, model.coef_, model.intercept_, 1e-3, l1_ratio, sample_weight)
+    theirs = objective(X, y, dense.coef_, dense.intercept_, 1e-3, l1_ratio, sample_weight)
+    assert abs(ours - theirs) <= 1e-9 * theirs
+    assert_allclose(model.predict_proba(X), dense.predict_proba(X), atol=1e-5)

@@ -412,3 +412,27 @@ def test_large_column_offset_is_certified_honestly(sparse):
     excess = (objective(X, y, model.coef_, model.intercept_, 0.01, 1.0)
               - objective(X, y, reference.coef_, reference.intercept_, 0.01, 1.0))
     assert excess <= model.dual_gap_ + 1e-9 * np.var(y)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+@pytest.mark.parametrize("offset", [1e3, 1e7])
+def test_sparse_columns_far_from_the_origin_converge_as_dense(offset, penalty, weighted):
+    """A one-hot block beside raw numeric columns (a ColumnTransformer's sparse output)."""
+    rng = np.random.RandomState(3)
+    X = (rng.uniform(size=(400, 30)) < 0.1).astype(float)
+    X[:, :3] = offset + rng.randn(400, 3)
+    X[:, 3] = rng.uniform(size=400) < 0.9
+    y = X[:, :4].sum(axis=1) - 3 * offset + X[:, 10:15].sum(axis=1) + 0.1 * rng.randn(400)
+    sample_weight = rng.uniform(0.5, 2.0, 400) if weighted else None
+    X_sparse = sp.csr_matrix(X)
+    before = X_sparse.copy()
+    kwargs = {"penalty": penalty, "alpha": 1e-3, "tol": 1e-10, "max_iter": 10**4}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearRegressor(**kwargs).fit(X_sparse, y, sample_weight)
+    dense = LinearRegressor(**kwargs).fit(X, y, sample_weight)
+    assert (X_sparse != before).nnz == 0
+    assert_allclose(model.coef_, dense.coef_, rtol=1e-6, atol=1e-8)
+    assert_allclose(model.intercept_, dense.intercept_, rtol=1e-9)
+    assert_array_equal(model.coef_ == 0.0, dense.coef_ == 0.0)

@@ -21,7 +21,7 @@ from ..solvers._dual_cd_l2 import dual_cd_l2, primal_condition_bound
 from ..solvers._lbfgs_l2 import lbfgs_l2
 from ..solvers._newton_l2 import direct_newton_applies, newton_l2
 from ..solvers._prox_newton import prox_newton
-from ._design import _copy, kernel_arrays
+from ._design import _copy, kernel_arrays, offset_dominated_columns, subtract_column_offsets
 from ._regressor import check_sample_weight
 
 # dual coordinate descent only above this bound on the primal condition number: L-BFGS was
@@ -43,7 +43,9 @@ class ClassificationProblem:
         solves (a path) share one conversion to CSC.
     centered : tuple
         ``(X, X_offset)``: the design for proximal Newton and the exact Newton, centered
-        in float64 (Fortran order, exactly ``X - X_offset``) when dense with an intercept,
+        in float64 (Fortran order, exactly ``X - X_offset``) when dense with an intercept;
+        when sparse with an intercept, only the columns whose mean outweighs their spread
+        are (stored dense, see :func:`~sklreg.linear._design.offset_dominated_columns`);
         otherwise as given with zero offsets (the intercepts of the centered problem are
         ``b + W @ X_offset``). Columns constant over the samples of positive weight are
         offset by their value, so that they center to exact zeros.
@@ -98,6 +100,14 @@ class ClassificationProblem:
                     X -= X_offset
                 else:
                     X = np.subtract(X, X_offset, order="F", dtype=np.float64)
+            elif self.fit_intercept:
+                # sparsity kept but for columns far from the origin, which would couple
+                # with the intercept (proximal Newton crawled, offsets of 1e3 never converged)
+                columns, offsets = offset_dominated_columns(X, self.c)
+                if columns.size:
+                    offsets = offsets.astype(X.dtype)  # subtracted exactly so
+                    X = subtract_column_offsets(X, columns, offsets, np.ones(X.shape[0]))
+                    X_offset[columns] = offsets
             self._centered = X, X_offset
         return self._centered
 

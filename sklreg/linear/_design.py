@@ -8,7 +8,8 @@ multiplied by ``S`` is
 and minimizing over ``b`` centers ``X`` and ``y`` by their weighted means. The
 solvers therefore see the rows scaled by ``sqrt(s_i)``, ``y`` centered, and ``X``
 centered explicitly when dense (robust to large offsets) or implicitly when sparse
-(``X_mean`` passed to the kernel, so the sparsity is kept).
+(``X_mean`` passed to the kernel, so the sparsity is kept), except for the sparse
+columns whose mean outweighs their spread: those are stored centered (dense).
 """
 
 from typing import NamedTuple
@@ -27,7 +28,9 @@ class Design(NamedTuple):
     A : ndarray (Fortran order) or scipy.sparse.csc_matrix
         Row-weighted design, in the input's float dtype.
     X_mean : ndarray of shape (n_features,)
-        Offsets the solvers remove implicitly (zeros for dense input).
+        Offsets the solvers remove implicitly: the column means of a sparse design, but
+        for its columns stored centered and for a dense design, what the rounding of their
+        explicit centering left.
     X_offset : ndarray of shape (n_features,)
         Weighted column means (zeros when no intercept is fitted).
     Y : ndarray of shape (n_samples, n_targets), float64
@@ -140,13 +143,20 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
             A = A.copy()
         if not A.has_canonical_format:
             A.sum_duplicates()
+        X_mean = X_offset
         if fit_intercept:  # the offsets of the design as stored (rounded, weighted)
-            X_offset = _weighted_means(A, sqrt_sw, sw_sum)
+            X_offset = X_mean = _weighted_means(A, sqrt_sw, sw_sum)
+            dominated, offsets = offset_dominated_columns(
+                A, np.full(n_samples, 1.0 / sw_sum), X_offset)
+            if dominated.size:
+                A = subtract_column_offsets(A, dominated, offsets, sqrt_sw)
+                X_mean = X_offset.copy()  # what the subtraction's rounding left, implicitly
+                X_mean[dominated] = _weighted_means(A[:, dominated], sqrt_sw, sw_sum)
         arrays, lipschitz = None, None
         if A.format == "csc":
             arrays = kernel_arrays(A)
-            lipschitz = centered_column_sq_norms(*arrays, sqrt_sw, X_offset, sw_sum)
-        return Design(A, X_offset, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays,
+            lipschitz = centered_column_sq_norms(*arrays, sqrt_sw, X_mean, sw_sum)
+        return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays,
                       lipschitz)
 
     order = "F" if fortran or X.flags.f_contiguous else "C"
@@ -171,6 +181,66 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
     if lipschitz is None and fortran:
         lipschitz = centered_column_sq_norms(*arrays, sqrt_sw, X_mean, sw_sum)
     return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays, lipschitz)
+
+
+def offset_dominated_columns(X, row_weights, X_offset=None):
+    """Columns of the sparse ``X`` whose weighted mean outweighs their spread.
+
+    Kept sparse, such a column is centered implicitly (its offset folded into every
+    product): with an offset far above its spread, those products cancel to rounding
+    noise, and the column stays coupled with the intercept, which coordinate descent
+    crawls along. Only a column stored in at least half of the rows can have
+    ``mean^2 > variance`` (by Cauchy-Schwarz, for uniform weights), so storing it centered,
+    thus dense, at most doubles its entries.
+
+    Parameters
+    ----------
+    X : scipy.sparse.csr_matrix or csc_matrix
+        Canonical sparse design.
+    row_weights : ndarray of shape (n_samples,)
+        Weights of the rows in the mean squares of the columns (summing to one).
+    X_offset : ndarray of shape (n_features,), default=None
+        The weighted column means; None to weight the columns by ``row_weights``.
+
+    Returns
+    -------
+    columns : ndarray of int
+        The columns whose ``mean^2`` exceeds their weighted variance.
+    offsets : ndarray of shape (len(columns),)
+        Their means.
+    """
+    n_samples, n_features = X.shape
+    if X.format == "csc":
+        counts = np.diff(X.indptr)
+    else:
+        counts = np.bincount(X.indices, minlength=n_features)
+    candidates = np.flatnonzero(2 * counts >= n_samples)
+    if candidates.size == 0:
+        return candidates, np.zeros(0)
+    X_candidates = X[:, candidates]
+    if X_offset is None:
+        means = np.asarray(X_candidates.T @ row_weights, dtype=np.float64).ravel()
+    else:
+        means = X_offset[candidates]
+    mean_squares = np.asarray(X_candidates.power(2).T @ row_weights, dtype=np.float64).ravel()
+    dominated = means**2 > 0.5 * mean_squares
+    return candidates[dominated], means[dominated]
+
+
+def subtract_column_offsets(X, columns, offsets, q):
+    """A copy of the sparse ``X``, in its format, with ``X[:, j] - offset_j q`` stored (dense)
+    in each of ``columns`` (``offsets`` in the order of ``columns``)."""
+    n_samples, n_features = X.shape
+    block = X[:, columns].toarray()
+    block -= np.outer(q, offsets).astype(X.dtype)
+    coo = X.tocoo()
+    kept = np.ones(n_features, dtype=bool)
+    kept[columns] = False
+    kept = kept[coo.col]
+    data = np.concatenate([coo.data[kept], block.ravel(order="F")])
+    rows = np.concatenate([coo.row[kept], np.tile(np.arange(n_samples), columns.size)])
+    cols = np.concatenate([coo.col[kept], np.repeat(columns, n_samples)])
+    return sp.coo_matrix((data, (rows, cols)), shape=X.shape).asformat(X.format)
 
 
 def _copy(X, order):
