@@ -1,5 +1,6 @@
 """Streaming with the MLPs' ``partial_fit``: chunk by chunk equals ``fit`` over the same batches."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -108,3 +109,18 @@ def test_partial_fit_errors(regression, classification):
         model.partial_fit(X[:, :9], y)
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         MLPClassifier((4,)).partial_fit(X, y)
+
+
+@pytest.mark.parametrize("first, then", [("adam", "sgd"), ("sgd", "adam")])
+def test_partial_fit_after_changing_solver_restarts_the_optimizer(regression, first, then):
+    # Adam's moments and SGD's velocity are not interchangeable: a solver switched by
+    # set_params continues from the weights with a fresh optimizer state (it raised a
+    # KeyError from the other solver's state)
+    X, y = regression
+    model = MLPRegressor((4,), solver=first, random_state=0).partial_fit(X, y)
+    restarted = copy.deepcopy(model).set_params(solver=then, warm_start=True, max_iter=1)
+    model.set_params(solver=then).partial_fit(X, y)
+    restarted.fit(X, y)  # a warm start always takes a new optimizer state
+    for a, b in zip(model.coefs_ + model.intercepts_,
+                    restarted.coefs_ + restarted.intercepts_, strict=True):
+        assert_array_equal(a, b)

@@ -365,9 +365,13 @@ class BaseMLP(BaseEstimator):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         state = getattr(self, "_optimizer_state", None)
-        if not incremental or state is None or state.get("size") != flat.size:
+        # a new state also when ``solver`` was changed between partial_fit calls: Adam's
+        # moments and SGD's velocity are not interchangeable
+        if (not incremental or state is None or state.get("size") != flat.size
+                or state.get("solver") != self.solver):
             self._optimizer_state = self._new_optimizer_state(flat)
             self._optimizer_state["size"] = flat.size
+            self._optimizer_state["solver"] = self.solver
         grad = np.empty_like(flat)
         coef_grads, intercept_grads = unpack(grad, layout)
         steps = np.empty(layout.n_penalized, dtype=flat.dtype)
