@@ -364,6 +364,13 @@ def unit_sample_weight(entry):
     return same_answer(entry, X, y, np.ones(len(y)))
 
 
+@case
+def huge_sample_weight(entry):
+    # their sum overflows: the weighted means became NaN or all-zero weights
+    X, y = make_problem(entry.target)
+    return same_answer(entry, X, y, np.full(len(y), 1e308))
+
+
 # ------------------------------------------------------------------ dtypes and layouts
 @case
 def int_X(entry):

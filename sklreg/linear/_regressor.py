@@ -19,13 +19,18 @@ from ._least_squares import choose_solver, solve_least_squares, warn_if_not_conv
 def check_sample_weight(sample_weight, X):
     """Validate sample weights: finite, non-negative, one per sample, positive sum.
 
-    Returns None for None (uniform weights), else a float64 array.
+    Returns None for None (uniform weights), else a float64 array. Weights so large that
+    their sum (or weighted sums of losses) could overflow are divided by the largest one:
+    every objective is a weighted mean, unchanged by a common factor.
     """
     if sample_weight is None:
         return None
     sample_weight = _check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
+    largest = sample_weight.max()
+    if largest > np.sqrt(np.finfo(np.float64).max) / sample_weight.shape[0]:
+        sample_weight = sample_weight / largest
     if not sample_weight.sum() > 0.0:
         raise ValueError("The sample weights sum to zero: at least one must be positive.")
     return sample_weight
