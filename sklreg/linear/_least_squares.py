@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._datafits import quadratic_dual_gap
 from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
 from ..solvers._columns import centered_column_sq_norms
-from ..solvers._direct import centered_gram, ridge_cholesky, ridge_lsqr
+from ..solvers._direct import centered_gram, recenter_cancelled, ridge_cholesky, ridge_lsqr
 from ..solvers._gram import enet_gram_coordinate_descent
 
 DIRECT_SPARSE_MAX_FEATURES = 2000  # sparse X: Gram-matrix Cholesky up to this many features
@@ -332,7 +332,10 @@ def extended_gram(design, G, B, features, missing):
     G_extended[features.size:, features.size:] = cross[missing]
     B_missing = (np.asarray(A_missing.T @ design.Y, dtype=np.float64)
                  - np.outer(X_mean[missing], sqrt_sw @ design.Y))
-    return G_extended, np.vstack([B, B_missing])
+    B_extended = np.vstack([B, B_missing])
+    order = np.concatenate([features, missing])
+    recenter_cancelled(A[:, order], X_mean[order], sqrt_sw, design.Y, G_extended, B_extended)
+    return G_extended, B_extended
 
 
 def gram_switch_work(n_samples, n_features):

@@ -18,6 +18,10 @@ from .._jit import jit
 from ._columns import REASSOCIATE
 
 DENSIFY_DENSITY = 0.5  # sparse products by BLAS on the densified matrix from this density
+# a column whose centered squared norm is below this fraction of its uncentered one (nearly
+# constant: its offset dwarfs its spread) lost that many digits in A^T A - S mean mean^T;
+# its row and column of the Gram matrix are formed from the explicitly centered column
+CENTERING_CANCELLATION = 1e-4
 
 
 def _solve_psd(K, B, l2):
@@ -137,7 +141,35 @@ def centered_gram(A, X_mean, sqrt_sw, Y):
     if np.any(X_mean != 0.0):
         G -= float(sqrt_sw @ sqrt_sw) * np.outer(X_mean, X_mean)
     B = np.asarray(A.T @ Y, dtype=np.float64) - np.outer(X_mean, sqrt_sw @ Y)
+    recenter_cancelled(A, X_mean, sqrt_sw, Y, G, B)
     return G, B
+
+
+def recenter_cancelled(A, X_mean, sqrt_sw, Y, G, B):
+    """Recompute in place the rows and columns of a centered Gram matrix that cancelled.
+
+    ``G = A^T A - S mean mean^T`` loses the digits of a nearly constant column (an offset
+    much larger than its spread): its centered norm can even come out negative, and
+    coordinate descent on such a ``G`` diverges. The rows and columns (and rows of
+    ``B = Xc^T Y``) of the columns whose centered squared norm is below
+    ``CENTERING_CANCELLATION`` times their uncentered one are formed from those columns
+    centered explicitly (dense), as a dense design is. Arguments as in
+    :func:`centered_gram`, with its ``G`` and ``B``.
+    """
+    if not np.any(X_mean != 0.0):
+        return
+    uncentered = G.diagonal() + float(sqrt_sw @ sqrt_sw) * X_mean**2
+    cancelled = np.flatnonzero(G.diagonal() <= CENTERING_CANCELLATION * uncentered)
+    if not cancelled.size:
+        return
+    columns = A[:, cancelled]
+    columns = columns.toarray() if sp.issparse(columns) else np.asarray(columns)
+    Xc = columns.astype(np.float64) - np.outer(sqrt_sw, X_mean[cancelled])
+    cross = np.asarray(A.T @ Xc, dtype=np.float64) - np.outer(X_mean, sqrt_sw @ Xc)
+    G[:, cancelled] = cross
+    G[cancelled, :] = cross.T
+    G[np.ix_(cancelled, cancelled)] = Xc.T @ Xc
+    B[cancelled] = Xc.T @ Y
 
 
 def _centered_system(A, X_mean, sqrt_sw, Y):
