@@ -271,6 +271,20 @@ def test_tol_below_precision_warns_with_the_cause(dtype):
             X.astype(dtype), y)
 
 
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_tol_zero_runs_without_crashing(penalty, sparse):
+    """``tol=0`` is allowed: 'auto' (which estimates the work left from the rate at which
+    the gap falls towards ``tol``) raised ZeroDivisionError in the kernel."""
+    X, y = make_problem("continuous", n_samples=80, n_features=12)
+    X = sp.csc_matrix(X) if sparse else X
+    exact = LinearRegressor(penalty, alpha=1e-3, tol=1e-14, max_iter=10_000).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a gap of exactly 0 is luck
+        model = LinearRegressor(penalty, alpha=1e-3, tol=0.0, max_iter=2000).fit(X, y)
+    assert model.coef_ == pytest.approx(exact.coef_, rel=1e-6, abs=1e-9)
+
+
 def test_iteration_budget_warning_keeps_its_advice():
     """Too few epochs on a well-scaled problem: no rounding diagnosis, the usual advice."""
     X, y = _ill_conditioned("collinear")

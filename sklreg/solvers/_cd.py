@@ -428,7 +428,7 @@ def enet_coordinate_descent(
             if violation <= inner_tol or work >= max_work:
                 break
     remaining_work = np.inf
-    if gap_tol < gap < previous_gap < np.inf:
+    if 0.0 < gap_tol < gap < previous_gap < np.inf:  # (tol=0 never converges: inf)
         remaining_work = ((work - previous_work) * np.log(gap / gap_tol)
                           / np.log(previous_gap / gap))
     return gap, n_iter, remaining_work
