@@ -107,3 +107,25 @@ def test_bad_parameters():
         LinearClassifierCV(penalty=None).fit(X, y)
     with pytest.raises(ValueError, match="one class"):
         LinearClassifierCV().fit(X, np.ones(len(y)))
+
+
+def test_callable_scoring_without_sample_weight():
+    """A plain ``scorer(estimator, X, y)`` works when ``fit`` has no sample weights (it
+    was called with ``sample_weight=None`` and failed); given weights reach it."""
+    X, y = make_data(2, n_samples=60)
+    seen = []
+
+    def scorer(estimator, X, y):
+        return accuracy_score(y, estimator.predict(X))
+
+    def weighted_scorer(estimator, X, y, sample_weight=None):
+        seen.append(sample_weight)
+        return accuracy_score(y, estimator.predict(X), sample_weight=sample_weight)
+
+    alphas = [0.1, 0.01]
+    model = LinearClassifierCV(alphas=alphas, cv=3, scoring=scorer, tol=1e-10).fit(X, y)
+    reference = LinearClassifierCV(alphas=alphas, cv=3, tol=1e-10).fit(X, y)
+    assert_array_equal(model.scores_, reference.scores_)
+    sample_weight = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    LinearClassifierCV(alphas=alphas, cv=3, scoring=weighted_scorer).fit(X, y, sample_weight)
+    assert len(seen) == 6 and all(len(weights) == 20 for weights in seen)

@@ -86,7 +86,9 @@ def _fold_path_scores(X, y, labels, classes, sample_weight, effective_weight, tr
     W = np.zeros((problem.n_blocks, problem.n_features))
     b = np.zeros(problem.n_blocks)
     scores = np.empty(len(alphas))
-    sw_test = None if sample_weight is None else sample_weight[test]
+    # sample weights only when given, as scikit-learn: a callable scorer(estimator, X, y)
+    # need not take them
+    score_params = {} if sample_weight is None else {"sample_weight": sample_weight[test]}
     n_iter = 0
     for i, alpha in enumerate(alphas):
         l1_strength, l2_strength = penalty_strengths(penalty, alpha, l1_ratio)
@@ -94,7 +96,7 @@ def _fold_path_scores(X, y, labels, classes, sample_weight, effective_weight, tr
                                        l2_strength, params["max_iter"], params["tol"])
         n_iter += fit_iter
         shell = _fitted_shell(classes, W, b - b.mean() if len(b) > 1 else b, X.shape[1])
-        scores[i] = scorer(shell, X[test], y[test], sample_weight=sw_test)
+        scores[i] = scorer(shell, X[test], y[test], **score_params)
     if progress is not None:
         print(f"[LinearClassifierCV] {progress}: {len(alphas)} alphas, {n_iter} "
               f"iterations, {time.perf_counter() - start:.2f} s, best test score "
@@ -129,7 +131,8 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     cv : int, cross-validation generator or iterable, default=None
         Folds, as in scikit-learn (None is 5-fold ``StratifiedKFold``).
     scoring : str, callable or None, default=None
-        Scorer of the held-out parts (sample weights passed to it); None is accuracy, as
+        Scorer of the held-out parts, called as ``scorer(estimator, X, y)`` (with
+        ``sample_weight=`` too when ``fit`` was given sample weights); None is accuracy, as
         in ``LogisticRegressionCV``. ``'neg_log_loss'`` selects on probabilities.
     fit_intercept : bool, default=True
         Fit unpenalized intercepts.
