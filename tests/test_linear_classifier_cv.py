@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import KFold, StratifiedKFold
 from test_linear_classifier import make_data
@@ -129,3 +130,15 @@ def test_callable_scoring_without_sample_weight():
     sample_weight = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
     LinearClassifierCV(alphas=alphas, cv=3, scoring=weighted_scorer).fit(X, y, sample_weight)
     assert len(seen) == 6 and all(len(weights) == 20 for weights in seen)
+
+
+def test_fold_fits_warn_when_they_do_not_converge():
+    """A fold's fit stopped by ``max_iter`` warns (its scores are of an unconverged model),
+    not only the refit on all the data."""
+    X, y = make_data(3, n_samples=90)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        LinearClassifierCV("l1", alphas=[0.1, 0.01], cv=3, max_iter=1, tol=1e-12).fit(X, y)
+    messages = [str(w.message) for w in record if w.category is ConvergenceWarning]
+    assert sum("at alpha=0.01 " in message for message in messages) == 3  # one a fold
+    assert sum("at alpha=" in message for message in messages) == 6  # 3 folds, 2 alphas

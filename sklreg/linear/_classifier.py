@@ -368,11 +368,14 @@ class LinearClassifierMixin:
         return tags
 
 
-def warn_if_not_converged(gap, gap_tol, max_iter, solver="proximal Newton"):
-    """ConvergenceWarning naming the gap reached when the solver hit ``max_iter``."""
+def warn_if_not_converged(gap, gap_tol, max_iter, solver="proximal Newton", where=""):
+    """ConvergenceWarning naming the gap reached when the solver hit ``max_iter``.
+
+    ``where``, e.g. ``' at alpha=0.01'``, follows ``max_iter`` in the message.
+    """
     if gap > gap_tol:
         warnings.warn(
-            f"The {solver} solver reached max_iter={max_iter} with a duality gap of "
+            f"The {solver} solver reached max_iter={max_iter}{where} with a duality gap of "
             f"{gap:.3e}, above the target tol * P_null = {gap_tol:.3e}. Increase max_iter, "
             "or the regularization.",
             ConvergenceWarning,

@@ -18,6 +18,7 @@ from ._classifier import (
     LinearClassifier,
     LinearClassifierMixin,
     encode_targets,
+    warn_if_not_converged,
 )
 from ._cv import cv_l1_ratios, path_label, run_paths, select_on_grid
 from ._path import RIDGE_GRID_L1_RATIO, alpha_grid, check_alphas
@@ -92,8 +93,10 @@ def _fold_path_scores(X, y, labels, classes, sample_weight, effective_weight, tr
     n_iter = 0
     for i, alpha in enumerate(alphas):
         l1_strength, l2_strength = penalty_strengths(penalty, alpha, l1_ratio)
-        _, fit_iter, _ = problem.solve(W, b, params["fit_intercept"], l1_strength,
-                                       l2_strength, params["max_iter"], params["tol"])
+        gap, fit_iter, gap_tol = problem.solve(W, b, params["fit_intercept"], l1_strength,
+                                               l2_strength, params["max_iter"], params["tol"])
+        warn_if_not_converged(gap, gap_tol, params["max_iter"], problem.solver_name,
+                              f" at alpha={alpha:.4g}")
         n_iter += fit_iter
         shell = _fitted_shell(classes, W, b - b.mean() if len(b) > 1 else b, X.shape[1])
         scores[i] = scorer(shell, X[test], y[test], **score_params)
