@@ -160,3 +160,11 @@ def test_cv_rejects_folds_without_weight():
     sw[:4] = 0.0
     with pytest.raises(ValueError, match="summing to zero"):
         LinearRegressorCV("l1", alphas=5, cv=5).fit(X, y, sample_weight=sw)
+
+
+def test_cv_rejects_folds_with_an_empty_part():
+    """An empty held-out part made a NaN error column and a silently arbitrary alpha_."""
+    X, y = problem(n_samples=20, seed=7)
+    folds = [(np.arange(15), np.arange(15, 20)), (np.arange(20), np.arange(0))]
+    with pytest.raises(ValueError, match="no samples"):
+        LinearRegressorCV("l1", alphas=5, cv=folds).fit(X, y)

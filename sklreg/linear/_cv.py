@@ -26,10 +26,15 @@ def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, 
     """
     start = time.perf_counter()
     sw_train = None if sample_weight is None else sample_weight[train]
-    if sample_weight is not None and not (sw_train.sum() > 0 and sample_weight[test].sum() > 0):
+    # an empty part, or one of zero weight: its mean squared error would be NaN (0 / 0)
+    if sample_weight is None:
+        train_weight, test_weight = len(train), len(test)
+    else:
+        train_weight, test_weight = sw_train.sum(), sample_weight[test].sum()
+    if not (train_weight > 0 and test_weight > 0):
         raise ValueError(
-            "A cross-validation fold has sample weights summing to zero on its training or "
-            "test part: choose other folds (cv) or weights."
+            "A cross-validation fold has no samples, or sample weights summing to zero, on "
+            "its training or test part: choose other folds (cv) or weights."
         )
     design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"])
     W, _, n_iter = design_path(
