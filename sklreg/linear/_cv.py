@@ -130,7 +130,9 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
     For each ``l1_ratio`` and each fold, a warm-started regularization path is fitted on
     the training part and scored by the (sample-weighted) mean squared error on the held
     out part; the ``(alpha, l1_ratio)`` of lowest mean error over the folds is then refitted
-    on all the data. Objective, conversions and ``tol`` are those of
+    on all the data. With several targets, one ``(alpha, l1_ratio)`` is chosen for all of
+    them, on the error averaged over the targets (as ``MultiTaskElasticNetCV``), while each
+    target is still fitted independently. Objective, conversions and ``tol`` are those of
     :class:`~sklreg.LinearRegressor`; ``LassoCV`` is ``penalty='l1'``, ``ElasticNetCV``
     is ``penalty='elasticnet'`` with the same ``l1_ratio`` list.
 
@@ -149,7 +151,8 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
     cv : int, cross-validation generator or iterable, default=None
-        Folds, as in scikit-learn (None is 5-fold ``KFold``).
+        Folds, as in scikit-learn (None is 5-fold ``KFold``). ``fit`` takes no ``groups``:
+        give a group splitter's folds, ``cv=list(GroupKFold().split(X, y, groups))``.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
     max_iter : int, default=1000
@@ -182,7 +185,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
         Grids used (decreasing).
     mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
-        Test mean squared errors.
+        Test mean squared errors (averaged over the targets).
     coef_, intercept_, dual_gap_, n_iter_ :
         Those of the model refitted on all the data, as in :class:`~sklreg.LinearRegressor`.
     n_features_in_ : int
