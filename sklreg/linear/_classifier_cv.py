@@ -112,10 +112,10 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
 
     For each ``l1_ratio`` and each fold, a warm-started path over a decreasing grid of
     ``alpha`` is fitted on the training part and scored on the held-out part; the
-    ``(alpha, l1_ratio)`` of best mean score over the folds (the largest ``alpha`` among
-    ties) is then refitted on all the data. Objective, conversions and ``tol`` are those of
-    :class:`~sklreg.LinearClassifier`: scikit-learn's ``LogisticRegressionCV(Cs=...)``
-    corresponds to ``alphas = 1 / (Cs * S)``.
+    ``(alpha, l1_ratio)`` of best mean score over the folds (among ties, the first
+    ``l1_ratio`` of the list, then the largest ``alpha``) is then refitted on all the data.
+    Objective, conversions and ``tol`` are those of :class:`~sklreg.LinearClassifier`:
+    scikit-learn's ``LogisticRegressionCV(Cs=...)`` corresponds to ``alphas = 1 / (Cs * S)``.
 
     Parameters
     ----------
@@ -132,7 +132,9 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
     cv : int, cross-validation generator or iterable, default=None
-        Folds, as in scikit-learn (None is 5-fold ``StratifiedKFold``).
+        Folds, as in scikit-learn (None is 5-fold ``StratifiedKFold``). ``fit`` takes no
+        ``groups``: give a group splitter's folds,
+        ``cv=list(StratifiedGroupKFold().split(X, y, groups))``.
     scoring : str, callable or None, default=None
         Scorer of the held-out parts, called as ``scorer(estimator, X, y)`` (with
         ``sample_weight=`` too when ``fit`` was given sample weights); None is accuracy, as
