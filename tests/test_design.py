@@ -64,8 +64,8 @@ def test_sparse_design_is_the_centered_weighted_input(fmt, fit_intercept, weight
     X = rng.standard_normal((300, 9)) * (rng.uniform(size=(300, 9)) < 0.3) + 0.0
     X[:, 4] = 0.0
     X[:, 6] = 1000.0 + rng.standard_normal(300)
-    X[:, 7] = rng.uniform(size=300) < 0.9  # mean 0.9, variance 0.09
-    X[:, 8] = rng.uniform(size=300) < 0.4  # mean 0.4, variance 0.24
+    X[:, 7] = 50.0 + rng.standard_normal(300)
+    X[:, 8] = rng.uniform(size=300) < 0.9  # mean^2 / variance = 9: centered implicitly
     Y = rng.standard_normal((300, 1))
     sw = rng.uniform(0.2, 3.0, 300) if weighted else None
     source = sp.csr_matrix(X).asformat(fmt)

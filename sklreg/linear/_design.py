@@ -19,6 +19,11 @@ import scipy.sparse as sp
 
 from ..solvers._columns import center_scale_columns, centered_column_sq_norms, copy_to_columns
 
+# sparse columns with mean^2 above this times their variance are stored centered: the
+# least-squares solvers eliminate the intercept exactly, only the cancellation of implicit
+# centering hurts them (a gap floor near 1e-9 at a ratio of 1e6, no convergence at 1e10)
+CANCELLING_OFFSET_RATIO = 100.0
+
 
 class Design(NamedTuple):
     """The transformed least-squares problem.
@@ -147,7 +152,7 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
         if fit_intercept:  # the offsets of the design as stored (rounded, weighted)
             X_offset = X_mean = _weighted_means(A, sqrt_sw, sw_sum)
             dominated, offsets = offset_dominated_columns(
-                A, np.full(n_samples, 1.0 / sw_sum), X_offset)
+                A, np.full(n_samples, 1.0 / sw_sum), CANCELLING_OFFSET_RATIO, X_offset)
             if dominated.size:
                 A = subtract_column_offsets(A, dominated, offsets, sqrt_sw)
                 X_mean = X_offset.copy()  # what the subtraction's rounding left, implicitly
@@ -183,15 +188,16 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
     return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays, lipschitz)
 
 
-def offset_dominated_columns(X, row_weights, X_offset=None):
+def offset_dominated_columns(X, row_weights, min_ratio, X_offset=None):
     """Columns of the sparse ``X`` whose weighted mean outweighs their spread.
 
-    Kept sparse, such a column is centered implicitly (its offset folded into every
-    product): with an offset far above its spread, those products cancel to rounding
-    noise, and the column stays coupled with the intercept, which coordinate descent
-    crawls along. Only a column stored in at least half of the rows can have
-    ``mean^2 > variance`` (by Cauchy-Schwarz, for uniform weights), so storing it centered,
-    thus dense, at most doubles its entries.
+    Kept sparse, a column is centered implicitly (its offset folded into every product):
+    with an offset far above its spread, those products cancel to rounding noise, and in a
+    solver that does not eliminate the intercept, the column stays coupled with it (the
+    cosine of their angle is ``mean^2 / (mean^2 + variance)``), which coordinate descent
+    crawls along. Only a column stored in a fraction ``min_ratio / (1 + min_ratio)`` of
+    the rows can have ``mean^2 > min_ratio variance`` (by Cauchy-Schwarz, for uniform
+    weights), so storing it centered, thus dense, adds few entries.
 
     Parameters
     ----------
@@ -199,13 +205,15 @@ def offset_dominated_columns(X, row_weights, X_offset=None):
         Canonical sparse design.
     row_weights : ndarray of shape (n_samples,)
         Weights of the rows in the mean squares of the columns (summing to one).
+    min_ratio : float
+        Columns with ``mean^2 > min_ratio * variance`` are returned.
     X_offset : ndarray of shape (n_features,), default=None
         The weighted column means; None to weight the columns by ``row_weights``.
 
     Returns
     -------
     columns : ndarray of int
-        The columns whose ``mean^2`` exceeds their weighted variance.
+        The columns found, in increasing order.
     offsets : ndarray of shape (len(columns),)
         Their means.
     """
@@ -214,7 +222,7 @@ def offset_dominated_columns(X, row_weights, X_offset=None):
         counts = np.diff(X.indptr)
     else:
         counts = np.bincount(X.indices, minlength=n_features)
-    candidates = np.flatnonzero(2 * counts >= n_samples)
+    candidates = np.flatnonzero((1.0 + min_ratio) * counts >= min_ratio * n_samples)
     if candidates.size == 0:
         return candidates, np.zeros(0)
     X_candidates = X[:, candidates]
@@ -223,24 +231,37 @@ def offset_dominated_columns(X, row_weights, X_offset=None):
     else:
         means = X_offset[candidates]
     mean_squares = np.asarray(X_candidates.power(2).T @ row_weights, dtype=np.float64).ravel()
-    dominated = means**2 > 0.5 * mean_squares
+    # mean^2 > ratio (mean_squares - mean^2), without the cancellation of the variance
+    dominated = (1.0 + min_ratio) * means**2 > min_ratio * mean_squares
     return candidates[dominated], means[dominated]
 
 
 def subtract_column_offsets(X, columns, offsets, q):
     """A copy of the sparse ``X``, in its format, with ``X[:, j] - offset_j q`` stored (dense)
-    in each of ``columns`` (``offsets`` in the order of ``columns``)."""
+    in each of ``columns`` (increasing; ``offsets`` in their order).
+
+    The other columns are copied as they are, and the sum of two canonical matrices of
+    one format merges their rows (or columns) without sorting them again.
+    """
     n_samples, n_features = X.shape
     block = X[:, columns].toarray()
     block -= np.outer(q, offsets).astype(X.dtype)
-    coo = X.tocoo()
-    kept = np.ones(n_features, dtype=bool)
-    kept[columns] = False
-    kept = kept[coo.col]
-    data = np.concatenate([coo.data[kept], block.ravel(order="F")])
-    rows = np.concatenate([coo.row[kept], np.tile(np.arange(n_samples), columns.size)])
-    cols = np.concatenate([coo.col[kept], np.repeat(columns, n_samples)])
-    return sp.coo_matrix((data, (rows, cols)), shape=X.shape).asformat(X.format)
+    replaced = np.zeros(n_features, dtype=bool)
+    replaced[columns] = True
+    rest = X.copy()
+    if X.format == "csc":
+        rest.data[np.repeat(replaced, np.diff(X.indptr))] = 0.0
+        indptr = np.zeros(n_features + 1, dtype=np.int64)
+        indptr[columns + 1] = n_samples
+        centered = sp.csc_matrix(
+            (block.ravel(order="F"), np.tile(np.arange(n_samples), columns.size),
+             np.cumsum(indptr)), shape=X.shape)
+    else:
+        rest.data[replaced[X.indices]] = 0.0
+        centered = sp.csr_matrix(
+            (block.ravel(), np.tile(columns, n_samples),
+             np.arange(0, n_samples * columns.size + 1, columns.size)), shape=X.shape)
+    return rest + centered  # drops the zeros left in rest
 
 
 def _copy(X, order):
