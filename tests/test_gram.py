@@ -354,3 +354,86 @@ def test_gram_with_a_constant_column_and_sample_weights(solver, seed):
     p_null = objective(X, y, np.zeros(X.shape[1]), np.average(y, weights=sw), 0.05, 0.15, sw)
     assert p_model - p_reference <= 1e-8 * p_null
     assert abs(model.coef_[3]) < 1e-6
+
+
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_gram_certified_gap_bounds_the_exact_gap(sparse, penalty, positive):
+    """X^T r from the Gram matrix, widened by its rounding bound: a gap that bounds the
+    suboptimality, and within a rounding margin of the gap on the design (far below any
+    usable tol)."""
+    from sklreg.linear._design import prepare_design
+    from sklreg.linear._least_squares import design_gap, gram_certified_gap
+    from sklreg.solvers._direct import centered_gram
+    from sklreg.solvers._gram import enet_gram_coordinate_descent
+
+    X, y, sw = correlated_problem(n_samples=600, n_features=30, sparse=sparse, seed=2)
+    design = prepare_design(X, y[:, None], sw, True)
+    G, B = centered_gram(design.A, design.X_mean, design.sqrt_sw, design.Y)
+    l1_ratio = 1.0 if penalty == "l1" else 0.5
+    strength = 0.01 * alpha_max(X, y, sample_weight=sw) * design.sw_sum
+    l1, l2 = l1_ratio * strength, (1 - l1_ratio) * strength
+    null = design.null_objectives()[0]
+    b, y_norm2 = np.ascontiguousarray(B[:, 0]), float(design.Y[:, 0] @ design.Y[:, 0])
+    w_star = np.zeros(X.shape[1])
+    enet_gram_coordinate_descent(G, b, y_norm2, w_star, l1, l2, positive, 10**4,
+                                 1e-15 * null, False, 0)
+    optimum, optimum_gap = design_gap(design, w_star, 0, l1, l2, positive)
+    assert optimum_gap <= 1e-13 * null
+    w = np.zeros(X.shape[1])
+    for epochs in [0, 1, 3, 10]:
+        if epochs:
+            enet_gram_coordinate_descent(G, b, y_norm2, w, l1, l2, positive, epochs, 0.0,
+                                         False, 0)
+        primal, exact = design_gap(design, w, 0, l1, l2, positive)
+        for gap_tol in [0.0, np.inf]:  # summaries from the design, or from the Gram matrix
+            certified = gram_certified_gap(design, G, B, w, 0, l1, l2, positive, gap_tol)
+            assert certified >= primal - optimum - 1e-13 * null
+            assert abs(certified - exact) <= 1e-9 * null
+            assert epochs < 3 or certified <= exact + 1e-10 * null
+
+
+def test_gram_certified_gap_refuses_a_cancelled_gram_matrix():
+    """With a column offset of 1e8 centered implicitly, X^T X - S mean mean^T keeps no digit
+    of that column: the rounding bound must then exceed any tolerance."""
+    from sklreg.linear._design import prepare_design
+    from sklreg.linear._least_squares import design_gap, gram_certified_gap
+    from sklreg.solvers._direct import centered_gram
+
+    X, y, _ = correlated_problem(n_samples=600, n_features=10, sparse=True, seed=4)
+    design = prepare_design(X, y[:, None], None, True)
+    X_mean = design.X_mean.copy()
+    X_mean[0] += 1e8  # the same centered design, stored with an offset of 1e8
+    A = design.A.tolil()
+    A[:, 0] = A[:, 0].toarray() + 1e8
+    design = design._replace(A=A.tocsc(), X_mean=X_mean)
+    G, B = centered_gram(design.A, design.X_mean, design.sqrt_sw, design.Y)
+    w = np.zeros(10)
+    w[1] = 1.0
+    l1 = 0.01 * design.sw_sum
+    exact = design_gap(design, w, 0, l1, 0.0, False)[1]
+    certified = gram_certified_gap(design, G, B, w, 0, l1, 0.0, False, 0.0)
+    assert certified >= exact
+    assert certified > 1e-4 * design.null_objectives()[0]
+
+
+def test_auto_path_on_tall_dense_data_uses_the_gram_matrix(monkeypatch):
+    """A dense path on n_samples >= 2 n_features goes to X^T X from its first alpha, and
+    certifies there without passes over X but on the support of each fit."""
+    import sklreg.linear._least_squares as least_squares
+
+    X, y, sw = correlated_problem(n_samples=2000, n_features=60, rho=0.5, seed=5)
+    design_gaps = []
+    design_gap = least_squares.design_gap
+    monkeypatch.setattr(least_squares, "design_gap", lambda *args: design_gaps.append(1)
+                        or design_gap(*args))
+    auto = regularization_path(X, y, penalty="l1", sample_weight=sw, n_alphas=30, tol=1e-8)
+    assert not design_gaps
+    monkeypatch.undo()
+    cd = regularization_path(X, y, penalty="l1", sample_weight=sw, n_alphas=30, tol=1e-8,
+                             solver="cd")
+    for i, alpha in enumerate(cd.alphas):
+        ours = objective(X, y, auto.coefs[:, i], auto.intercepts[i], alpha, 1.0, sw)
+        theirs = objective(X, y, cd.coefs[:, i], cd.intercepts[i], alpha, 1.0, sw)
+        assert abs(ours - theirs) <= max(auto.dual_gaps[i], cd.dual_gaps[i]) + 1e-15

@@ -118,15 +118,17 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
           relative duality gap.
         - 'gram': coordinate descent on the precomputed ``X^T X`` (each update costs
           ``O(n_features)`` instead of ``O(n_samples)``): for many more samples than
-          features. The result is certified on ``X`` itself.
+          features. The result is certified with ``X^T r`` from ``X^T X`` and a bound on
+          its rounding, or on ``X`` itself when that bound is too coarse.
         - 'cholesky': direct solve through the smaller of ``X^T X`` and ``X X^T`` (L2 or
           no penalty; dense or sparse).
         - 'lsqr': damped LSQR on the implicitly centered design (L2 or no penalty;
           meant for large sparse X).
-        - 'auto': 'gram' when the penalty has an L1 part or ``positive=True`` and there
-          are at most 100 features and at least 10 samples per feature; 'cd' in the other
-          such cases; else
-          'cholesky', or 'lsqr' for sparse X with more than 2000 features.
+        - 'auto': when the penalty has an L1 part or ``positive=True``, 'cd', which moves
+          to 'gram' (of the features near the support) after about as many column passes
+          as forming ``X^T X`` costs, when there are at most 2000 features and at least 2
+          samples per feature; else 'cholesky', or 'lsqr' for sparse X with more than
+          2000 features.
           Unpenalized ``positive=True`` uses non-negative least squares.
 
         Ignored with ``device='cuda'``.

@@ -7,7 +7,8 @@ the three summaries of :func:`~sklreg._datafits.quadratic_dual_gap` at ``O(n_fea
     ||r||^2 = ||y||^2 - w.b - w.q,    r.y = ||y||^2 - w.b.
 
 That subtraction loses relative accuracy when ``||r||^2 << ||y||^2``, so the gap found here
-only decides when to stop; the caller certifies the result on the design itself.
+only decides when to stop; the caller certifies the result with a bound on the rounding
+(:func:`~sklreg.linear._least_squares.gram_certified_gap`) or on the design itself.
 """
 
 import numpy as np
