@@ -2,6 +2,10 @@
 
     python benchmarks/bench_cv.py --data-dir ../shared/data [--names riboflavin leukemia]
 
+Names of the data folder's sets, or generated tall dense sets: ``tall_indep`` (5000 x 500,
+independent columns) and ``tall_corr`` (the same with AR(1) columns of correlation 0.9),
+25 non-zero coefficients, unit noise, column offsets up to 3.
+
 Prints the fit time of each (median of ``--repeats`` timed runs after a warm-up fit), their
 ratio and the alphas they select, for the lasso and the elastic net (``l1_ratio=0.5``).
 sklreg runs at relative gap ``--tol``; scikit-learn at ``tol / 2`` (its tolerance certifies
@@ -25,25 +29,43 @@ from sklearn.model_selection import KFold  # noqa: E402
 from sklreg import LinearRegressorCV  # noqa: E402
 from sklreg._datasets import find_data_dir, load_dataset  # noqa: E402
 
+GENERATED = {"tall_indep": 0.0, "tall_corr": 0.9}  # AR(1) correlation of the columns
+
+
+def generated(name, n_samples=5000, n_features=500):
+    """A tall dense regression problem of ``GENERATED``, seeded."""
+    rng = np.random.default_rng(0)
+    rho = GENERATED[name]
+    Z = rng.standard_normal((n_samples, n_features))
+    X = np.empty_like(Z)
+    X[:, 0] = Z[:, 0]
+    for j in range(1, n_features):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * Z[:, j]
+    coef = np.zeros(n_features)
+    coef[:25] = rng.standard_normal(25)
+    y = X @ coef + rng.standard_normal(n_samples)
+    return X + rng.uniform(-3, 3, n_features), y
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--names", nargs="+", default=["riboflavin", "leukemia"])
+    parser.add_argument("--names", nargs="+",
+                        default=["riboflavin", "leukemia", "tall_indep", "tall_corr"])
     parser.add_argument("--tol", type=float, default=1e-6)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     data_dir = args.data_dir or find_data_dir()
     if data_dir is None:
-        print("No dataset folder (set SKLREG_DATA_DIR or --data-dir): nothing to run.")
-        return
+        print("No dataset folder (set SKLREG_DATA_DIR or --data-dir): generated sets only.")
+        args.names = [name for name in args.names if name in GENERATED]
     warnings.simplefilter("ignore", ConvergenceWarning)
     print("| data | n x p | penalty | sklreg s | sklearn s | ratio | alpha sklreg | "
           "alpha sklearn |")
     print("|---|---|---|---|---|---|---|---|")
     for name in args.names:
-        X, y = load_dataset(name, data_dir)
+        X, y = generated(name) if name in GENERATED else load_dataset(name, data_dir)
         y = y.astype(float) if y.dtype.kind == "f" else 2.0 * (y == y.max()) - 1.0
         cv = KFold(args.folds, shuffle=True, random_state=0)
         common = dict(alphas=100, cv=cv, max_iter=10**5)

@@ -168,3 +168,23 @@ def test_cv_rejects_folds_with_an_empty_part():
     folds = [(np.arange(15), np.arange(15, 20)), (np.arange(20), np.arange(0))]
     with pytest.raises(ValueError, match="no samples"):
         LinearRegressorCV("l1", alphas=5, cv=folds).fit(X, y)
+
+
+def test_cv_on_tall_data_shares_one_gram_matrix_per_fold(monkeypatch):
+    """On n_samples >> n_features, the paths of every l1_ratio of a fold run on one X^T X,
+    and select what ElasticNetCV selects."""
+    import sklreg.linear._path as path_module
+
+    X, y = problem(n_samples=2000, n_features=80, seed=7)
+    calls = []
+    centered_gram = path_module.centered_gram
+    monkeypatch.setattr(path_module, "centered_gram",
+                        lambda *args: calls.append(1) or centered_gram(*args))
+    cv = KFold(3, shuffle=True, random_state=0)
+    kwargs = {"l1_ratio": [0.2, 0.6, 1.0], "alphas": 30, "cv": cv, "max_iter": 10**5}
+    ours = LinearRegressorCV("elasticnet", tol=1e-10, **kwargs).fit(X, y)
+    assert len(calls) == 3
+    theirs = ElasticNetCV(tol=1e-12, **kwargs).fit(X, y)
+    assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)
+    assert ours.l1_ratio_ == theirs.l1_ratio_
+    assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-4)

@@ -14,17 +14,19 @@ from .._penalties import effective_l1_ratio
 from .._progress import tqdm_bar
 from .._validation import check_value_range, validate_fit_data
 from ._design import prepare_design
-from ._path import alpha_grid, alpha_max_of, check_alphas, design_path
+from ._path import alpha_grid, alpha_max_of, check_alphas, design_gram, design_path
 from ._regressor import LinearPredictorMixin, LinearRegressor, check_sample_weight
 
 
-def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, params,
-                   progress=None):
-    """Weighted test MSE (averaged over targets) of a path fitted on ``train``.
+def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios, params,
+                    progress=None):
+    """Weighted test MSE (averaged over targets) of the paths of every ``l1_ratio`` fitted
+    on ``train``: a list with one array per ``l1_ratio``.
 
-    ``progress``, when given, is a label printed with the fold's figures once it is done.
+    The paths share the fold's design and its Gram matrix (when their solver forms one).
+    ``progress``, when given, holds a label per ``l1_ratio``, printed with the path's figures
+    once it is done.
     """
-    start = time.perf_counter()
     sw_train = None if sample_weight is None else sample_weight[train]
     # an empty part, or one of zero weight: its mean squared error would be NaN (0 / 0)
     if sample_weight is None:
@@ -37,22 +39,29 @@ def _fold_mse_path(X, Y, sample_weight, train, test, alphas, penalty, l1_ratio, 
             "its training or test part: choose other folds (cv) or weights."
         )
     design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"])
-    W, _, n_iter = design_path(
-        design, alphas, penalty, l1_ratio, positive=params["positive"],
-        solver=params["solver"], max_iter=params["max_iter"], tol=params["tol"],
-        random_selection=params["random_selection"], seed=params["seed"],
-    )
-    n_alphas, n_targets, n_features = W.shape
-    intercepts, _ = design.intercepts(W)
-    predictions = np.asarray(X[test] @ W.reshape(-1, n_features).T, dtype=np.float64)
-    predictions = predictions.reshape(-1, n_alphas, n_targets) + intercepts
-    squared_errors = ((Y[test][:, None, :] - predictions) ** 2).mean(axis=2)
+    gram = design_gram(design)
+    X_test, Y_test = X[test], Y[test]
     sw_test = np.ones(len(test)) if sample_weight is None else sample_weight[test]
-    mse = sw_test @ squared_errors / sw_test.sum()
-    if progress is not None:
-        print(f"[LinearRegressorCV] {progress}: {n_alphas} alphas, {int(n_iter.sum())} epochs, "
-              f"{time.perf_counter() - start:.2f} s, best test MSE {mse.min():.4g}", flush=True)
-    return mse
+    paths = []
+    for i, l1_ratio in enumerate(l1_ratios):
+        start = time.perf_counter()
+        W, _, n_iter = design_path(
+            design, alphas[i], penalty, l1_ratio, positive=params["positive"],
+            solver=params["solver"], max_iter=params["max_iter"], tol=params["tol"],
+            random_selection=params["random_selection"], seed=params["seed"], gram=gram,
+        )
+        n_alphas, n_targets, n_features = W.shape
+        intercepts, _ = design.intercepts(W)
+        predictions = np.asarray(X_test @ W.reshape(-1, n_features).T, dtype=np.float64)
+        predictions = predictions.reshape(-1, n_alphas, n_targets) + intercepts
+        squared_errors = ((Y_test[:, None, :] - predictions) ** 2).mean(axis=2)
+        mse = sw_test @ squared_errors / sw_test.sum()
+        if progress is not None:
+            print(f"[LinearRegressorCV] {progress[i]}: {n_alphas} alphas, "
+                  f"{int(n_iter.sum())} epochs, {time.perf_counter() - start:.2f} s, "
+                  f"best test MSE {mse.min():.4g}", flush=True)
+        paths.append(mse)
+    return paths
 
 
 def path_label(estimator, l1_ratio, fold, n_folds):
@@ -62,21 +71,23 @@ def path_label(estimator, l1_ratio, fold, n_folds):
     return f"l1_ratio={l1_ratio:.3g} fold {fold + 1}/{n_folds}"
 
 
-def run_paths(estimator, jobs, n_jobs_total):
+def run_paths(estimator, jobs, n_jobs_total, paths_per_job=1):
     """Run the delayed per-fold paths with ``estimator.n_jobs``, in order, with its progress bar.
 
     Threads by default (the kernels release the GIL); an enclosing
-    ``joblib.parallel_backend`` (dask, ray, ...) takes precedence.
+    ``joblib.parallel_backend`` (dask, ray, ...) takes precedence. The bar counts paths:
+    ``paths_per_job`` for each of the ``n_jobs_total`` jobs.
     """
     if not estimator.progress_bar:
         return Parallel(n_jobs=estimator.n_jobs, prefer="threads")(jobs)
-    with tqdm_bar(True, n_jobs_total, type(estimator).__name__, "path") as bar:
+    with tqdm_bar(True, n_jobs_total * paths_per_job, type(estimator).__name__,
+                  "path") as bar:
         results = []
         # results in order, as each finishes (return_as needs joblib >= 1.3)
         for result in Parallel(n_jobs=estimator.n_jobs, prefer="threads",
                                return_as="generator")(jobs):
             results.append(result)
-            bar.update()
+            bar.update(paths_per_job)
     return results
 
 
@@ -166,7 +177,10 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
     random_state : int, RandomState instance or None, default=None
         Seed of the random coordinate order.
     solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}, default='auto'
-        As in :class:`~sklreg.LinearRegressor`.
+        As in :class:`~sklreg.LinearRegressor`, but for 'auto' on dense X with an L1 part,
+        at least 2 samples per feature, at most 2000 features and 100000 entries or more:
+        'gram' from the first alpha when the path has at least ``n_features / 48`` of
+        them (one ``X^T X`` serves them all).
     n_jobs : int, default=None
         Folds (and ``l1_ratio`` values) run in parallel threads: the kernels release the GIL.
         Inside ``joblib.parallel_backend('dask')`` (or Ray's ``'ray'`` backend) they run
@@ -290,16 +304,19 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             "random_selection": self.selection == "random",
             "seed": check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
         }
-        tasks = [(i, k) for i in range(len(l1_ratios)) for k in range(len(folds))]
-        results = run_paths(
+        # a job per fold: the paths of its l1_ratios share its design and Gram matrix
+        fold_results = run_paths(
             self, (
-                delayed(_fold_mse_path)(
-                    X, Y, sample_weight, *folds[k], alphas[i], self.penalty, l1_ratios[i],
-                    params, path_label(self, l1_ratios[i], k, len(folds)),
+                delayed(_fold_mse_paths)(
+                    X, Y, sample_weight, *folds[k], alphas, self.penalty, l1_ratios, params,
+                    None if not self.verbose else [
+                        path_label(self, ratio, k, len(folds)) for ratio in l1_ratios],
                 )
-                for i, k in tasks
-            ), len(tasks),
+                for k in range(len(folds))
+            ), len(folds), paths_per_job=len(l1_ratios),
         )
+        tasks = [(i, k) for k in range(len(folds)) for i in range(len(l1_ratios))]
+        results = [paths[i] for paths in fold_results for i in range(len(l1_ratios))]
         self.l1_ratio_, self.alpha_, self.alphas_, self.mse_path_ = select_on_grid(
             tasks, results, l1_ratios, alphas, len(folds), maximize=False
         )
