@@ -279,10 +279,12 @@ def test_tol_zero_runs_without_crashing(penalty, sparse):
     X, y = make_problem("continuous", n_samples=80, n_features=12)
     X = sp.csc_matrix(X) if sparse else X
     exact = LinearRegressor(penalty, alpha=1e-3, tol=1e-14, max_iter=10_000).fit(X, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # a gap of exactly 0 is luck
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)  # a gap of exactly 0 is luck
         model = LinearRegressor(penalty, alpha=1e-3, tol=0.0, max_iter=2000).fit(X, y)
     assert model.coef_ == pytest.approx(exact.coef_, rel=1e-6, abs=1e-9)
+    for warning in caught:  # the relative gap is named, not NaN
+        assert "nan" not in str(warning.message) and "relative gap" in str(warning.message)
 
 
 def test_iteration_budget_warning_keeps_its_advice():

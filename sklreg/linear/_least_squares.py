@@ -491,11 +491,12 @@ def warn_if_not_converged(result, tol, sw_sum, where="", design=None):
     if not np.any(not_converged):
         return
     k = int(np.argmax(not_converged))
-    null = result.gap_tols[k] / tol if tol > 0 else np.nan
-    reached = (
-        f"duality gap {result.gaps[k] / sw_sum:.3e}, relative gap "
-        f"{result.gaps[k] / null:.3e} > tol={tol:g}"
-    )
+    if tol > 0:
+        null = result.gap_tols[k] / tol
+    else:  # the null objective, which tol scales, from the design (unknown without it)
+        null = design.null_objectives()[k] if design is not None else np.nan
+    relative = f", relative gap {result.gaps[k] / null:.3e}" if null > 0 else ""
+    reached = f"duality gap {result.gaps[k] / sw_sum:.3e}{relative} > tol={tol:g}"
     diagnosis = rounding_diagnosis(result.gaps[k] / null, design)
     if result.solver in ("cholesky", "nnls"):
         message = (
