@@ -182,7 +182,8 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         'gram' from the first alpha when the path has at least ``n_features / 48`` of
         them (one ``X^T X`` serves them all).
     n_jobs : int, default=None
-        Folds (and ``l1_ratio`` values) run in parallel threads: the kernels release the GIL.
+        Folds run in parallel threads: the kernels release the GIL. (The paths of a fold's
+        ``l1_ratio`` values run in turn, on its one design and Gram matrix.)
         Inside ``joblib.parallel_backend('dask')`` (or Ray's ``'ray'`` backend) they run
         on the cluster's workers instead, with the same results.
     verbose : int, default=0
