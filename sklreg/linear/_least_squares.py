@@ -79,12 +79,18 @@ def choose_solver(solver, X, l1_strength, l2_strength, positive):
     return solver
 
 
+def _sparse_residual(design, w, y):
+    """``y - (A - q X_mean^T) w`` for a sparse design (implicitly centered)."""
+    fitted = np.asarray(design.A @ w, dtype=np.float64).ravel()
+    return y - fitted + design.sqrt_sw * (design.X_mean @ w)
+
+
 def design_gap(design, w, target, l1_strength, l2_strength, positive):
     """Primal objective and duality gap of ``w`` for one target (scaled objective)."""
     y = np.ascontiguousarray(design.Y[:, target])
     if design.is_sparse:  # sparse products in any layout
         A, X_mean, sqrt_sw = design.A, design.X_mean, design.sqrt_sw
-        r = y - A @ w + sqrt_sw * (X_mean @ w)
+        r = _sparse_residual(design, w, y)
         XTr = np.asarray(A.T @ r, dtype=np.float64) - X_mean * (sqrt_sw @ r)
         r_norm2, r_dot_y = r @ r, r @ y
     else:
@@ -142,7 +148,7 @@ def gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength, positi
     if gap <= gap_tol:
         return gap
     if design.is_sparse:
-        r = y - np.asarray(A @ w, dtype=np.float64).ravel() + sqrt_sw * (X_mean @ w)
+        r = _sparse_residual(design, w, y)
     else:
         r, t = residual(*design.kernel_arrays, X_mean, design.sw_sum, y, w)
         r -= sqrt_sw * (t / design.sw_sum)
