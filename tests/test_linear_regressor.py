@@ -382,6 +382,28 @@ def test_float32_gap_covers_the_rounded_intercept():
     assert excess <= model.dual_gap_ * (1 + 1e-6) + 1e-12
 
 
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_float32_intercept_rounding_above_tol_warns(penalty):
+    """An intercept of 1e6 rounds by up to 0.03 in float32, far above a 1e-6 relative gap of
+    a target with unit variance: the reported gap exceeds tol, so the fit must warn."""
+    from sklreg import regularization_path
+
+    rng = np.random.RandomState(19)
+    X = rng.randn(300, 5)
+    y = X @ np.arange(1.0, 6.0) + 1e6 + rng.randn(300)
+    with pytest.warns(ConvergenceWarning, match="Rounding the intercept to float32"):
+        model = LinearRegressor(penalty, alpha=1e-3, tol=1e-6).fit(X.astype(np.float32), y)
+    null_objective = 0.5 * np.var(y)
+    assert model.dual_gap_ > 1e-6 * null_objective
+    with pytest.warns(ConvergenceWarning, match="Rounding the intercept to float32"):
+        regularization_path(X.astype(np.float32), y, penalty=penalty, n_alphas=3, tol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearRegressor(penalty, alpha=1e-3, tol=1e-6).fit(X, y)
+        regularization_path(X, y, penalty=penalty, n_alphas=3, tol=1e-6)
+    assert model.dual_gap_ <= 1e-6 * null_objective
+
+
 def test_warm_start_with_a_different_number_of_features_starts_cold():
     X, y, _ = make_problem(seed=17)
     model = LinearRegressor("l1", alpha=0.5, warm_start=True).fit(X, y)

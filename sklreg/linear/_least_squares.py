@@ -522,6 +522,33 @@ def warn_if_not_converged(result, tol, sw_sum, where="", design=None):
     warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
 
+def warn_if_intercept_rounding_exceeds_tol(gaps, rounding, tol, design, where=""):
+    """Warn with ``ConvergenceWarning`` where rounding the intercepts to the design's float
+    dtype is what takes a certified gap above ``tol``.
+
+    Parameters
+    ----------
+    gaps, rounding : ndarray of shape (..., n_targets)
+        The solver's gaps and what rounding the intercepts adds to them (see
+        :meth:`Design.intercepts`), both on the objective's scale (divided by the weight
+        sum). Gaps already above ``tol`` are left to :func:`warn_if_not_converged`.
+    """
+    nulls = design.null_objectives() / design.sw_sum
+    over = (gaps <= tol * nulls) & (gaps + rounding > tol * nulls)
+    if not np.any(over):
+        return
+    index = np.unravel_index(np.argmax(over), over.shape)
+    null = nulls[index[-1]]
+    dtype = np.dtype(design.A.dtype).name
+    warnings.warn(
+        f"Rounding the intercept to {dtype}{where} adds {rounding[index]:.3e} to the duality "
+        f"gap, relative gap {(gaps[index] + rounding[index]) / null:.3e} > tol={tol:g}: the "
+        f"intercept is too large for this tolerance in {dtype}. Use float64 input, or "
+        "subtract the mean of y before fitting.",
+        ConvergenceWarning, stacklevel=3,
+    )
+
+
 def rounding_diagnosis(relative_gap, design):
     """Why rounding, rather than too few iterations, may keep the gap above ``tol``.
 

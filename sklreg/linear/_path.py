@@ -19,6 +19,7 @@ from ._least_squares import (
     choose_solver,
     gram_switch_work,
     solve_least_squares,
+    warn_if_intercept_rounding_exceeds_tol,
     warn_if_not_converged,
 )
 from ._regressor import check_sample_weight
@@ -257,6 +258,7 @@ def regularization_path(
             callback=report,
         )
     intercepts, rounding = design.intercepts(W, X.dtype)  # (n_alphas, n_targets)
+    warn_if_intercept_rounding_exceeds_tol(gaps, rounding, tol, design)
     coefs = np.moveaxis(W, 0, -1).astype(X.dtype)  # (n_targets, n_features, n_alphas)
     intercepts, gaps, n_iter = intercepts.T, (gaps + rounding).T, n_iter.T
     if single_target:

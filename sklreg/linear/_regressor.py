@@ -13,7 +13,12 @@ from .._penalties import penalty_strengths
 from .._validation import check_value_range, validate_fit_data, validate_predict_data
 from ..cuda import check_device
 from ._design import prepare_design
-from ._least_squares import choose_solver, solve_least_squares, warn_if_not_converged
+from ._least_squares import (
+    choose_solver,
+    solve_least_squares,
+    warn_if_intercept_rounding_exceeds_tol,
+    warn_if_not_converged,
+)
 
 
 def check_sample_weight(sample_weight, X):
@@ -269,6 +274,8 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
 
         coef = result.W.astype(X.dtype)
         intercept, rounding = design.intercepts(result.W, X.dtype)
+        warn_if_intercept_rounding_exceeds_tol(result.gaps / design.sw_sum, rounding,
+                                               self.tol, design)
         gaps = result.gaps / design.sw_sum + rounding
         if single_target:
             self.coef_ = coef[0]
