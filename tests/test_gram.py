@@ -247,14 +247,12 @@ def test_path_forms_the_gram_matrix_once(monkeypatch):
     """Along a path 'auto' shares one X^T X of all features between the alphas (no Gram
     matrix of a likely support per alpha)."""
     import sklreg.linear._least_squares as least_squares
-    import sklreg.linear._path as path_module
 
     X, y, _ = correlated_problem(n_samples=4000, n_features=80, rho=0.95, seed=3)
     calls = []
     centered_gram = least_squares.centered_gram
-    for module in (least_squares, path_module):
-        monkeypatch.setattr(module, "centered_gram", lambda A, *args: calls.append(
-            A.shape[1]) or centered_gram(A, *args))
+    monkeypatch.setattr(least_squares, "centered_gram", lambda A, *args: calls.append(
+        A.shape[1]) or centered_gram(A, *args))
     regularization_path(X, y, penalty="l1", n_alphas=20, tol=1e-8)
     assert calls == [X.shape[1]]
 
@@ -437,3 +435,57 @@ def test_auto_path_on_tall_dense_data_uses_the_gram_matrix(monkeypatch):
         ours = objective(X, y, auto.coefs[:, i], auto.intercepts[i], alpha, 1.0, sw)
         theirs = objective(X, y, cd.coefs[:, i], cd.intercepts[i], alpha, 1.0, sw)
         assert abs(ours - theirs) <= max(auto.dual_gaps[i], cd.dual_gaps[i]) + 1e-15
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_training_gram_from_whole_data_moments(fit_intercept, weighted):
+    """The Gram matrix of a fold's training rows, formed as the whole data's second moments
+    minus the other rows', equals the one formed on the fold's design (offsets of 20,
+    a column constant on the training rows only), and certifies gaps that bound the
+    suboptimality there."""
+    from sklreg.linear._design import prepare_design
+    from sklreg.linear._least_squares import (
+        design_gap,
+        gram_certified_gap,
+        training_gram,
+        whole_data_moments,
+    )
+    from sklreg.solvers._direct import centered_gram
+    from sklreg.solvers._gram import enet_gram_coordinate_descent
+
+    X, y, sw = correlated_problem(n_samples=500, n_features=20, seed=4)
+    sw = sw if weighted else None
+    rest = np.arange(400, 500)
+    X[:400, 5] = 3.0  # varies on the other rows only
+    train = np.arange(400)
+    design = prepare_design(X[train], y[train, None], None if sw is None else sw[train],
+                            fit_intercept)
+    moments = whole_data_moments(X, sw, fit_intercept)
+    G, B, bound_norms = training_gram(design, moments, rest)()
+    G_fold, B_fold = centered_gram(design.A, design.X_mean, design.sqrt_sw, design.Y)
+    scale = np.sqrt(np.outer(moments.M.diagonal(), moments.M.diagonal()))
+    assert np.all(np.abs(G - G_fold) <= 1e-12 * scale)
+    assert_allclose(B, B_fold, rtol=1e-12, atol=1e-12 * np.abs(B_fold).max())
+    if fit_intercept:  # centered, the column of 3.0 is zero
+        assert abs(G[5, 5]) <= 1e-12 * moments.M[5, 5]
+    assert np.all(bound_norms**2 >= moments.M.diagonal())
+
+    strength = 0.01 * alpha_max(X[train], y[train]) * design.sw_sum
+    l1, l2 = 0.5 * strength, 0.5 * strength
+    null = design.null_objectives()[0]
+    b, y_norm2 = np.ascontiguousarray(B[:, 0]), float(design.Y[:, 0] @ design.Y[:, 0])
+    w_star = np.zeros(X.shape[1])
+    enet_gram_coordinate_descent(G, b, y_norm2, w_star, l1, l2, False, 10**4, 1e-15 * null,
+                                 False, 0)
+    optimum = design_gap(design, w_star, 0, l1, l2, False)[0]
+    w = np.zeros(X.shape[1])
+    for epochs in [0, 1, 3, 10]:
+        if epochs:
+            enet_gram_coordinate_descent(G, b, y_norm2, w, l1, l2, False, epochs, 0.0,
+                                         False, 0)
+        primal, exact = design_gap(design, w, 0, l1, l2, False)
+        certified = gram_certified_gap(design, G, B, w, 0, l1, l2, False, np.inf,
+                                       bound_norms)
+        assert certified >= primal - optimum - 1e-13 * null
+        assert abs(certified - exact) <= 1e-9 * null

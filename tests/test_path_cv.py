@@ -171,20 +171,54 @@ def test_cv_rejects_folds_with_an_empty_part():
 
 
 def test_cv_on_tall_data_shares_one_gram_matrix_per_fold(monkeypatch):
-    """On n_samples >> n_features, the paths of every l1_ratio of a fold run on one X^T X,
-    and select what ElasticNetCV selects."""
-    import sklreg.linear._path as path_module
+    """On n_samples >> n_features, the paths of every l1_ratio of a fold run on one X^T X
+    (formed from the whole data's), and select what ElasticNetCV selects."""
+    from sklreg.linear import _cv, _least_squares
 
     X, y = problem(n_samples=2000, n_features=80, seed=7)
-    calls = []
-    centered_gram = path_module.centered_gram
-    monkeypatch.setattr(path_module, "centered_gram",
-                        lambda *args: calls.append(1) or centered_gram(*args))
+    calls = {"fold": 0, "own": 0}
+    training_gram, centered_gram = _cv.training_gram, _least_squares.centered_gram
+
+    def counted(key, function):
+        def call(*args):
+            calls[key] += 1
+            return function(*args)
+        return call
+
+    monkeypatch.setattr(_cv, "training_gram", counted("fold", training_gram))
+    monkeypatch.setattr(_least_squares, "centered_gram", counted("own", centered_gram))
     cv = KFold(3, shuffle=True, random_state=0)
     kwargs = {"l1_ratio": [0.2, 0.6, 1.0], "alphas": 30, "cv": cv, "max_iter": 10**5}
     ours = LinearRegressorCV("elasticnet", tol=1e-10, **kwargs).fit(X, y)
-    assert len(calls) == 3
+    assert calls["fold"] == 3
+    assert calls["own"] <= 1  # the refit's
     theirs = ElasticNetCV(tol=1e-12, **kwargs).fit(X, y)
     assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)
     assert ours.l1_ratio_ == theirs.l1_ratio_
     assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-4)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("solver", ["auto", "gram"])
+def test_cv_folds_share_whole_data_moments(monkeypatch, solver, weighted):
+    """Folds whose training Gram matrices come from the whole data's moments find the test
+    errors and the alpha of folds that form their own."""
+    from sklreg.linear import _cv
+    from sklreg.linear._least_squares import training_gram
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(1500, 100) + rng.uniform(-5, 5, 100)
+    y = X[:, :10] @ rng.randn(10) + rng.randn(1500)
+    sw = rng.uniform(0.5, 2.0, 1500) if weighted else None
+    params = dict(penalty="elasticnet", l1_ratio=[0.5, 1.0], cv=KFold(4, shuffle=True,
+                  random_state=0), alphas=20, tol=1e-10, solver=solver)
+    calls = []
+    monkeypatch.setattr(_cv, "training_gram",
+                        lambda *args: calls.append(1) or training_gram(*args))
+    shared = LinearRegressorCV(**params).fit(X, y, sample_weight=sw)
+    assert len(calls) == 4
+    monkeypatch.setattr(LinearRegressorCV, "_folds_share_moments", lambda *args: False)
+    own = LinearRegressorCV(**params).fit(X, y, sample_weight=sw)
+    assert len(calls) == 4
+    assert_allclose(shared.mse_path_, own.mse_path_, rtol=1e-8)
+    assert (shared.alpha_, shared.l1_ratio_) == (own.alpha_, own.l1_ratio_)

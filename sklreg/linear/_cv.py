@@ -4,6 +4,7 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
@@ -14,18 +15,20 @@ from .._penalties import effective_l1_ratio
 from .._progress import tqdm_bar
 from .._validation import check_value_range, validate_fit_data
 from ._design import prepare_design
-from ._path import alpha_grid, alpha_max_of, check_alphas, design_gram, design_path
+from ._least_squares import design_gram, training_gram, whole_data_moments
+from ._path import alpha_grid, alpha_max_of, check_alphas, design_path, path_pays_for_gram
 from ._regressor import LinearPredictorMixin, LinearRegressor, check_sample_weight
 
 
 def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios, params,
-                    progress=None):
+                    progress=None, moments=None):
     """Weighted test MSE (averaged over targets) of the paths of every ``l1_ratio`` fitted
     on ``train``: a list with one array per ``l1_ratio``.
 
-    The paths share the fold's design and its Gram matrix (when their solver forms one).
-    ``progress``, when given, holds a label per ``l1_ratio``, printed with the path's figures
-    once it is done.
+    The paths share the fold's design and its Gram matrix (when their solver forms one),
+    formed from the whole data's ``moments`` (see :func:`training_gram`) when given and
+    ``train`` holds, once each, more than half the rows. ``progress``, when given, holds a
+    label per ``l1_ratio``, printed with the path's figures once it is done.
     """
     sw_train = None if sample_weight is None else sample_weight[train]
     # an empty part, or one of zero weight: its mean squared error would be NaN (0 / 0)
@@ -40,6 +43,11 @@ def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios
         )
     design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"])
     gram = design_gram(design)
+    if moments is not None and 2 * len(train) > X.shape[0]:
+        rest = np.ones(X.shape[0], dtype=bool)
+        rest[train] = False
+        if np.count_nonzero(~rest) == len(train):  # no row repeated
+            gram = training_gram(design, moments, np.flatnonzero(rest))
     X_test, Y_test = X[test], Y[test]
     sw_test = np.ones(len(test)) if sample_weight is None else sample_weight[test]
     paths = []
@@ -274,6 +282,21 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             for ratio in l1_ratios
         ])
 
+    def _folds_share_moments(self, X, folds, n_alphas, l1_ratios):
+        """Whether the folds' paths run on Gram matrices formed from the whole data's
+        second moments: dense float64 ``X``, paths on the Gram matrix (see
+        :func:`path_pays_for_gram`) and training parts of more than half the rows, in at
+        least two folds (each then costs its test part, not its training part)."""
+        if sp.issparse(X) or X.dtype != np.float64 or self.solver not in ("auto", "gram"):
+            return False
+        train_sizes = np.array([len(train) for train, _ in folds])
+        if np.count_nonzero(2 * train_sizes > X.shape[0]) < 2:
+            return False
+        if self.solver == "gram":
+            return True
+        return bool(np.any(l1_ratios > 0.0)) and path_pays_for_gram(
+            int(train_sizes.min()), X.shape[1], n_alphas)
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Cross-validate the paths, then refit the best model on all the data.
@@ -305,6 +328,9 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             "random_selection": self.selection == "random",
             "seed": check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
         }
+        moments = None
+        if self._folds_share_moments(X, folds, alphas.shape[1], l1_ratios):
+            moments = whole_data_moments(X, sample_weight, self.fit_intercept)
         # a job per fold: the paths of its l1_ratios share its design and Gram matrix
         fold_results = run_paths(
             self, (
@@ -312,6 +338,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
                     X, Y, sample_weight, *folds[k], alphas, self.penalty, l1_ratios, params,
                     None if not self.verbose else [
                         path_label(self, ratio, k, len(folds)) for ratio in l1_ratios],
+                    moments,
                 )
                 for k in range(len(folds))
             ), len(folds), paths_per_job=len(l1_ratios),

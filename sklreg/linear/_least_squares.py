@@ -12,7 +12,13 @@ from sklearn.exceptions import ConvergenceWarning
 from .._datafits import quadratic_dual_gap, quadratic_gap_from_sums
 from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
 from ..solvers._columns import centered_column_sq_norms
-from ..solvers._direct import centered_gram, recenter_cancelled, ridge_cholesky, ridge_lsqr
+from ..solvers._direct import (
+    centered_gram,
+    recenter_cancelled,
+    ridge_cholesky,
+    ridge_lsqr,
+    symmetric_products,
+)
 from ..solvers._gram import enet_gram_coordinate_descent
 
 DIRECT_SPARSE_MAX_FEATURES = 2000  # sparse X: Gram-matrix Cholesky up to this many features
@@ -107,7 +113,8 @@ def design_gap(design, w, target, l1_strength, l2_strength, positive):
     return primal, gap
 
 
-def gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength, positive, gap_tol):
+def gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength, positive, gap_tol,
+                       bound_norms=None):
     """Duality gap of ``w`` for one target from the Gram matrix of all the features, with
     a bound on its rounding (scaled objective, float64 design).
 
@@ -120,14 +127,18 @@ def gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength, positi
     ||y||^2``), they are formed from the residual on the design, from the columns of the
     support of ``w`` alone. Either way the gap is a valid bound, within ``O(delta)`` of
     the exact one, without the ``O(n_samples n_features)`` passes over ``X`` that took
-    more than half the time of a path on ``n_samples >> n_features``.
+    more than half the time of a path on ``n_samples >> n_features``. ``bound_norms``
+    replaces the design's uncentered column norms in the bound for a ``G`` whose rounding
+    scales with larger ones (see :func:`training_gram`).
     """
     A, X_mean, sqrt_sw = design.A, design.X_mean, design.sqrt_sw
     y = np.ascontiguousarray(design.Y[:, target])
     b = B[:, target]
     XTr = b - G @ w
     n_samples, n_features = A.shape
-    uncentered_norms = np.sqrt(G.diagonal() + design.sw_sum * X_mean**2)
+    uncentered_norms = bound_norms
+    if uncentered_norms is None:
+        uncentered_norms = np.sqrt(G.diagonal() + design.sw_sum * X_mean**2)
     y_norm2 = float(y @ y)
     spread = uncentered_norms @ np.abs(w) + np.sqrt(y_norm2)
     unit_bound = (2.0 * n_features + 4.0 * n_samples + 12.0) * np.finfo(np.float64).eps
@@ -197,6 +208,69 @@ def starting_point(design, positive, W_init):
     return W, np.zeros(n_targets), np.zeros(n_targets, dtype=np.int64), design.null_objectives()
 
 
+def design_gram(design):
+    """``gram()`` giving ``(G, B, bound_norms)`` of ``design``: the centered ``X^T X`` and
+    ``X^T Y`` (see :func:`~sklreg.solvers._direct.centered_gram`) and None (their rounding
+    scales with the design's own column norms), formed on the first call only: coordinate
+    descent on the Gram matrix forms it once for a whole path."""
+    return functools.cache(
+        lambda: (*centered_gram(design.A, design.X_mean, design.sqrt_sw, design.Y), None)
+    )
+
+
+class WholeDataMoments(NamedTuple):
+    """Second moments of a dense design, shared by the training parts of its folds."""
+
+    Z: np.ndarray  # (n_samples, n_features): rows sqrt(s_i) (x_i - c), float64
+    sqrt_sw: np.ndarray  # (n_samples,)
+    M: np.ndarray  # Z^T Z
+    centered: bool  # whether the training parts are centered (an intercept is fitted)
+
+
+def whole_data_moments(X, sample_weight, fit_intercept):
+    """:class:`WholeDataMoments` of a dense ``X``, centered by its weighted column means
+    ``c`` when ``fit_intercept`` (so that differences of ``Z^T Z`` cancel little)."""
+    sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+    sqrt_sw = np.sqrt(sw)
+    Z = np.asarray(X, dtype=np.float64)
+    if fit_intercept:
+        Z = Z - (sw @ Z) / sw.sum()
+    if sample_weight is not None:
+        Z = Z * sqrt_sw[:, None]
+    return WholeDataMoments(Z, sqrt_sw, symmetric_products(Z)[0](), fit_intercept)
+
+
+def training_gram(design, moments, rest):
+    """:func:`design_gram` of the ``design`` of all the rows but ``rest``, from ``moments``.
+
+    ``G = M - Z_rest^T Z_rest - d d^T / S_train``, with ``d = Z_train^T sqrt(s)`` (zero
+    when not centered), costs ``len(rest)`` rows where the training part's own product
+    costs all the others. Its rounding scales with the whole data's norms ``sqrt(M_jj)``,
+    and with about ``3 n_samples + 3 len(rest)`` products where the bound of
+    :func:`gram_certified_gap` allows ``4 n_train``: ``bound_norms`` are those norms,
+    scaled by the square root of the ratio. The training columns that are nearly constant
+    (their centered norm cancelled in the subtraction) are formed on the design.
+    """
+
+    def gram():
+        Z_rest = moments.Z[rest]
+        G = moments.M - symmetric_products(Z_rest)[0]()
+        if moments.centered:
+            d = (moments.Z.T @ moments.sqrt_sw - Z_rest.T @ moments.sqrt_sw[rest])
+            G -= np.outer(d, d / design.sw_sum)
+        B = (np.asarray(design.A.T @ design.Y, dtype=np.float64)
+             - np.outer(design.X_mean, design.sqrt_sw @ design.Y))
+        uncentered = np.maximum(moments.M.diagonal(),
+                                G.diagonal() + design.sw_sum * design.X_mean**2)
+        recenter_cancelled(design.A, design.X_mean, design.sqrt_sw, design.Y, G, B,
+                           uncentered=uncentered)
+        n_samples, n_train = moments.Z.shape[0], design.A.shape[0]
+        products = max((3.0 * n_samples + 3.0 * len(rest) + 12.0) / (4.0 * n_train), 1.0)
+        return np.ascontiguousarray(G), B, np.sqrt(uncentered * products)
+
+    return functools.cache(gram)
+
+
 def solve_least_squares(
     design,
     l1_strength,
@@ -240,8 +314,8 @@ def solve_least_squares(
         the 'cholesky' solver instead of a new factorization (see
         :func:`~sklreg.solvers._direct.ridge_spectral`).
     gram : callable, optional
-        ``gram()`` giving ``(X^T X, X^T Y)`` of the centered design (see
-        :func:`~sklreg.solvers._direct.centered_gram`), so that a path computes them once.
+        ``gram()`` giving ``(X^T X, X^T Y, bound_norms)`` of the centered design (see
+        :func:`design_gram`), so that a path computes them once.
 
     Returns
     -------
@@ -259,9 +333,7 @@ def solve_least_squares(
     if solver in ("cd", "gram"):
         shared_gram = gram is not None  # a path's: formed once, for all its alphas
         if gram is None:
-            gram = functools.cache(
-                lambda: centered_gram(design.A, design.X_mean, design.sqrt_sw, design.Y)
-            )
+            gram = design_gram(design)
         cd_args = (l1_strength, l2_strength, positive, random_selection, seed)
         gram_after = np.inf  # column passes of coordinate descent on X before the Gram
         if solver == "gram":
@@ -289,9 +361,10 @@ def solve_least_squares(
             if features.size > GRAM_SUBSET_MAX * n_features:
                 features = None
         if active.size and gram_after < np.inf:
+            bound_norms = None
             if features is None:
                 features = np.arange(n_features)
-                G, B = gram()
+                G, B, bound_norms = gram()
             else:
                 G, B = centered_gram(design.A[:, features], design.X_mean[features],
                                      design.sqrt_sw, design.Y)
@@ -308,7 +381,8 @@ def solve_least_squares(
                 if features.size == n_features and design.A.dtype == np.float64:
                     for k in active:  # on the Gram matrix when its rounding allows
                         gaps[k] = gram_certified_gap(design, G, B, W[k], k, l1_strength,
-                                                     l2_strength, positive, gap_tols[k])
+                                                     l2_strength, positive, gap_tols[k],
+                                                     bound_norms)
                         if gaps[k] > gap_tols[k]:
                             gaps[k] = design_gap(design, W[k], k, l1_strength, l2_strength,
                                                  positive)[1]

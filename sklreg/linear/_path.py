@@ -1,6 +1,5 @@
 """Warm-started regularization paths over a decreasing grid of ``alpha``."""
 
-import functools
 from numbers import Integral, Real
 from typing import NamedTuple
 
@@ -12,11 +11,12 @@ from sklearn.utils.validation import check_array, check_consistent_length
 from .._penalties import effective_l1_ratio, penalty_strengths
 from .._progress import tqdm_bar
 from .._validation import check_value_range
-from ..solvers._direct import centered_gram, ridge_spectral
+from ..solvers._direct import ridge_spectral
 from ._design import prepare_design
 from ._least_squares import (
     GRAM_BLAS_SPEEDUP,
     choose_solver,
+    design_gram,
     gram_switch_work,
     solve_least_squares,
     warn_if_intercept_rounding_exceeds_tol,
@@ -75,12 +75,17 @@ def alpha_grid(alpha_max, n_alphas, eps):
     return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
 
 
-def design_gram(design):
-    """``gram()`` giving the centered ``(X^T X, X^T Y)`` of ``design``, formed on the first
-    call only: coordinate descent on the Gram matrix forms it once for a whole path."""
-    return functools.cache(
-        lambda: centered_gram(design.A, design.X_mean, design.sqrt_sw, design.Y)
-    )
+def path_pays_for_gram(n_samples, n_features, n_alphas):
+    """Whether an L1 path of ``n_alphas`` on a dense design runs on its Gram matrix from
+    the start.
+
+    With more samples than features, ``X^T X`` costs about as many passes of coordinate
+    descent on ``X`` as ``n_features / GRAM_BLAS_SPEEDUP``, fewer than the path's
+    (``PATH_PASSES_PER_ALPHA`` per alpha), when ``X`` is large enough.
+    """
+    return (gram_switch_work(n_samples, n_features) < np.inf
+            and n_samples * n_features >= PATH_GRAM_MIN_SIZE
+            and n_alphas * PATH_PASSES_PER_ALPHA * GRAM_BLAS_SPEEDUP >= n_features)
 
 
 def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="auto",
@@ -108,11 +113,7 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
     if l1 == 0.0 and choose_solver(solver, design.A, l1, l2, positive) == "cholesky":
         ridge = ridge_spectral(design.A, design.X_mean, design.sqrt_sw, design.Y)
     if (solver == "auto" and l1 > 0.0 and not design.is_sparse
-            and gram_switch_work(*design.A.shape) < np.inf
-            and design.A.size >= PATH_GRAM_MIN_SIZE
-            and len(alphas) * PATH_PASSES_PER_ALPHA * GRAM_BLAS_SPEEDUP >= n_features):
-        # a dense path on more samples than features: X^T X costs about as many passes of
-        # coordinate descent on X as n_features / GRAM_BLAS_SPEEDUP, fewer than the path's
+            and path_pays_for_gram(*design.A.shape, len(alphas))):
         solver = "gram"
     if gram is None:
         gram = design_gram(design)

@@ -145,7 +145,7 @@ def centered_gram(A, X_mean, sqrt_sw, Y):
     return G, B
 
 
-def recenter_cancelled(A, X_mean, sqrt_sw, Y, G, B):
+def recenter_cancelled(A, X_mean, sqrt_sw, Y, G, B, uncentered=None):
     """Recompute in place the rows and columns of a centered Gram matrix that cancelled.
 
     ``G = A^T A - S mean mean^T`` loses the digits of a nearly constant column (an offset
@@ -154,11 +154,14 @@ def recenter_cancelled(A, X_mean, sqrt_sw, Y, G, B):
     ``B = Xc^T Y``) of the columns whose centered squared norm is below
     ``CENTERING_CANCELLATION`` times their uncentered one are formed from those columns
     centered explicitly (dense), as a dense design is. Arguments as in
-    :func:`centered_gram`, with its ``G`` and ``B``.
+    :func:`centered_gram`, with its ``G`` and ``B``; ``uncentered``, when given, holds
+    the squared norms the rounding of ``G`` scales with, in place of those of ``A``'s
+    columns (for a ``G`` formed as a difference of larger Gram matrices).
     """
-    if not np.any(X_mean != 0.0):
-        return
-    uncentered = G.diagonal() + float(sqrt_sw @ sqrt_sw) * X_mean**2
+    if uncentered is None:
+        if not np.any(X_mean != 0.0):
+            return
+        uncentered = G.diagonal() + float(sqrt_sw @ sqrt_sw) * X_mean**2
     cancelled = np.flatnonzero(G.diagonal() <= CENTERING_CANCELLATION * uncentered)
     if not cancelled.size:
         return
