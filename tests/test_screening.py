@@ -99,3 +99,36 @@ def test_working_set_takes_the_largest_scores_in_order(seed):
         selected = largest_scores(features, scores, size)
         assert selected.size == size and np.all(np.isin(selected, features))
         assert np.all(np.diff(selected) > 0)
+
+
+def test_stopped_descent_returns_its_best_certified_iterate():
+    """Stopped by max_iter, coordinate descent returns the best iterate it certified, not
+    the last: a working-set epoch can raise the gap of the full problem, so a warm start
+    near the optimum must not come back with a larger gap than its own."""
+    from sklreg.linear._least_squares import design_gap
+    from sklreg.solvers._cd import enet_coordinate_descent
+
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        X = rng.standard_normal((100, 300))
+        for j in range(1, 300):  # AR(1) columns, 0.95 apart
+            X[:, j] = 0.95 * X[:, j - 1] + 0.31 * X[:, j]
+        if seed % 2:
+            X[rng.uniform(size=X.shape) < 0.5] = 0.0
+            X = sp.csc_matrix(X)
+        y = np.asarray(X[:, :5] @ rng.standard_normal(5)).ravel() + rng.standard_normal(100)
+        design = prepare_design(X, y[:, None], None, True)
+        optimum = LinearRegressor("l1", alpha=0.01, tol=1e-12, max_iter=10**5).fit(X, y).coef_
+        l1 = 0.01 * design.sw_sum
+        for scale in [1e-3, 1e-2, 1e-1]:
+            w = optimum + scale * rng.standard_normal(300) * (rng.uniform(size=300) < 0.1)
+            start_gap = design_gap(design, w, 0, l1, 0.0, False)[1]
+            gap, n_iter, _ = enet_coordinate_descent(
+                *design.kernel_arrays, design.X_mean, design.sw_sum, design.sqrt_sw,
+                design.lipschitz, np.ascontiguousarray(design.Y[:, 0]), w, l1, 0.0, False,
+                1, 0.0, False, 0,
+            )
+            assert n_iter == 1
+            assert gap <= start_gap * (1 + 1e-9)
+            assert design_gap(design, w, 0, l1, 0.0, False)[1] == pytest.approx(gap,
+                                                                                rel=1e-9)

@@ -306,7 +306,8 @@ def enet_coordinate_descent(
     Returns
     -------
     gap : float
-        Final duality gap.
+        Final duality gap: of the best certified iterate, which ``w`` then holds, when
+        stopped unconverged at a worse one.
     n_iter : int
         Number of epochs run.
     remaining_work : float
@@ -337,6 +338,8 @@ def enet_coordinate_descent(
     history = np.empty((ANDERSON_DEPTH + 1, 0))
     n_history = 0
     working_set_epochs = 0  # run on the current working set (across outer passes)
+    best_gap = np.inf
+    best_w = np.empty_like(w)
     while True:
         features = active[:n_active]
         r_norm2, r_dot_y = residual_summaries(
@@ -349,6 +352,9 @@ def enet_coordinate_descent(
         work += n_active
         if gap <= gap_tol or n_iter >= max_iter or work >= max_work:
             break
+        if gap < best_gap:
+            best_gap = gap
+            best_w[:] = w
         previous_gap, previous_work = gap, work
 
         if l1_strength > 0.0:
@@ -431,4 +437,7 @@ def enet_coordinate_descent(
     if 0.0 < gap_tol < gap < previous_gap < np.inf:  # (tol=0 never converges: inf)
         remaining_work = ((work - previous_work) * np.log(gap / gap_tol)
                           / np.log(previous_gap / gap))
+    if gap > best_gap:  # stopped unconverged at a worse iterate than an earlier one
+        w[:] = best_w
+        gap = best_gap
     return gap, n_iter, remaining_work
