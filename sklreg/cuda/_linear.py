@@ -437,9 +437,12 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
     Same problem (the prepared dense :class:`~sklreg.linear._design.Design`, scaled
     objective), same relative stopping rule, same result type; ``max_iter`` counts FISTA
     iterations. The weights returned are rounded to the design's dtype and the gap
-    reported is the one of the rounded weights, computed on the device.
+    reported is the one of the rounded weights, computed on the device. Without penalty
+    (no certificate) the run stops, as LSQR does on the CPU, when the gradient mapping
+    ``g`` satisfies ``||g|| <= atol ||X||_F ||y||`` with ``atol``
+    :func:`~sklreg.linear._least_squares.unpenalized_atol` of ``tol``.
     """
-    from ..linear._least_squares import LeastSquaresResult, starting_point
+    from ..linear._least_squares import LeastSquaresResult, starting_point, unpenalized_atol
 
     A = design.A
     n_features = A.shape[1]
@@ -447,6 +450,9 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
     gap_tols = tol * null_objectives
     problem = DeviceProblem(A, QUADRATIC, 1, False, X_mean=design.X_mean, q=design.sqrt_sw)
     penalized = l1_strength > 0.0 or l2_strength > 0.0
+    # ||X||_F^2 ||y||^2 per target, which the unpenalized stop scales (||y||^2 = 2 P_null)
+    atol = unpenalized_atol(tol)
+    backward_scales = float(np.sum(design.lipschitz)) * 2.0 * null_objectives
     lipschitz = None
     for k in np.flatnonzero(null_objectives > 0.0):
         problem.set_target(design.Y[:, k])
@@ -454,8 +460,13 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
             lipschitz = problem.lipschitz()
         theta0 = np.zeros((1, n_features + 1))
         theta0[0, :n_features] = W[k]
+        stop = gap_tols[k]
+        if not penalized and lipschitz > 0.0:
+            # fista measures step ||g||^2 (step 1 / lipschitz): ||g|| <= atol ||X||_F ||y||.
+            # tol * P_null on it would leave P - P* up to cond(X^T X) times that
+            stop = atol**2 * backward_scales[k] / lipschitz
         theta, gap, n_iter[k] = problem.fista(theta0, l1_strength, l2_strength, positive,
-                                              max_iter, gap_tols[k], lipschitz)
+                                              max_iter, stop, lipschitz)
         rounded = theta.copy()
         rounded[0, :n_features] = theta[0, :n_features].astype(A.dtype)
         W[k] = rounded[0, :n_features]
@@ -465,11 +476,13 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
             problem.theta.copy_to_device(rounded)
             primal_rounded, gap_rounded = problem.gap(l1_strength, l2_strength, positive)
             gap = min(gap_rounded, gap + max(primal_rounded - primal, 0.0))
-        if not penalized and gap > gap_tols[k]:
+        if not penalized and gap > stop:
+            relative = np.sqrt(gap * lipschitz / backward_scales[k])
             warnings.warn(
                 f"The GPU FISTA solver reached max_iter={max_iter} without a penalty with a "
-                f"squared gradient mapping of {gap:.3e} times the step, above tol * P_null = "
-                f"{gap_tols[k]:.3e}. Increase max_iter.", ConvergenceWarning, stacklevel=3)
+                f"gradient norm of {relative:.3e} times ||X||_F ||y||, above atol = "
+                f"{atol:.1e} (from tol={tol:g}). Increase max_iter.", ConvergenceWarning,
+                stacklevel=3)
         gaps[k] = gap if penalized else np.nan
     return LeastSquaresResult(W, gaps, gap_tols, n_iter, "cuda-fista")
 

@@ -519,6 +519,17 @@ def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_stren
     return remaining_work
 
 
+def unpenalized_atol(tol):
+    """Relative normal-equation residual at which an iterative unpenalized solve stops.
+
+    Without a penalty no dual point certifies the objective, and ``||X^T r||`` alone does
+    not bound ``P(w) - P*`` (that takes the smallest eigenvalue of ``X^T X``): iterative
+    solvers (LSQR, the GPU's FISTA) stop at ``||X^T r|| <= atol ||X||_F ||y||``, a backward
+    error of ``atol``, tight whatever ``tol``, as the direct solves are.
+    """
+    return min(tol, 1e-6) * 1e-2
+
+
 def _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter, max_rounds=3):
     """LSQR with its tolerance derived from the gap target, tightened until certified.
 
@@ -534,7 +545,7 @@ def _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter, max_ro
     if l2_strength > 0.0 and frobenius2 > 0.0:
         atol = np.sqrt(l2_strength * tol / frobenius2)
     else:  # no gap to aim at: a tight fixed tolerance
-        atol = min(tol, 1e-6) * 1e-2
+        atol = unpenalized_atol(tol)
     n_iter = np.zeros(W.shape[0], dtype=np.int64)
     todo = active
     for _ in range(max_rounds):
