@@ -188,3 +188,16 @@ def test_unpenalized_ill_conditioned_matches_direct_solve():
     gpu = LinearRegressor(penalty=None, device="cuda", max_iter=5000).fit(X, y)
     np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=1e-4)
     np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=1e-3)
+
+
+def test_unpenalized_classifier_ill_conditioned_matches_cpu():
+    # same defect as least squares: ||g||^2 / L below tol * P_null stopped after 40
+    # iterations with coefficients 6.8 away from the optimum (relative suboptimality 5e-2)
+    rng = np.random.default_rng(0)
+    factors = rng.standard_normal((60, 2))
+    X = factors @ rng.standard_normal((2, 6)) + 0.1 * rng.standard_normal((60, 6)) + 1.0
+    y = (X @ rng.standard_normal(6) + 1.5 * rng.standard_normal(60) > 0).astype(int)
+    cpu = LinearClassifier(penalty=None, tol=1e-10).fit(X, y)
+    gpu = LinearClassifier(penalty=None, device="cuda", max_iter=5000).fit(X, y)
+    np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=1e-3)
+    np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=1e-3)

@@ -492,8 +492,15 @@ def solve_classification_cuda(problem, W, b, fit_intercept, l1_strength, l2_stre
     """GPU counterpart of :meth:`~sklreg.linear._classifier.ClassificationProblem.solve`.
 
     Updates ``W`` and ``b`` (of the original, uncentered problem) in place. Returns the
-    final gap (NaN without penalty), the FISTA iterations and ``tol * P_null``.
+    final gap, the FISTA iterations and ``tol * P_null``. Without penalty (no certificate)
+    the run stops, as least squares does, when the gradient ``g`` satisfies
+    ``||g|| <= atol sqrt(sum_i c_i ||x_i||^2)`` (the largest norm a gradient can have,
+    ``x_i`` with a 1 for the intercept), ``atol``
+    :func:`~sklreg.linear._least_squares.unpenalized_atol` of ``tol``; it warns itself
+    when it does not, and the tolerance returned is then infinite.
     """
+    from ..linear._least_squares import unpenalized_atol
+
     gap_tol = tol * problem.null_objective(fit_intercept)
     datafit = LOGISTIC if problem.n_blocks == 1 else MULTINOMIAL
     X, X_offset = problem.centered
@@ -502,8 +509,27 @@ def solve_classification_cuda(problem, W, b, fit_intercept, l1_strength, l2_stre
     theta0 = np.zeros((problem.n_blocks, problem.n_features + 1))
     theta0[:, :-1] = W
     theta0[:, -1] = b + W @ X_offset if fit_intercept else 0.0
+    penalized = l1_strength > 0.0 or l2_strength > 0.0
+    lipschitz = device_problem.lipschitz()
+    stop = gap_tol
+    unpenalized = not penalized and lipschitz > 0.0
+    if unpenalized:
+        # fista measures step ||g||^2 (step 1 / lipschitz); tol * P_null on it would leave
+        # P - P* up to the condition number of the Hessian times that
+        atol = unpenalized_atol(tol)
+        X64 = np.asarray(X, dtype=np.float64)
+        scale2 = problem.c @ np.einsum("ij,ij->i", X64, X64) + float(fit_intercept)
+        stop = atol**2 * scale2 / lipschitz
     theta, gap, n_iter = device_problem.fista(theta0, l1_strength, l2_strength, False,
-                                              max_iter, gap_tol)
+                                              max_iter, stop, lipschitz)
+    if unpenalized and gap > stop:
+        relative = np.sqrt(gap * lipschitz / scale2)
+        warnings.warn(
+            f"The GPU FISTA solver reached max_iter={max_iter} without a penalty with a "
+            f"gradient norm of {relative:.3e} times its largest possible, above atol = "
+            f"{atol:.1e} (from tol={tol:g}). Increase max_iter.", ConvergenceWarning,
+            stacklevel=3)
+        gap_tol = np.inf  # warned here
     W[:] = theta[:, :-1]
     b[:] = theta[:, -1] - W @ X_offset if fit_intercept else 0.0
     return float(gap), int(n_iter), gap_tol
