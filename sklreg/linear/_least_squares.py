@@ -618,6 +618,8 @@ def warn_if_intercept_rounding_exceeds_tol(gaps, rounding, tol, design, where=""
         :meth:`Design.intercepts`), both on the objective's scale (divided by the weight
         sum). Gaps already above ``tol`` are left to :func:`warn_if_not_converged`.
     """
+    if not np.any(rounding > 0.0):  # float64 intercepts round exactly
+        return
     nulls = design.null_objectives() / design.sw_sum
     over = (gaps <= tol * nulls) & (gaps + rounding > tol * nulls)
     if not np.any(over):
