@@ -1,8 +1,8 @@
 """Coordinate descent on the Gram matrix, for designs with many more samples than features.
 
 With ``G = X^T X``, ``b = X^T y`` and ``q = b - G w = X^T r`` maintained, a coordinate
-update costs ``O(n_features)`` instead of ``O(n_samples)``, and the duality gap comes from
-the three summaries of :func:`~sklreg._datafits.quadratic_dual_gap` at ``O(n_features)``:
+update costs the size of a working set instead of ``O(n_samples)``, and the duality gap
+comes from the three summaries of :func:`~sklreg._datafits.quadratic_dual_gap` at ``O(n_features)``:
 
     ||r||^2 = ||y||^2 - w.b - w.q,    r.y = ||y||^2 - w.b.
 
@@ -15,37 +15,106 @@ import numpy as np
 
 from .._datafits import quadratic_dual_gap
 from .._jit import jit
-from .._penalties import prox_enet
-from ._cd import ANDERSON_DEPTH, SHUFFLE_AFTER_EPOCHS, anderson_extrapolation
+from .._penalties import prox_enet, subdiff_distance_enet
+from ._cd import (
+    ANDERSON_DEPTH,
+    INNER_TOL_RATIO,
+    SHUFFLE_AFTER_EPOCHS,
+    WS_FILLED,
+    WS_START,
+    anderson_extrapolation,
+    largest_scores,
+)
 from ._columns import REASSOCIATE
 
-REFRESH_EPOCHS = 10  # recompute q = b - G w from scratch this often (rounding drift)
+REFRESH_EPOCHS = 10  # recompute q on the working set this often (rounding drift)
+GATHER_COST = 4  # an update of q through the working set's indices, per contiguous one
 
 
 @jit(fastmath=REASSOCIATE)
 def _refresh_gradient(G, b, w, q):
-    """``q = b - G w`` from scratch (``G`` symmetric: rows are columns)."""
-    for j in range(w.shape[0]):
-        total = 0.0
-        for k in range(w.shape[0]):
-            if w[k] != 0.0:
-                total += G[j, k] * w[k]
-        q[j] = b[j] - total
+    """``q = b - G w`` from scratch: a contiguous pass over the row of each nonzero weight
+    (``G`` symmetric: rows are columns)."""
+    q[:] = b
+    for k in np.flatnonzero(w):
+        w_k = w[k]
+        for i in range(q.shape[0]):
+            q[i] -= w_k * G[k, i]
 
 
 @jit(fastmath=REASSOCIATE)
-def _gram_objective(w, b, q, y_norm2, l1_strength, l2_strength):
-    """``1/2 ||y - X w||^2 + l1 ||w||_1 + l2 / 2 ||w||^2`` from the Gram summaries."""
-    value = 0.5 * (y_norm2 - w @ b - w @ q)
-    for j in range(w.shape[0]):
-        value += l1_strength * abs(w[j]) + 0.5 * l2_strength * w[j] * w[j]
+def _refresh_working_gradient(G, b, w, q, working_set, update_all):
+    """``q = b - G w`` on the working set (everywhere when ``update_all``), ``w`` zero
+    outside it."""
+    if update_all:
+        _refresh_gradient(G, b, w, q)
+        return
+    for j in working_set:
+        q[j] = b[j]
+    for k in np.flatnonzero(w):
+        w_k = w[k]
+        for j in working_set:
+            q[j] -= w_k * G[k, j]
+
+
+@jit(fastmath=REASSOCIATE)
+def _gram_epoch(G, w, q, visits, l1_strength, l2_strength, positive, random_selection,
+                update_all):
+    """One pass of coordinate descent over ``visits`` (a working set, in visiting order),
+    keeping ``q = b - G w`` up to date on those features only, or on all of them when
+    ``update_all`` (a contiguous loop, vectorized: faster on a large working set).
+
+    Returns the largest subdifferential distance met along the pass (each measured just
+    before its coordinate's update).
+    """
+    n_visits = visits.shape[0]
+    violation = 0.0
+    for k in range(n_visits):
+        if random_selection:
+            j = visits[np.random.randint(0, n_visits)]  # noqa: NPY002
+        else:
+            j = visits[k]
+        if G[j, j] == 0.0:
+            continue
+        violation = max(violation, subdiff_distance_enet(w[j], -q[j], l1_strength,
+                                                         l2_strength, positive))
+        step = 1.0 / G[j, j]
+        new_w_j = prox_enet(w[j] + step * q[j], step, l1_strength, l2_strength, positive)
+        if new_w_j != w[j]:
+            delta = new_w_j - w[j]
+            if update_all:
+                for i in range(q.shape[0]):
+                    q[i] -= delta * G[j, i]
+            else:
+                for i in visits:
+                    q[i] -= delta * G[j, i]
+            w[j] = new_w_j
+    return violation
+
+
+@jit(fastmath=REASSOCIATE)
+def _working_objective(w, b, q, y_norm2, working_set, l1_strength, l2_strength):
+    """``1/2 ||y - X w||^2 + l1 ||w||_1 + l2 / 2 ||w||^2`` from the Gram summaries
+    ``1/2 (||y||^2 - w.b - w.q)``, for ``w`` zero outside ``working_set``."""
+    value = 0.5 * y_norm2
+    for j in working_set:
+        value += (-0.5 * w[j] * (b[j] + q[j]) + l1_strength * abs(w[j])
+                  + 0.5 * l2_strength * w[j] * w[j])
     return value
 
 
 @jit(fastmath=REASSOCIATE)
 def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, positive, max_iter,
                                  gap_tol, random_selection, seed):
-    """Elastic-net coordinate descent on ``G = X^T X`` with Anderson acceleration.
+    """Elastic-net coordinate descent on ``G = X^T X`` with working sets and Anderson
+    acceleration.
+
+    Outer iterations form ``q = b - G w`` over all the features, the duality gap from it,
+    and a working set of the nonzero weights and the largest optimality violations (as
+    :func:`~sklreg.solvers._cd.enet_coordinate_descent` does on the design). Inner epochs
+    run on the working set and keep ``q`` on it alone: an update costs the working set's
+    size rather than ``n_features``. They stop once the working set's violations fall below
+    ``INNER_TOL_RATIO`` times the outer one, extrapolated every ``ANDERSON_DEPTH`` epochs.
 
     Parameters
     ----------
@@ -62,7 +131,7 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     positive : bool
         Constrain the weights to be non-negative.
     max_iter : int
-        Maximum number of epochs.
+        Maximum number of epochs (passes over a working set).
     gap_tol : float
         Absolute duality gap at which to stop.
     random_selection : bool
@@ -82,63 +151,77 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     n_features = w.shape[0]
     if random_selection:
         np.random.seed(seed)  # noqa: NPY002 (Numba's per-thread generator)
+    shuffle = False
     q = np.empty(n_features)
-    _refresh_gradient(G, b, w, q)
-    exact = True  # q recomputed since the last update
-    history = np.empty((ANDERSON_DEPTH + 1, n_features))
-    n_history = 0
-    visits = np.arange(n_features)
+    scores = np.empty(n_features)
+    all_features = np.arange(n_features)
+    ws_size = min(WS_START, n_features)
     gap = np.inf
     n_iter = 0
     while True:
+        _refresh_gradient(G, b, w, q)
         w_dot_b = w @ b
         r_norm2 = max(y_norm2 - w_dot_b - w @ q, 0.0)
         _, gap, _, _ = quadratic_dual_gap(q, r_norm2, y_norm2 - w_dot_b, w, l1_strength,
                                           l2_strength, positive)
-        if gap <= gap_tol and not exact:
-            _refresh_gradient(G, b, w, q)  # decide on an exact q, not a drifted one
-            exact = True
-            continue
         if gap <= gap_tol or n_iter >= max_iter:
             break
 
-        if n_iter >= SHUFFLE_AFTER_EPOCHS and not random_selection:
-            if n_iter == SHUFFLE_AFTER_EPOCHS:
-                np.random.seed(0)  # noqa: NPY002
-            np.random.shuffle(visits)  # noqa: NPY002
-        for k in range(n_features):
-            if random_selection:
-                j = np.random.randint(0, n_features)  # noqa: NPY002
+        n_nonzero = 0
+        max_violation = 0.0
+        for j in range(n_features):
+            violation = subdiff_distance_enet(w[j], -q[j], l1_strength, l2_strength, positive)
+            max_violation = max(max_violation, violation)
+            if w[j] != 0.0:
+                n_nonzero += 1
+                scores[j] = np.inf
             else:
-                j = visits[k]
-            if G[j, j] == 0.0:
-                continue
-            step = 1.0 / G[j, j]
-            new_w_j = prox_enet(w[j] + step * q[j], step, l1_strength, l2_strength, positive)
-            if new_w_j != w[j]:
-                delta = new_w_j - w[j]
-                for i in range(n_features):
-                    q[i] -= delta * G[j, i]
-                w[j] = new_w_j
-                exact = False
-        n_iter += 1
-        if n_iter % REFRESH_EPOCHS == 0:
-            _refresh_gradient(G, b, w, q)
-            exact = True
+                scores[j] = violation
+        growth = 4 if n_nonzero >= WS_FILLED * ws_size else 2
+        ws_size = min(max(WS_START, growth * n_nonzero), n_features)
+        if ws_size == n_features:
+            working_set = all_features.copy()
+        else:
+            working_set = largest_scores(all_features, scores, ws_size)
+        inner_tol = INNER_TOL_RATIO * max_violation
+        update_all = GATHER_COST * ws_size >= n_features
 
-        history[n_history] = w
-        n_history += 1
-        if n_history == ANDERSON_DEPTH + 1:
-            n_history = 0
-            extrapolated = anderson_extrapolation(history, positive)
-            if extrapolated.shape[0] == 0:
-                continue
-            q_extrapolated = np.empty(n_features)
-            _refresh_gradient(G, b, extrapolated, q_extrapolated)
-            if _gram_objective(extrapolated, b, q_extrapolated, y_norm2, l1_strength,
-                               l2_strength) < _gram_objective(w, b, q, y_norm2, l1_strength,
-                                                              l2_strength):
-                w[:] = extrapolated
-                q[:] = q_extrapolated
-                exact = True
+        history = np.empty((ANDERSON_DEPTH + 1, ws_size))
+        n_history = 0
+        visits = working_set.copy()
+        epochs_since_refresh = 0
+        while n_iter < max_iter:
+            if not shuffle and not random_selection and n_iter >= SHUFFLE_AFTER_EPOCHS:
+                shuffle = True
+                np.random.seed(0)  # noqa: NPY002
+            if shuffle:
+                np.random.shuffle(visits)  # noqa: NPY002
+            violation = _gram_epoch(G, w, q, visits, l1_strength, l2_strength, positive,
+                                    random_selection, update_all)
+            n_iter += 1
+            epochs_since_refresh += 1
+            if epochs_since_refresh == REFRESH_EPOCHS:  # rounding drift of the updates
+                _refresh_working_gradient(G, b, w, q, working_set, update_all)
+                epochs_since_refresh = 0
+            if violation <= inner_tol:
+                break
+            for k in range(ws_size):
+                history[n_history, k] = w[working_set[k]]
+            n_history += 1
+            if n_history == ANDERSON_DEPTH + 1:
+                n_history = 0
+                extrapolated = anderson_extrapolation(history, positive)
+                if extrapolated.shape[0] == 0:
+                    continue
+                current = w.copy()
+                current_q = q.copy()
+                for k in range(ws_size):
+                    w[working_set[k]] = extrapolated[k]
+                _refresh_working_gradient(G, b, w, q, working_set, update_all)
+                if (_working_objective(w, b, q, y_norm2, working_set, l1_strength,
+                                       l2_strength)
+                        >= _working_objective(current, b, current_q, y_norm2, working_set,
+                                              l1_strength, l2_strength)):
+                    w[:] = current
+                    q[:] = current_q
     return gap, n_iter
