@@ -356,6 +356,25 @@ def test_lsqr_ignores_the_scale_of_the_weights(penalty):
     assert_allclose(tiny.intercept_, unweighted.intercept_, rtol=1e-10)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("penalty", [None, "l2"])
+def test_lsqr_ignores_the_scale_of_X_and_y(penalty, sparse):
+    """The same eps in LSQR's stopping tests stopped it after one iteration, silently
+    without a penalty, on targets or designs of magnitude 1e-30 (squares far from
+    underflowing): the problem rescaled has the solution rescaled."""
+    X, y, _ = make_problem(30, 5, seed=12)
+    X = sp.csr_matrix(X) if sparse else X
+    alpha = 1e-2
+    kwargs = {"penalty": penalty, "solver": "lsqr", "tol": 1e-10}
+    exact = LinearRegressor(penalty, alpha=alpha, solver="cholesky").fit(X, y)
+    for scale in [1e-30, 1e30]:
+        small_y = LinearRegressor(alpha=alpha, **kwargs).fit(X, y * scale)
+        assert_allclose(small_y.coef_ / scale, exact.coef_, rtol=1e-8)
+        small_X = LinearRegressor(alpha=alpha * scale**2, **kwargs).fit(X * scale, y)
+        assert_allclose(small_X.coef_ * scale, exact.coef_, rtol=1e-8)
+        assert_allclose(small_X.intercept_, exact.intercept_, rtol=1e-8)
+
+
 def test_positive_warm_start_from_unconstrained_fit_is_feasible():
     rng = np.random.RandomState(15)
     X = rng.randn(50, 5)

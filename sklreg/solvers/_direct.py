@@ -269,9 +269,14 @@ def ridge_lsqr(A, X_mean, sqrt_sw, Y, l2, tol, max_iter, W_init=None):
     n_iter : ndarray of shape (n_targets,), int
     """
     n_samples, n_features = A.shape
-    # the problem times 1 / sqrt(mean weight), as at unit mean weight (same solution):
-    # lsqr's stopping tests add an absolute eps to ||[Xc; sqrt(l2) I]|| ||residual||
-    scale = np.sqrt(n_samples / (sqrt_sw @ sqrt_sw))
+    # lsqr's stopping tests add an absolute eps to ||[Xc; sqrt(l2) I]|| ||residual||, which
+    # stopped it early (silently, without a penalty) on designs or targets of magnitude
+    # ~1e-25: solve at unit Frobenius norm of the operator and unit norm of each target,
+    # the same problem rescaled (its tests are invariant to both scalings)
+    squares = A.data @ A.data if sp.issparse(A) else np.einsum("ij,ij->", A, A)
+    centered = squares - (sqrt_sw @ sqrt_sw) * (X_mean @ X_mean)
+    frobenius2 = (centered if centered > squares * 1e-12 else squares) + n_features * l2
+    scale = 1.0 / np.sqrt(frobenius2) if frobenius2 > 0.0 else 1.0
     damp = scale * np.sqrt(l2)
     # The damped problem as plain least squares on [Xc; sqrt(l2) I]: scipy's lsqr would
     # otherwise damp x - x0 instead of x when given a starting point.
@@ -290,9 +295,11 @@ def ridge_lsqr(A, X_mean, sqrt_sw, Y, l2, tol, max_iter, W_init=None):
     W = np.zeros((n_features, n_targets))
     n_iter = np.zeros(n_targets, dtype=np.int64)
     for k in range(n_targets):
-        x0 = None if W_init is None else W_init[:, k]
-        target = np.concatenate([scale * Y[:, k], np.zeros(n_features)])
+        norm = np.linalg.norm(Y[:, k])
+        norm = norm if norm > 0.0 else 1.0
+        x0 = None if W_init is None else W_init[:, k] / (norm * scale)
+        target = np.concatenate([Y[:, k] / norm, np.zeros(n_features)])
         result = lsqr(operator, target, atol=tol, btol=tol, iter_lim=max_iter, x0=x0)
-        W[:, k] = result[0]
+        W[:, k] = result[0] * (norm * scale)
         n_iter[k] = result[2]
     return W, n_iter
