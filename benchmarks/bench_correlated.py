@@ -10,6 +10,7 @@ package on ``PYTHONPATH``:
     PYTHONPATH=/tmp/snap python benchmarks/bench_correlated.py
 """
 
+import argparse
 import os
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -44,6 +45,7 @@ def timed(model, X, y):
 
 
 def main():
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help
     for n, p, K, b, pen, frac in [(2000, 200, 2, 0, "l1", 1e-3), (2000, 200, 2, 1, "l1", 1e-2),
                                   (1000, 300, 2, 1, "l1", 1e-2), (2000, 200, 4, 0, "l1", 1e-2),
                                   (2000, 200, 2, 1, "elasticnet", 1e-3)]:

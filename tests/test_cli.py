@@ -49,6 +49,18 @@ def test_module_help_lists_the_commands():
     assert "demo" in completed.stdout and "bench" in completed.stdout
 
 
+BENCHMARKS = sorted((Path(__file__).resolve().parents[1] / "benchmarks").glob("bench_*.py"))
+
+
+@pytest.mark.parametrize("script", BENCHMARKS, ids=lambda path: path.name)
+def test_benchmark_scripts_answer_help_without_running(script):
+    """``--help`` prints the usage and exits (bench_correlated.py ran its whole benchmark)."""
+    env = dict(os.environ, PYTHONPATH=str(Path(sklreg.__file__).resolve().parents[1]))
+    completed = subprocess.run([sys.executable, str(script), "--help"], env=env,
+                               capture_output=True, text=True, timeout=60, check=True)
+    assert completed.stdout.startswith("usage:")
+
+
 def test_quick_bench_table_chart_and_agreement(tmp_path, capsys):
     out = tmp_path / "bench.png"
     results = _bench.bench(repeats=1, quick=True, out=str(out))
