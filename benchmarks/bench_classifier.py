@@ -300,12 +300,21 @@ def main():
     parser.add_argument("--out", default=str(Path(__file__).with_name(
         "results-classifier.md")))
     args = parser.parse_args()
-    if find_data_dir() is None:
+    data_dir = find_data_dir()
+    if data_dir is None:
         sys.exit("datasets not found: set SKLREG_DATA_DIR")
     configs = CONFIGS
     if args.configs:
         configs = [(c.split(":")[0], float(c.split(":")[1])) for c in args.configs]
-    sets = args.only or BINARY_SETS + MULTINOMIAL_SETS + [UNSCALED_SET]
+    sets = []
+    for name in args.only or BINARY_SETS + MULTINOMIAL_SETS + [UNSCALED_SET]:
+        stem = "news20" if name == NEWS20_CLASSES else name
+        if name in TALL_SETS or name == UNSCALED_SET or (data_dir / f"{stem}.npz").is_file():
+            sets.append(name)
+        else:
+            print(f"{name} skipped: not in {data_dir}", file=sys.stderr)
+    if not sets:
+        sys.exit(f"none of the datasets is in {data_dir}")
     with threadpool_limits(1):
         warm_up()
         results = []

@@ -13,6 +13,8 @@ twice its value on this scale).
 """
 
 import os
+import sys
+from pathlib import Path
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ[_var] = "1"
@@ -65,6 +67,9 @@ def main():
           "alpha sklearn |")
     print("|---|---|---|---|---|---|---|---|")
     for name in args.names:
+        if name not in GENERATED and not (Path(data_dir) / f"{name}.npz").is_file():
+            print(f"{name} skipped: not in {data_dir}", file=sys.stderr)
+            continue
         X, y = generated(name) if name in GENERATED else load_dataset(name, data_dir)
         y = y.astype(float) if y.dtype.kind == "f" else 2.0 * (y == y.max()) - 1.0
         cv = KFold(args.folds, shuffle=True, random_state=0)

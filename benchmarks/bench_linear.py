@@ -174,6 +174,9 @@ def load_problems(args):
     for name in REAL_SETS:
         if args.quick and name not in QUICK_SETS or args.only and args.only not in name:
             continue
+        if name not in tasks or not (data_dir / f"{name}.npz").is_file():
+            print(f"{name} skipped: not in {data_dir}", file=sys.stderr)
+            continue
         X, y = load_dataset(name, data_dir)
         if tasks[name] != "regression":  # binary: {-1, +1}; multiclass: class 0 vs rest
             y = np.where(y == (1 if tasks[name] == "binary" else 0), 1.0, -1.0)

@@ -61,6 +61,32 @@ def test_benchmark_scripts_answer_help_without_running(script):
     assert completed.stdout.startswith("usage:")
 
 
+@pytest.mark.parametrize("argv", [
+    ["bench_linear.py", "--only", "riboflavin", "--no-overhead", "--repeats", "3"],
+    ["bench_cv.py", "--names", "riboflavin", "--repeats", "1"],
+    ["bench_classifier.py", "--only", "colon", "--out", "OUT"],
+], ids=lambda argv: argv[0])
+def test_benchmark_scripts_skip_datasets_missing_from_the_folder(argv, tmp_path):
+    """A data folder with a manifest but without a dataset the script wants (a partial
+    copy, or other datasets): the script skips it, naming it, instead of a traceback."""
+    data = tmp_path / "data"
+    data.mkdir()
+    rng = np.random.RandomState(0)
+    np.savez(data / "other.npz", X=rng.randn(10, 3), y=rng.randn(10))
+    (data / "manifest.json").write_text(
+        '[{"name": "other", "n_samples": 10, "n_features": 3, "density": 1.0, '
+        '"sparse": false, "task": "regression", "n_classes": null, "source": "test"}]')
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / argv[0]
+    env = dict(os.environ, PYTHONPATH=str(Path(sklreg.__file__).resolve().parents[1]),
+               SKLREG_DATA_DIR=str(data), NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    argv = [str(tmp_path / "out.md") if arg == "OUT" else arg for arg in argv[1:]]
+    completed = subprocess.run([sys.executable, str(script), *argv], env=env,
+                               capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in completed.stderr, completed.stderr[-2000:]
+    assert "skipped: not in" in completed.stderr
+    assert not (tmp_path / "out.md").exists()
+
+
 def test_quick_bench_table_chart_and_agreement(tmp_path, capsys):
     out = tmp_path / "bench.png"
     results = _bench.bench(repeats=1, quick=True, out=str(out))
