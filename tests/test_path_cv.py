@@ -220,5 +220,7 @@ def test_cv_folds_share_whole_data_moments(monkeypatch, solver, weighted):
     monkeypatch.setattr(LinearRegressorCV, "_folds_share_moments", lambda *args: False)
     own = LinearRegressorCV(**params).fit(X, y, sample_weight=sw)
     assert len(calls) == 4
-    assert_allclose(shared.mse_path_, own.mse_path_, rtol=1e-8)
+    # two solutions within a relative gap of 1e-10 can differ by ~1e-5 along the weakly
+    # curved directions of small alphas; a wrong Gram matrix moves the errors far more
+    assert_allclose(shared.mse_path_, own.mse_path_, rtol=1e-4)
     assert (shared.alpha_, shared.l1_ratio_) == (own.alpha_, own.l1_ratio_)

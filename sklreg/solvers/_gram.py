@@ -27,7 +27,7 @@ from ._cd import (
 )
 from ._columns import REASSOCIATE
 
-REFRESH_EPOCHS = 10  # recompute q on the working set this often (rounding drift)
+INNER_MAX_EPOCHS = 10  # epochs between outer iterations (q recomputed: no rounding drift)
 GATHER_COST = 4  # an update of q through the working set's indices, per contiguous one
 
 
@@ -55,6 +55,15 @@ def _refresh_working_gradient(G, b, w, q, working_set, update_all):
         w_k = w[k]
         for j in working_set:
             q[j] -= w_k * G[k, j]
+
+
+@jit(fastmath=REASSOCIATE)
+def _gram_gap(G, b, y_norm2, w, q, l1_strength, l2_strength, positive):
+    """Duality gap from the Gram summaries, with ``q = b - G w``."""
+    w_dot_b = w @ b
+    r_norm2 = max(y_norm2 - w_dot_b - w @ q, 0.0)
+    return quadratic_dual_gap(q, r_norm2, y_norm2 - w_dot_b, w, l1_strength, l2_strength,
+                              positive)[1]
 
 
 @jit(fastmath=REASSOCIATE)
@@ -114,7 +123,8 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     :func:`~sklreg.solvers._cd.enet_coordinate_descent` does on the design). Inner epochs
     run on the working set and keep ``q`` on it alone: an update costs the working set's
     size rather than ``n_features``. They stop once the working set's violations fall below
-    ``INNER_TOL_RATIO`` times the outer one, extrapolated every ``ANDERSON_DEPTH`` epochs.
+    ``INNER_TOL_RATIO`` times the outer one, or after ``INNER_MAX_EPOCHS``, extrapolated
+    every ``ANDERSON_DEPTH`` epochs.
 
     Parameters
     ----------
@@ -156,14 +166,14 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     scores = np.empty(n_features)
     all_features = np.arange(n_features)
     ws_size = min(WS_START, n_features)
+    previous_working_set = np.empty(0, dtype=all_features.dtype)
+    history = np.empty((ANDERSON_DEPTH + 1, 0))
+    n_history = 0
     gap = np.inf
     n_iter = 0
     while True:
         _refresh_gradient(G, b, w, q)
-        w_dot_b = w @ b
-        r_norm2 = max(y_norm2 - w_dot_b - w @ q, 0.0)
-        _, gap, _, _ = quadratic_dual_gap(q, r_norm2, y_norm2 - w_dot_b, w, l1_strength,
-                                          l2_strength, positive)
+        gap = _gram_gap(G, b, y_norm2, w, q, l1_strength, l2_strength, positive)
         if gap <= gap_tol or n_iter >= max_iter:
             break
 
@@ -186,11 +196,15 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
         inner_tol = INNER_TOL_RATIO * max_violation
         update_all = GATHER_COST * ws_size >= n_features
 
-        history = np.empty((ANDERSON_DEPTH + 1, ws_size))
-        n_history = 0
+        # the iterates of an unchanged working set keep their history across outer passes
+        if not (working_set.shape[0] == history.shape[1]
+                and np.array_equal(working_set, previous_working_set)):
+            history = np.empty((ANDERSON_DEPTH + 1, ws_size))
+            n_history = 0
+        previous_working_set = working_set
         visits = working_set.copy()
-        epochs_since_refresh = 0
-        while n_iter < max_iter:
+        inner_epochs = 0
+        while n_iter < max_iter and inner_epochs < INNER_MAX_EPOCHS:
             if not shuffle and not random_selection and n_iter >= SHUFFLE_AFTER_EPOCHS:
                 shuffle = True
                 np.random.seed(0)  # noqa: NPY002
@@ -199,11 +213,13 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
             violation = _gram_epoch(G, w, q, visits, l1_strength, l2_strength, positive,
                                     random_selection, update_all)
             n_iter += 1
-            epochs_since_refresh += 1
-            if epochs_since_refresh == REFRESH_EPOCHS:  # rounding drift of the updates
-                _refresh_working_gradient(G, b, w, q, working_set, update_all)
-                epochs_since_refresh = 0
+            inner_epochs += 1
             if violation <= inner_tol:
+                break
+            # q kept on all the features: the gap costs O(n_features), checked every epoch
+            # (violations can stall above inner_tol on near-duplicate columns, the gap not)
+            if update_all and _gram_gap(G, b, y_norm2, w, q, l1_strength, l2_strength,
+                                        positive) <= gap_tol:
                 break
             for k in range(ws_size):
                 history[n_history, k] = w[working_set[k]]
