@@ -652,6 +652,33 @@ def test_optimize_intercepts_zeroes_the_gradient_sums(n_blocks):
         assert_allclose(updated, P, rtol=1e-14)  # the probabilities at the final Z
 
 
+def test_optimize_intercepts_balances_saturated_binary_margins():
+    """Every margin beyond 37 (``p`` rounds to 1 for the positives): the optimal intercept
+    balances the nearest negatives against the nearest positives, here at zero. With
+    ``1 - p`` as a difference the positives counted for nothing and the damped Newton
+    pulled the intercept down by a unit every step."""
+    labels = np.array([0, 0, 1, 1])
+    c = np.full(4, 0.25)
+    Z = np.array([[-40.0, -45.0, 40.0, 45.0]])
+    b = np.zeros(1)
+    optimize_intercepts(Z, b, labels, c, classification_probabilities(Z, False))
+    assert_allclose(b, [0.0], atol=1e-6)
+    assert_allclose(Z, [[-40.0, -45.0, 40.0, 45.0]], atol=1e-6)
+
+
+def test_unpenalized_fit_on_separable_binary_data_keeps_separating():
+    """tol=0 on separable data runs to max_iter with margins far beyond 37: the training
+    objective keeps decreasing toward zero (it was 18, worse than the null model's
+    log 2, with a tenth of the samples misclassified)."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 5))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.warns(ConvergenceWarning):
+        model = LinearClassifier(penalty=None, tol=0.0, max_iter=100).fit(X, y)
+    assert objective(X, y, model.coef_, model.intercept_, 0.0, 0.0) < 1e-15
+    assert model.score(X, y) == 1.0
+
+
 def _newton_model(n_blocks, sparse, seed=0):
     """A proximal Newton quadratic model at a random point: the design's kernel arrays and
     working set, ``W``, ``R``, curvature, ``P`` and ``c`` as :func:`_newton_step` forms them,
