@@ -532,6 +532,28 @@ def test_balanced_weights_with_a_class_of_zero_weight():
     assert_allclose(balanced.predict_proba(X), explicit.predict_proba(X), atol=1e-6)
 
 
+@pytest.mark.parametrize("estimator", [LinearClassifier(), LinearClassifierCV(cv=3, alphas=3)])
+@pytest.mark.parametrize("weight", [-1.0, np.nan, np.inf])
+def test_invalid_class_weight_values_raise(estimator, weight):
+    """A negative or non-finite class weight was zeroed (NaN, inf) or kept (negative, a
+    nonconvex problem left unsolved) silently."""
+    X, y = make_data(3, n_samples=60)
+    with pytest.raises(ValueError, match="class_weight must map classes to finite "
+                                         "non-negative weights, got .* for class 1"):
+        estimator.set_params(class_weight={0: 1.0, 1: weight}).fit(X, y)
+
+
+def test_huge_class_weights_are_a_common_factor():
+    """Class weights whose weighted sum overflows are scaled down as sample weights are
+    (they gave an infinite sum, hence zero weights and a zero model)."""
+    X, y = make_data(3, n_samples=60)
+    model = LinearClassifier(alpha=0.01, tol=1e-10).fit(X, y)
+    huge = LinearClassifier(alpha=0.01, tol=1e-10,
+                            class_weight={0: 1e308, 1: 1e308, 2: 1e308}).fit(X, y)
+    assert_allclose(huge.coef_, model.coef_, rtol=1e-7)
+    assert_allclose(huge.intercept_, model.intercept_, rtol=1e-7, atol=1e-10)
+
+
 def test_integer_weights_are_repetitions():
     X, y = make_data(3, n_samples=60)
     weights = np.random.RandomState(0).randint(0, 4, len(y))

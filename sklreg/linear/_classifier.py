@@ -280,9 +280,19 @@ def encode_targets(estimator, X, y, sample_weight):
         with np.errstate(divide="ignore", invalid="ignore"):
             class_weight = compute_class_weight(estimator.class_weight, classes=classes, y=y,
                                                 sample_weight=sample_weight)
+        if isinstance(estimator.class_weight, dict):
+            invalid = ~(np.isfinite(class_weight) & (class_weight >= 0.0))
+            if invalid.any():
+                k = np.flatnonzero(invalid)[0]
+                raise ValueError(
+                    "class_weight must map classes to finite non-negative weights, got "
+                    f"{float(class_weight[k])} for class {classes[k:k + 1].tolist()[0]!r}."
+                )
         # 'balanced' divides by the weight of each class: a class of zero weight stays at zero
         class_weight[~np.isfinite(class_weight)] = 0.0
         sw *= class_weight[labels]
+        # scaled down, as large sample weights are, where the sum would overflow
+        sw = check_sample_weight(sw, X) if sw.any() else sw
     if np.count_nonzero(np.bincount(labels, weights=sw, minlength=len(classes)) > 0) < 2:
         raise ValueError(
             "The samples of positive weight contain only one class: at least 2 classes are "
