@@ -142,3 +142,21 @@ def test_fold_fits_warn_when_they_do_not_converge():
     messages = [str(w.message) for w in record if w.category is ConvergenceWarning]
     assert sum("at alpha=0.01 " in message for message in messages) == 3  # one a fold
     assert sum("at alpha=" in message for message in messages) == 6  # 3 folds, 2 alphas
+
+
+def test_nan_scores_rank_last():
+    """Precision with ``zero_division=np.nan`` is NaN where no sample is predicted
+    positive (the all-zero model at alpha_max): that alpha was selected (np.argmax picks
+    the first NaN), as GridSearchCV would not."""
+    from sklearn.metrics import make_scorer, precision_score
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 6))
+    y = (X[:, :3] @ [1.0, -1.0, 0.5] + 0.5 * rng.standard_normal(100) > 0.8).astype(int)
+    scoring = make_scorer(precision_score, zero_division=np.nan)
+    with pytest.warns(UserWarning, match="are NaN"):
+        model = LinearClassifierCV("l1", alphas=6, scoring=scoring, cv=3).fit(X, y)
+    mean = model.scores_.mean(axis=1)
+    assert np.isnan(mean[0])
+    assert model.alpha_ == model.alphas_[np.nanargmax(mean)]
+    assert np.any(model.coef_ != 0.0)

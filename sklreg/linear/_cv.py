@@ -1,6 +1,7 @@
 """LinearRegressorCV: cross-validation along warm-started regularization paths."""
 
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -123,6 +124,7 @@ def select_on_grid(tasks, results, l1_ratios, alphas, n_folds, maximize):
     n_folds : int
     maximize : bool
         Best is the largest mean over folds (a score) rather than the smallest (an error).
+        NaN means (a fold's score undefined) rank last, with a warning.
 
     Returns
     -------
@@ -136,6 +138,16 @@ def select_on_grid(tasks, results, l1_ratios, alphas, n_folds, maximize):
     for (i, k), values in zip(tasks, results, strict=True):
         grid[i, :, k] = values
     mean = grid.mean(axis=2)
+    if np.isnan(mean).any():
+        # the worst, as GridSearchCV ranks them (np.argmax would pick the first NaN: e.g.
+        # precision with zero_division=np.nan selected the all-zero model of alpha_max)
+        warnings.warn(
+            f"{np.isnan(mean).sum()} of the {mean.size} mean held-out scores are NaN (a "
+            "fold's score undefined): they are ranked last.",
+            UserWarning,
+            stacklevel=3,
+        )
+        mean = np.where(np.isnan(mean), -np.inf if maximize else np.inf, mean)
     best = np.argmax(mean) if maximize else np.argmin(mean)
     best_ratio, best_alpha = np.unravel_index(best, mean.shape)
     single_ratio = len(l1_ratios) == 1
