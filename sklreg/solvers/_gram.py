@@ -2,7 +2,8 @@
 
 With ``G = X^T X``, ``b = X^T y`` and ``q = b - G w = X^T r`` maintained, a coordinate
 update costs the size of a working set instead of ``O(n_samples)``, and the duality gap
-comes from the three summaries of :func:`~sklreg._datafits.quadratic_dual_gap` at ``O(n_features)``:
+comes from the three summaries of :func:`~sklreg._datafits.quadratic_dual_gap` at
+``O(n_features)``:
 
     ||r||^2 = ||y||^2 - w.b - w.q,    r.y = ||y||^2 - w.b.
 
@@ -58,7 +59,7 @@ def _refresh_working_gradient(G, b, w, q, working_set, update_all):
 
 
 @jit(fastmath=REASSOCIATE)
-def _gram_gap(G, b, y_norm2, w, q, l1_strength, l2_strength, positive):
+def _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive):
     """Duality gap from the Gram summaries, with ``q = b - G w``."""
     w_dot_b = w @ b
     r_norm2 = max(y_norm2 - w_dot_b - w @ q, 0.0)
@@ -173,7 +174,7 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     n_iter = 0
     while True:
         _refresh_gradient(G, b, w, q)
-        gap = _gram_gap(G, b, y_norm2, w, q, l1_strength, l2_strength, positive)
+        gap = _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive)
         if gap <= gap_tol or n_iter >= max_iter:
             break
 
@@ -218,7 +219,7 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
                 break
             # q kept on all the features: the gap costs O(n_features), checked every epoch
             # (violations can stall above inner_tol on near-duplicate columns, the gap not)
-            if update_all and _gram_gap(G, b, y_norm2, w, q, l1_strength, l2_strength,
+            if update_all and _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength,
                                         positive) <= gap_tol:
                 break
             for k in range(ws_size):

@@ -60,6 +60,11 @@ SLOW_WINDOW_DECREASE = 0.1  # Anderson when a window of epochs cut the violation
 MAX_BACKTRACK = 30
 ARMIJO = 1e-4
 ROUNDING = 1e-15  # relative size of the rounding errors of the objective
+# after a rejected Newton step, a step changes a prediction by at most TRUST_MAX /
+# TRUST_FACTOR through each weight and intercept, that divided by TRUST_FACTOR at each
+# further rejection and multiplied (up to TRUST_MAX) at each acceptance
+TRUST_MAX = 100.0
+TRUST_FACTOR = 10.0
 MAX_INTERCEPT_NEWTON = 200
 CONVERGED_INTERCEPT_STEP = 1e-8  # the error after such a step is below rounding
 MAX_INTERCEPT_STEP = 1.0  # damping: the curvature changes by at most e per unit of b
@@ -263,7 +268,8 @@ def intercept_newton_step(grad, hess, b):
 
 @jit(fastmath=REASSOCIATE)
 def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, c,
-                 working_set, fit_intercept, l1_strength, l2_strength, cd_tol, shuffle):
+                 working_set, fit_intercept, l1_strength, l2_strength, cd_tol, shuffle,
+                 trust_radius=np.inf):
     """One proximal Newton step on the weights of ``working_set`` (and the intercepts).
 
     The datafit's second-order model in the predictions ``Z`` has the Hessian
@@ -276,7 +282,13 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
     working set in a new random order (Numba's generator), otherwise in its order.
 
     ``P`` holds the probabilities at ``Z`` (:func:`classification_probabilities`); the
-    step updates it with ``Z``, ``W`` and ``b``.
+    step updates it with ``Z``, ``W`` and ``b``. A finite ``trust_radius`` bounds the change
+    each weight (times its column's largest entry) and intercept can make to a prediction
+    (coordinate descent on the model within that box, without the extrapolations): where
+    the model's curvature vanishes (saturated probabilities) its minimizer can lie so far
+    out that no backtracked step decreases the objective.
+
+    Returns ``(decrease, n_epochs, accepted)``: whether the line search took a step.
     """
     n_blocks, n_samples = Z.shape
     multinomial = n_blocks > 1
@@ -289,8 +301,19 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
             hess[k, i] = CP[k, i] * (1.0 - P[k, i])
     n_ws = working_set.shape[0]
     hess_diag = np.empty((n_blocks, n_ws))
+    weight_radius = np.full(n_ws, trust_radius)  # in weights: the radius over max |x_ij|
     for m in range(n_ws):
         j = working_set[m]
+        if trust_radius < np.inf:
+            largest = 0.0
+            if is_sparse:
+                for s in range(X_indptr[j], X_indptr[j + 1]):
+                    largest = max(largest, abs(X_data[s]))
+            else:
+                for i in range(n_samples):
+                    largest = max(largest, abs(X[i, j]))
+            if largest > 0.0:
+                weight_radius[m] = trust_radius / largest
         for k in range(n_blocks):
             total = 0.0
             if is_sparse:
@@ -321,7 +344,7 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
     order = np.arange(n_ws)
     for epoch in range(MAX_CD_EPOCHS):
         # from the third epoch on (the first one makes the bulk of the step), in O(n_samples)
-        if epoch >= 2:
+        if epoch >= 2 and trust_radius == np.inf:
             _extrapolate_epoch(W, working_set, R, curvature, c, D, u, delta, delta_b, D_prev,
                                u_prev, delta_prev, delta_b_prev, l1_strength, l2_strength,
                                multinomial, breakpoints, kink_sizes)
@@ -360,6 +383,8 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
                                                                  l2_strength, False))
                 step = 1.0 / hess_diag[k, m]
                 w_new = prox_enet(w_old - step * grad, step, l1_strength, l2_strength, False)
+                w_new = min(max(w_new, W[k, j] - weight_radius[m]),
+                            W[k, j] + weight_radius[m])
                 if w_new != w_old:
                     change = w_new - w_old
                     delta[k, m] += change
@@ -383,6 +408,8 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
                     grad += R[k, i] + curvature[k, i] * (D[k, i] - u[i])
                 violation = max(violation, abs(grad))
                 change = -grad / hess_b[k]
+                change = min(max(change, -trust_radius - delta_b[k]),
+                             trust_radius - delta_b[k])
                 delta_b[k] += change
                 D[k] += change
                 if multinomial:
@@ -397,7 +424,8 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
         if n_history == ANDERSON_DEPTH + 1:
             # only where coordinate descent crawls: elsewhere it converges as fast without,
             # and the extrapolation's small linear solve would only add its rounding
-            if violation > SLOW_WINDOW_DECREASE * window_violation:
+            if (violation > SLOW_WINDOW_DECREASE * window_violation
+                    and trust_radius == np.inf):
                 _anderson_model_step(X, X_data, X_indices, X_indptr, is_sparse, W,
                                      working_set, R, curvature, P, c, D, u, delta, delta_b,
                                      history, l1_strength, l2_strength, multinomial)
@@ -405,13 +433,14 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
     # the same along the whole step: when the gradient is optimal but for a flat direction
     # (the violation left has a component that no change of predictions can cancel),
     # consecutive Newton steps are otherwise equal translations along it
-    D_prev[:] = 0.0
-    u_prev[:] = 0.0
-    delta_prev[:] = 0.0
-    delta_b_prev[:] = 0.0
-    _extrapolate_epoch(W, working_set, R, curvature, c, D, u, delta, delta_b, D_prev, u_prev,
-                       delta_prev, delta_b_prev, l1_strength, l2_strength, multinomial,
-                       breakpoints, kink_sizes)
+    if trust_radius == np.inf:
+        D_prev[:] = 0.0
+        u_prev[:] = 0.0
+        delta_prev[:] = 0.0
+        delta_b_prev[:] = 0.0
+        _extrapolate_epoch(W, working_set, R, curvature, c, D, u, delta, delta_b, D_prev,
+                           u_prev, delta_prev, delta_b_prev, l1_strength, l2_strength,
+                           multinomial, breakpoints, kink_sizes)
 
     # penalty change summed per weight (not as a difference of totals, see the line search)
     penalty_old = 0.0
@@ -464,11 +493,11 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
                 for i in range(n_samples):
                     Z[k, i] += t * D[k, i]
                     P[k, i] = P_new[k, i]
-            return max(model_decrease, 0.0), n_epochs
-        if not descent < 0.0:
-            break
+            return max(model_decrease, 0.0), n_epochs, True
+        if not descent < 0.0:  # no step to take on the working set
+            return 0.0, n_epochs, True
         t *= 0.5
-    return 0.0, n_epochs
+    return 0.0, n_epochs, False
 
 
 @jit(fastmath=REASSOCIATE)
@@ -739,6 +768,7 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
     all_features = np.arange(n_features)
     ws_size = min(WS_START, n_features) if l1_strength > 0.0 else n_features
     newton_decrease = np.inf
+    trust_radius = np.inf
     cd_tol_ratio = CD_TOL_RATIO
     shuffle = False
     n_iter = 0
@@ -791,12 +821,18 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
                     joining[j] = False
 
         while n_iter < max_iter:
-            newton_decrease, n_epochs = _newton_step(
+            newton_decrease, n_epochs, accepted = _newton_step(
                 X, C_data, C_indices, C_indptr, is_sparse, Z, P, W, b, labels, c,
                 working_set, fit_intercept, l1_strength, l2_strength,
-                cd_tol_ratio * inner_tol, shuffle,
+                cd_tol_ratio * inner_tol, shuffle, trust_radius,
             )
             n_iter += 1
+            # after a rejected step, the next ones move each prediction by at most a radius,
+            # shrunk at each rejection and grown back (to TRUST_MAX) at each acceptance
+            if not accepted:
+                trust_radius = min(trust_radius, TRUST_MAX) / TRUST_FACTOR
+            elif trust_radius < np.inf:
+                trust_radius = min(trust_radius * TRUST_FACTOR, TRUST_MAX)
             if n_epochs == 1:
                 cd_tol_ratio *= CD_TOL_SHRINK
             elif (n_epochs == MAX_CD_EPOCHS and not shuffle and SHUFFLE_MIN_SAMPLES_PER_FEATURE
