@@ -167,6 +167,10 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
     :class:`~sklreg.LinearRegressor`; ``LassoCV`` is ``penalty='l1'``, ``ElasticNetCV``
     is ``penalty='elasticnet'`` with the same ``l1_ratio`` list.
 
+    On dense float64 data with many more samples than features, the paths run on the
+    Gram matrix ``X^T X`` of each training part, formed once from the whole data's and
+    the held-out rows' (a fold costs its test part's product, not its training part's).
+
     Parameters
     ----------
     penalty : {'l1', 'l2', 'elasticnet'}, default='l2'
