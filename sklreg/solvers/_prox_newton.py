@@ -829,8 +829,9 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
             n_iter += 1
             # after a rejected step, the next ones move each prediction by at most a radius,
             # shrunk at each rejection and grown back (to TRUST_MAX) at each acceptance
-            if not accepted:
+            if not accepted:  # (and no decrease to certify an unpenalized fit with)
                 trust_radius = min(trust_radius, TRUST_MAX) / TRUST_FACTOR
+                newton_decrease = np.inf
             elif trust_radius < np.inf:
                 trust_radius = min(trust_radius * TRUST_FACTOR, TRUST_MAX)
             if n_epochs == 1:
