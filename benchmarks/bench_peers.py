@@ -27,10 +27,8 @@ import warnings  # noqa: E402
 from functools import partial  # noqa: E402
 
 import bench_linear as bl  # noqa: E402  (sets the one-thread environment before NumPy)
-import celer  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
-import skglm  # noqa: E402
 import sklearn  # noqa: E402
 from scipy.linalg import LinAlgWarning  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -40,6 +38,14 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 import sklreg  # noqa: E402
 from sklreg import LinearRegressor  # noqa: E402
 from sklreg.linear._path import regularization_path  # noqa: E402
+
+try:  # the peers: not dependencies of sklreg, installed for this script
+    import celer
+    import skglm
+except ImportError as error:
+    MISSING_PEERS = error
+else:
+    MISSING_PEERS = None
 
 MAX_ITER = bl.MAX_ITER
 TOLS = bl.TOLS  # 1e-2 ... 1e-12, loose to tight
@@ -527,6 +533,9 @@ def parse_args():
 def main():
     """Run the benchmark and print the results."""
     args = parse_args()
+    if MISSING_PEERS is not None:
+        sys.exit(f"bench_peers.py compares sklreg with skglm and celer: {MISSING_PEERS} "
+                 "(python -m pip install skglm celer).")
     warnings.simplefilter("ignore", ConvergenceWarning)
     warnings.simplefilter("ignore", LinAlgWarning)
     warnings.simplefilter("ignore", UserWarning)  # celer's and skglm's convergence warnings
