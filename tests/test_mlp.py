@@ -670,6 +670,11 @@ def test_bad_parameters_and_targets_give_clear_errors(regression, classification
         model.objective(X, np.full_like(y, np.nan))
     with pytest.raises(ValueError, match="outputs"):
         model.objective(X, np.c_[y, y])
+    # a sparse y (accepted by the multi-output validation) is rejected as scikit-learn does,
+    # not with an IndexError from reshaping a 0-d object array
+    for fit_or_objective in (MLPRegressor((3,), max_iter=2).fit, model.objective):
+        with pytest.raises(TypeError, match="Sparse data was passed for y"):
+            fit_or_objective(X, sp.csr_matrix(y[:, None]))
     X, y = classification
     clf = MLPClassifier((3,), max_iter=2, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="not in classes_"):

@@ -1,6 +1,7 @@
 """MLPRegressor: a multi-layer perceptron with an L1, L2, elastic-net or group penalty."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import MultiOutputMixin, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
@@ -35,6 +36,9 @@ class MLPRegressor(MultiOutputMixin, RegressorMixin, BaseMLP):
         return X, self._encode_targets(y)
 
     def _encode_targets(self, y):
+        if sp.issparse(y):  # validate_data(multi_output=True) lets it through
+            raise TypeError("Sparse data was passed for y, but dense data is required. Use "
+                            "'.toarray()' to convert to a dense numpy array.")
         y = np.asarray(y)
         return y.reshape(y.shape[0], -1)
 
