@@ -5,12 +5,13 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from _reference import alpha_max, objective
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNetCV, LassoCV, enet_path
-from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -224,3 +225,29 @@ def test_cv_folds_share_whole_data_moments(monkeypatch, solver, weighted):
     # curved directions of small alphas; a wrong Gram matrix moves the errors far more
     assert_allclose(shared.mse_path_, own.mse_path_, rtol=1e-4)
     assert (shared.alpha_, shared.l1_ratio_) == (own.alpha_, own.l1_ratio_)
+
+
+def test_cv_routes_groups_to_the_splitter_as_lasso_cv():
+    # with metadata routing, fit(..., groups=g) reaches a group splitter, nested in
+    # cross_validate too, as in scikit-learn's LassoCV; without it, a clear error
+    X, y = problem()
+    groups = np.arange(len(y)) % 6
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = LinearRegressorCV("l1", cv=GroupKFold(3), alphas=10, tol=1e-12,
+                                  max_iter=10**5).fit(X, y, groups=groups)
+        reference = LassoCV(cv=GroupKFold(3), alphas=10, tol=1e-14,
+                            max_iter=10**5).fit(X, y, groups=groups)
+        assert_allclose(model.alphas_, reference.alphas_, rtol=1e-12)
+        assert_allclose(model.mse_path_, reference.mse_path_, rtol=1e-3)
+        assert model.alpha_ == reference.alpha_
+        scores = cross_validate(LinearRegressorCV("l1", cv=GroupKFold(3), alphas=5), X, y,
+                                params={"groups": groups}, cv=GroupKFold(2))["test_score"]
+        assert np.all(np.isfinite(scores))
+        assert LinearRegressorCV().set_fit_request(sample_weight=True).fit(
+            X, y, sample_weight=np.ones(len(y))).alpha_ > 0
+        # the routing does not consume a generator of folds
+        generated = LinearRegressorCV("l1", cv=GroupKFold(3).split(X, y, groups), alphas=10,
+                                      tol=1e-12, max_iter=10**5).fit(X, y)
+        assert_array_equal(generated.mse_path_, model.mse_path_)
+    with pytest.raises(ValueError, match="only supported if enable_metadata_routing"):
+        LinearRegressorCV(cv=GroupKFold(3)).fit(X, y, groups=groups)

@@ -10,6 +10,14 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_c
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _manual_routing,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.parallel import Parallel, delayed
 
 from .._penalties import effective_l1_ratio
@@ -186,8 +194,10 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
     cv : int, cross-validation generator or iterable, default=None
-        Folds, as in scikit-learn (None is 5-fold ``KFold``). ``fit`` takes no ``groups``:
-        give a group splitter's folds, ``cv=list(GroupKFold().split(X, y, groups))``.
+        Folds, as in scikit-learn (None is 5-fold ``KFold``). A group splitter's
+        ``groups`` go through ``fit`` with metadata routing enabled
+        (``sklearn.set_config(enable_metadata_routing=True)``), as in ``LassoCV``;
+        without it, give the folds: ``cv=list(GroupKFold().split(X, y, groups))``.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
     max_iter : int, default=1000
@@ -314,7 +324,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             int(train_sizes.min()), X.shape[1], n_alphas)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Cross-validate the paths, then refit the best model on all the data.
 
         Parameters
@@ -325,19 +335,30 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights, used for fitting and for the test errors.
+        **params : dict
+            Metadata for the CV splitter (e.g. ``groups``); only with metadata routing
+            enabled (``sklearn.set_config(enable_metadata_routing=True)``), as in
+            scikit-learn's ``LassoCV``.
 
         Returns
         -------
         self : LinearRegressorCV
             Fitted estimator.
         """
+        _raise_for_params(params, self, "fit")
         X, y = validate_fit_data(self, X, y, multi_output=True, y_numeric=True)
         sample_weight = check_sample_weight(sample_weight, X)
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         check_value_range(Y, "y", X.shape[0])
         l1_ratios = self._l1_ratios()
         alphas = self._grids(X, Y, sample_weight, l1_ratios)
-        folds = list(check_cv(self.cv).split(X, y))
+        # before the routing, which would consume a generator of folds (as LassoCV)
+        cv = check_cv(self.cv)
+        if _routing_enabled():
+            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
+        else:
+            routed = _manual_routing({"splitter": {}})
+        folds = list(cv.split(X, y, **routed.splitter.split))
         params = {
             "fit_intercept": self.fit_intercept, "positive": self.positive,
             "solver": self.solver, "max_iter": self.max_iter, "tol": self.tol,
@@ -374,3 +395,18 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         self.coef_, self.intercept_ = model.coef_, model.intercept_
         self.dual_gap_, self.n_iter_ = model.dual_gap_, model.n_iter_
         return self
+
+    def get_metadata_routing(self):
+        """Metadata routing of this estimator: ``fit`` routes to the CV splitter's ``split``.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+            The routing information, as scikit-learn's ``LassoCV`` gives it.
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(splitter=check_cv(self.cv),
+                 method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        )
