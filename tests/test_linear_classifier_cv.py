@@ -5,10 +5,11 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, log_loss
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.exceptions import ConvergenceWarning, UnsetMetadataPassedError
+from sklearn.metrics import accuracy_score, get_scorer, log_loss
+from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, cross_validate
 from test_linear_classifier import make_data
 
 from sklreg import LinearClassifier, LinearClassifierCV
@@ -160,3 +161,40 @@ def test_nan_scores_rank_last():
     assert np.isnan(mean[0])
     assert model.alpha_ == model.alphas_[np.nanargmax(mean)]
     assert np.any(model.coef_ != 0.0)
+
+
+def test_metadata_routing_as_logistic_regression_cv():
+    """With metadata routing, ``groups`` reach a group splitter (nested in cross_validate
+    too) and the scorer gets the sample weights only when it requests them, as in
+    scikit-learn's LogisticRegressionCV; without routing, extra metadata is an error."""
+    X, y = make_data(3, n_samples=90)
+    groups = np.arange(len(y)) % 6
+    sample_weight = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    alphas = [0.1, 0.01]
+    folds = list(GroupKFold(3).split(X, y, groups))
+    given = LinearClassifierCV(alphas=alphas, cv=folds, scoring="neg_log_loss",
+                               tol=1e-12).fit(X, y, sample_weight)
+    with sklearn.config_context(enable_metadata_routing=True):
+        weighted = get_scorer("neg_log_loss").set_score_request(sample_weight=True)
+        model = LinearClassifierCV(alphas=alphas, cv=GroupKFold(3), scoring=weighted,
+                                   tol=1e-12).fit(X, y, sample_weight, groups=groups)
+        assert_allclose(model.scores_, given.scores_, rtol=1e-12)
+        unweighted = get_scorer("neg_log_loss").set_score_request(sample_weight=False)
+        model = LinearClassifierCV(alphas=alphas, cv=GroupKFold(3), scoring=unweighted,
+                                   tol=1e-12).fit(X, y, sample_weight, groups=groups)
+        for k, (train, test) in enumerate(folds):
+            fold = LinearClassifier(alpha=alphas[1], tol=1e-12).fit(
+                X[train], y[train], sample_weight[train])
+            expected = -log_loss(y[test], fold.predict_proba(X[test]))
+            assert_allclose(model.scores_[1, k], expected, atol=1e-6)
+        with pytest.raises(UnsetMetadataPassedError, match="sample_weight"):
+            LinearClassifierCV(alphas=alphas, cv=3).fit(X, y, sample_weight)
+        # the routing does not consume a generator of folds
+        generated = LinearClassifierCV(alphas=alphas, cv=iter(folds), scoring=unweighted,
+                                       tol=1e-12).fit(X, y, sample_weight)
+        assert_array_equal(generated.scores_, model.scores_)
+        scores = cross_validate(LinearClassifierCV(alphas=alphas, cv=GroupKFold(3)), X, y,
+                                params={"groups": groups}, cv=GroupKFold(2))["test_score"]
+        assert np.all(np.isfinite(scores))
+    with pytest.raises(ValueError, match="only supported if enable_metadata_routing"):
+        LinearClassifierCV(cv=GroupKFold(3)).fit(X, y, groups=groups)

@@ -9,7 +9,16 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import check_scoring, make_scorer
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _manual_routing,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.parallel import delayed
+from sklearn.utils.validation import _check_method_params
 
 from .._penalties import penalty_strengths
 from .._validation import validate_fit_data
@@ -70,11 +79,13 @@ def _fitted_shell(classes, W, b, n_features):
     return model
 
 
-def _fold_path_scores(X, y, labels, classes, sample_weight, effective_weight, train, test,
+def _fold_path_scores(X, y, labels, classes, score_params, effective_weight, train, test,
                       alphas, penalty, l1_ratio, params, scorer, progress=None):
     """Scores on ``test`` along a warm-started path fitted on ``train``.
 
-    ``progress``, when given, is a label printed with the fold's figures once it is done.
+    ``score_params`` holds the scorer's metadata for all the samples (e.g.
+    ``sample_weight``), passed for those of ``test``. ``progress``, when given, is a label
+    printed with the fold's figures once it is done.
     """
     start = time.perf_counter()
     if not (effective_weight[train].sum() > 0 and effective_weight[test].sum() > 0):
@@ -87,9 +98,7 @@ def _fold_path_scores(X, y, labels, classes, sample_weight, effective_weight, tr
     W = np.zeros((problem.n_blocks, problem.n_features))
     b = np.zeros(problem.n_blocks)
     scores = np.empty(len(alphas))
-    # sample weights only when given, as scikit-learn: a callable scorer(estimator, X, y)
-    # need not take them
-    score_params = {} if sample_weight is None else {"sample_weight": sample_weight[test]}
+    score_params = _check_method_params(X, params=score_params, indices=test)
     n_iter = 0
     for i, alpha in enumerate(alphas):
         l1_strength, l2_strength = penalty_strengths(penalty, alpha, l1_ratio)
@@ -132,13 +141,18 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
     cv : int, cross-validation generator or iterable, default=None
-        Folds, as in scikit-learn (None is 5-fold ``StratifiedKFold``). ``fit`` takes no
-        ``groups``: give a group splitter's folds,
+        Folds, as in scikit-learn (None is 5-fold ``StratifiedKFold``). A group splitter's
+        ``groups`` go through ``fit`` with metadata routing enabled
+        (``sklearn.set_config(enable_metadata_routing=True)``), as in
+        ``LogisticRegressionCV``; without it, give the folds:
         ``cv=list(StratifiedGroupKFold().split(X, y, groups))``.
     scoring : str, callable or None, default=None
-        Scorer of the held-out parts, called as ``scorer(estimator, X, y)`` (with
-        ``sample_weight=`` too when ``fit`` was given sample weights); None is accuracy, as
-        in ``LogisticRegressionCV``. ``'neg_log_loss'`` selects on probabilities.
+        Scorer of the held-out parts, called as ``scorer(estimator, X, y)``; None is
+        accuracy, as in ``LogisticRegressionCV``. ``'neg_log_loss'`` selects on
+        probabilities. Without metadata routing, it is given ``sample_weight=`` when
+        ``fit`` was given sample weights; with it, the metadata it requests (e.g.
+        ``get_scorer('neg_log_loss').set_score_request(sample_weight=True)``), as
+        scikit-learn's ``LogisticRegressionCV`` does.
     fit_intercept : bool, default=True
         Fit unpenalized intercepts.
     max_iter : int, default=100
@@ -225,7 +239,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         return cv_l1_ratios(self.penalty, self.l1_ratio)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Cross-validate the paths, then refit the best model on all the data.
 
         Parameters
@@ -235,16 +249,31 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights, used for fitting and for the held-out scores.
+            Sample weights, used for fitting, and for the held-out scores (with metadata
+            routing, when the scorer requests them).
+        **params : dict
+            Metadata for the CV splitter (e.g. ``groups``) and the scorer; only with
+            metadata routing enabled (``sklearn.set_config(enable_metadata_routing=True)``),
+            as in scikit-learn's ``LogisticRegressionCV``.
 
         Returns
         -------
         self : LinearClassifierCV
             Fitted estimator.
         """
+        _raise_for_params(params, self, "fit")
         X, y = validate_fit_data(self, X, y)
         classes, labels, effective = encode_targets(self, X, y, sample_weight)
         sample_weight = check_sample_weight(sample_weight, X)
+        # before the routing, which would consume a generator of folds (as LassoCV)
+        cv = check_cv(self.cv, y, classifier=True)
+        if _routing_enabled():
+            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
+        else:
+            # sample weights only when given, as scikit-learn: a callable
+            # scorer(estimator, X, y) need not take them
+            routed = _manual_routing({"splitter": {}, "scorer": {"score": (
+                {} if sample_weight is None else {"sample_weight": sample_weight})}})
         l1_ratios = self._l1_ratios()
         if isinstance(self.alphas, Integral):
             alphas = np.array([
@@ -255,16 +284,16 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
             ])
         else:
             alphas = np.tile(check_alphas(self.alphas), (len(l1_ratios), 1))
-        folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
-        scorer = scorer_with_labels(check_scoring(self, scoring=self.scoring), classes)
+        folds = list(cv.split(X, y, **routed.splitter.split))
+        scorer = scorer_with_labels(self._get_scorer(), classes)
         params = {"fit_intercept": self.fit_intercept, "max_iter": self.max_iter,
                   "tol": self.tol}
         tasks = [(i, k) for i in range(len(l1_ratios)) for k in range(len(folds))]
         results = run_paths(
             self, (
                 delayed(_fold_path_scores)(
-                    X, y, labels, classes, sample_weight, effective, *folds[k], alphas[i],
-                    self.penalty, l1_ratios[i], params, scorer,
+                    X, y, labels, classes, routed.scorer.score, effective, *folds[k],
+                    alphas[i], self.penalty, l1_ratios[i], params, scorer,
                     path_label(self, l1_ratios[i], k, len(folds)),
                 )
                 for i, k in tasks
@@ -282,3 +311,25 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         self.classes_, self.coef_, self.intercept_ = model.classes_, model.coef_, model.intercept_
         self.n_iter_, self.dual_gap_ = model.n_iter_, model.dual_gap_
         return self
+
+    def _get_scorer(self):
+        """The scorer of the held-out parts (accuracy for ``scoring=None``)."""
+        return check_scoring(self, scoring=self.scoring or "accuracy")
+
+    def get_metadata_routing(self):
+        """Metadata routing of this estimator: ``fit`` routes to the CV splitter's
+        ``split`` and to the scorer.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+            The routing information, as scikit-learn's ``LogisticRegressionCV`` gives it.
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(splitter=check_cv(self.cv),
+                 method_mapping=MethodMapping().add(caller="fit", callee="split"))
+            .add(scorer=self._get_scorer(),
+                 method_mapping=MethodMapping().add(caller="fit", callee="score"))
+        )
