@@ -198,3 +198,13 @@ def test_metadata_routing_as_logistic_regression_cv():
         assert np.all(np.isfinite(scores))
     with pytest.raises(ValueError, match="only supported if enable_metadata_routing"):
         LinearClassifierCV(cv=GroupKFold(3)).fit(X, y, groups=groups)
+
+
+def test_rejects_a_splitter_without_folds():
+    # a consumed generator of folds selected the first alpha silently (NaN mean scores)
+    X, y = make_data(2, n_samples=60)
+    model = LinearClassifierCV(alphas=3, cv=KFold(3).split(X))
+    model.fit(X, y)
+    for fit in (lambda: model.fit(X, y), lambda: LinearClassifierCV(cv=[]).fit(X, y)):
+        with pytest.raises(ValueError, match="yielded no folds"):
+            fit()

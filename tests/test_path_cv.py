@@ -251,3 +251,13 @@ def test_cv_routes_groups_to_the_splitter_as_lasso_cv():
         assert_array_equal(generated.mse_path_, model.mse_path_)
     with pytest.raises(ValueError, match="only supported if enable_metadata_routing"):
         LinearRegressorCV(cv=GroupKFold(3)).fit(X, y, groups=groups)
+
+
+def test_cv_rejects_a_splitter_without_folds():
+    # a consumed generator of folds selected alpha_max silently (NaN mean errors)
+    X, y = problem()
+    model = LinearRegressorCV("l1", alphas=5, cv=KFold(3).split(X))
+    model.fit(X, y)
+    for fit in (lambda: model.fit(X, y), lambda: LinearRegressorCV(cv=[]).fit(X, y)):
+        with pytest.raises(ValueError, match="yielded no folds"):
+            fit()

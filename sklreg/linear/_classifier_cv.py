@@ -29,7 +29,7 @@ from ._classifier import (
     encode_targets,
     warn_if_not_converged,
 )
-from ._cv import cv_l1_ratios, path_label, run_paths, select_on_grid
+from ._cv import cv_l1_ratios, path_label, run_paths, select_on_grid, split_folds
 from ._path import RIDGE_GRID_L1_RATIO, alpha_grid, check_alphas
 from ._regressor import check_sample_weight
 
@@ -284,7 +284,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
             ])
         else:
             alphas = np.tile(check_alphas(self.alphas), (len(l1_ratios), 1))
-        folds = list(cv.split(X, y, **routed.splitter.split))
+        folds = split_folds(cv, X, y, routed.splitter.split)
         scorer = scorer_with_labels(self._get_scorer(), classes)
         params = {"fit_intercept": self.fit_intercept, "max_iter": self.max_iter,
                   "tol": self.tol}

@@ -108,6 +108,21 @@ def run_paths(estimator, jobs, n_jobs_total, paths_per_job=1):
     return results
 
 
+def split_folds(cv, X, y, split_params):
+    """The ``(train, test)`` folds of the checked splitter ``cv``, at least one.
+
+    A splitter yielding none (``cv=[]``, or a generator of folds consumed by a previous
+    ``fit``) would leave every mean score undefined and select the first alpha.
+    """
+    folds = list(cv.split(X, y, **split_params))
+    if not folds:
+        raise ValueError(
+            "The cross-validation splitter (cv) yielded no folds. A generator of folds is "
+            "consumed by the first fit: pass a splitter or a list of folds instead."
+        )
+    return folds
+
+
 def cv_l1_ratios(penalty, l1_ratio):
     """The ``l1_ratio`` values a CV estimator searches: its list, or the penalty's own."""
     if penalty != "elasticnet":
@@ -358,7 +373,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
         else:
             routed = _manual_routing({"splitter": {}})
-        folds = list(cv.split(X, y, **routed.splitter.split))
+        folds = split_folds(cv, X, y, routed.splitter.split)
         params = {
             "fit_intercept": self.fit_intercept, "positive": self.positive,
             "solver": self.solver, "max_iter": self.max_iter, "tol": self.tol,
