@@ -26,6 +26,9 @@ def validate_fit_data(estimator, X, y, *, multi_output=False, y_numeric=False):
     -------
     X, y : validated arrays
     """
+    if sp.issparse(y):  # validate_data(multi_output=True) would let it through
+        raise TypeError("Sparse data was passed for y, but dense data is required. Use "
+                        "'.toarray()' to convert to a dense numpy array.")
     if _is_plain_design(X) and _is_plain_target(y, X.shape[0], multi_output, y_numeric):
         summary = _magnitude_range(X.ravel(order="K"))
         if summary[2] and (y.dtype.kind != "f" or np.isfinite(y).all()):

@@ -63,6 +63,17 @@ def test_bad_shapes_rejected(X_shape, y_shape, message):
         LinearRegressor().fit(X, y)
 
 
+@pytest.mark.parametrize("y_format", ["csr", "csc"])
+def test_sparse_target_rejected_as_scikit_learn_does(y_format):
+    from sklreg import LinearClassifier, LinearRegressorCV
+
+    X, y = problem()
+    for model, target in [(LinearRegressor(), y[:, None]), (LinearRegressorCV(cv=3), y[:, None]),
+                          (LinearClassifier(), (y > 0)[:, None].astype(float))]:
+        with pytest.raises(TypeError, match="Sparse data was passed for y"):
+            model.fit(X, sp.csr_matrix(target).asformat(y_format))
+
+
 def test_wrong_number_of_features_at_predict():
     X, y = problem()
     model = LinearRegressor().fit(X, y)
