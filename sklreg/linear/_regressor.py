@@ -167,8 +167,8 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
     >>> from sklreg import LinearRegressor
     >>> X, y = load_diabetes(return_X_y=True)
     >>> model = LinearRegressor(penalty="l1", alpha=0.1).fit(X, y)
-    >>> int((model.coef_ != 0).sum())
-    4
+    >>> int((model.coef_ != 0).sum())  # as Lasso(alpha=0.1)
+    7
     """
 
     _parameter_constraints = {
