@@ -83,21 +83,40 @@ def _positive_int(text):
     return value
 
 
+DEFAULT_REPEATS = {"demo": 5, "bench": 3}
+
+
+class _Parser(argparse.ArgumentParser):
+    """Fills in ``--repeats`` after parsing, with the default of the command run.
+
+    A subcommand's own default would overwrite a ``--repeats`` given before the command
+    (``python -m sklreg --repeats 7 bench`` ran 3 repeats), so the subcommands' defaults
+    are suppressed and the command's default applies only when none was given.
+    """
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if namespace.repeats is None:
+            namespace.repeats = DEFAULT_REPEATS[namespace.command or "demo"]
+        return namespace, extras
+
+
 def build_parser():
     """The command-line parser: ``[--repeats N]`` alone runs the demo."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m sklreg", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--repeats", type=_positive_int, default=5,
-                        help="timed fits per model (default: 5)")
-    commands = parser.add_subparsers(dest="command", metavar="{demo,bench}")
+    parser.add_argument("--repeats", type=_positive_int, default=None,
+                        help="timed fits per model (default: 5 for demo, 3 for bench)")
+    commands = parser.add_subparsers(dest="command", metavar="{demo,bench}",
+                                     parser_class=argparse.ArgumentParser)
     demo_parser = commands.add_parser("demo", help="the diabetes demo (the default command)")
     demo_parser.add_argument("--repeats", type=_positive_int, default=argparse.SUPPRESS,
                              help="timed fits per model (default: 5)")
     bench_parser = commands.add_parser(
         "bench", help="benchmark against scikit-learn: a table and a chart")
-    bench_parser.add_argument("--repeats", type=_positive_int, default=3,
+    bench_parser.add_argument("--repeats", type=_positive_int, default=argparse.SUPPRESS,
                               help="timed fits per estimator, after a warm-up (default: 3)")
     bench_parser.add_argument("--quick", action="store_true",
                               help="small problems only, no real datasets (a few seconds)")

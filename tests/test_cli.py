@@ -26,6 +26,10 @@ def test_parser_keeps_the_demo_as_default_and_knows_bench():
     args = parser.parse_args(["bench", "--quick", "--repeats", "1", "--out", "chart.png"])
     assert (args.quick, args.repeats, args.out) == (True, 1, "chart.png")
     assert parser.parse_args(["bench", "--no-chart"]).out is None
+    # given before the command, --repeats is kept (bench's default of 3 overwrote it)
+    assert parser.parse_args(["--repeats", "7", "bench"]).repeats == 7
+    assert parser.parse_args(["--repeats", "7", "demo"]).repeats == 7
+    assert parser.parse_args(["--repeats", "7", "bench", "--repeats", "2"]).repeats == 2
     for bad in (["--repeats", "0"], ["bench", "--repeats", "-1"], ["benchmark"]):
         with pytest.raises(SystemExit):
             parser.parse_args(bad)
