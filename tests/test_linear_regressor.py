@@ -477,3 +477,45 @@ def test_sparse_columns_far_from_the_origin_converge_as_dense(offset, penalty, w
     assert_allclose(model.coef_, dense.coef_, rtol=1e-6, atol=1e-8)
     assert_allclose(model.intercept_, dense.intercept_, rtol=1e-9)
     assert_array_equal(model.coef_ == 0.0, dense.coef_ == 0.0)
+
+
+def test_sgd_regressor_conversion_with_sample_weights():
+    """``SGDRegressor(alpha=a)`` is ``alpha=a`` unweighted, and ``a * n_samples / S`` with
+    sample weights: SGD's loss is ``sum_i s_i L_i / n_samples`` (the docstring said the
+    same values, off by the mean weight, here 3)."""
+    from sklearn.linear_model import SGDRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 5)
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0, 3.0]) + 0.3 * rng.randn(300)
+    for weights in (None, rng.uniform(2.0, 4.0, 300)):
+        sgd = SGDRegressor(alpha=0.1, penalty="l2", max_iter=3000, tol=None, eta0=0.005,
+                           average=True, random_state=0).fit(X, y, sample_weight=weights)
+        S = len(y) if weights is None else weights.sum()
+        model = LinearRegressor("l2", alpha=0.1 * len(y) / S, tol=1e-12)
+        model.fit(X, y, sample_weight=weights)
+        assert_allclose(model.coef_, sgd.coef_, atol=5e-3)  # the rest is SGD's noise
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_keras_conversion_with_several_targets(penalty):
+    """Keras' ``'mse'`` averages over samples and targets and adds ``l1 ||W||_1`` or
+    ``l2 ||W||^2``: with ``k`` targets it is ``alpha = k * l1 / 2`` or ``k * l2`` here (the
+    subgradient of the Keras objective vanishes at sklreg's solution)."""
+    X, y, _ = make_problem(n_samples=60, n_features=8)
+    Y = np.column_stack([y, 0.5 * y + np.random.RandomState(1).randn(len(y))])
+    n, k = Y.shape
+    strength = 0.3  # Keras' l1 or l2
+    alpha = k * (strength / 2 if penalty == "l1" else strength)
+    model = LinearRegressor(penalty, alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, Y)
+    R = Y - X @ model.coef_.T - model.intercept_
+    smooth = -2.0 / (n * k) * X.T @ R  # gradient of mean((Y - X W - b)^2) over samples, targets
+    assert_allclose(R.mean(axis=0), 0.0, atol=1e-8 * np.abs(Y).max())  # intercepts
+    if penalty == "l2":
+        assert_allclose(smooth + 2 * strength * model.coef_.T, 0.0,
+                        atol=1e-7 * np.abs(smooth).max())
+    else:
+        active = model.coef_.T != 0
+        assert_allclose((smooth + strength * np.sign(model.coef_.T))[active], 0.0,
+                        atol=1e-6 * strength)
+        assert np.all(np.abs(smooth[~active]) <= strength * (1 + 1e-6))

@@ -1,5 +1,6 @@
 """MLPRegressor / MLPClassifier: objective, proximal sparsity, pruning, and scikit-learn parity."""
 
+import inspect
 import pickle
 import warnings
 
@@ -196,6 +197,30 @@ def test_lbfgs_l2_matches_sklearn_from_the_same_weights():
         [None, None], [np.empty_like(c) for c in coefs],
         [np.empty_like(b) for b in intercepts])[0]
     assert_allclose(at.objective(X, y), sk_value, rtol=1e-13)
+
+
+@pytest.mark.skipif(
+    "sample_weight" not in inspect.signature(neural_network.MLPRegressor.fit).parameters,
+    reason="scikit-learn's MLP takes sample weights from version 1.7")
+def test_lbfgs_conversion_with_sample_weights_divides_by_their_sum():
+    """The docstrings' ``MLPRegressor(alpha=a, solver='lbfgs')`` is ``alpha = a / S``: with
+    sample weights scikit-learn divides its penalty by their sum (it said ``a / n_samples``)."""
+    X, y = make_regression(n_samples=60, n_features=4, random_state=1)
+    y = y / y.std()
+    weights = np.random.RandomState(2).uniform(1.0, 4.0, len(y))  # S = 2.5 n or so
+    alpha = 1e-2
+    coefs, intercepts = random_weights([4, 5, 1], seed=4)
+    S = weights.sum()
+    ours = fitted_with_weights(MLPRegressor((5,), solver="lbfgs", alpha=alpha), X, y, coefs,
+                               intercepts)
+    theirs = fitted_with_weights(
+        neural_network.MLPRegressor(hidden_layer_sizes=(5,), solver="lbfgs", alpha=alpha * S),
+        X, y, coefs, intercepts)
+    sk_value = theirs._loss_grad_lbfgs(
+        pack(coefs, intercepts, np.float64), X, y.reshape(-1, 1), weights, [X, None, None],
+        [None, None], [np.empty_like(c) for c in coefs],
+        [np.empty_like(b) for b in intercepts])[0]
+    assert_allclose(ours.objective(X, y, sample_weight=weights), sk_value, rtol=1e-13)
 
 
 @pytest.mark.parametrize("y_kind", ["binary", "multiclass"])

@@ -86,9 +86,13 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
     - ``sklearn.linear_model.Lasso(alpha=a)`` is ``penalty='l1', alpha=a``;
     - ``ElasticNet(alpha=a, l1_ratio=r)`` is ``penalty='elasticnet', alpha=a, l1_ratio=r``;
     - ``Ridge(alpha=a)`` is ``penalty='l2', alpha=a / S`` (``S = n_samples`` unweighted);
-    - ``SGDRegressor(alpha=a, penalty=p, l1_ratio=r)`` uses the same values;
+    - ``SGDRegressor(alpha=a, penalty=p, l1_ratio=r)`` uses the same values without
+      sample weights; with them, SGD's loss is ``sum_i s_i L_i / n_samples`` (not divided
+      by ``S``), so its ``alpha=a`` is ``alpha = a * n_samples / S`` here;
     - Keras ``L2(l2)`` with ``'mse'`` loss: ``alpha = l2`` with ``penalty='l2'``; Keras
-      ``L1(l1)``: ``alpha = l1 / 2`` with ``penalty='l1'`` (Keras' mse has no 1/2).
+      ``L1(l1)``: ``alpha = l1 / 2`` with ``penalty='l1'`` (Keras' mse has no 1/2). With
+      ``k`` targets Keras' mse also averages over them: ``alpha`` is then ``k`` times
+      larger (``k * l2``, ``k * l1 / 2``).
 
     Parameters
     ----------

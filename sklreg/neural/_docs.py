@@ -40,7 +40,8 @@ OBJECTIVE = r"""
     Conversions:
 
     - scikit-learn ``MLPRegressor/MLPClassifier(alpha=a, solver='lbfgs')`` is
-      ``penalty='l2', alpha=a / n_samples``; with ``solver='adam'`` or ``'sgd'``
+      ``penalty='l2', alpha=a / S`` (``a / n_samples`` without sample weights, which
+      scikit-learn takes from version 1.7); with ``solver='adam'`` or ``'sgd'``
       scikit-learn divides ``a`` by the size of each batch, so its ``alpha=a`` is
       ``alpha=a / batch_size`` here (exactly when ``batch_size`` divides ``n_samples``).
     - Keras ``kernel_regularizer=L2(l2)`` with loss ``'mse'`` (no 1/2 factor):
@@ -48,9 +49,11 @@ OBJECTIVE = r"""
       and its penalty is ``l2 ||W||^2``); ``L1(l1)``: ``penalty='l1', alpha=l1 / 2``;
       ``L1L2(l1, l2)``: ``penalty='elasticnet', alpha=l1 / 2 + l2,
       l1_ratio=(l1 / 2) / alpha``. With a cross-entropy loss (not doubled): ``L2(l2)`` is
-      ``alpha=2 * l2``, ``L1(l1)`` is ``alpha=l1``.
+      ``alpha=2 * l2``, ``L1(l1)`` is ``alpha=l1``; for ``k`` labels (multilabel), Keras'
+      ``binary_crossentropy`` averages over them where our loss sums: ``k`` times these.
     - torch ``weight_decay=wd`` with ``MSELoss``: ``penalty='l2', alpha=wd / 2`` (torch
-      also decays biases); with ``CrossEntropyLoss``: ``alpha=wd``.
+      also decays biases); with ``CrossEntropyLoss``: ``alpha=wd`` (``k * wd`` for ``k``
+      labels with ``BCEWithLogitsLoss``, which averages over them).
 """
 
 PARAMETERS = """
