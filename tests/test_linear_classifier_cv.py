@@ -208,3 +208,26 @@ def test_rejects_a_splitter_without_folds():
     for fit in (lambda: model.fit(X, y), lambda: LinearClassifierCV(cv=[]).fit(X, y)):
         with pytest.raises(ValueError, match="yielded no folds"):
             fit()
+
+
+def test_logistic_regression_cv_conversion_is_per_training_part():
+    """``LogisticRegressionCV(Cs)`` fits each fold at ``alpha = 1 / (C * S_train)``: with
+    those alphas the held-out scores and the choice are its own (the docstring said
+    ``1 / (Cs * S)``: scores off by 2e-2 here, and another grid point chosen on the whole
+    set with 5 stratified folds)."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X[:560]), y[:560]
+    folds = list(KFold(5, shuffle=True, random_state=0).split(X, y))  # 448 training rows each
+    Cs = np.geomspace(1e-3, 10, 12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn's FutureWarnings
+        theirs = LogisticRegressionCV(Cs=Cs, cv=folds, scoring="neg_log_loss", tol=1e-10,
+                                      max_iter=10_000).fit(X, y)
+    ours = LinearClassifierCV("l2", alphas=1 / (Cs * 448), cv=folds, scoring="neg_log_loss",
+                              tol=1e-10).fit(X, y)
+    assert_allclose(ours.scores_.T, theirs.scores_[1], rtol=1e-4)  # 2e-2 with 1 / (Cs * S)
+    assert ours.alpha_ * 448 == pytest.approx(1 / theirs.C_[0])

@@ -123,8 +123,12 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     ``alpha`` is fitted on the training part and scored on the held-out part; the
     ``(alpha, l1_ratio)`` of best mean score over the folds (among ties, the first
     ``l1_ratio`` of the list, then the largest ``alpha``) is then refitted on all the data.
-    Objective, conversions and ``tol`` are those of :class:`~sklreg.LinearClassifier`:
-    scikit-learn's ``LogisticRegressionCV(Cs=...)`` corresponds to ``alphas = 1 / (Cs * S)``.
+    Objective, conversions and ``tol`` are those of :class:`~sklreg.LinearClassifier`.
+    scikit-learn's ``LogisticRegressionCV(Cs=...)`` fits each fold at ``C``, that is at
+    ``alpha = 1 / (C * S_train)`` with ``S_train`` the weight of the fold's training part
+    (about ``(k - 1) / k`` of ``S`` for ``k`` folds): ``alphas = 1 / (Cs * S_train)`` gives
+    its held-out scores and its choice, which it refits at ``alpha = 1 / (C_ * S)``.
+    (``alphas = 1 / (Cs * S)`` penalizes every fold less, and can select another value.)
 
     Parameters
     ----------
