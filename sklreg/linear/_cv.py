@@ -203,9 +203,10 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         (``'elasticnet'`` only).
     alphas : int or array-like, default=100
         Grid of ``alpha``: an int builds that many values from ``alpha_max`` (computed on
-        all the data, per ``l1_ratio``) down to ``eps * alpha_max`` on a log scale, as
-        scikit-learn's ``LassoCV(alphas=100)``; an array is used as given (sorted
-        decreasingly).
+        all the data, per ``l1_ratio``: the smallest ``alpha`` giving all-zero
+        coefficients, taken at ``l1_ratio = 1e-3`` for L2, as glmnet) down to
+        ``eps * alpha_max`` on a log scale, as scikit-learn's ``LassoCV(alphas=100)``; an
+        array is used as given (sorted decreasingly).
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
     cv : int, cross-validation generator or iterable, default=None
