@@ -18,12 +18,8 @@ from sklreg import MLPClassifier, MLPRegressor
 from sklreg.neural._network import loss_gradient, make_layout, pack, unpack
 from sklreg.neural._optimizers import adam_step, enet_penalty_value, prox_group, prox_l1, sgd_step
 
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+# training runs are kept short: their ConvergenceWarnings are expected
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")

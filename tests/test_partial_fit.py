@@ -1,24 +1,18 @@
 """Streaming with the MLPs' ``partial_fit``: chunk by chunk equals ``fit`` over the same batches."""
 
 import copy
-import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification, make_regression
-from sklearn.exceptions import ConvergenceWarning
 
 from sklreg import MLPClassifier, MLPRegressor
 
+# training runs are kept short: their ConvergenceWarnings are expected
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 CHUNK = 40
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,11 @@
 """Progress output: silent by default, one line per alpha / path / epoch when verbose, tqdm bars."""
 
 import sys
-import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.datasets import make_classification, make_regression
-from sklearn.exceptions import ConvergenceWarning
 
 from sklreg import (
     LinearClassifierCV,
@@ -16,6 +14,9 @@ from sklreg import (
     MLPRegressor,
     regularization_path,
 )
+
+# training runs are kept short: their ConvergenceWarnings are expected
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +29,6 @@ def regression():
 def classification():
     return make_classification(n_samples=90, n_features=8, n_classes=3, n_informative=4,
                                random_state=0)
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 def test_path_silent_by_default_one_line_per_alpha_when_verbose(regression, capsys):
