@@ -174,7 +174,7 @@ def test_zero_solution_above_alpha_max(problem):
     assert_array_equal(model.coef_, 0.0)
 
 
-def _assert_same_optimum(problem, model_a, model_b, **objective_changes):
+def _assert_same_optimum(problem, model_a, model_b):
     """Both fits solve one problem: their objectives agree within the sum of their gaps."""
     p_a = objective_of(problem, model_a.coef_, model_a.intercept_)
     p_b = objective_of(problem, model_b.coef_, model_b.intercept_)
