@@ -38,7 +38,7 @@ class LeastSquaresResult(NamedTuple):
     gaps: np.ndarray  # (n_targets,), duality gaps (nan when no penalty certifies them)
     gap_tols: np.ndarray  # (n_targets,), gaps required by tol
     n_iter: np.ndarray  # (n_targets,), epochs or iterations (1 for direct solves)
-    solver: str  # the solver used: 'cd', 'cholesky', 'lsqr' or 'nnls'
+    solver: str  # the solver used: 'cd', 'gram', 'cholesky', 'lsqr', 'nnls' or 'cuda-fista'
 
 
 def choose_solver(solver, X, l1_strength, l2_strength, positive):
@@ -584,11 +584,12 @@ ROUNDING_GAP_FACTOR = 1e2  # relative gaps below this many eps are at the roundi
 NORM_SPREAD = 1e6  # column norms spread wider than this let rounding limit the certificate
 
 
-def warn_if_not_converged(result, tol, sw_sum, where="", design=None):
+def warn_if_not_converged(result, tol, design, where=""):
     """Warn with ``ConvergenceWarning`` when a target's gap is above ``tol`` (names the gap).
 
-    With the ``design``, the message says when rounding, not the iteration budget, is what
-    stops the gap (see :func:`rounding_diagnosis`).
+    The message says when rounding in the ``design``, not the iteration budget, is what
+    stops the gap (see :func:`rounding_diagnosis`). ``where``, e.g. ``' at alpha=0.01'``,
+    places the fit in a path.
     """
     not_converged = result.gaps > result.gap_tols  # False for NaN (no certificate)
     if not np.any(not_converged):
@@ -596,10 +597,10 @@ def warn_if_not_converged(result, tol, sw_sum, where="", design=None):
     k = int(np.argmax(not_converged))
     if tol > 0:
         null = result.gap_tols[k] / tol
-    else:  # the null objective, which tol scales, from the design (unknown without it)
-        null = design.null_objectives()[k] if design is not None else np.nan
+    else:  # the null objective, which tol scales, from the design
+        null = design.null_objectives()[k]
     relative = f", relative gap {result.gaps[k] / null:.3e}" if null > 0 else ""
-    reached = f"duality gap {result.gaps[k] / sw_sum:.3e}{relative} > tol={tol:g}"
+    reached = f"duality gap {result.gaps[k] / design.sw_sum:.3e}{relative} > tol={tol:g}"
     diagnosis = rounding_diagnosis(result.gaps[k] / null, design)
     if result.solver in ("cholesky", "nnls"):
         message = (
@@ -619,7 +620,7 @@ def warn_if_not_converged(result, tol, sw_sum, where="", design=None):
     warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
 
-def warn_if_intercept_rounding_exceeds_tol(gaps, rounding, tol, design, where=""):
+def warn_if_intercept_rounding_exceeds_tol(gaps, rounding, tol, design):
     """Warn with ``ConvergenceWarning`` where rounding the intercepts to the design's float
     dtype is what takes a certified gap above ``tol``.
 
@@ -640,7 +641,7 @@ def warn_if_intercept_rounding_exceeds_tol(gaps, rounding, tol, design, where=""
     null = nulls[index[-1]]
     dtype = np.dtype(design.A.dtype).name
     warnings.warn(
-        f"Rounding the intercept to {dtype}{where} adds {rounding[index]:.3e} to the duality "
+        f"Rounding the intercept to {dtype} adds {rounding[index]:.3e} to the duality "
         f"gap, relative gap {(gaps[index] + rounding[index]) / null:.3e} > tol={tol:g}: the "
         f"intercept is too large for this tolerance in {dtype}. Use float64 input, or "
         "subtract the mean of y before fitting.",
@@ -659,10 +660,8 @@ def rounding_diagnosis(relative_gap, design):
     Returns
     -------
     diagnosis : str
-        Empty when neither applies (or without a design).
+        Empty when neither applies.
     """
-    if design is None:
-        return ""
     dtype = np.dtype(design.A.dtype)
     eps = np.finfo(dtype).eps
     causes = []

@@ -124,7 +124,7 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
             W_init=previous, random_selection=random_selection, seed=seed, ridge=ridge,
             gram=gram,
         )
-        warn_if_not_converged(result, tol, design.sw_sum, f" at alpha={alpha:.4g}", design)
+        warn_if_not_converged(result, tol, design, f" at alpha={alpha:.4g}")
         W[i], gaps[i], n_iter[i] = result.W, result.gaps / design.sw_sum, result.n_iter
         previous = result.W
         if callback is not None:

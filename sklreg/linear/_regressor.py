@@ -275,7 +275,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
                 solver=self.solver, max_iter=self.max_iter, tol=self.tol, W_init=W_init,
                 random_selection=self.selection == "random", seed=seed,
             )
-        warn_if_not_converged(result, self.tol, design.sw_sum, design=design)
+        warn_if_not_converged(result, self.tol, design)
 
         coef = result.W.astype(X.dtype)
         intercept, rounding = design.intercepts(result.W, X.dtype)
