@@ -487,8 +487,7 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
     return LeastSquaresResult(W, gaps, gap_tols, n_iter, "cuda-fista")
 
 
-def solve_classification_cuda(problem, W, b, fit_intercept, l1_strength, l2_strength,
-                              max_iter, tol):
+def solve_classification_cuda(problem, W, b, l1_strength, l2_strength, max_iter, tol):
     """GPU counterpart of :meth:`~sklreg.linear._classifier.ClassificationProblem.solve`.
 
     Updates ``W`` and ``b`` (of the original, uncentered problem) in place. Returns the
@@ -501,7 +500,8 @@ def solve_classification_cuda(problem, W, b, fit_intercept, l1_strength, l2_stre
     """
     from ..linear._least_squares import unpenalized_atol
 
-    gap_tol = tol * problem.null_objective(fit_intercept)
+    fit_intercept = problem.fit_intercept
+    gap_tol = tol * problem.null_objective()
     datafit = LOGISTIC if problem.n_blocks == 1 else MULTINOMIAL
     X, X_offset = problem.centered
     device_problem = DeviceProblem(X, datafit, problem.n_blocks, fit_intercept,

@@ -65,6 +65,8 @@ class ClassificationProblem:
         Effective sample weights (times class weights) divided by their sum ``S``.
     sw_sum : float
         ``S``.
+    fit_intercept : bool
+        Whether the intercepts are fitted (``b`` stays zero otherwise).
     n_blocks : int
         1 for two classes, else the number of classes.
     solver_name : str
@@ -136,15 +138,15 @@ class ClassificationProblem:
             self._X_float64 = self.X.astype(np.float64, copy=False)
         return self._X_float64
 
-    def null_objective(self, fit_intercept):
+    def null_objective(self):
         """Objective of the intercept-only model (``W = 0``, best ``b``; ``b = 0`` without)."""
-        if not fit_intercept:
+        if not self.fit_intercept:
             return float(np.log(self.n_classes))
         freq = np.bincount(self.labels, weights=self.c, minlength=self.n_classes)
         freq = freq[freq > 0]
         return float(-(freq * np.log(freq)).sum())
 
-    def solve(self, W, b, fit_intercept, l1_strength, l2_strength, max_iter, tol):
+    def solve(self, W, b, l1_strength, l2_strength, max_iter, tol):
         """Solve in place on ``W``, ``b``: exact Newton, dual coordinate descent or L-BFGS
         for an L2 penalty alone (:mod:`~sklreg.solvers._newton_l2`,
         :mod:`~sklreg.solvers._dual_cd_l2`, :mod:`~sklreg.solvers._lbfgs_l2`), otherwise
@@ -155,7 +157,8 @@ class ClassificationProblem:
         without penalty), the number of iterations and the absolute gap tolerance
         ``tol * P_null``.
         """
-        gap_tol = tol * self.null_objective(fit_intercept)
+        fit_intercept = self.fit_intercept
+        gap_tol = tol * self.null_objective()
         if direct_newton_applies(self.X, self.n_blocks, l1_strength, l2_strength):
             self.solver_name = "Newton"
             # centered: its Schur complement for the intercept cancels the offsets' scale
@@ -577,11 +580,10 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
             from ..cuda._linear import solve_classification_cuda
 
             gap, n_iter, gap_tol = solve_classification_cuda(
-                problem, W, b, self.fit_intercept, l1_strength, l2_strength, self.max_iter,
-                self.tol)
+                problem, W, b, l1_strength, l2_strength, self.max_iter, self.tol)
         else:
-            gap, n_iter, gap_tol = problem.solve(W, b, self.fit_intercept, l1_strength,
-                                                 l2_strength, self.max_iter, self.tol)
+            gap, n_iter, gap_tol = problem.solve(W, b, l1_strength, l2_strength,
+                                                 self.max_iter, self.tol)
         warn_if_not_converged(gap, gap_tol, self.max_iter,
                               "GPU FISTA" if use_cuda else problem.solver_name)
         if problem.n_blocks > 1:

@@ -102,8 +102,8 @@ def _fold_path_scores(X, y, labels, classes, score_params, effective_weight, tra
     n_iter = 0
     for i, alpha in enumerate(alphas):
         l1_strength, l2_strength = penalty_strengths(penalty, alpha, l1_ratio)
-        gap, fit_iter, gap_tol = problem.solve(W, b, params["fit_intercept"], l1_strength,
-                                               l2_strength, params["max_iter"], params["tol"])
+        gap, fit_iter, gap_tol = problem.solve(W, b, l1_strength, l2_strength,
+                                               params["max_iter"], params["tol"])
         warn_if_not_converged(gap, gap_tol, params["max_iter"], problem.solver_name,
                               f" at alpha={alpha:.4g}")
         n_iter += fit_iter
