@@ -33,6 +33,16 @@ from ._prune import active_units, prune_network
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 
+def is_stochastic(estimator):
+    """``available_if`` condition of ``partial_fit``: the solver is 'sgd' or 'adam'."""
+    if estimator.solver not in STOCHASTIC_SOLVERS:
+        raise AttributeError(
+            f"partial_fit is only available for stochastic optimizers. {estimator.solver} "
+            "is not stochastic."
+        )
+    return True
+
+
 class BaseMLP(BaseEstimator):
     """Base class of the penalized multi-layer perceptrons (not for direct use)."""
 

@@ -10,8 +10,7 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_targ
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _docs
-from ._base import BaseMLP
-from ._regressor import _is_stochastic
+from ._base import BaseMLP, is_stochastic
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
@@ -83,7 +82,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
-    @available_if(_is_stochastic)
+    @available_if(is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch of 'adam' or 'sgd' over the given data, keeping the optimizer state.

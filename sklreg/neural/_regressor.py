@@ -8,16 +8,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import validate_data
 
 from . import _docs
-from ._base import STOCHASTIC_SOLVERS, BaseMLP
-
-
-def _is_stochastic(estimator):
-    if estimator.solver not in STOCHASTIC_SOLVERS:
-        raise AttributeError(
-            f"partial_fit is only available for stochastic optimizers. {estimator.solver} "
-            "is not stochastic."
-        )
-    return True
+from ._base import BaseMLP, is_stochastic
 
 
 class MLPRegressor(MultiOutputMixin, RegressorMixin, BaseMLP):
@@ -65,7 +56,7 @@ class MLPRegressor(MultiOutputMixin, RegressorMixin, BaseMLP):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
-    @available_if(_is_stochastic)
+    @available_if(is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch of 'adam' or 'sgd' over the given data, keeping the optimizer state.
