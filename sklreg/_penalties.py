@@ -20,15 +20,16 @@ def effective_l1_ratio(penalty, l1_ratio):
 
     Parameters
     ----------
-    penalty : {'l1', 'l2', 'elasticnet', None}
-        Name of the penalty.
+    penalty : {'l1', 'l2', 'elasticnet'}
+        Name of the penalty (no penalty, None, has no ratio: see
+        :func:`penalty_strengths`).
     l1_ratio : float
         The estimator's ``l1_ratio`` parameter, used only for ``'elasticnet'``.
 
     Returns
     -------
     l1_ratio : float
-        1 for ``'l1'``, 0 for ``'l2'`` and None, ``l1_ratio`` for ``'elasticnet'``.
+        1 for ``'l1'``, 0 for ``'l2'``, ``l1_ratio`` for ``'elasticnet'``.
     """
     ratio = PENALTY_L1_RATIO[penalty]
     return float(l1_ratio) if ratio is None else ratio
