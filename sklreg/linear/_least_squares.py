@@ -46,8 +46,8 @@ def choose_solver(solver, X, l1_strength, l2_strength, positive):
 
     Parameters
     ----------
-    solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr', 'nnls'}
-        Requested solver.
+    solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}
+        Requested solver ('nnls' is only chosen by 'auto').
     X : ndarray or sparse matrix
         The design (only its sparsity and shape are used).
     l1_strength, l2_strength : float

@@ -146,9 +146,10 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     gap_tol : float
         Absolute duality gap at which to stop.
     random_selection : bool
-        Draw coordinates uniformly at random instead of cycling (which turns to a new
-        random permutation per epoch after ``SHUFFLE_AFTER_EPOCHS`` epochs, seeded: see
-        :func:`~sklreg.solvers._cd.enet_coordinate_descent`).
+        Draw coordinates uniformly at random instead of cycling. Cycling turns to a new
+        seeded random permutation per epoch once ``SHUFFLE_AFTER_EPOCHS`` epochs have run in
+        all (the kernel on the design counts them per working set, and shuffles only
+        working sets with few features per sample).
     seed : int
         Seed of the coordinate draws.
 
