@@ -73,6 +73,13 @@ MAX_INTERCEPT_STEP = 1.0  # damping: the curvature changes by at most e per unit
 # data with every margin that large, the negatives alone then pulled the intercept down by
 # the full damped step at every iteration (training objective 47 instead of 4e-15)
 SMALL_COMPLEMENT = 1e-8
+# with a penalty, coordinate descent on the quadratic model gives each weight at least this
+# fraction of sum_i c_i x_ij^2 as its curvature: where every sample of a column has a
+# probability rounded to 1 the model's curvature there is exactly zero, and that weight was
+# skipped for good, however hard the penalty pulled it (news20 subsets of 300-1000 documents,
+# 20 classes: gaps stuck near 0.3 of the null objective). With the floor, a weight the
+# penalty pulls goes to zero (the flat model's minimizer), and the line search takes it
+CURVATURE_FLOOR = 1e-12
 
 
 @jit(fastmath=REASSOCIATE)
@@ -314,6 +321,14 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
                     largest = max(largest, abs(X[i, j]))
             if largest > 0.0:
                 weight_radius[m] = trust_radius / largest
+        floor = 0.0
+        if is_sparse:
+            for s in range(X_indptr[j], X_indptr[j + 1]):
+                floor += c[X_indices[s]] * X_data[s] * X_data[s]
+        else:
+            for i in range(n_samples):
+                floor += c[i] * X[i, j] * X[i, j]
+        floor *= CURVATURE_FLOOR if l1_strength > 0.0 or l2_strength > 0.0 else 0.0
         for k in range(n_blocks):
             total = 0.0
             if is_sparse:
@@ -322,7 +337,7 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
             else:
                 for i in range(n_samples):
                     total += hess[k, i] * X[i, j] * X[i, j]
-            hess_diag[k, m] = total
+            hess_diag[k, m] = max(total, floor)
     hess_b = hess.sum(axis=1)
     # for one block, u stays zero and the model's curvature is hess itself
     curvature = CP if multinomial else hess
@@ -665,11 +680,26 @@ def _extrapolate_epoch(W, working_set, R, curvature, c, D, u, delta, delta_b, D_
 
 @jit
 def _best_class_shift(a, l1_strength, l2_strength):
-    """``argmin_t sum_k l1 |a_k - t| + l2 / 2 (a_k - t)^2`` (a sorted copy is made)."""
-    a = np.sort(a)
+    """``argmin_t sum_k l1 |a_k - t| + l2 / 2 (a_k - t)^2``, the one nearest zero.
+
+    Zero, the common case, is recognized from the subdifferential at ``t = 0`` in O(n);
+    otherwise a sorted copy of ``a`` is made.
+    """
     n = a.shape[0]
-    if l2_strength == 0.0:
-        return a[n // 2]
+    n_above = 0
+    n_below = 0
+    total = 0.0
+    for k in range(n):
+        n_above += a[k] > 0.0
+        n_below += a[k] < 0.0
+        total += a[k]
+    # the derivative at 0 lies in l1 (n_below - n_above) - l2 total +- l1 (n - n_above - n_below)
+    if (abs(l1_strength * (n_below - n_above) - l2_strength * total)
+            <= l1_strength * (n - n_above - n_below)):
+        return 0.0
+    a = np.sort(a)
+    if l2_strength == 0.0:  # the point of the median interval nearest zero
+        return min(max(0.0, a[(n - 1) // 2]), a[n // 2])
     total = a.sum()
     for m in range(n + 1):  # between a[m - 1] and a[m]: m coordinates below t
         t = (total - l1_strength * (2 * m - n) / l2_strength) / n
@@ -691,7 +721,9 @@ def _recenter_classes(X, X_data, X_indices, X_indptr, is_sparse, Z, W, l1_streng
     The softmax is invariant when the same vector is added to every class row, so this
     lowers the objective for free; with a weak L2 penalty the objective is nearly flat along
     that direction, where Newton steps would otherwise crawl. ``Z`` is shifted accordingly.
-    (Only used with an L2 part: with pure L1, the median shift can undo Newton's progress.)
+    With pure L1 any point of the median interval is optimal: the one nearest zero moves
+    the fewest weights (on 150 x 10 with 5 classes and alpha 3e-6, without intercept,
+    proximal Newton needed 900 iterations without the shift, 17 with it).
     """
     shift = np.zeros(Z.shape[1])
     for j in features:
@@ -840,7 +872,7 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
                   * working_set.shape[0] <= n_samples):
                 shuffle = True
                 np.random.seed(0)  # noqa: NPY002 (a fit's shuffles are reproducible)
-            if multinomial and l2_strength > 0.0:  # (a common shift: P unchanged)
+            if multinomial and penalized:  # (a common shift: P unchanged)
                 _recenter_classes(X, C_data, C_indices, C_indptr, is_sparse, Z, W,
                                   l1_strength, l2_strength, working_set)
             if ws_size == n_features or newton_decrease == 0.0:
