@@ -480,7 +480,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         Class labels.
     coef_ : ndarray of shape (1, n_features) for two classes, else (n_classes, n_features)
         Weights (float64 whatever the dtype of ``X``, so that the certificate holds for
-        them).
+        them). Without penalty, for ``K > 2`` classes (where only the differences of the
+        rows matter), each column is reported with zero mean, as ``LogisticRegression``.
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts (zeros when ``fit_intercept=False``); for ``K > 2`` classes, where only
         their differences matter, they are reported with zero mean.
@@ -586,9 +587,14 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
                                                  self.max_iter, self.tol)
         warn_if_not_converged(gap, gap_tol, self.max_iter,
                               "GPU FISTA" if use_cuda else problem.solver_name)
+        penalized = l1_strength > 0.0 or l2_strength > 0.0
         if problem.n_blocks > 1:
             b -= b.mean()  # the softmax is invariant to a common shift: report centered ones
-        penalized = l1_strength > 0.0 or l2_strength > 0.0
+            if not penalized:
+                # so are unpenalized weights to a common row, which the solver leaves
+                # arbitrary (it differed between dense and sparse X): report the centered
+                # ones, as LogisticRegression(C=np.inf). A penalty fixes the row itself.
+                W -= W.mean(axis=0)
         self.classes_ = classes
         self.coef_ = W
         self.intercept_ = b
