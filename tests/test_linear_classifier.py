@@ -436,11 +436,13 @@ def test_smooth_solvers_with_intercept_ignore_feature_offsets(n_classes, shape, 
     assert shifted.n_iter_ <= centered.n_iter_ + 3
 
 @pytest.mark.parametrize("n_classes", [2, 3])
-@pytest.mark.parametrize("scale", [1e-3, 1e6])
+@pytest.mark.parametrize("scale", [1e-100, 1e-3, 1e6, 1e100])
 def test_l2_solution_follows_the_feature_scale(n_classes, scale):
     """Features multiplied by ``s`` with ``alpha s^2``: the same model, weights divided by
     ``s``. The smooth solvers' first step is sized by the curvature along it, so features of
-    size 1e6 converge too (a unit gradient step was beyond the line search's halvings)."""
+    size 1e6 converge too (a unit gradient step was beyond the line search's halvings), and
+    the direction is normalized before that curvature is taken: its square overflowed at
+    1e100 (and underflowed to zero at 1e-100), which left an all-zero model."""
     X, y = make_data(n_classes, n_samples=300, n_features=150, seed=6)
     params = dict(tol=1e-10, max_iter=1000, fit_intercept=n_classes == 3)
     with warnings.catch_warnings():

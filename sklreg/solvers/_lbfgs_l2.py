@@ -248,6 +248,13 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
             memory.clear()
             direction = -gradient
             descent = -(gradient @ gradient)
+        if not memory.n_pairs:
+            # to a largest entry of one before the products: the gradient has the units of
+            # X and D those of X^2, whose squares in the step's curvature overflow on
+            # features of size 1e80 (underflow to a zero curvature at 1e-100)
+            largest = np.abs(direction).max()
+            direction /= largest
+            descent /= largest
         D = _predictions(X, direction.reshape(n_blocks, n_features))
         intercept_shift = np.zeros(n_blocks)
         if fit_intercept:  # along the profiled objective (descent unchanged: g_b = 0)
