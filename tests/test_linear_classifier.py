@@ -1262,3 +1262,21 @@ def test_no_penalty_multinomial_weights_are_centered_whatever_the_layout(fit_int
         assert_allclose(model.coef_, ref.coef_, atol=1e-5 * scale)
         assert_allclose(model.intercept_, ref.intercept_ - ref.intercept_.mean(), atol=1e-5)
         assert_allclose(model.predict_proba(X_layout), ref.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("scale", [1e-20, 1e-40])
+def test_l1_gap_on_tiny_features_bounds_the_suboptimality(scale):
+    """Features of size ``s`` with ``alpha s`` (the same lasso problem, weights divided by
+    ``s``): the reported gap must bound ``P(coef_) - P*``. The steps update the predictions
+    incrementally; their drift from ``X W^T + b`` once gave a gap of 0 at a suboptimality
+    of 6e-5 (at 1e-40; 2e-12 at 1e-20)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 10)
+    y = (X[:, 0] + 0.5 * rng.randn(300) > 0).astype(int)
+    ref = LinearClassifier("l1", alpha=1e-2, tol=1e-15, max_iter=1000).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # only the bound is at stake
+        model = LinearClassifier("l1", alpha=1e-2 * scale, tol=1e-10).fit(X * scale, y)
+    ours = objective(X * scale, y, model.coef_, model.intercept_, 1e-2 * scale, 1.0)
+    best = objective(X, y, ref.coef_, ref.intercept_, 1e-2, 1.0) - ref.dual_gap_
+    assert ours - best <= model.dual_gap_ + 1e-15
