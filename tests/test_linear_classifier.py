@@ -1280,3 +1280,22 @@ def test_l1_gap_on_tiny_features_bounds_the_suboptimality(scale):
     ours = objective(X * scale, y, model.coef_, model.intercept_, 1e-2 * scale, 1.0)
     best = objective(X, y, ref.coef_, ref.intercept_, 1e-2, 1.0) - ref.dual_gap_
     assert ours - best <= model.dual_gap_ + 1e-15
+
+
+@pytest.mark.parametrize("scale", [1e-8, 1e-20])
+def test_l1_iterations_do_not_depend_on_the_feature_scale(scale):
+    """Features of size ``s`` with ``alpha s``: the same lasso problem, solved in the same
+    steps. Coordinate descent compared the intercepts' violation (units of the residuals)
+    raw with the weights' (units of X times the residuals): at 1e-20 no model ever met its
+    tolerance, and 100 steps stopped unconverged (14 at unit scale)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(2000, 200)
+    coef = np.zeros(200)
+    coef[:20] = rng.randn(20)
+    y = (X @ coef + 0.5 * rng.randn(2000) > 0).astype(int)
+    base = LinearClassifier("l1", alpha=1e-3, tol=1e-8).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        scaled = LinearClassifier("l1", alpha=1e-3 * scale, tol=1e-8).fit(X * scale, y)
+    assert scaled.n_iter_ <= base.n_iter_ + 2
+    assert_allclose(scaled.coef_ * scale, base.coef_, atol=1e-4)
