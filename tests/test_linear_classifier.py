@@ -1299,3 +1299,19 @@ def test_l1_iterations_do_not_depend_on_the_feature_scale(scale):
         scaled = LinearClassifier("l1", alpha=1e-3 * scale, tol=1e-8).fit(X * scale, y)
     assert scaled.n_iter_ <= base.n_iter_ + 2
     assert_allclose(scaled.coef_ * scale, base.coef_, atol=1e-4)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_extreme_class_weight_ratio_reaches_the_intercept_only_optimum(penalty):
+    """Class weights 1e-150 and 1: the null objective is ~3e-148, but the dominant class's
+    ``-f log f`` was taken from an ``f`` rounded near 1, giving 1e-15; the gap tolerance was
+    then so loose that the fit stopped at its first iteration, with the intercept at the
+    damped Newton's cap (200 instead of 345)."""
+    X, y = make_data(2, n_samples=50)  # the class frequencies sum to 1 + 2e-16
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the gap is all rounding here
+        model = LinearClassifier(penalty, alpha=1e-3, class_weight={0: 1e-150, 1: 1.0}).fit(X, y)
+    n_0, n_1 = np.bincount(y)
+    assert model.n_iter_ > 0
+    assert model.intercept_[0] == pytest.approx(np.log(n_1 / (1e-150 * n_0)), rel=1e-9)
+    assert abs(model.coef_).max() < 1e-100

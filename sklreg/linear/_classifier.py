@@ -144,7 +144,12 @@ class ClassificationProblem:
             return float(np.log(self.n_classes))
         freq = np.bincount(self.labels, weights=self.c, minlength=self.n_classes)
         freq = freq[freq > 0]
-        return float(-(freq * np.log(freq)).sum())
+        # the largest frequency's log from the others' sum: rounded near 1, its own log
+        # would be noise far above the entropy of extreme class weights (1e-15 for 3e-148)
+        largest = np.argmax(freq)
+        log_freq = np.log(freq)
+        log_freq[largest] = np.log1p(-np.delete(freq, largest).sum())
+        return float(-(freq * log_freq).sum())
 
     def solve(self, W, b, l1_strength, l2_strength, max_iter, tol):
         """Solve in place on ``W``, ``b``: exact Newton, dual coordinate descent or L-BFGS
