@@ -322,23 +322,26 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
                     largest = max(largest, abs(X[i, j]))
             if largest > 0.0:
                 weight_radius[m] = trust_radius / largest
-        floor = 0.0
-        if is_sparse:
-            for s in range(X_indptr[j], X_indptr[j + 1]):
-                floor += c[X_indices[s]] * X_data[s] * X_data[s]
-        else:
-            for i in range(n_samples):
-                floor += c[i] * X[i, j] * X[i, j]
-        floor *= CURVATURE_FLOOR if l1_strength > 0.0 or l2_strength > 0.0 else 0.0
+        floor = 0.0  # sum_i c_i x_ij^2, summed with the first block's curvature
         for k in range(n_blocks):
             total = 0.0
             if is_sparse:
                 for s in range(X_indptr[j], X_indptr[j + 1]):
-                    total += hess[k, X_indices[s]] * X_data[s] * X_data[s]
+                    i = X_indices[s]
+                    square = X_data[s] * X_data[s]
+                    total += hess[k, i] * square
+                    if k == 0:
+                        floor += c[i] * square
             else:
                 for i in range(n_samples):
-                    total += hess[k, i] * X[i, j] * X[i, j]
-            hess_diag[k, m] = max(total, floor)
+                    square = X[i, j] * X[i, j]
+                    total += hess[k, i] * square
+                    if k == 0:
+                        floor += c[i] * square
+            hess_diag[k, m] = total
+        if l1_strength > 0.0 or l2_strength > 0.0:
+            for k in range(n_blocks):
+                hess_diag[k, m] = max(hess_diag[k, m], CURVATURE_FLOOR * floor)
     hess_b = hess.sum(axis=1)
     # the intercepts' violation towards the units of the weights' (those of X R, against R):
     # the square root of the ratio of their mean curvatures, times INTERCEPT_UNITS_SLACK,
