@@ -231,3 +231,25 @@ def test_logistic_regression_cv_conversion_is_per_training_part():
                               tol=1e-10).fit(X, y)
     assert_allclose(ours.scores_.T, theirs.scores_[1], rtol=1e-4)  # 2e-2 with 1 / (Cs * S)
     assert ours.alpha_ * 448 == pytest.approx(1 / theirs.C_[0])
+
+
+def test_score_uses_the_scoring_option_as_logistic_regression_cv():
+    """``score`` evaluates the ``scoring`` option (with sample weights, and metadata routing
+    when enabled), as LogisticRegressionCV.score does; it was always accuracy."""
+    X, y = make_data(3, n_samples=90)
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    model = LinearClassifierCV(alphas=[0.1, 0.01], cv=3, scoring="neg_log_loss").fit(X, y)
+    probabilities = model.predict_proba(X)
+    assert model.score(X, y) == pytest.approx(-log_loss(y, probabilities))
+    assert model.score(X, y, sample_weight=weights) == pytest.approx(
+        -log_loss(y, probabilities, sample_weight=weights))
+    plain = LinearClassifierCV(alphas=[0.1, 0.01], cv=3).fit(X, y)
+    assert plain.score(X, y) == pytest.approx(accuracy_score(y, plain.predict(X)))
+    with sklearn.config_context(enable_metadata_routing=True):
+        requested = LinearClassifierCV(
+            alphas=[0.1, 0.01], cv=3,
+            scoring=get_scorer("neg_log_loss").set_score_request(sample_weight=True)).fit(X, y)
+        assert requested.score(X, y, sample_weight=weights) == pytest.approx(
+            -log_loss(y, requested.predict_proba(X), sample_weight=weights))
+    with pytest.raises(ValueError, match="groups"):
+        model.score(X, y, groups=np.zeros(len(y)))

@@ -18,7 +18,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.parallel import delayed
-from sklearn.utils.validation import _check_method_params
+from sklearn.utils.validation import _check_method_params, check_is_fitted
 
 from .._penalties import penalty_strengths
 from .._validation import validate_fit_data
@@ -156,7 +156,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         probabilities. Without metadata routing, it is given ``sample_weight=`` when
         ``fit`` was given sample weights; with it, the metadata it requests (e.g.
         ``get_scorer('neg_log_loss').set_score_request(sample_weight=True)``), as
-        scikit-learn's ``LogisticRegressionCV`` does.
+        scikit-learn's ``LogisticRegressionCV`` does. :meth:`score` uses it too.
     fit_intercept : bool, default=True
         Fit unpenalized intercepts.
     max_iter : int, default=100
@@ -320,9 +320,40 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         """The scorer of the held-out parts (accuracy for ``scoring=None``)."""
         return check_scoring(self, scoring=self.scoring or "accuracy")
 
+    def score(self, X, y, sample_weight=None, **score_params):
+        """Score with the ``scoring`` option on the given data, as ``LogisticRegressionCV``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,)
+            True labels of ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, passed to the scorer.
+        **score_params : dict
+            Other metadata for the scorer; only with metadata routing enabled.
+
+        Returns
+        -------
+        score : float
+            The scorer's value (accuracy for ``scoring=None``).
+        """
+        check_is_fitted(self)
+        _raise_for_params(score_params, self, "score")
+        if sample_weight is not None:
+            score_params["sample_weight"] = sample_weight
+        if _routing_enabled():
+            routed = process_routing(self, "score", **score_params)
+        else:
+            routed = _manual_routing({"scorer": {"score": (
+                {} if sample_weight is None else {"sample_weight": sample_weight})}})
+        scorer = scorer_with_labels(self._get_scorer(), self.classes_)
+        return scorer(self, X, y, **routed.scorer.score)
+
     def get_metadata_routing(self):
         """Metadata routing of this estimator: ``fit`` routes to the CV splitter's
-        ``split`` and to the scorer.
+        ``split`` and to the scorer, ``score`` to the scorer.
 
         Returns
         -------
@@ -335,5 +366,6 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
             .add(splitter=check_cv(self.cv),
                  method_mapping=MethodMapping().add(caller="fit", callee="split"))
             .add(scorer=self._get_scorer(),
-                 method_mapping=MethodMapping().add(caller="fit", callee="score"))
+                 method_mapping=MethodMapping().add(caller="fit", callee="score")
+                 .add(caller="score", callee="score"))
         )
