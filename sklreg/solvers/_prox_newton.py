@@ -827,6 +827,7 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
     shuffle = False
     n_iter = 0
     P = classification_probabilities(Z, multinomial)  # then kept up to date with Z
+    corrected_at = -1  # the iteration whose predictions were last recomputed
     while True:
         if fit_intercept:
             optimize_intercepts(Z, b, labels, c, P)
@@ -855,8 +856,9 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
             Z, P = Z_true, P_true
             if penalized:
                 gap = max(gap + drift, 0.0)
-            if gap <= gap_tol or n_iter >= max_iter:
-                break
+            if gap <= gap_tol or n_iter >= max_iter or n_iter == corrected_at:
+                break  # (once per iteration: the intercepts' update drifts by rounding)
+            corrected_at = n_iter
             continue  # from the true predictions (intercepts, gradient and gap again)
 
         n_nonzero = 0
