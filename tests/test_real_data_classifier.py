@@ -137,10 +137,12 @@ def test_multinomial_l1_newton_does_not_stall_on_saturated_text(real_dataset):
     classes, labels = np.unique(y, return_inverse=True)
     alpha = 1e-3 * classification_alpha_max(X, labels, len(classes), np.ones(len(y)), True,
                                             1.0)
+    # (then it also froze weights whose samples' probabilities rounded to 1: gap 0.12 of
+    # the null objective at 300 iterations; it converges in about 150 now)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = LinearClassifier("l1", alpha=alpha, max_iter=150).fit(X, y)
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearClassifier("l1", alpha=alpha, max_iter=300).fit(X, y)
     null = objective(X, y, np.zeros_like(model.coef_), np.zeros(len(classes)), alpha, 1.0)
     value = objective(X, y, model.coef_, model.intercept_, alpha, 1.0)
-    assert model.dual_gap_ <= 0.1 * null
+    assert model.dual_gap_ <= model.tol * null
     assert value <= 0.2 * null
