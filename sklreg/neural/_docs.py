@@ -103,7 +103,8 @@ PARAMETERS = """
         Nesterov's momentum for 'sgd'.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data; stop when its score has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs and keep the best weights.
+        improved by ``tol`` for ``n_iter_no_change`` epochs and keep the best weights
+        ('adam', 'sgd'; ignored by 'lbfgs', as in scikit-learn).
     validation_fraction : float, default=0.1
         Fraction held out by ``early_stopping``.
     beta_1, beta_2 : float, default=0.9, 0.999
