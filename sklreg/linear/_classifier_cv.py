@@ -10,7 +10,6 @@ from sklearn.metrics import check_scoring, make_scorer
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metadata_routing import (
-    MetadataRouter,
     MethodMapping,
     _manual_routing,
     _raise_for_params,
@@ -29,7 +28,14 @@ from ._classifier import (
     encode_targets,
     warn_if_not_converged,
 )
-from ._cv import cv_l1_ratios, path_label, run_paths, select_on_grid, split_folds
+from ._cv import (
+    cv_l1_ratios,
+    path_label,
+    run_paths,
+    select_on_grid,
+    split_folds,
+    splitter_routing,
+)
 from ._path import RIDGE_GRID_L1_RATIO, alpha_grid, check_alphas
 from ._regressor import check_sample_weight
 
@@ -360,12 +366,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         routing : sklearn.utils.metadata_routing.MetadataRouter
             The routing information, as scikit-learn's ``LogisticRegressionCV`` gives it.
         """
-        return (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(splitter=check_cv(self.cv),
-                 method_mapping=MethodMapping().add(caller="fit", callee="split"))
-            .add(scorer=self._get_scorer(),
-                 method_mapping=MethodMapping().add(caller="fit", callee="score")
-                 .add(caller="score", callee="score"))
-        )
+        return splitter_routing(self).add(
+            scorer=self._get_scorer(),
+            method_mapping=MethodMapping().add(caller="fit", callee="score")
+            .add(caller="score", callee="score"))

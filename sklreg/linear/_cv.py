@@ -123,6 +123,17 @@ def split_folds(cv, X, y, split_params):
     return folds
 
 
+def splitter_routing(estimator):
+    """The metadata router of a CV estimator whose ``fit`` routes to its splitter's ``split``
+    (``estimator.cv``), with the estimator's own requests."""
+    return (
+        MetadataRouter(owner=estimator)
+        .add_self_request(estimator)
+        .add(splitter=check_cv(estimator.cv),
+             method_mapping=MethodMapping().add(caller="fit", callee="split"))
+    )
+
+
 def cv_l1_ratios(penalty, l1_ratio):
     """The ``l1_ratio`` values a CV estimator searches: its list, or the penalty's own."""
     if penalty != "elasticnet":
@@ -420,9 +431,4 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         routing : sklearn.utils.metadata_routing.MetadataRouter
             The routing information, as scikit-learn's ``LassoCV`` gives it.
         """
-        return (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(splitter=check_cv(self.cv),
-                 method_mapping=MethodMapping().add(caller="fit", callee="split"))
-        )
+        return splitter_routing(self)
