@@ -43,6 +43,15 @@ def fitted_with_weights(model, X, y, coefs, intercepts):
     return model
 
 
+def sklearn_lbfgs_loss(model, X, y, sample_weight, coefs, intercepts):
+    """The loss scikit-learn's one-hidden-layer ``MLPRegressor`` minimizes with 'lbfgs', at
+    the given weights (its private ``_loss_grad_lbfgs``)."""
+    return model._loss_grad_lbfgs(
+        pack(coefs, intercepts, np.float64), X, y.reshape(-1, 1), sample_weight,
+        [X, None, None], [None, None], [np.empty_like(c) for c in coefs],
+        [np.empty_like(b) for b in intercepts])[0]
+
+
 def random_weights(layer_units, seed=0):
     rng = np.random.RandomState(seed)
     coefs = [rng.uniform(-0.5, 0.5, (a, b)) for a, b in zip(layer_units[:-1], layer_units[1:],
@@ -188,10 +197,7 @@ def test_lbfgs_l2_matches_sklearn_from_the_same_weights():
     at_sklearn = fitted_with_weights(
         neural_network.MLPRegressor(hidden_layer_sizes=(6,), solver="lbfgs", alpha=alpha * n),
         X, y, coefs, intercepts)
-    sk_value = at_sklearn._loss_grad_lbfgs(
-        pack(coefs, intercepts, np.float64), X, y.reshape(-1, 1), None, [X, None, None],
-        [None, None], [np.empty_like(c) for c in coefs],
-        [np.empty_like(b) for b in intercepts])[0]
+    sk_value = sklearn_lbfgs_loss(at_sklearn, X, y, None, coefs, intercepts)
     assert_allclose(at.objective(X, y), sk_value, rtol=1e-13)
 
 
@@ -212,10 +218,7 @@ def test_lbfgs_conversion_with_sample_weights_divides_by_their_sum():
     theirs = fitted_with_weights(
         neural_network.MLPRegressor(hidden_layer_sizes=(5,), solver="lbfgs", alpha=alpha * S),
         X, y, coefs, intercepts)
-    sk_value = theirs._loss_grad_lbfgs(
-        pack(coefs, intercepts, np.float64), X, y.reshape(-1, 1), weights, [X, None, None],
-        [None, None], [np.empty_like(c) for c in coefs],
-        [np.empty_like(b) for b in intercepts])[0]
+    sk_value = sklearn_lbfgs_loss(theirs, X, y, weights, coefs, intercepts)
     assert_allclose(ours.objective(X, y, sample_weight=weights), sk_value, rtol=1e-13)
 
 
