@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -115,6 +116,25 @@ def test_incompatible_solver_rejected(params, message):
     X, y = problem()
     with pytest.raises(ValueError, match=message):
         LinearRegressor(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("penalty, alpha", [("l1", 0.1), ("l2", 0.1), ("l1", 0.0), (None, 0.1)])
+@pytest.mark.parametrize("solver", ["cd", "gram", "cholesky", "lsqr"])
+def test_rejected_solver_suggests_solvers_that_accept(solver, penalty, alpha, positive):
+    """The solvers a rejection names accept the same problem (unpenalized positive=True
+    with 'cholesky' or 'lsqr' suggested 'cd', which needs a penalty, and 'cd' suggested
+    'cholesky', which rejects positive=True)."""
+    X, y = problem()
+    params = {"penalty": penalty, "alpha": alpha, "positive": positive}
+    try:
+        LinearRegressor(solver=solver, **params).fit(X, y)
+    except ValueError as error:
+        message = str(error).split(";", 1)[-1].split(". ", 1)[-1]
+        suggested = re.findall(r"'(auto|cd|gram|cholesky|lsqr)'", message)
+        assert suggested, message
+        for alternative in suggested:
+            LinearRegressor(solver=alternative, **params).fit(X, y)
 
 
 @pytest.mark.parametrize(

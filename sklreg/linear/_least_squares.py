@@ -71,7 +71,8 @@ def choose_solver(solver, X, l1_strength, l2_strength, positive):
     if solver in ("cd", "gram") and not penalized:
         raise ValueError(
             f"solver={solver!r} needs a penalty with alpha > 0: without one the duality gap "
-            "cannot certify a solution. Use solver='auto' or 'cholesky'."
+            "cannot certify a solution. Use solver='auto'"
+            + ("." if positive else " or 'cholesky'.")
         )
     if solver in ("cholesky", "lsqr"):
         if l1_strength > 0.0:
@@ -80,8 +81,9 @@ def choose_solver(solver, X, l1_strength, l2_strength, positive):
                 "L1 part (penalty='l1' or 'elasticnet' with l1_ratio > 0) use 'cd' or 'auto'."
             )
         if positive:
+            alternatives = "'cd' or 'auto'" if penalized else "'auto' (non-negative least squares)"
             raise ValueError(
-                f"solver={solver!r} does not support positive=True; use 'cd' or 'auto'."
+                f"solver={solver!r} does not support positive=True; use {alternatives}."
             )
     return solver
 
