@@ -430,6 +430,21 @@ def test_warm_start_with_a_different_number_of_features_starts_cold():
     assert model.coef_.shape == (X.shape[1] - 1,)
 
 
+@pytest.mark.parametrize("penalty, solver", [("l1", "cd"), ("l2", "lsqr")])
+def test_warm_start_from_weights_of_another_shape_starts_cold(penalty, solver):
+    """Weights of a problem with as many entries but another shape (2 targets x 15
+    features, then 1 x 30) were reshaped into a warm start."""
+    rng = np.random.RandomState(0)
+    X, Y = rng.randn(40, 15), rng.randn(40, 2)
+    X_other, y_other = rng.randn(40, 30), rng.randn(40)
+    params = {"penalty": penalty, "alpha": 0.01, "solver": solver, "max_iter": 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LinearRegressor(warm_start=True, **params).fit(X, Y).fit(X_other, y_other)
+        cold = LinearRegressor(**params).fit(X_other, y_other)
+    assert_array_equal(model.coef_, cold.coef_)
+
+
 def test_lsqr_honours_max_iter():
     X, y, _ = make_problem(80, 400, sparse=True, seed=18)
     with pytest.warns(ConvergenceWarning):

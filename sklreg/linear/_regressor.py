@@ -259,8 +259,9 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         W_init = None
         if self.warm_start and hasattr(self, "coef_"):
             previous = np.asarray(self.coef_, dtype=np.float64)
-            if previous.size == n_targets * n_features:
-                W_init = previous.reshape(n_targets, n_features)
+            previous = previous.reshape(-1, previous.shape[-1])
+            if previous.shape == (n_targets, n_features):  # not another problem's weights
+                W_init = previous
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         if use_cuda:
             from ..cuda._linear import solve_least_squares_cuda
