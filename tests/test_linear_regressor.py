@@ -430,6 +430,20 @@ def test_warm_start_with_a_different_number_of_features_starts_cold():
     assert model.coef_.shape == (X.shape[1] - 1,)
 
 
+@pytest.mark.parametrize("penalty, solver", [("l1", "cd"), ("l2", "lsqr"), ("l2", "cholesky"),
+                                             (None, "auto")])
+def test_warm_start_fits_a_constant_target_by_its_intercept(penalty, solver):
+    """A target that became constant kept the previous fit's weights (no solver visits a
+    constant target), with a zero duality gap reported."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 5)
+    y = rng.randn(40)
+    model = LinearRegressor(penalty, alpha=0.01, solver=solver, warm_start=True)
+    model.fit(X, np.c_[y, X @ np.ones(5)])
+    model.fit(X, np.c_[y, np.full(40, 3.0)])
+    assert_array_equal(model.coef_[1], 0.0)
+    assert_allclose(model.predict(X)[:, 1], 3.0)
+
 @pytest.mark.parametrize("penalty, solver", [("l1", "cd"), ("l2", "lsqr")])
 def test_warm_start_from_weights_of_another_shape_starts_cold(penalty, solver):
     """Weights of a problem with as many entries but another shape (2 targets x 15

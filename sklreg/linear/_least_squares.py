@@ -202,13 +202,16 @@ def starting_point(design, positive, W_init):
     """``(W, gaps, n_iter, null_objectives)`` before any solver runs, for every target.
 
     ``W`` is the warm start ``W_init`` (clipped at zero when ``positive``: the gap certifies
-    feasible points only) or zeros; ``gaps`` and ``n_iter`` are zeros.
+    feasible points only) or zeros, and zeros for a constant target (``null_objectives``
+    zero: ``w = 0`` fits it, and no solver visits it); ``gaps`` and ``n_iter`` are zeros.
     """
     n_targets = design.Y.shape[1]
+    null_objectives = design.null_objectives()
     W = np.zeros((n_targets, design.A.shape[1]))
     if W_init is not None:
         W[:] = np.maximum(W_init, 0.0) if positive else W_init
-    return W, np.zeros(n_targets), np.zeros(n_targets, dtype=np.int64), design.null_objectives()
+        W[null_objectives <= 0.0] = 0.0
+    return W, np.zeros(n_targets), np.zeros(n_targets, dtype=np.int64), null_objectives
 
 
 def design_gram(design):
