@@ -371,6 +371,14 @@ def huge_sample_weight(entry):
     return same_answer(entry, X, y, np.full(len(y), 1e308))
 
 
+@case
+def tiny_sample_weight(entry):
+    # the squares of weighted sums in the gaps underflowed: the elastic-net conjugate was
+    # zero, and coordinate descent stopped at w = 0 with a zero certified gap
+    X, y = make_problem(entry.target)
+    return same_answer(entry, X, y, np.full(len(y), 1e-200))
+
+
 # ------------------------------------------------------------------ dtypes and layouts
 @case
 def int_X(entry):

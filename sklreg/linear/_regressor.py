@@ -20,12 +20,18 @@ from ._least_squares import (
     warn_if_not_converged,
 )
 
+# below this largest weight, sample weights are rescaled: the gaps square weighted sums
+# (e.g. (X^T r)_j^2 in the elastic-net conjugate), which underflowed to zero near 1e-155
+# and stopped coordinate descent at w = 0, certified; the margin covers the data's scale
+SMALLEST_WEIGHT_SCALE = np.finfo(np.float64).tiny ** 0.25
+
 
 def check_sample_weight(sample_weight, X):
     """Validate sample weights: finite, non-negative, one per sample, positive sum.
 
     Returns None for None (uniform weights), else a float64 array. Weights so large that
-    their sum (or weighted sums of losses) could overflow are divided by the largest one:
+    their sum (or weighted sums of losses) could overflow, or so small that the squares of
+    weighted sums in the duality gaps could underflow, are divided by the largest one:
     every objective is a weighted mean, unchanged by a common factor.
     """
     if sample_weight is None:
@@ -34,7 +40,8 @@ def check_sample_weight(sample_weight, X):
         sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
     largest = sample_weight.max()
-    if largest > np.sqrt(np.finfo(np.float64).max) / sample_weight.shape[0]:
+    if (largest > np.sqrt(np.finfo(np.float64).max) / sample_weight.shape[0]
+            or 0.0 < largest < SMALLEST_WEIGHT_SCALE):
         sample_weight = sample_weight / largest
     if not sample_weight.sum() > 0.0:
         raise ValueError("The sample weights sum to zero: at least one must be positive.")
