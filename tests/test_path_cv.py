@@ -87,6 +87,23 @@ def test_path_validates_parameters():
         regularization_path(np.full_like(X, np.nan), y)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_path_of_a_constant_target_is_zero(sparse, penalty):
+    # 0.1 is not a float: its weighted mean rounds off it, leaving noise of 1e-17 to fit
+    X, _ = problem(n_samples=37, n_features=6, sparse=sparse)
+    y = np.full(X.shape[0], 0.1)
+    sw = np.random.RandomState(0).uniform(0.5, 2, len(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        path = regularization_path(X, y, penalty=penalty, n_alphas=4, sample_weight=sw)
+        cv = LinearRegressorCV(penalty, alphas=4, cv=3).fit(X, y, sample_weight=sw)
+    assert_array_equal(path.coefs, 0.0)
+    assert_array_equal(path.intercepts, 0.1)
+    assert_array_equal(cv.coef_, 0.0)
+    assert_array_equal(cv.predict(X), 0.1)
+
+
 def test_path_warns_when_a_fit_does_not_converge():
     X, y = problem()
     with pytest.warns(ConvergenceWarning, match="at alpha="):

@@ -135,6 +135,10 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
         weights = sw if sp.issparse(X) else sw.astype(X.dtype, copy=False)
         X_offset = np.asarray(X.T @ weights, dtype=np.float64).ravel() / sw_sum
         y_offset = sw @ Y / sw_sum
+        # a constant target is its own mean: the weighted mean may round off it, which
+        # would leave rounding noise to fit (and an automatic alpha grid at its level)
+        constant = Y.min(axis=0) == Y.max(axis=0)
+        y_offset[constant] = Y[0, constant]
     else:
         X_offset = np.zeros(n_features)
         y_offset = np.zeros(Y.shape[1])
