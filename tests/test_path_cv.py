@@ -104,6 +104,18 @@ def test_path_of_a_constant_target_is_zero(sparse, penalty):
     assert_array_equal(cv.predict(X), 0.1)
 
 
+def test_path_on_the_gram_matrix_with_alpha_zero():
+    # a tall dense L1 path runs on its Gram matrix ('auto'), which cannot certify alpha = 0
+    X, y = problem(n_samples=2000, n_features=60, seed=7)
+    path = regularization_path(X, y, penalty="l1", alphas=[1.0, 0.1, 0.0])
+    ols = LinearRegressor(penalty=None).fit(X, y)
+    assert_allclose(path.coefs[:, -1], ols.coef_, rtol=1e-10)
+    assert path.intercepts[-1] == pytest.approx(ols.intercept_, rel=1e-10)
+    cv = LinearRegressorCV("l1", alphas=[1.0, 0.1, 0.0], cv=2).fit(np.vstack([X, X]),
+                                                                  np.concatenate([y, y]))
+    assert cv.mse_path_.shape == (3, 2)
+
+
 def test_path_warns_when_a_fit_does_not_converge():
     X, y = problem()
     with pytest.warns(ConvergenceWarning, match="at alpha="):

@@ -112,15 +112,18 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
     ridge = None  # an L2 path solved directly: one eigendecomposition for every alpha
     if l1 == 0.0 and choose_solver(solver, design.A, l1, l2, positive) == "cholesky":
         ridge = ridge_spectral(design.A, design.X_mean, design.sqrt_sw, design.Y)
+    penalized_solver = solver
     if (solver == "auto" and l1 > 0.0 and not design.is_sparse
             and path_pays_for_gram(*design.A.shape, len(alphas))):
-        solver = "gram"
+        penalized_solver = "gram"
     if gram is None:
         gram = design_gram(design)
     for i, alpha in enumerate(alphas):
         l1, l2 = penalty_strengths(penalty, alpha * design.sw_sum, l1_ratio)
         result = solve_least_squares(
-            design, l1, l2, positive=positive, solver=solver, max_iter=max_iter, tol=tol,
+            design, l1, l2, positive=positive, max_iter=max_iter, tol=tol,
+            # 'gram' cannot certify alpha = 0: 'auto' then solves directly
+            solver=penalized_solver if l1 > 0.0 or l2 > 0.0 else solver,
             W_init=previous, random_selection=random_selection, seed=seed, ridge=ridge,
             gram=gram,
         )
