@@ -991,6 +991,23 @@ def test_convergence_warning_names_the_solver_and_the_gap(penalty, n_classes, so
     assert model.n_iter_ == 1
 
 
+def test_convergence_warning_tells_an_early_stop_from_max_iter():
+    """At tol=0 a solver can stop before max_iter, where rounding leaves it nothing to gain:
+    the warning said it "reached max_iter" and advised increasing it. Without penalty it
+    also called the Newton decrease a duality gap."""
+    X, y = make_data(2, n_samples=90)
+    max_iter = 200
+    with pytest.warns(ConvergenceWarning) as record:
+        model = LinearClassifier("elasticnet", alpha=1e-2, l1_ratio=0.5, tol=0.0,
+                                 max_iter=max_iter).fit(X, y)
+    assert model.n_iter_ < max_iter  # what the test is about
+    message = str(record[0].message)
+    assert f"stopped after {model.n_iter_} of max_iter={max_iter}" in message
+    assert "reached max_iter" not in message and "Increase max_iter" not in message
+    with pytest.warns(ConvergenceWarning, match="reached max_iter=2 with a Newton decrease"):
+        LinearClassifier(None, tol=0.0, max_iter=2).fit(X, y)
+
+
 @pytest.mark.parametrize("n_samples, n_features, solver", [
     (300, 30, "L-BFGS"), (60, 200, "Newton"), (200, 300, "dual coordinate descent")])
 def test_binary_l2_solver_follows_the_shape(n_samples, n_features, solver):

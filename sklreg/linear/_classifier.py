@@ -392,16 +392,29 @@ class LinearClassifierMixin:
         return tags
 
 
-def warn_if_not_converged(gap, gap_tol, max_iter, solver="proximal Newton", where=""):
-    """ConvergenceWarning naming the gap reached when the solver hit ``max_iter``.
+def warn_if_not_converged(gap, gap_tol, max_iter, n_iter, solver="proximal Newton", where="",
+                          penalized=True):
+    """ConvergenceWarning naming the gap reached when the solver stopped above ``gap_tol``.
 
-    ``where``, e.g. ``' at alpha=0.01'``, follows ``max_iter`` in the message.
+    A solver stops before ``max_iter`` (``n_iter < max_iter``) only where rounding keeps
+    it from progressing (no decrease left to find, or a gap that rounding of the
+    predictions takes back above ``gap_tol``): the message then says so, instead of
+    advising more iterations. ``where``, e.g. ``' at alpha=0.01'``, follows
+    ``max_iter`` in the message. Without penalty (``penalized=False``) ``gap`` is the
+    Newton decrease that stands for the duality gap.
     """
     if gap > gap_tol:
+        measure = "duality gap" if penalized else "Newton decrease"
+        if n_iter < max_iter:
+            stopped = (f"stopped after {n_iter} of max_iter={max_iter} iterations{where}, "
+                       "limited by float64 rounding,")
+            advice = "Increase tol."
+        else:
+            stopped = f"reached max_iter={max_iter}{where}"
+            advice = "Increase max_iter, or the regularization."
         warnings.warn(
-            f"The {solver} solver reached max_iter={max_iter}{where} with a duality gap of "
-            f"{gap:.3e}, above the target tol * P_null = {gap_tol:.3e}. Increase max_iter, "
-            "or the regularization.",
+            f"The {solver} solver {stopped} with a {measure} of {gap:.3e}, above the target "
+            f"tol * P_null = {gap_tol:.3e}. {advice}",
             ConvergenceWarning,
             stacklevel=3,
         )
@@ -590,9 +603,10 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         else:
             gap, n_iter, gap_tol = problem.solve(W, b, l1_strength, l2_strength,
                                                  self.max_iter, self.tol)
-        warn_if_not_converged(gap, gap_tol, self.max_iter,
-                              "GPU FISTA" if use_cuda else problem.solver_name)
         penalized = l1_strength > 0.0 or l2_strength > 0.0
+        warn_if_not_converged(gap, gap_tol, self.max_iter, n_iter,
+                              "GPU FISTA" if use_cuda else problem.solver_name,
+                              penalized=penalized)
         if problem.n_blocks > 1:
             b -= b.mean()  # the softmax is invariant to a common shift: report centered ones
             if not penalized:

@@ -110,8 +110,8 @@ def _fold_path_scores(X, y, labels, classes, score_params, effective_weight, tra
         l1_strength, l2_strength = penalty_strengths(penalty, alpha, l1_ratio)
         gap, fit_iter, gap_tol = problem.solve(W, b, l1_strength, l2_strength,
                                                params["max_iter"], params["tol"])
-        warn_if_not_converged(gap, gap_tol, params["max_iter"], problem.solver_name,
-                              f" at alpha={alpha:.4g}")
+        warn_if_not_converged(gap, gap_tol, params["max_iter"], fit_iter, problem.solver_name,
+                              f" at alpha={alpha:.4g}", l1_strength > 0.0 or l2_strength > 0.0)
         n_iter += fit_iter
         shell = _fitted_shell(classes, W, b - b.mean() if len(b) > 1 else b, X.shape[1])
         scores[i] = scorer(shell, X[test], y[test], **score_params)
