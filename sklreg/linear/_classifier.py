@@ -19,7 +19,11 @@ from .._validation import validate_fit_data, validate_predict_data
 from ..cuda import check_device
 from ..solvers._dual_cd_l2 import dual_cd_l2, primal_condition_bound
 from ..solvers._lbfgs_l2 import lbfgs_l2
-from ..solvers._newton_l2 import direct_newton_applies, newton_l2
+from ..solvers._newton_l2 import (
+    direct_newton_applies,
+    newton_fallback_after,
+    newton_l2,
+)
 from ..solvers._prox_newton import prox_newton
 from ._design import _copy, kernel_arrays, offset_dominated_columns, subtract_column_offsets
 from ._regressor import check_sample_weight
@@ -166,15 +170,7 @@ class ClassificationProblem:
         gap_tol = tol * self.null_objective()
         if direct_newton_applies(self.X, self.n_blocks, l1_strength, l2_strength):
             self.solver_name = "Newton"
-            # centered: its Schur complement for the intercept cancels the offsets' scale
-            # (offsets of 1e5 on 100 x 200 left a gap of 2e-4 after 100 steps)
-            X, X_offset = self.centered
-            if X is self.X:  # not centered: the float64 copy made once
-                X = self.X_float64
-            b += W @ X_offset
-            gap, n_iter = newton_l2(X, self.labels, self.c, W[0], b, fit_intercept,
-                                    l2_strength, max_iter, gap_tol)
-            b -= W @ X_offset
+            gap, n_iter = self._newton(W, b, l2_strength, max_iter, gap_tol)
         elif l1_strength == 0.0 and l2_strength > 0.0:
             n_iter, handed_over = 0, True
             # cold starts only: along a path (or a refit), L-BFGS from the previous solution
@@ -193,10 +189,17 @@ class ClassificationProblem:
                 W[0] = w
             if handed_over:
                 self.solver_name = "L-BFGS" if n_iter == 0 else "dual CD, then L-BFGS"
-                gap, lbfgs_iter = lbfgs_l2(self.X_float64, self.labels, self.c, W, b,
-                                           fit_intercept, l2_strength, max_iter - n_iter,
-                                           gap_tol)
+                newton_after = newton_fallback_after(self.X, self.n_blocks)
+                budget = max_iter - n_iter
+                gap, lbfgs_iter = lbfgs_l2(
+                    self.X_float64, self.labels, self.c, W, b, fit_intercept, l2_strength,
+                    budget if newton_after is None else min(budget, newton_after), gap_tol)
                 n_iter += lbfgs_iter
+                if newton_after is not None and not gap <= gap_tol and n_iter < max_iter:
+                    self.solver_name += ", then Newton"
+                    gap, newton_iter = self._newton(W, b, l2_strength, max_iter - n_iter,
+                                                    gap_tol)
+                    n_iter += newton_iter
         else:
             self.solver_name = "proximal Newton"
             X_offset = self.centered[1]
@@ -206,6 +209,19 @@ class ClassificationProblem:
             b -= W @ X_offset
             self._solved = True
         return float(gap), int(n_iter), gap_tol
+
+    def _newton(self, W, b, l2_strength, max_iter, gap_tol):
+        """:func:`~sklreg.solvers._newton_l2.newton_l2` from ``W``, ``b`` (L2 alone)."""
+        # centered: its Schur complement for the intercept cancels the offsets' scale
+        # (offsets of 1e5 on 100 x 200 left a gap of 2e-4 after 100 steps)
+        X, X_offset = self.centered
+        if X is self.X:  # not centered: the float64 copy made once
+            X = self.X_float64
+        b += W @ X_offset
+        gap, n_iter = newton_l2(X, self.labels, self.c, W, b, self.fit_intercept,
+                                l2_strength, max_iter, gap_tol)
+        b -= W @ X_offset
+        return gap, n_iter
 
 
 def constant_columns(X, rows, first_rows=8):
@@ -459,7 +475,11 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     first run dual coordinate descent (LIBLINEAR's dual logistic method: an epoch costs one
     pass over ``X``; a handful suffice on text-like data), handing over to L-BFGS when an
     epoch does not halve the duality gap; warm starts (``warm_start``, paths of
-    LinearClassifierCV) go to L-BFGS.
+    LinearClassifierCV) go to L-BFGS. When L-BFGS has not converged after 50 iterations plus
+    the price of a Newton fit in iterations (raw, unscaled features), exact Newton steps take
+    over if they are affordable (a system of ``n_classes * n_samples`` unknowns when
+    ``n_samples < n_features``, otherwise a Hessian of ``n_classes * n_features``; one block
+    for two classes).
 
     Parameters
     ----------

@@ -1,13 +1,19 @@
-"""Exact Newton for L2-penalized binary logistic regression (small ``min(n, p)``).
+"""Exact Newton for L2-penalized logistic and multinomial regression (small ``min(n, p)``).
 
-Coordinate descent on the quadratic models converges slowly on ill-conditioned designs
-(raw microarray data, ``p >> n``); with an L2 penalty only, the Newton system
+Coordinate descent on the quadratic models, and L-BFGS, converge slowly on ill-conditioned
+designs (raw microarray data, ``p >> n``); with an L2 penalty only, the Newton system
 
-    [X^T D X + l2 I   X^T d] [dw]     [g  ]
-    [d^T X            sum d] [db] = - [g_b]
+    [H + l2 I   C  ] [dW]     [g  ]
+    [C^T        H_b] [db] = - [g_b]
 
-is solved exactly instead: directly when ``p <= n``, through the ``n x n`` Woodbury
-identity with the Gram matrix ``X X^T`` otherwise (the intercept by a Schur complement).
+is solved exactly instead. With ``K`` blocks (one for two classes, one per class for
+more), the datafit's Hessian in sample ``i``'s predictions is
+``D_i = c_i (diag(p_i) - p_i p_i^T)`` (``c_i p_i (1 - p_i)`` for one block), factored as
+``L_i L_i^T`` with ``L_i = sqrt(c_i) (diag(sqrt(p_i)) - p_i sqrt(p_i)^T)`` (the
+probabilities sum to one); ``J`` maps weights ``V`` to ``(L_i^T V x_i)_i`` and ``H = J^T
+J``. The system is formed directly (``K p x K p``) when ``p <= n``, and through the
+``K n x K n`` Woodbury identity with the Gram matrix ``X X^T`` otherwise; the intercepts
+come from a Schur complement (singular along the ones for more classes, as the softmax).
 A backtracking line search on the objective globalizes the steps; the stop is the
 certified duality gap of :func:`~sklreg._datafits.classification_dual_gap`.
 """
@@ -33,12 +39,51 @@ from ._prox_newton import ARMIJO, MAX_BACKTRACK, ROUNDING, optimize_intercepts
 # than features, L-BFGS needs 5-7 iterations on well-conditioned data, each O(n p) against
 # Newton's O(n p^2): Newton was 2-3.5x slower from 5000 x 30 to 100000 x 20
 MAX_DIRECT_SIZE = 128
+# L-BFGS iterations after which a problem that :func:`newton_l2` can afford goes to it, plus
+# the price of the Newton fit in L-BFGS iterations (:func:`newton_fallback_after`): on
+# unscaled designs (raw microarray data: prostate, 136 x 12600) L-BFGS needed 1500 to 2500
+# iterations (2-4 s) where Newton needs 15-20 (0.03-0.08 s); with 3 to 5 classes on
+# generated 100-300 x 2000-5000 designs, 200 to over 1000; well-conditioned problems
+# converge in fewer
+NEWTON_FALLBACK_AFTER = 50
+# what a Newton step may cost, in multiply-adds: with K blocks, factoring a K n x K n
+# system, (K n)^3 / 3, when n_samples < n_features; otherwise forming the K p x K p
+# Hessian, K^2 n p^2 / 2 (dense BLAS: 4e9 take about 0.2 s on one core)
+MAX_FALLBACK_STEP_COST = 4e9
+# a multiply-add of those (BLAS level 3) against one of an L-BFGS iteration's two products
+# with the design: 3x faster (dna, 3186 x 180, 3 classes: a Newton step cost 50
+# iterations)
+BLAS3_SPEEDUP = 3.0
 
 
 def direct_newton_applies(X, n_blocks, l1_strength, l2_strength):
     """Whether :func:`newton_l2` should solve this problem."""
     return (n_blocks == 1 and l1_strength == 0.0 and l2_strength > 0.0
             and X.shape[0] <= min(MAX_DIRECT_SIZE, X.shape[1]))
+
+
+def newton_fallback_after(X, n_blocks):
+    """L-BFGS iterations after which :func:`newton_l2` should take over the L2 problem of
+    the design ``X`` with ``n_blocks`` blocks, or None when its steps cost too much.
+
+    :data:`NEWTON_FALLBACK_AFTER`, plus the price of the Gram matrix and two Newton steps in
+    L-BFGS iterations: where Newton costs many iterations (3 classes, 180 features), L-BFGS
+    that converges in 120 is left to finish.
+    """
+    n_samples, n_features = X.shape
+    entries = X.nnz if sp.issparse(X) else n_samples * n_features
+    if n_samples < n_features:
+        step = (n_blocks * n_samples) ** 3 / 3.0
+        setup = n_samples * entries / 2.0  # X X^T
+    elif n_blocks == 1 or not sp.issparse(X):
+        step = n_blocks**2 * n_samples * n_features**2 / 2.0
+        setup = 0.0
+    else:
+        return None
+    if step > MAX_FALLBACK_STEP_COST:
+        return None
+    iteration = 2.0 * n_blocks * entries
+    return NEWTON_FALLBACK_AFTER + int((setup + 2.0 * step) / (BLAS3_SPEEDUP * iteration))
 
 
 def l2_backtracking(Z, P, D, labels, c, w, direction, l2_strength, descent):
@@ -74,23 +119,92 @@ def _dot(A, B):
     return product.toarray() if sp.issparse(product) else np.asarray(product)
 
 
-def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol):
-    """Newton's method with a certified stop; updates ``w`` (n_features,) and ``b`` (1,).
+def _hessian_factors(P, c):
+    """``L`` (n_samples, K, K) with ``L_i L_i^T = D_i``, the datafit's Hessian in sample
+    ``i``'s predictions (see the module docstring)."""
+    n_blocks = P.shape[0]
+    if n_blocks == 1:
+        return np.sqrt(c * P[0] * (1.0 - P[0])).reshape(-1, 1, 1)
+    Pt = P.T
+    root = np.sqrt(Pt)
+    factors = -Pt[:, :, None] * root[:, None, :]
+    factors[:, np.arange(n_blocks), np.arange(n_blocks)] += root
+    return np.sqrt(c)[:, None, None] * factors
+
+
+def _inverse_hessian(X, factors, l2_strength, gram):
+    """A function applying ``(J^T J + l2 I)^-1`` to weights of shape (K, n_features).
+
+    ``gram`` is ``X X^T`` for the Woodbury form (``n_samples < n_features``), or None for
+    the direct form (blocks ``X^T diag(D[a, b]) X`` of ``J^T J``).
+    """
+    n_samples, n_features = X.shape
+    n_blocks = factors.shape[1]
+    if gram is not None:
+        # (J J^T)[(b, j), (b', i)] = G_ji (L_j^T L_i)[b, b']: blocks G * (A_b A_b'^T) with
+        # A_b = L[:, :, b]
+        A = factors.transpose(2, 0, 1).reshape(n_blocks * n_samples, n_blocks)
+        system = (A @ A.T) * np.tile(gram, (n_blocks, n_blocks))
+        system[np.diag_indices_from(system)] += l2_strength
+        factor = scipy.linalg.cho_factor(system)
+
+        def solve(V):
+            U = np.atleast_2d(_dot(V, X.T))  # V X^T, (K, n_samples)
+            JV = np.einsum("iab,ai->bi", factors, U)
+            Y = scipy.linalg.cho_solve(factor, JV.ravel()).reshape(n_blocks, n_samples)
+            T = np.einsum("iab,bi->ai", factors, Y)
+            return (V - np.atleast_2d(_dot(T, X))) / l2_strength
+
+        return solve
+    if n_blocks == 1:
+        scaled = X.multiply(factors[:, 0, :]).tocsr() if sp.issparse(X) else factors[:, 0] * X
+        hessian = symmetric_products(scaled)[0]()
+    else:  # blocks X^T diag(D[a, b]) X (dense X)
+        D = np.einsum("iar,ibr->abi", factors, factors)
+        hessian = np.empty((n_blocks * n_features, n_blocks * n_features))
+        for a in range(n_blocks):
+            for k in range(a, n_blocks):
+                block = (X.T * D[a, k]) @ X
+                hessian[a * n_features:(a + 1) * n_features,
+                        k * n_features:(k + 1) * n_features] = block
+                hessian[k * n_features:(k + 1) * n_features,
+                        a * n_features:(a + 1) * n_features] = block.T
+    hessian[np.diag_indices_from(hessian)] += l2_strength
+    factor = scipy.linalg.cho_factor(hessian)
+
+    def solve(V):
+        return scipy.linalg.cho_solve(factor, V.ravel()).reshape(n_blocks, n_features)
+
+    return solve
+
+
+def _semidefinite_solve(S, rhs):
+    """``S^+ rhs`` on the eigenvalues of the symmetric ``S`` above its rounding (for more
+    blocks, the ones are in the null space of the intercepts' Schur complement, as
+    ``sum_k D_i[k] = 0``; a complement at rounding level, as with one sample, gives 0)."""
+    values, vectors = np.linalg.eigh(S)
+    kept = values > 1e-12 * max(values.max(), 0.0)
+    return vectors[:, kept] @ ((vectors[:, kept].T @ rhs) / values[kept])
+
+
+def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
+    """Newton's method with a certified stop; updates ``W`` and ``b`` in place.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Design (float32 or float64).
+        Design (float32 or float64); dense for more than one block and more samples than
+        features.
     labels : ndarray of shape (n_samples,), int64
-        0 / 1 class indices.
+        Class indices (0 / 1 for one block).
     c : ndarray of shape (n_samples,)
         Sample weights divided by their sum.
-    w : ndarray of shape (n_features,), float64
+    W : ndarray of shape (n_blocks, n_features), float64
         Initial weights, updated in place.
-    b : ndarray of shape (1,), float64
-        Initial intercept, updated in place.
+    b : ndarray of shape (n_blocks,), float64
+        Initial intercepts, updated in place.
     fit_intercept : bool
-        Whether to fit the intercept.
+        Whether to fit the intercepts.
     l2_strength : float
         ``alpha`` (> 0).
     max_iter : int
@@ -103,61 +217,43 @@ def newton_l2(X, labels, c, w, b, fit_intercept, l2_strength, max_iter, gap_tol)
     gap : float
     n_iter : int
     """
-    n_samples, n_features = X.shape
-    wide = n_features > n_samples
-    gram = symmetric_products(X)[1]() if wide else None
-    W = w.reshape(1, -1)
-    Z = (_dot(X, w) + b[0]).reshape(1, -1)
-    P = classification_probabilities(Z, False)
+    n_blocks = W.shape[0]
+    multinomial = n_blocks > 1
+    gram = symmetric_products(X)[1]() if X.shape[1] > X.shape[0] else None
+    Z = np.atleast_2d(_dot(W, X.T)) + b[:, None]
+    P = classification_probabilities(Z, multinomial)
     n_iter = 0
     while True:
         if fit_intercept:
             optimize_intercepts(Z, b, labels, c, P)
         R = classification_residuals(P, labels, c)
-        G = _dot(R, X).reshape(1, -1)
+        G = np.atleast_2d(_dot(R, X))
         _, gap = classification_dual_gap(Z, P, labels, c, G, W, 0.0, l2_strength)
         if gap <= gap_tol or n_iter >= max_iter:
             return gap, n_iter
         n_iter += 1
 
-        d = c * P[0] * (1.0 - P[0])
-        grad = G[0] + l2_strength * w
-        grad_b = R[0].sum()
-
-        if wide:
-            sqrt_d = np.sqrt(d)
-            system = sqrt_d[:, None] * gram * sqrt_d[None, :]
-            system[np.diag_indices_from(system)] += l2_strength
-            factor = scipy.linalg.cho_factor(system)
-
-            def solve(v, factor=factor, sqrt_d=sqrt_d):
-                inner = scipy.linalg.cho_solve(factor, sqrt_d * _dot(X, v))
-                return (v - _dot(sqrt_d * inner, X).ravel()) / l2_strength
-        else:
-            sqrt_d = np.sqrt(d)[:, None]
-            hessian = symmetric_products(
-                X.multiply(sqrt_d).tocsr() if sp.issparse(X) else sqrt_d * X)[0]()
-            hessian[np.diag_indices_from(hessian)] += l2_strength
-            factor = scipy.linalg.cho_factor(hessian)
-
-            def solve(v, factor=factor):
-                return scipy.linalg.cho_solve(factor, v)
-
-        step_w = -solve(grad)
-        step_b = 0.0
+        factors = _hessian_factors(P, c)
+        solve = _inverse_hessian(X, factors, l2_strength, gram)
+        step_W = -solve(G + l2_strength * W)
+        step_b = np.zeros(n_blocks)
         if fit_intercept:
-            h = _dot(d, X).ravel()  # X^T d
-            inv_h = solve(h)
-            schur = d.sum() - h @ inv_h
-            if schur > 0.0:
-                step_b = (-grad_b - h @ step_w) / schur
-                step_w -= step_b * inv_h
+            # C's columns: X^T D[:, :, k] for each block k; H_b = sum_i D_i
+            D = np.einsum("iar,ibr->abi", factors, factors)
+            cross = [np.atleast_2d(_dot(D[:, k], X)) for k in range(n_blocks)]
+            inv_cross = [solve(C_k) for C_k in cross]
+            schur = D.sum(axis=2) - np.array(
+                [[C_k.ravel() @ inv_l.ravel() for inv_l in inv_cross] for C_k in cross])
+            rhs = -R.sum(axis=1) - np.array([C_k.ravel() @ step_W.ravel() for C_k in cross])
+            step_b = _semidefinite_solve(schur, rhs)
+            for k in range(n_blocks):
+                step_W -= step_b[k] * inv_cross[k]
 
-        D = (_dot(X, step_w) + step_b).reshape(1, -1)
-        t, P = l2_backtracking(Z, P, D, labels, c, w, step_w, l2_strength,
-                               R[0] @ D[0] + l2_strength * (w @ step_w))
+        D_Z = np.atleast_2d(_dot(step_W, X.T)) + step_b[:, None]
+        t, P = l2_backtracking(Z, P, D_Z, labels, c, W.ravel(), step_W.ravel(), l2_strength,
+                               float((R * D_Z).sum() + l2_strength * (W * step_W).sum()))
         if t is None:
             return gap, n_iter
-        w += t * step_w
-        b[0] += t * step_b
-        Z += t * D
+        W += t * step_W
+        b += t * step_b
+        Z += t * D_Z
