@@ -128,10 +128,16 @@ def build_parser():
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "bench":
-        from ._bench import bench
+        from ._bench import bench, check_chart_path
 
+        if args.out is not None:
+            try:  # a usage error now, not a traceback after the whole benchmark
+                check_chart_path(args.out)
+            except ValueError as error:
+                parser.error(str(error))
         bench(repeats=args.repeats, quick=args.quick, out=args.out)
     else:
         demo(repeats=args.repeats)

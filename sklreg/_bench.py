@@ -8,6 +8,7 @@ solution is visible.
 
 import time
 import warnings
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -274,6 +275,27 @@ def format_table(results):
     return "\n".join(lines)
 
 
+def check_chart_path(path):
+    """Raise ValueError, before any fit, when the chart could not be saved to ``path``.
+
+    Its folder must exist and, when matplotlib is installed, its extension must name a
+    format matplotlib writes (without one, matplotlib would save ``path.png`` instead).
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ValueError(f"Cannot save the chart to {path}: no folder {path.parent}.")
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        return
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if path.suffix[1:].lower() not in formats:
+        raise ValueError(
+            f"Cannot save the chart to {path}: its extension must be one of "
+            f"{', '.join('.' + name for name in sorted(formats))}."
+        )
+
+
 def save_chart(results, path):
     """A bar chart of the speed-ups (log scale), saved to ``path``.
 
@@ -317,7 +339,8 @@ def bench(repeats=3, quick=False, out="sklreg-bench.png", data_dir=None):
     quick : bool, default=False
         Small problems only (see :func:`build_cases`).
     out : path-like or None, default='sklreg-bench.png'
-        Chart file; None skips the chart.
+        Chart file; None skips the chart. A path the chart could not be saved to raises
+        ValueError before any fit (see :func:`check_chart_path`).
     data_dir : path-like, optional
         Folder of the real datasets.
 
@@ -328,6 +351,8 @@ def bench(repeats=3, quick=False, out="sklreg-bench.png", data_dir=None):
     """
     from threadpoolctl import threadpool_limits
 
+    if out is not None:
+        check_chart_path(out)
     cases = build_cases(quick=quick, data_dir=data_dir)
     print(f"{len(cases)} fits per library, median of {repeats} after a warm-up fit, one "
           f"thread; sklreg tol = relative duality gap {SKLREG_TOL:g}, scikit-learn "

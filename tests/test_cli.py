@@ -46,6 +46,23 @@ def test_main_dispatches(monkeypatch):
                      ("bench", {"repeats": 3, "quick": True, "out": None})]
 
 
+def test_bench_rejects_an_unwritable_chart_path_before_any_fit(tmp_path, monkeypatch, capsys):
+    """A missing folder or an extension matplotlib cannot write gave a traceback at the end,
+    after the whole benchmark had run (and no extension wrote ``PATH.png``, reported as
+    ``PATH``)."""
+    pytest.importorskip("matplotlib")
+    built = []
+    monkeypatch.setattr(_bench, "build_cases", lambda **kwargs: built.append(kwargs) or [])
+    for out in (tmp_path / "missing" / "chart.png", tmp_path / "chart.xyz", tmp_path / "chart"):
+        with pytest.raises(SystemExit) as raised:
+            cli.main(["bench", "--quick", "--out", str(out)])
+        assert raised.value.code == 2
+        assert "Cannot save the chart" in capsys.readouterr().err
+        with pytest.raises(ValueError, match="Cannot save the chart"):
+            _bench.bench(repeats=1, quick=True, out=str(out))
+    assert built == [] and list(tmp_path.iterdir()) == []
+
+
 def test_module_help_lists_the_commands():
     env = dict(os.environ, PYTHONPATH=str(Path(sklreg.__file__).resolve().parents[1]))
     completed = subprocess.run([sys.executable, "-m", "sklreg", "--help"], env=env,
