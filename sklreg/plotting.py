@@ -147,6 +147,14 @@ def plot_cv_curve(estimator, ax=None):
 
 
 def _check_mlp(mlp):
+    """The weight matrices of a fitted network (TypeError for an estimator that is not one)."""
+    params = mlp.get_params() if hasattr(mlp, "get_params") else {}
+    if not hasattr(mlp, "coefs_") and "hidden_layer_sizes" not in params:
+        # check_is_fitted alone called a fitted linear model "not fitted yet"
+        raise TypeError(
+            "Expected an MLPRegressor or MLPClassifier (or an estimator with a coefs_ list "
+            f"of weight matrices), got {type(mlp).__name__}."
+        )
     check_is_fitted(mlp, "coefs_")
     return [np.asarray(W) for W in mlp.coefs_]
 

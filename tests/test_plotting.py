@@ -144,6 +144,15 @@ def test_weight_heatmap_errors(sparse_mlp):
         plotting.plot_weight_heatmap(MLPRegressor())
 
 
+@pytest.mark.parametrize("plot", [plotting.plot_weight_heatmap, plotting.plot_layer_sparsity])
+def test_network_plots_reject_other_estimators(plot, regression_data):
+    # a fitted linear model was reported as "not fitted yet"
+    X, y = regression_data
+    for estimator in (LinearRegressor().fit(X, y), LinearRegressor(), "a string"):
+        with pytest.raises(TypeError, match="MLPRegressor or MLPClassifier"):
+            plot(estimator)
+
+
 def test_layer_sparsity_bars(sparse_mlp):
     ax = plotting.plot_layer_sparsity(sparse_mlp)
     heights = [bar.get_height() for bar in ax.patches]
