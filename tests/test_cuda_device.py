@@ -1,9 +1,12 @@
 """device='cuda' fails early and clearly when it cannot run (the CUDA kernels themselves are
 tested under the simulator in ``tests_cuda/``, in their own process)."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 import sklreg.cuda
@@ -58,6 +61,33 @@ def test_missing_numba_cuda_error(Estimator, monkeypatch):
     X, y = _data()
     with pytest.raises(ImportError, match=r"numba-cuda.*pip install sklreg\[cuda\]"):
         Estimator(device="cuda").fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_failed_device_fit_leaves_the_estimator_as_it_was(Estimator, monkeypatch):
+    # the device was checked after the data: a failed fit had already set n_features_in_,
+    # so a fitted model no longer predicted on its own features, an unfitted one raised
+    # AttributeError instead of NotFittedError
+    real_find_spec = sklreg.cuda.importlib.util.find_spec
+
+    def find_spec(name, *args):
+        return None if name == "numba_cuda" else real_find_spec(name, *args)
+
+    monkeypatch.setattr(sklreg.cuda.importlib.util, "find_spec", find_spec)
+    X, y = _data()
+    fresh = Estimator(device="cuda")
+    with pytest.raises(ImportError, match="numba-cuda"):
+        fresh.fit(X, y)
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted = Estimator(max_iter=5).fit(X, y)
+    expected = fitted.predict(X)
+    with pytest.raises(ImportError, match="numba-cuda"):
+        fitted.set_params(device="cuda").fit(X[:, :2], y)
+    assert fitted.n_features_in_ == X.shape[1]
+    np.testing.assert_array_equal(fitted.predict(X), expected)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)

@@ -609,8 +609,9 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         self : LinearClassifier
             Fitted estimator.
         """
+        check_device(self.device, X)  # before validation: a failed fit changes nothing
         X, y = validate_fit_data(self, X, y)
-        use_cuda = check_device(self.device, X)
+        use_cuda = check_device(self.device, X)  # again: a sparse DataFrame is sparse now
         classes, labels, sw = encode_targets(self, X, y, sample_weight)
         problem = ClassificationProblem(X, labels, len(classes), sw, self.fit_intercept)
         l1_strength, l2_strength = penalty_strengths(self.penalty, self.alpha, self.l1_ratio)

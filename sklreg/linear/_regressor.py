@@ -244,6 +244,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         self : LinearRegressor
             Fitted estimator.
         """
+        check_device(self.device, X)  # before validation: a failed fit changes nothing
         X, y = validate_fit_data(self, X, y, multi_output=True, y_numeric=True)
         sample_weight = check_sample_weight(sample_weight, X)
         Y = np.asarray(y, dtype=np.float64)
@@ -252,7 +253,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         Y = Y.reshape(Y.shape[0], -1)
         n_targets, n_features = Y.shape[1], X.shape[1]
 
-        use_cuda = check_device(self.device, X)
+        use_cuda = check_device(self.device, X)  # again: a sparse DataFrame is sparse now
 
         l1_strength, l2_strength = penalty_strengths(self.penalty, self.alpha, self.l1_ratio)
         if use_cuda:

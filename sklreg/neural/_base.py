@@ -235,6 +235,10 @@ class BaseMLP(BaseEstimator):
             raise ValueError(f"hidden_layer_sizes must be positive integers, got {hidden}.")
         hidden = [int(h) for h in hidden]
         self._check_solver_penalty()
+        if self.device == "cuda" and self.penalty == "group":
+            raise ValueError("device='cuda' supports penalty='l1', 'l2', 'elasticnet' or "
+                             "None; use device='cpu' for penalty='group'.")
+        check_device(self.device, X)  # before validation: a failed fit changes nothing
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         Y = Y.astype(X.dtype, copy=False)
@@ -242,10 +246,7 @@ class BaseMLP(BaseEstimator):
         check_value_range(X, "X", X.shape[0], check_small=False)
         check_value_range(Y, "y", X.shape[0], check_small=False)
         sample_weight = check_sample_weight(sample_weight, X)
-        if self.device == "cuda" and self.penalty == "group":
-            raise ValueError("device='cuda' supports penalty='l1', 'l2', 'elasticnet' or "
-                             "None; use device='cpu' for penalty='group'.")
-        use_cuda = check_device(self.device, X)
+        use_cuda = check_device(self.device, X)  # again: a sparse DataFrame is sparse now
         layer_units = [X.shape[1]] + hidden + [Y.shape[1]]
         self._random_state = check_random_state(self.random_state)
         if first_pass:
