@@ -35,6 +35,14 @@ def test_parser_keeps_the_demo_as_default_and_knows_bench():
             parser.parse_args(bad)
 
 
+@pytest.mark.parametrize("argv", [["--repeats", "x"], ["bench", "--repeats", "2.5"]])
+def test_non_integer_repeats_is_a_clear_usage_error(argv, capsys):
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(argv)
+    error = capsys.readouterr().err
+    assert "must be a positive integer" in error and "_positive_int" not in error
+
+
 def test_main_dispatches(monkeypatch):
     calls = []
     monkeypatch.setattr(cli, "demo", lambda repeats: calls.append(("demo", repeats)))
