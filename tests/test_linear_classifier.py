@@ -459,8 +459,9 @@ def test_l2_on_unscaled_features_converges_within_the_default_max_iter(
         n_classes, shape, fit_intercept, monkeypatch):
     """On raw features L-BFGS needs hundreds of iterations (p >> n), or fails (more
     samples, four classes, no intercept: a gap of 25 after 1000); the exact Newton takes
-    over when its steps are affordable, so the default ``max_iter=100`` converges, to
-    the objective of scikit-learn's Newton solver (or of L-BFGS run to the end)."""
+    over when its steps are affordable, so the default ``max_iter`` (100 on the CPU)
+    converges, to the objective of scikit-learn's Newton solver (or of L-BFGS run to the
+    end)."""
     import sklreg.linear._classifier as classifier_module
 
     X, y = unscaled_data(n_classes, *shape)
@@ -1406,3 +1407,18 @@ def test_extreme_class_weight_ratio_reaches_the_intercept_only_optimum(penalty):
     assert model.n_iter_ > 0
     assert model.intercept_[0] == pytest.approx(np.log(n_1 / (1e-150 * n_0)), rel=1e-9)
     assert abs(model.coef_).max() < 1e-100
+
+
+def test_default_max_iter_is_100_on_the_cpu():
+    """``max_iter=None`` stands for 100 iterations on the CPU (1000 FISTA iterations with
+    ``device='cuda'``, tested with the CUDA simulator)."""
+    X, y = make_data(3, n_samples=200, n_features=30, seed=4)
+    default = LinearClassifier("l1", alpha=1e-5, tol=0.0)
+    assert default.max_iter is None
+    with pytest.warns(ConvergenceWarning, match="max_iter=100"):
+        default.fit(X, y)
+    explicit = LinearClassifier("l1", alpha=1e-5, tol=0.0, max_iter=100)
+    with pytest.warns(ConvergenceWarning):
+        explicit.fit(X, y)
+    assert default.n_iter_ == explicit.n_iter_ <= 100
+    assert_array_equal(default.coef_, explicit.coef_)

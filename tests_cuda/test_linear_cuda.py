@@ -201,3 +201,27 @@ def test_unpenalized_classifier_ill_conditioned_matches_cpu():
     gpu = LinearClassifier(penalty=None, device="cuda", max_iter=5000).fit(X, y)
     np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=1e-3)
     np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=1e-3)
+
+
+def test_classifier_default_max_iter_is_sized_for_fista():
+    """``max_iter=None`` is 1000 FISTA iterations on the GPU (100 proximal Newton steps on
+    the CPU, which FISTA needs about ten times over): a small problem that takes more than
+    100 converges at the default, to the CPU's objective."""
+    import warnings
+
+    from sklearn.datasets import make_classification
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = make_classification(30, 4, n_informative=3, n_redundant=0,
+                               n_clusters_per_class=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        gpu = LinearClassifier("l2", alpha=1e-4, device="cuda").fit(X, y)
+        cpu = LinearClassifier("l2", alpha=1e-4).fit(X, y)
+    assert 100 < gpu.n_iter_ <= 1000
+    objectives = []
+    for model in (gpu, cpu):
+        z = X @ model.coef_[0] + model.intercept_[0]
+        loss = np.logaddexp(0.0, np.where(y == 1, -z, z)).mean()
+        objectives.append(loss + 0.5e-4 * model.coef_[0] @ model.coef_[0])
+    assert abs(objectives[0] - objectives[1]) <= gpu.dual_gap_ + cpu.dual_gap_ + 1e-12
