@@ -1,12 +1,14 @@
 """Find and load the offline benchmark datasets (``NAME.npz``; not shipped with the package).
 
 The folder is given by the ``SKLREG_DATA_DIR`` environment variable; from a source
-checkout, ``../shared/data`` beside the repository is used when the variable is unset.
+checkout, ``../shared/data`` beside the repository is used when the variable is unset (not
+when it is set to something else: see :func:`find_data_dir`).
 Callers skip cleanly when :func:`find_data_dir` returns None.
 """
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,17 +20,25 @@ ENV_VAR = "SKLREG_DATA_DIR"
 def find_data_dir():
     """The dataset folder, or None when it is not available.
 
+    ``SKLREG_DATA_DIR`` when set (a folder of ``NAME.npz`` files; ``manifest.json`` is
+    needed only by :func:`manifest`), with a warning and None when it is not a folder: a
+    mistyped setting does not fall back to another folder silently. Unset, the source
+    checkout's ``../shared/data`` when it holds a ``manifest.json``.
+
     Returns
     -------
     path : pathlib.Path or None
     """
     configured = os.environ.get(ENV_VAR)
-    candidates = [Path(configured)] if configured else []
-    candidates.append(Path(__file__).resolve().parents[2] / "shared" / "data")
-    for path in candidates:
-        if (path / "manifest.json").is_file():
+    if configured:
+        path = Path(configured)
+        if path.is_dir():
             return path
-    return None
+        warnings.warn(f"{ENV_VAR}={configured!r} is not a folder: no datasets.", UserWarning,
+                      stacklevel=2)
+        return None
+    path = Path(__file__).resolve().parents[2] / "shared" / "data"
+    return path if (path / "manifest.json").is_file() else None
 
 
 def manifest(data_dir=None):

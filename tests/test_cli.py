@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 
 import sklreg
 from sklreg import __main__ as cli
@@ -172,3 +173,19 @@ def test_linear_objective_is_the_mean_loss_plus_the_penalty():
     regressor.coef_, regressor.intercept_, regressor.n_features_in_ = coef, intercept, 5
     assert _bench.linear_objective(coef, intercept, X, y, 0.05, 0.5, "squared") == (
         pytest.approx(0.5 * mean_squared_error(y, regressor.predict(X)) + penalty, rel=1e-12))
+
+
+def test_data_dir_setting_is_used_as_given(tmp_path, monkeypatch):
+    """``SKLREG_DATA_DIR`` names the folder: one without a manifest still serves its
+    ``NAME.npz`` files, and a path that is not a folder gives a warning and no datasets,
+    never another folder (it fell back to ``../shared/data`` silently)."""
+    from sklreg._datasets import ENV_VAR, find_data_dir, load_dataset
+
+    X = np.arange(6.0).reshape(3, 2)
+    np.savez(tmp_path / "tiny.npz", X=X, y=np.array([0.0, 1.0, 2.0]))
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    assert find_data_dir() == tmp_path
+    assert_array_equal(load_dataset("tiny")[0], X)
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing"))
+    with pytest.warns(UserWarning, match="not a folder"):
+        assert find_data_dir() is None
