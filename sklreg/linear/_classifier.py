@@ -122,6 +122,11 @@ class ClassificationProblem:
                 columns, offsets = offset_dominated_columns(X, self.c, COUPLED_OFFSET_RATIO)
                 if columns.size:
                     offsets = offsets.astype(X.dtype)  # subtracted exactly so
+                    # as above: constant ones centered to exact zeros, not to the residue
+                    # of their weighted mean (unpenalized Newton put 1e15 on it)
+                    constant, values = constant_columns(X[:, columns].toarray(),
+                                                        np.flatnonzero(self.c))
+                    offsets[constant] = values
                     X = subtract_column_offsets(X, columns, offsets, np.ones(X.shape[0]))
                     X_offset[columns] = offsets
             self._centered = X, X_offset
