@@ -187,7 +187,7 @@ def _semidefinite_solve(S, rhs):
     return vectors[:, kept] @ ((vectors[:, kept].T @ rhs) / values[kept])
 
 
-def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
+def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol, gram=None):
     """Newton's method with a certified stop; updates ``W`` and ``b`` in place.
 
     Parameters
@@ -211,6 +211,8 @@ def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol)
         Maximum number of Newton iterations.
     gap_tol : float
         Absolute duality gap at which to stop.
+    gram : ndarray of shape (n_samples, n_samples), optional
+        ``X X^T`` when ``n_samples < n_features`` (formed here when not given).
 
     Returns
     -------
@@ -219,7 +221,10 @@ def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol)
     """
     n_blocks = W.shape[0]
     multinomial = n_blocks > 1
-    gram = symmetric_products(X)[1]() if X.shape[1] > X.shape[0] else None
+    if X.shape[1] <= X.shape[0]:
+        gram = None  # the direct form
+    elif gram is None:
+        gram = symmetric_products(X)[1]()
     Z = np.atleast_2d(_dot(W, X.T)) + b[:, None]
     P = classification_probabilities(Z, multinomial)
     n_iter = 0
