@@ -486,6 +486,30 @@ def test_l2_on_unscaled_features_converges_within_the_default_max_iter(
     assert theirs - ours <= their_gap + 1e-12
 
 
+@pytest.mark.parametrize("n_classes, n_samples, n_features", [(3, 300, 10), (5, 500, 50)])
+def test_l2_newton_fallback_survives_a_system_indefinite_in_float64(
+        n_classes, n_samples, n_features, monkeypatch):
+    """Features of size 1e4 and alpha = 1e-8: the multinomial Hessian, singular along the
+    classes' mean, plus alpha is indefinite in float64 (Cholesky failed, a LinAlgError out of
+    fit, where L-BFGS alone converged). Newton stops, and L-BFGS finishes the fit."""
+    import sklreg.linear._classifier as classifier_module
+
+    X, y = make_classification(n_samples, n_features, n_informative=5, n_redundant=2,
+                               n_classes=n_classes, n_clusters_per_class=1, class_sep=3,
+                               random_state=0)
+    X *= 1e4
+    params = dict(alpha=1e-8, tol=1e-4, max_iter=1000, fit_intercept=n_classes == 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearClassifier("l2", **params).fit(X, y)
+        monkeypatch.setattr(classifier_module, "newton_fallback_after", lambda *args: None)
+        ref = LinearClassifier("l2", **params).fit(X, y)  # L-BFGS alone
+    ours = objective(X, y, model.coef_, model.intercept_, 1e-8, 0.0)
+    theirs = objective(X, y, ref.coef_, ref.intercept_, 1e-8, 0.0)
+    assert ours - theirs <= model.dual_gap_ + 1e-12
+    assert theirs - ours <= ref.dual_gap_ + 1e-12
+
+
 @pytest.mark.parametrize("n_classes, shape, scale", [
     (2, (2000, 30), 1e3), (3, (2000, 30), 1e3),  # L-BFGS
     (2, (100, 200), 1e5),  # the exact Newton

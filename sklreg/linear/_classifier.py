@@ -210,6 +210,14 @@ class ClassificationProblem:
                     gap, newton_iter = self._newton(W, b, l2_strength, max_iter - n_iter,
                                                     gap_tol)
                     n_iter += newton_iter
+                    if not gap <= gap_tol and n_iter < max_iter:
+                        # Newton stopped early (its system indefinite in float64: alpha
+                        # below the rounding of the curvature): L-BFGS has the rest
+                        self.solver_name += ", then L-BFGS"
+                        gap, lbfgs_iter = lbfgs_l2(self.X_float64, self.labels, self.c, W, b,
+                                                   fit_intercept, l2_strength,
+                                                   max_iter - n_iter, gap_tol)
+                        n_iter += lbfgs_iter
         else:
             self.solver_name = "proximal Newton"
             X_offset = self.centered[1]

@@ -218,6 +218,8 @@ def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol,
     -------
     gap : float
     n_iter : int
+        Newton steps taken. It stops before ``max_iter`` with ``gap > gap_tol`` when no step
+        decreases the objective, or when the Newton system cannot be factored in float64.
     """
     n_blocks = W.shape[0]
     multinomial = n_blocks > 1
@@ -236,10 +238,14 @@ def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol,
         _, gap = classification_dual_gap(Z, P, labels, c, G, W, 0.0, l2_strength)
         if gap <= gap_tol or n_iter >= max_iter:
             return gap, n_iter
-        n_iter += 1
-
         factors = _hessian_factors(P, c)
-        solve = _inverse_hessian(X, factors, l2_strength, gram)
+        try:
+            solve = _inverse_hessian(X, factors, l2_strength, gram)
+        except np.linalg.LinAlgError:
+            # l2 below the rounding of the curvature (the softmax's null space, saturated
+            # probabilities): the system is indefinite in float64, no Newton step
+            return gap, n_iter
+        n_iter += 1
         step_W = -solve(G + l2_strength * W)
         step_b = np.zeros(n_blocks)
         if fit_intercept:
