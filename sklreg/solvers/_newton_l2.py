@@ -132,6 +132,30 @@ def _hessian_factors(P, c):
     return np.sqrt(c)[:, None, None] * factors
 
 
+def _cholesky(A):
+    """``cho_factor`` of the symmetric positive definite ``A``, with the smallest jitter on
+    its diagonal (``1e-12`` of its largest entry, then 100-fold more) that lets it factor
+    in float64. Where ``alpha`` is below the rounding of the curvature (the softmax's null
+    space, saturated probabilities), the Newton step becomes a Levenberg-Marquardt step,
+    still a descent direction. Raises ``LinAlgError`` when ``A`` is not finite or no jitter
+    up to its largest diagonal entry helps."""
+    largest = np.abs(np.diagonal(A)).max()
+    if not np.isfinite(largest) or not np.isfinite(A).all():
+        raise np.linalg.LinAlgError("a Newton system that is not finite")
+    jitter = 0.0
+    while True:
+        shifted = A
+        if jitter:
+            shifted = A.copy()
+            shifted[np.diag_indices_from(shifted)] += jitter
+        try:
+            return scipy.linalg.cho_factor(shifted, check_finite=False)
+        except np.linalg.LinAlgError:
+            jitter = 1e-12 * largest if not jitter else 100.0 * jitter
+            if not jitter <= largest:
+                raise
+
+
 def _inverse_hessian(X, factors, l2_strength, gram):
     """A function applying ``(J^T J + l2 I)^-1`` to weights of shape (K, n_features).
 
@@ -146,7 +170,7 @@ def _inverse_hessian(X, factors, l2_strength, gram):
         A = factors.transpose(2, 0, 1).reshape(n_blocks * n_samples, n_blocks)
         system = (A @ A.T) * np.tile(gram, (n_blocks, n_blocks))
         system[np.diag_indices_from(system)] += l2_strength
-        factor = scipy.linalg.cho_factor(system)
+        factor = _cholesky(system)
 
         def solve(V):
             U = np.atleast_2d(_dot(V, X.T))  # V X^T, (K, n_samples)
@@ -170,7 +194,7 @@ def _inverse_hessian(X, factors, l2_strength, gram):
                 hessian[k * n_features:(k + 1) * n_features,
                         a * n_features:(a + 1) * n_features] = block.T
     hessian[np.diag_indices_from(hessian)] += l2_strength
-    factor = scipy.linalg.cho_factor(hessian)
+    factor = _cholesky(hessian)
 
     def solve(V):
         return scipy.linalg.cho_solve(factor, V.ravel()).reshape(n_blocks, n_features)
@@ -185,6 +209,29 @@ def _semidefinite_solve(S, rhs):
     values, vectors = np.linalg.eigh(S)
     kept = values > 1e-12 * max(values.max(), 0.0)
     return vectors[:, kept] @ ((vectors[:, kept].T @ rhs) / values[kept])
+
+
+def _newton_step(X, P, c, R, G, W, fit_intercept, l2_strength, gram):
+    """The Newton step ``(step_W, step_b)`` at the probabilities ``P`` (residuals ``R``,
+    datafit gradient ``G = R X``); raises ``LinAlgError`` when the system cannot be
+    factored, or its intercepts' Schur complement is not finite."""
+    n_blocks = W.shape[0]
+    factors = _hessian_factors(P, c)
+    solve = _inverse_hessian(X, factors, l2_strength, gram)
+    step_W = -solve(G + l2_strength * W)
+    step_b = np.zeros(n_blocks)
+    if fit_intercept:
+        # C's columns: X^T D[:, :, k] for each block k; H_b = sum_i D_i
+        D = np.einsum("iar,ibr->abi", factors, factors)
+        cross = [np.atleast_2d(_dot(D[:, k], X)) for k in range(n_blocks)]
+        inv_cross = [solve(C_k) for C_k in cross]
+        schur = D.sum(axis=2) - np.array(
+            [[C_k.ravel() @ inv_l.ravel() for inv_l in inv_cross] for C_k in cross])
+        rhs = -R.sum(axis=1) - np.array([C_k.ravel() @ step_W.ravel() for C_k in cross])
+        step_b = _semidefinite_solve(schur, rhs)
+        for k in range(n_blocks):
+            step_W -= step_b[k] * inv_cross[k]
+    return step_W, step_b
 
 
 def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol, gram=None):
@@ -238,28 +285,13 @@ def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol,
         _, gap = classification_dual_gap(Z, P, labels, c, G, W, 0.0, l2_strength)
         if gap <= gap_tol or n_iter >= max_iter:
             return gap, n_iter
-        factors = _hessian_factors(P, c)
         try:
-            solve = _inverse_hessian(X, factors, l2_strength, gram)
+            step_W, step_b = _newton_step(X, P, c, R, G, W, fit_intercept, l2_strength, gram)
         except np.linalg.LinAlgError:
             # l2 below the rounding of the curvature (the softmax's null space, saturated
-            # probabilities): the system is indefinite in float64, no Newton step
+            # probabilities): the system is indefinite in float64, or overflows
             return gap, n_iter
         n_iter += 1
-        step_W = -solve(G + l2_strength * W)
-        step_b = np.zeros(n_blocks)
-        if fit_intercept:
-            # C's columns: X^T D[:, :, k] for each block k; H_b = sum_i D_i
-            D = np.einsum("iar,ibr->abi", factors, factors)
-            cross = [np.atleast_2d(_dot(D[:, k], X)) for k in range(n_blocks)]
-            inv_cross = [solve(C_k) for C_k in cross]
-            schur = D.sum(axis=2) - np.array(
-                [[C_k.ravel() @ inv_l.ravel() for inv_l in inv_cross] for C_k in cross])
-            rhs = -R.sum(axis=1) - np.array([C_k.ravel() @ step_W.ravel() for C_k in cross])
-            step_b = _semidefinite_solve(schur, rhs)
-            for k in range(n_blocks):
-                step_W -= step_b[k] * inv_cross[k]
-
         D_Z = np.atleast_2d(_dot(step_W, X.T)) + step_b[:, None]
         t, P = l2_backtracking(Z, P, D_Z, labels, c, W.ravel(), step_W.ravel(), l2_strength,
                                float((R * D_Z).sum() + l2_strength * (W * step_W).sum()))
