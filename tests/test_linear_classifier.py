@@ -454,14 +454,15 @@ def unscaled_data(n_classes, n_samples, n_features):
 
 @pytest.mark.parametrize("n_classes, shape, fit_intercept", [
     (2, (150, 1000), True), (2, (150, 1000), False), (3, (150, 1000), True),
-    (3, (150, 1000), False), (4, (2000, 60), False)])
+    (3, (150, 1000), False), (4, (2000, 60), False), (3, (3000, 100), False)])
 def test_l2_on_unscaled_features_converges_within_the_default_max_iter(
         n_classes, shape, fit_intercept, monkeypatch):
     """On raw features L-BFGS needs hundreds of iterations (p >> n), or fails (more
     samples, four classes, no intercept: a gap of 25 after 1000); the exact Newton takes
     over when its steps are affordable, so the default ``max_iter`` (100 on the CPU)
     converges, to the objective of scikit-learn's Newton solver (or of L-BFGS run to the
-    end)."""
+    end). Where Newton's steps cost more L-BFGS iterations than ``max_iter`` leaves (three
+    classes on 3000 x 100), L-BFGS stops a few short of it and Newton finishes."""
     import sklreg.linear._classifier as classifier_module
 
     X, y = unscaled_data(n_classes, *shape)

@@ -21,6 +21,8 @@ from ..solvers._direct import symmetric_products
 from ..solvers._dual_cd_l2 import dual_cd_l2, primal_condition_bound
 from ..solvers._lbfgs_l2 import lbfgs_l2
 from ..solvers._newton_l2 import (
+    NEWTON_FALLBACK_AFTER,
+    NEWTON_RESERVE,
     direct_newton_applies,
     newton_fallback_after,
     newton_l2,
@@ -201,9 +203,11 @@ class ClassificationProblem:
                 self.solver_name = "L-BFGS" if n_iter == 0 else "dual CD, then L-BFGS"
                 newton_after = newton_fallback_after(self.X, self.n_blocks)
                 budget = max_iter - n_iter
-                gap, lbfgs_iter = lbfgs_l2(
-                    self.X_float64, self.labels, self.c, W, b, fit_intercept, l2_strength,
-                    budget if newton_after is None else min(budget, newton_after), gap_tol)
+                if newton_after is not None:  # and a few iterations left for Newton
+                    budget = min(budget, newton_after,
+                                 max(budget - NEWTON_RESERVE, NEWTON_FALLBACK_AFTER))
+                gap, lbfgs_iter = lbfgs_l2(self.X_float64, self.labels, self.c, W, b,
+                                           fit_intercept, l2_strength, budget, gap_tol)
                 n_iter += lbfgs_iter
                 if newton_after is not None and not gap <= gap_tol and n_iter < max_iter:
                     self.solver_name += ", then Newton"

@@ -46,6 +46,9 @@ MAX_DIRECT_SIZE = 128
 # generated 100-300 x 2000-5000 designs, 200 to over 1000; well-conditioned problems
 # converge in fewer
 NEWTON_FALLBACK_AFTER = 50
+# iterations of max_iter kept for Newton when max_iter comes before the handover: L-BFGS
+# stops that many iterations short of max_iter (not below NEWTON_FALLBACK_AFTER)
+NEWTON_RESERVE = 10
 # what a Newton step may cost, in multiply-adds: with K blocks, factoring a K n x K n
 # system, (K n)^3 / 3, when n_samples < n_features; otherwise forming the K p x K p
 # Hessian, K^2 n p^2 / 2 (dense BLAS: 4e9 take about 0.2 s on one core)
