@@ -501,10 +501,10 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     pass over ``X``; a handful suffice on text-like data), handing over to L-BFGS when an
     epoch does not halve the duality gap; warm starts (``warm_start``, paths of
     LinearClassifierCV) go to L-BFGS. When L-BFGS has not converged after 50 iterations plus
-    the price of a Newton fit in iterations (raw, unscaled features), exact Newton steps take
-    over if they are affordable (a system of ``n_classes * n_samples`` unknowns when
-    ``n_samples < n_features``, otherwise a Hessian of ``n_classes * n_features``; one block
-    for two classes).
+    the price of a Newton fit in iterations (raw, unscaled features), or 10 iterations before
+    ``max_iter``, exact Newton steps take over if they are affordable (a system of
+    ``n_classes * n_samples`` unknowns when ``n_samples < n_features``, otherwise a Hessian
+    of ``n_classes * n_features``; one block for two classes).
 
     Parameters
     ----------
