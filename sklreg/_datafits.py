@@ -71,8 +71,9 @@ def quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, posit
                                                               positive))
     conjugate = 0.0
     if l2_strength > 0.0:
+        inv_root = conjugate_scale(l2_strength)
         for j in range(n_features):
-            conjugate += enet_conjugate_excess2(XTr[j], l1_strength, positive)
+            conjugate += enet_conjugate_term(XTr[j], l1_strength, inv_root, positive)
     return quadratic_gap_from_sums(r_norm2, r_dot_y, l1_norm, w_norm2, dual_norm, conjugate,
                                    l1_strength, l2_strength)
 
@@ -89,11 +90,29 @@ def lasso_dual_correlation(XTr_j, w_j, l2_strength, positive):
 
 
 @jit(inline="always")
-def enet_conjugate_excess2(XTr_j, l1_strength, positive):
-    """``(|XTr_j| - l1)_+^2``: feature ``j``'s term of ``2 l2`` times the penalty conjugate."""
+def conjugate_scale(l2_strength):
+    """``1 / sqrt(2 l2)`` (0 when ``l2 == 0``), the factor of :func:`enet_conjugate_term`."""
+    if l2_strength > 0.0:
+        return 1.0 / (math.sqrt(2.0) * math.sqrt(l2_strength))
+    return 0.0
+
+
+@jit(inline="always")
+def enet_conjugate_term(XTr_j, l1_strength, inv_root, positive):
+    """``((|XTr_j| - l1)_+ inv_root)^2``: with ``inv_root = 1 / sqrt(2 l2)``
+    (:func:`conjugate_scale`), feature ``j``'s term of the penalty conjugate
+    ``(|X_j^T r| - l1)_+^2 / (2 l2)``; with ``inv_root = 1``, its numerator.
+
+    Scaled before squaring: ``X^T r`` scales as the product of the scales of ``X`` and
+    ``y``, and ``l2`` (for a given solution) as the square of that of ``X``, so the term
+    scales as ``y^2`` where its numerator would overflow for both scales near ``1e77``.
+    """
     corr = XTr_j if positive else abs(XTr_j)
     excess = corr - l1_strength
-    return excess * excess if excess > 0.0 else 0.0
+    if excess > 0.0:
+        scaled = excess * inv_root
+        return scaled * scaled
+    return 0.0
 
 
 @jit(inline="always")
@@ -101,8 +120,9 @@ def quadratic_gap_from_sums(r_norm2, r_dot_y, l1_norm, w_norm2, dual_norm, conju
                             l1_strength, l2_strength):
     """Primal, gap, lasso gap and scale of :func:`quadratic_dual_gap` from its sums.
 
-    ``dual_norm`` is the largest :func:`lasso_dual_correlation`, ``conjugate`` the sum of
-    :func:`enet_conjugate_excess2` over the features.
+    ``dual_norm`` is the largest :func:`lasso_dual_correlation`, ``conjugate`` the penalty
+    conjugate, the sum of :func:`enet_conjugate_term` with ``inv_root =
+    conjugate_scale(l2)`` over the features.
     """
     primal = 0.5 * r_norm2 + l1_strength * l1_norm + 0.5 * l2_strength * w_norm2
     gap = np.inf
@@ -114,7 +134,7 @@ def quadratic_gap_from_sums(r_norm2, r_dot_y, l1_norm, w_norm2, dual_norm, conju
         gap = primal - dual
     lasso_gap = max(gap, 0.0)
     if l2_strength > 0.0:
-        dual = r_dot_y - 0.5 * r_norm2 - conjugate / (2.0 * l2_strength)
+        dual = r_dot_y - 0.5 * r_norm2 - conjugate
         gap = min(gap, primal - dual)
     return primal, max(gap, 0.0), lasso_gap, scale
 

@@ -26,7 +26,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet
 
 import sklreg
-from sklreg import LinearRegressor
+from sklreg import LinearRegressor, LinearRegressorCV, regularization_path
 
 TESTS_DIR = Path(__file__).parent
 PACKAGE_DIR = Path(sklreg.__file__).parent
@@ -207,6 +207,72 @@ def test_read_only_install_without_numba_cache(tmp_path):
     finally:
         for path in (site, home, cache):
             _make_writable(path)
+
+
+# ------------------------------------------------------------------ extreme data scales
+# Scaling X by a and y by b (powers of two: exact in floats) scales the solution by b / a
+# at alpha * a^2 (the L2 part; the L1 part would need alpha * a * b). Validation accepts
+# entries up to ~1e153 (40 samples): the solvers must be as scale-invariant as the problem.
+def _scaled_problem(variant, n_samples=40, n_features=6, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n_samples, n_features) + 1.0
+    y = X @ rng.randn(n_features) + rng.randn(n_samples) + 3.0
+    if variant == "targets":
+        y = np.c_[y, X @ rng.randn(n_features) + rng.randn(n_samples)]
+    sample_weight = rng.uniform(0.5, 1.5, n_samples) if variant == "weights" else None
+    return (sp.csr_matrix(X) if variant == "sparse" else X), y, sample_weight
+
+
+def _assert_scaled_fit(make, X, y, sample_weight, x_scale, y_scale, alpha_scale):
+    """``make(alpha_scale)`` fitted on the scaled data: no warning (no overflow, no
+    uncertified gap), the scaled coefficients, within about as many epochs."""
+    reference = make(1.0).fit(X, y, sample_weight=sample_weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = make(alpha_scale).fit(X * x_scale, y * y_scale, sample_weight=sample_weight)
+    size = np.abs(reference.coef_).max()
+    assert np.abs(model.coef_ * (x_scale / y_scale) - reference.coef_).max() <= 1e-9 * size
+    assert model.intercept_ / y_scale == pytest.approx(reference.intercept_, rel=1e-9)
+    assert np.all(model.n_iter_ <= reference.n_iter_ + 1)
+
+
+@pytest.mark.parametrize("variant", ["dense", "sparse", "weights", "targets"])
+@pytest.mark.parametrize("penalty, solver", [
+    ("l2", "cd"), ("l2", "gram"), ("l2", "cholesky"), ("l2", "lsqr"),
+    ("elasticnet", "cd"), ("elasticnet", "gram"), ("elasticnet", "auto"),
+])
+@pytest.mark.parametrize("scale", [2.0**266, 2.0**332, 2.0**498])  # ~1e80, 1e100, 1e150
+def test_huge_data_gives_the_scaled_solution(scale, penalty, solver, variant):
+    """X and y both near 1e77 or above: the elastic-net conjugate squared X^T r (of order
+    scale^2) and overflowed, so the L2 gap was inf (ConvergenceWarning after max_iter) and
+    the elastic net's needed more epochs and stopped less accurate."""
+    X, y, sample_weight = _scaled_problem(variant)
+    _assert_scaled_fit(
+        lambda alpha_scale: LinearRegressor(penalty, alpha=0.1 * alpha_scale, solver=solver,
+                                            tol=1e-10),
+        X, y, sample_weight, scale, scale, scale**2,
+    )
+
+
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
+def test_huge_data_path_and_cv_give_the_scaled_solution(penalty):
+    X, y, _ = _scaled_problem("dense")
+    scale = 2.0**332
+    alphas = np.logspace(-3, 0, 5)
+    reference = regularization_path(X, y, penalty=penalty, alphas=alphas, tol=1e-10,
+                                    solver="cd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = regularization_path(X * scale, y * scale, penalty=penalty,
+                                   alphas=alphas * scale**2, tol=1e-10, solver="cd")
+        cv = LinearRegressorCV(penalty, alphas=list(alphas * scale**2), tol=1e-10).fit(
+            X * scale, y * scale)
+    size = np.abs(reference.coefs).max()
+    assert np.abs(path.coefs - reference.coefs).max() <= 1e-9 * size
+    assert np.all(path.n_iter <= reference.n_iter + 1)
+    cv_reference = LinearRegressorCV(penalty, alphas=list(alphas), tol=1e-10).fit(X, y)
+    assert cv.alpha_ / scale**2 == pytest.approx(cv_reference.alpha_)
+    assert cv.coef_ == pytest.approx(cv_reference.coef_, rel=1e-9, abs=1e-9 * size)
 
 
 # ------------------------------------------------------------------ ill-conditioned problems

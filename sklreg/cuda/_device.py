@@ -17,7 +17,8 @@ from .._datafits import (
     _log1pexp,
     _sigmoid,
     _xlogx,
-    enet_conjugate_excess2,
+    conjugate_scale,
+    enet_conjugate_term,
     lasso_dual_correlation,
 )
 from .._penalties import prox_enet
@@ -31,7 +32,8 @@ def _device(dispatcher):
 
 d_prox_enet = _device(prox_enet)
 d_lasso_dual_correlation = _device(lasso_dual_correlation)
-d_enet_conjugate_excess2 = _device(enet_conjugate_excess2)
+d_conjugate_scale = _device(conjugate_scale)
+d_enet_conjugate_term = _device(enet_conjugate_term)
 d_log1pexp = _device(_log1pexp)
 d_sigmoid = _device(_sigmoid)
 d_xlogx = _device(_xlogx)

@@ -34,7 +34,8 @@ from .._datafits import (
 )
 from ..solvers._prox_newton import intercept_newton_step
 from ._device import (
-    d_enet_conjugate_excess2,
+    d_conjugate_scale,
+    d_enet_conjugate_term,
     d_lasso_dual_correlation,
     d_log1pexp,
     d_prox_enet,
@@ -152,7 +153,8 @@ def momentum(theta, theta_new, theta_z, state):
 
 @cuda.jit
 def quadratic_gap_sums(R, y, theta, G, l1_strength, l2_strength, positive, sums):
-    """Sums of the least-squares gap: ``[||r||^2, r.y, ||w||_1, ||w||^2, dual norm, conj]``.
+    """Sums of the least-squares gap: ``[||r||^2, r.y, ||w||_1, ||w||^2, dual norm, conj]``
+    (see :func:`~sklreg._datafits.quadratic_gap_from_sums`).
 
     ``R = -r`` and ``G = -X^T r`` (from ``predict_residual`` / ``gradient_prox``).
     """
@@ -169,7 +171,9 @@ def quadratic_gap_sums(R, y, theta, G, l1_strength, l2_strength, positive, sums)
         cuda.atomic.add(sums, 2, abs(w))
         cuda.atomic.add(sums, 3, w * w)
         cuda.atomic.max(sums, 4, d_lasso_dual_correlation(XTr, w, l2_strength, positive))
-        cuda.atomic.add(sums, 5, d_enet_conjugate_excess2(XTr, l1_strength, positive))
+        cuda.atomic.add(sums, 5, d_enet_conjugate_term(XTr, l1_strength,
+                                                       d_conjugate_scale(l2_strength),
+                                                       positive))
 
 
 @cuda.jit
@@ -239,9 +243,9 @@ def classification_gap_sums(Z, labels, c, theta, G, scale, l1_strength, l2_stren
             cuda.atomic.add(sums, 2, w * w)
             cuda.atomic.max(sums, 3, abs(G[k, j]))
         else:
-            cuda.atomic.add(sums, 6, d_enet_conjugate_excess2(scale * G[k, j], l1_strength,
-                                                              False))
-            cuda.atomic.add(sums, 7, d_enet_conjugate_excess2(G[k, j], l1_strength, False))
+            cuda.atomic.add(sums, 6, d_enet_conjugate_term(scale * G[k, j], l1_strength, 1.0,
+                                                           False))
+            cuda.atomic.add(sums, 7, d_enet_conjugate_term(G[k, j], l1_strength, 1.0, False))
 
 
 class DeviceProblem:

@@ -9,7 +9,7 @@ import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from .._datafits import quadratic_dual_gap, quadratic_gap_from_sums
+from .._datafits import conjugate_scale, quadratic_dual_gap, quadratic_gap_from_sums
 from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
 from ..solvers._columns import centered_column_sq_norms
 from ..solvers._direct import (
@@ -152,7 +152,9 @@ def gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength, positi
     else:
         dual_norm = np.max(np.abs(XTr - l2_strength * w) + delta)
         excess = np.abs(XTr) + delta - l1_strength
-    conjugate = float(np.sum(np.maximum(excess, 0.0) ** 2)) if l2_strength > 0.0 else 0.0
+    conjugate = 0.0
+    if l2_strength > 0.0:  # scaled before squaring, as quadratic_dual_gap
+        conjugate = float(np.sum((np.maximum(excess, 0.0) * conjugate_scale(l2_strength)) ** 2))
     sums = (np.abs(w).sum(), w @ w, max(dual_norm, 0.0), conjugate, l1_strength, l2_strength)
     # ||r||^2 = ||y||^2 - w.b - w.(X^T r) and r.y = ||y||^2 - w.b, each within this
     rounding = 2.0 * unit_bound * spread**2
