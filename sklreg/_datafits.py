@@ -60,10 +60,10 @@ def quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, posit
     """
     n_features = w.shape[0]
     l1_norm = 0.0
-    w_norm2 = 0.0
+    ridge = 0.0
     for j in range(n_features):
         l1_norm += abs(w[j])
-        w_norm2 += w[j] * w[j]
+        ridge += l2_strength * w[j] * w[j]
     dual_norm = 0.0
     if l1_strength > 0.0:
         for j in range(n_features):
@@ -74,7 +74,7 @@ def quadratic_dual_gap(XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, posit
         inv_root = conjugate_scale(l2_strength)
         for j in range(n_features):
             conjugate += enet_conjugate_term(XTr[j], l1_strength, inv_root, positive)
-    return quadratic_gap_from_sums(r_norm2, r_dot_y, l1_norm, w_norm2, dual_norm, conjugate,
+    return quadratic_gap_from_sums(r_norm2, r_dot_y, l1_norm, ridge, dual_norm, conjugate,
                                    l1_strength, l2_strength)
 
 
@@ -116,21 +116,22 @@ def enet_conjugate_term(XTr_j, l1_strength, inv_root, positive):
 
 
 @jit(inline="always")
-def quadratic_gap_from_sums(r_norm2, r_dot_y, l1_norm, w_norm2, dual_norm, conjugate,
+def quadratic_gap_from_sums(r_norm2, r_dot_y, l1_norm, ridge, dual_norm, conjugate,
                             l1_strength, l2_strength):
     """Primal, gap, lasso gap and scale of :func:`quadratic_dual_gap` from its sums.
 
-    ``dual_norm`` is the largest :func:`lasso_dual_correlation`, ``conjugate`` the penalty
-    conjugate, the sum of :func:`enet_conjugate_term` with ``inv_root =
-    conjugate_scale(l2)`` over the features.
+    ``ridge`` is ``l2 ||w||^2``, summed as ``l2 w_j w_j`` (``||w||^2`` alone overflows
+    for a small ``X`` and a large ``y``); ``dual_norm`` the largest
+    :func:`lasso_dual_correlation`; ``conjugate`` the penalty conjugate, the sum of
+    :func:`enet_conjugate_term` with ``inv_root = conjugate_scale(l2)`` over the features.
     """
-    primal = 0.5 * r_norm2 + l1_strength * l1_norm + 0.5 * l2_strength * w_norm2
+    primal = 0.5 * r_norm2 + l1_strength * l1_norm + 0.5 * ridge
     gap = np.inf
     scale = 1.0
     if l1_strength > 0.0:
         if dual_norm > l1_strength:
             scale = l1_strength / dual_norm
-        dual = scale * r_dot_y - 0.5 * scale * scale * (r_norm2 + l2_strength * w_norm2)
+        dual = scale * r_dot_y - 0.5 * scale * scale * (r_norm2 + ridge)
         gap = primal - dual
     lasso_gap = max(gap, 0.0)
     if l2_strength > 0.0:

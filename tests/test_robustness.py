@@ -241,7 +241,7 @@ def _assert_scaled_fit(make, X, y, sample_weight, x_scale, y_scale, alpha_scale)
     ("l2", "cd"), ("l2", "gram"), ("l2", "cholesky"), ("l2", "lsqr"),
     ("elasticnet", "cd"), ("elasticnet", "gram"), ("elasticnet", "auto"),
 ])
-@pytest.mark.parametrize("scale", [2.0**266, 2.0**332, 2.0**498])  # ~1e80, 1e100, 1e150
+@pytest.mark.parametrize("scale", [2.0**266, 2.0**332, 2.0**498], ids=["1e80", "1e100", "1e150"])
 def test_huge_data_gives_the_scaled_solution(scale, penalty, solver, variant):
     """X and y both near 1e77 or above: the elastic-net conjugate squared X^T r (of order
     scale^2) and overflowed, so the L2 gap was inf (ConvergenceWarning after max_iter) and
@@ -273,6 +273,27 @@ def test_huge_data_path_and_cv_give_the_scaled_solution(penalty):
     cv_reference = LinearRegressorCV(penalty, alphas=list(alphas), tol=1e-10).fit(X, y)
     assert cv.alpha_ / scale**2 == pytest.approx(cv_reference.alpha_)
     assert cv.coef_ == pytest.approx(cv_reference.coef_, rel=1e-9, abs=1e-9 * size)
+
+
+@pytest.mark.parametrize("penalty, solver", [
+    ("l2", "cd"), ("l2", "gram"), ("l2", "cholesky"), ("l2", "lsqr"), ("l1", "cd"), ("l1", "gram"),
+])
+@pytest.mark.parametrize("x_scale, y_scale", [
+    (2.0**-332, 2.0**332), (2.0**498, 1.0), (1.0, 2.0**498),
+], ids=["X~1e-100,y~1e100", "X~1e150,y~1", "X~1,y~1e150"])
+def test_data_of_different_scales_gives_the_scaled_solution(x_scale, y_scale, penalty,
+                                                            solver):
+    """Weights of order y_scale / x_scale. Near 1e200, ``||w||^2`` overflowed in the gap
+    (inf, or NaN as ``0 * inf`` for the lasso: max_iter epochs, wrong coefficients) and in
+    coordinate descent's objective; far from 1 either way, the products of their
+    differences in Anderson extrapolation overflowed or underflowed (more epochs)."""
+    X, y, _ = _scaled_problem("dense")
+    alpha_scale = x_scale**2 if penalty == "l2" else x_scale * y_scale
+    _assert_scaled_fit(
+        lambda alpha_scale: LinearRegressor(penalty, alpha=0.1 * alpha_scale, solver=solver,
+                                            tol=1e-10),
+        X, y, None, x_scale, y_scale, alpha_scale,
+    )
 
 
 # ------------------------------------------------------------------ ill-conditioned problems

@@ -153,7 +153,7 @@ def momentum(theta, theta_new, theta_z, state):
 
 @cuda.jit
 def quadratic_gap_sums(R, y, theta, G, l1_strength, l2_strength, positive, sums):
-    """Sums of the least-squares gap: ``[||r||^2, r.y, ||w||_1, ||w||^2, dual norm, conj]``
+    """Sums of the least-squares gap: ``[||r||^2, r.y, ||w||_1, l2 ||w||^2, dual norm, conj]``
     (see :func:`~sklreg._datafits.quadratic_gap_from_sums`).
 
     ``R = -r`` and ``G = -X^T r`` (from ``predict_residual`` / ``gradient_prox``).
@@ -169,7 +169,7 @@ def quadratic_gap_sums(R, y, theta, G, l1_strength, l2_strength, positive, sums)
         w = theta[0, index]
         XTr = -G[0, index]
         cuda.atomic.add(sums, 2, abs(w))
-        cuda.atomic.add(sums, 3, w * w)
+        cuda.atomic.add(sums, 3, l2_strength * w * w)
         cuda.atomic.max(sums, 4, d_lasso_dual_correlation(XTr, w, l2_strength, positive))
         cuda.atomic.add(sums, 5, d_enet_conjugate_term(XTr, l1_strength,
                                                        d_conjugate_scale(l2_strength),

@@ -155,7 +155,8 @@ def gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength, positi
     conjugate = 0.0
     if l2_strength > 0.0:  # scaled before squaring, as quadratic_dual_gap
         conjugate = float(np.sum((np.maximum(excess, 0.0) * conjugate_scale(l2_strength)) ** 2))
-    sums = (np.abs(w).sum(), w @ w, max(dual_norm, 0.0), conjugate, l1_strength, l2_strength)
+    ridge = float((l2_strength * w) @ w)
+    sums = (np.abs(w).sum(), ridge, max(dual_norm, 0.0), conjugate, l1_strength, l2_strength)
     # ||r||^2 = ||y||^2 - w.b - w.(X^T r) and r.y = ||y||^2 - w.b, each within this
     rounding = 2.0 * unit_bound * spread**2
     w_dot_b = w @ b

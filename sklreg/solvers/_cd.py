@@ -15,6 +15,8 @@ the kernel keeps the uncentered residual ``r_s = y - A w`` and the scalar
 with ``S = q . q`` (valid since ``y`` is centered whenever ``mean`` is non-zero).
 """
 
+import math
+
 import numpy as np
 
 from .._datafits import quadratic_dual_gap
@@ -171,7 +173,8 @@ def _working_set_objective(w_features, r, t, sw_sum, l1_strength, l2_strength):
         value -= t * t / sw_sum
     value *= 0.5
     for k in range(w_features.shape[0]):
-        value += l1_strength * abs(w_features[k]) + 0.5 * l2_strength * w_features[k] ** 2
+        w_k = w_features[k]
+        value += l1_strength * abs(w_k) + 0.5 * l2_strength * w_k * w_k  # no w_k**2 overflow
     return value
 
 
@@ -184,6 +187,13 @@ def anderson_extrapolation(history, positive):
     differences are zero or numerically singular.
     """
     diffs = history[1:] - history[:-1]
+    largest = np.max(np.abs(diffs)) if diffs.size else 0.0
+    if not largest > 0.0:
+        return np.empty(0)
+    # scaled by a power of two (exact, the combination unchanged): the products of the
+    # differences of weights far from 1 (X and y of very different scales) would overflow
+    # or underflow
+    diffs *= math.ldexp(1.0, -max(math.frexp(largest)[1], -1000))
     gram = diffs @ diffs.T
     trace = np.trace(gram)
     if not trace > 0.0:
