@@ -487,6 +487,19 @@ def test_l2_on_unscaled_features_converges_within_the_default_max_iter(
     assert theirs - ours <= their_gap + 1e-12
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_l2_on_a_sparse_design_without_entries_fits_the_intercepts(n_classes):
+    """A sparse design with no stored entry: the price of the Newton fallback in L-BFGS
+    iterations divided by zero (ZeroDivisionError out of fit). W = 0 and the intercepts of
+    the class frequencies."""
+    y = np.arange(31) % n_classes
+    model = LinearClassifier("l2", alpha=1e-3).fit(sp.csr_matrix((31, 40)), y)
+    assert_array_equal(model.coef_, 0.0)
+    log_odds = np.log(np.bincount(y) / len(y))
+    expected = log_odds[1:] - log_odds[0] if n_classes == 2 else log_odds - log_odds.mean()
+    assert_allclose(model.intercept_, expected, atol=1e-6)
+
+
 @pytest.mark.parametrize("n_classes, n_samples, n_features", [(3, 300, 10), (5, 500, 50)])
 def test_l2_newton_fallback_survives_a_system_indefinite_in_float64(
         n_classes, n_samples, n_features, monkeypatch):

@@ -85,7 +85,8 @@ def newton_fallback_after(X, n_blocks):
         return None
     if step > MAX_FALLBACK_STEP_COST:
         return None
-    iteration = 2.0 * n_blocks * entries
+    # and at least one pass over the predictions (a design without stored entries)
+    iteration = 2.0 * n_blocks * max(entries, n_samples)
     return NEWTON_FALLBACK_AFTER + int((setup + 2.0 * step) / (BLAS3_SPEEDUP * iteration))
 
 
