@@ -215,8 +215,8 @@ class ClassificationProblem:
                                                     gap_tol)
                     n_iter += newton_iter
                     if not gap <= gap_tol and n_iter < max_iter:
-                        # Newton stopped early (its system indefinite in float64: alpha
-                        # below the rounding of the curvature): L-BFGS has the rest
+                        # Newton stopped early (a system it cannot factor, or no step
+                        # decreasing the objective in float64): L-BFGS has the rest
                         self.solver_name += ", then L-BFGS"
                         gap, lbfgs_iter = lbfgs_l2(self.X_float64, self.labels, self.c, W, b,
                                                    fit_intercept, l2_strength,
@@ -490,8 +490,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
 
     Solved by proximal Newton with working sets (coordinate descent on each quadratic
     model, line search on the objective), stopped on a certified duality gap. With an L2
-    penalty only, binary problems with ``min(n_samples, n_features) <= 128`` use exact
-    Newton steps instead (through the smaller of the two Gram matrices), and the others
+    penalty only, binary problems with ``n_samples <= min(128, n_features)`` use exact
+    Newton steps instead (through the ``n_samples x n_samples`` Gram matrix), and the others
     L-BFGS on the exact objective (the intercepts made optimal after each step; two
     products with ``X`` an iteration), each iterate certified by the same duality gap.
     Binary L2 problems without intercept, from a cold start, with no more samples than
@@ -518,8 +518,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     fit_intercept : bool, default=True
         Fit unpenalized intercepts.
     max_iter : int or None, default=None
-        Maximum number of proximal Newton (or Newton, or L-BFGS) iterations, or of dual
-        coordinate descent epochs and L-BFGS iterations together; of FISTA iterations with
+        Maximum number of proximal Newton (or Newton) iterations, or of dual coordinate
+        descent epochs, L-BFGS and Newton iterations together; of FISTA iterations with
         ``device='cuda'``. None is 100 on the CPU and 1000 with ``device='cuda'`` (FISTA
         took 50 - 850 iterations where proximal Newton takes 6 - 34 on small standardized
         sets).

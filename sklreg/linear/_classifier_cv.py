@@ -166,7 +166,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     fit_intercept : bool, default=True
         Fit unpenalized intercepts.
     max_iter : int, default=100
-        Maximum proximal Newton iterations of each fit.
+        Maximum iterations of each fit, counted as by :class:`~sklreg.LinearClassifier`.
     tol : float, default=1e-4
         Relative duality gap of each fit.
     class_weight : dict, 'balanced' or None, default=None

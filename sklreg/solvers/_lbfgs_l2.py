@@ -1,8 +1,11 @@
 """L-BFGS on the exact smooth objective of L2-penalized logistic / multinomial regression.
 
-Used for L2 penalties when the exact Newton of :mod:`._newton_l2` does not apply (more than
-two classes, or both dimensions large). The intercepts are profiled out: after every step
-they are made optimal (:func:`~sklreg.solvers._prox_newton.optimize_intercepts`), so the
+Used for L2 penalties when the direct exact Newton of :mod:`._newton_l2` does not apply
+(more than two classes, more than ``MAX_DIRECT_SIZE`` samples, or more samples than
+features), and after dual coordinate descent; exact Newton takes over when L-BFGS has not
+converged after :func:`~sklreg.solvers._newton_l2.newton_fallback_after` iterations and its
+steps are affordable. The intercepts are profiled out: after every step they are made
+optimal (:func:`~sklreg.solvers._prox_newton.optimize_intercepts`), so the
 iterations minimize the smooth strongly convex ``f(W) = min_b P(W, b)``, whose gradient is
 ``g = G + l2 W`` there, and every iterate is dual feasible. The duality gap of the dual point
 ``-R`` is then exactly ``||g||^2 / (2 l2)`` (Fenchel-Young equality and ``sum R = 0``); once

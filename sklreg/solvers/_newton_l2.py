@@ -207,9 +207,9 @@ def _inverse_hessian(X, factors, l2_strength, gram):
 
 
 def _semidefinite_solve(S, rhs):
-    """``S^+ rhs`` on the eigenvalues of the symmetric ``S`` above its rounding (for more
-    blocks, the ones are in the null space of the intercepts' Schur complement, as
-    ``sum_k D_i[k] = 0``; a complement at rounding level, as with one sample, gives 0)."""
+    """``S^+ rhs`` on the eigenvalues of the symmetric ``S`` above ``1e-12`` times its
+    largest (for more blocks, the ones are in the null space of the intercepts' Schur
+    complement, as ``sum_k D_i[k] = 0``); a zero step when no eigenvalue is positive."""
     values, vectors = np.linalg.eigh(S)
     kept = values > 1e-12 * max(values.max(), 0.0)
     return vectors[:, kept] @ ((vectors[:, kept].T @ rhs) / values[kept])
