@@ -333,9 +333,7 @@ def _dual_sums(P, labels, c, G, scale, l1_strength):
     excess2 = 0.0
     for k in range(n_blocks):
         for j in range(G.shape[1]):
-            excess = scale * abs(G[k, j]) - l1_strength
-            if excess > 0.0:
-                excess2 += excess * excess
+            excess2 += enet_conjugate_term(scale * G[k, j], l1_strength, 1.0, False)
     return entropy, excess2
 
 
