@@ -290,3 +290,20 @@ def test_cv_rejects_a_splitter_without_folds():
     for fit in (lambda: model.fit(X, y), lambda: LinearRegressorCV(cv=[]).fit(X, y)):
         with pytest.raises(ValueError, match="yielded no folds"):
             fit()
+
+
+@pytest.mark.parametrize("fit", ["path", "regressor_cv", "classifier_cv"])
+def test_alphas_of_more_than_one_dimension_are_an_error(fit):
+    """A 2-D ``alphas`` was flattened and sorted silently (``[[0.1, 0.2]]`` ran as
+    ``[0.2, 0.1]``); the grid is 1-D, as scikit-learn's."""
+    from sklreg import LinearClassifierCV
+
+    X, y = make_regression(40, 5, random_state=0)
+    alphas = [[0.1, 0.2]]
+    with pytest.raises(ValueError, match="1-D"):
+        if fit == "path":
+            regularization_path(X, y, penalty="l1", alphas=alphas)
+        elif fit == "regressor_cv":
+            LinearRegressorCV(penalty="l1", alphas=alphas, cv=3).fit(X, y)
+        else:
+            LinearClassifierCV(penalty="l1", alphas=alphas, cv=3).fit(X, y > 0)

@@ -61,11 +61,13 @@ def alpha_max_of(design, l1_ratio, positive=False):
 
 
 def check_alphas(alphas):
-    """User-given ``alphas`` as a decreasing float64 array (non-empty, finite, >= 0)."""
-    alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
-    if alphas.size == 0 or not np.all(np.isfinite(alphas)) or alphas.min() < 0:
-        raise ValueError("alphas must be a non-empty array of finite values >= 0.")
-    return alphas
+    """User-given ``alphas`` as a decreasing float64 array (1-D, non-empty, finite, >= 0)."""
+    alphas = np.asarray(alphas, dtype=np.float64)
+    if (alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas))
+            or alphas.min() < 0):
+        raise ValueError("alphas must be a non-empty 1-D array of finite values >= 0, got "
+                         f"shape {alphas.shape}.")
+    return np.sort(alphas)[::-1]
 
 
 def alpha_grid(alpha_max, n_alphas, eps):
