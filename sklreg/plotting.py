@@ -53,7 +53,8 @@ def plot_regularization_path(path, ax=None, *, target=None, feature_names=None):
     ax : matplotlib Axes, default=None
         Where to draw; a new figure when None.
     target : int, default=None
-        Which target to plot when ``coefs`` has several (required then).
+        Which target to plot when ``coefs`` has several (required then; with one, only
+        None, 0 or -1).
     feature_names : sequence of str, default=None
         Legend labels, one per feature. No legend when None.
 
@@ -68,7 +69,11 @@ def plot_regularization_path(path, ax=None, *, target=None, feature_names=None):
             raise ValueError(
                 f"The path has {coefs.shape[0]} targets: choose one with target=index."
             )
+        if not -coefs.shape[0] <= target < coefs.shape[0]:
+            raise ValueError(f"target={target} for a path of {coefs.shape[0]} targets.")
         coefs = coefs[target]
+    elif target not in (None, 0, -1):
+        raise ValueError(f"target={target} for a path of one target.")
     if coefs.ndim != 2 or alphas.ndim != 1 or coefs.shape[1] != alphas.shape[0]:
         raise ValueError(
             "Expected alphas of shape (n_alphas,) and coefs of shape (n_features, n_alphas); "

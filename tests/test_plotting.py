@@ -77,6 +77,18 @@ def test_regularization_path_from_arrays_and_targets(regression_data):
         plotting.plot_regularization_path(path, target=0, feature_names=["a"])
 
 
+def test_regularization_path_target_out_of_range_is_an_error(regression_data):
+    """A target beyond the path's was a raw IndexError (several targets) or ignored (one)."""
+    X, y = regression_data
+    two = regularization_path(X, np.column_stack([y, -y]), penalty="l1", n_alphas=5)
+    one = regularization_path(X, y, penalty="l1", n_alphas=5)
+    for path, target in ((two, 2), (two, -3), (one, 3), (one, 1)):
+        with pytest.raises(ValueError, match=f"target={target}"):
+            plotting.plot_regularization_path(path, target=target)
+    lines = plotting.plot_regularization_path(one, target=0).get_lines()
+    np.testing.assert_array_equal(lines[0].get_ydata(), one.coefs[0])
+
+
 def test_regularization_path_draws_on_given_axes(regression_data):
     X, y = regression_data
     fig, (left, right) = plt.subplots(1, 2)
