@@ -50,30 +50,29 @@ def test_no_gpu_error(Estimator):
         Estimator(device="cuda").fit(X, y)
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_missing_numba_cuda_error(Estimator, monkeypatch):
+@pytest.fixture
+def without_numba_cuda(monkeypatch):
+    """numba-cuda reported as not installed."""
     real_find_spec = sklreg.cuda.importlib.util.find_spec
 
     def find_spec(name, *args):
         return None if name == "numba_cuda" else real_find_spec(name, *args)
 
     monkeypatch.setattr(sklreg.cuda.importlib.util, "find_spec", find_spec)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_missing_numba_cuda_error(Estimator, without_numba_cuda):
     X, y = _data()
     with pytest.raises(ImportError, match=r"numba-cuda.*pip install sklreg\[cuda\]"):
         Estimator(device="cuda").fit(X, y)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_failed_device_fit_leaves_the_estimator_as_it_was(Estimator, monkeypatch):
+def test_failed_device_fit_leaves_the_estimator_as_it_was(Estimator, without_numba_cuda):
     # the device was checked after the data: a failed fit had already set n_features_in_,
     # so a fitted model no longer predicted on its own features, an unfitted one raised
     # AttributeError instead of NotFittedError
-    real_find_spec = sklreg.cuda.importlib.util.find_spec
-
-    def find_spec(name, *args):
-        return None if name == "numba_cuda" else real_find_spec(name, *args)
-
-    monkeypatch.setattr(sklreg.cuda.importlib.util, "find_spec", find_spec)
     X, y = _data()
     fresh = Estimator(device="cuda")
     with pytest.raises(ImportError, match="numba-cuda"):
