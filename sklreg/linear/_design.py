@@ -17,7 +17,12 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from ..solvers._columns import center_scale_columns, centered_column_sq_norms, copy_to_columns
+from ..solvers._columns import (
+    center_scale_columns,
+    centered_column_sq_norms,
+    copy_to_columns,
+    unsigned_indices,
+)
 
 # sparse columns with mean^2 above this times their variance are stored centered: the
 # least-squares solvers eliminate the intercept exactly, only the cancellation of implicit
@@ -91,14 +96,12 @@ def kernel_arrays(A):
 
     Dense designs pass as ``X`` (CSC placeholders empty), sparse ones as CSC parts (``X`` a
     placeholder), with the same array types either way so one compiled kernel serves
-    both. Indices are unsigned, which spares Numba its negative-index check.
+    both. Indices are unsigned (see :func:`~sklreg.solvers._columns.unsigned_indices`).
     """
-    index_type = np.uint32 if (not sp.issparse(A) or A.nnz < 2**32) else np.int64
     if sp.issparse(A):
         placeholder = np.empty((1, 2), dtype=A.dtype, order="F")  # typed Fortran-ordered
-        return (placeholder, A.data, A.indices.astype(index_type),
-                A.indptr.astype(index_type), True)
-    no_index = np.empty(0, dtype=index_type)
+        return (placeholder, A.data, *unsigned_indices(A), True)
+    no_index = np.empty(0, dtype=np.uint32)
     return A, np.empty(0, dtype=A.dtype), no_index, no_index, False
 
 

@@ -22,6 +22,19 @@ from .._jit import jit
 REASSOCIATE = {"reassoc", "contract"}  # lets LLVM vectorize sums; keeps NaN / inf semantics
 
 
+def unsigned_indices(A):
+    """``(indices, indptr)`` of the compressed sparse matrix ``A`` as the kernels take them.
+
+    They are unsigned (``uint32``, int32 arrays viewed without a copy) when every index and
+    offset fits, which spares Numba its negative-index check on each access: that check
+    made a loop over stored entries twice as slow. Larger matrices keep int64 indices.
+    """
+    if A.nnz < 2**32 and max(A.shape) < 2**32:
+        return tuple(a.view(np.uint32) if a.dtype == np.int32 else a.astype(np.uint32)
+                     for a in (A.indices, A.indptr))
+    return A.indices.astype(np.int64, copy=False), A.indptr.astype(np.int64, copy=False)
+
+
 @jit(fastmath=REASSOCIATE)
 def columns_dot(X, X_data, X_indices, X_indptr, is_sparse, v, features, out):
     """``out[j] = X[:, j] . v`` (in float64) for each ``j`` of ``features``."""

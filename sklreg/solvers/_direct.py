@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, lsqr
 
 from .._jit import jit
-from ._columns import REASSOCIATE
+from ._columns import REASSOCIATE, unsigned_indices
 
 DENSIFY_DENSITY = 0.5  # sparse products by BLAS on the densified matrix from this density
 # a column whose centered squared norm is below this fraction of its uncentered one (nearly
@@ -101,7 +101,7 @@ def _sparse_symmetric_product(A, transpose_first):
         return _symmetric_product(A.toarray(), transpose_first)
     A = A.tocsr() if transpose_first else A.tocsc()
     size = A.shape[1] if transpose_first else A.shape[0]
-    return _sum_of_outer_products(A.data.astype(np.float64, copy=False), A.indices, A.indptr,
+    return _sum_of_outer_products(A.data.astype(np.float64, copy=False), *unsigned_indices(A),
                                   size)
 
 

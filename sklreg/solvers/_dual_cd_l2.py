@@ -28,6 +28,7 @@ import scipy.sparse as sp
 
 from .._datafits import classification_loss
 from .._jit import jit
+from ._columns import unsigned_indices
 
 MAX_COORDINATE_NEWTON = 100  # Newton steps of one coordinate (a handful in practice)
 # |derivative| at which a coordinate is solved, in log-odds units: loose in the first epoch,
@@ -129,10 +130,10 @@ def primal_condition_bound(X, c, l2_strength):
     largest eigenvalue; ``p (1 - p) <= 1/4``), in one pass over the stored entries."""
     if sp.issparse(X):
         if X.format == "csc":
-            trace = _csc_weighted_sq_sum(X.data, X.indices, c)
+            trace = _csc_weighted_sq_sum(X.data, unsigned_indices(X)[0], c)
         else:
             X = sp.csr_matrix(X)
-            trace = float(c @ _csr_row_sq_norms(X.data, X.indptr))
+            trace = float(c @ _csr_row_sq_norms(X.data, unsigned_indices(X)[1]))
     else:
         trace = float(np.einsum("ij,ij,i->", X, X, c))
     return 1.0 + trace / (4.0 * l2_strength)
@@ -188,12 +189,13 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
         if not X.has_canonical_format:  # duplicate entries would enter the norms apart
             X = X.copy()
             X.sum_duplicates()
-        row_norms2 = _csr_row_sq_norms(X.data, X.indptr)
-        arrays = (np.empty((0, 0)), X.data, X.indices, X.indptr, True)
+        indices, indptr = unsigned_indices(X)
+        row_norms2 = _csr_row_sq_norms(X.data, indptr)
+        arrays = (np.empty((0, 0)), X.data, indices, indptr, True)
     else:
         X = np.ascontiguousarray(X)
         row_norms2 = np.einsum("ij,ij->i", X, X)
-        no_index = np.empty(0, dtype=np.int32)
+        no_index = np.empty(0, dtype=np.uint32)
         arrays = (X, np.empty(0), no_index, no_index, False)
     signs = np.where(labels == 1, 1.0, -1.0)
     null_primal = classification_loss(np.zeros((1, labels.shape[0])), labels, c, False)
