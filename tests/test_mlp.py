@@ -635,6 +635,26 @@ def test_sample_weight_integer_equals_repeated_rows(regression):
         MLPRegressor().fit(X, y, sample_weight=np.zeros(len(y)))
 
 
+@pytest.mark.parametrize("first, later", [(np.float64, np.float32), (np.float32, np.float64)])
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_partial_fit_and_warm_start_keep_the_fitted_dtype(regression, first, later, solver):
+    # as scikit-learn: the network keeps the dtype of its first fit; a later chunk of
+    # another float dtype neither re-types the weights (silently halving or doubling their
+    # precision) nor leaves the optimizer's moments in the other dtype
+    X, y = regression
+    model = MLPRegressor((5,), solver=solver, max_iter=3, warm_start=True, random_state=0)
+    model.fit(X.astype(first), y)
+    continue_ = model.fit if solver == "lbfgs" else model.partial_fit
+    continue_(X.astype(later), y)
+    assert all(W.dtype == first for W in model.coefs_ + model.intercepts_)
+    assert model.predict(X.astype(later)).dtype == np.result_type(first, later)
+    if solver != "lbfgs":
+        assert all(value.dtype == first for value in model._optimizer_state.values()
+                   if isinstance(value, np.ndarray))
+    model.fit(X.astype(later), y)
+    assert all(W.dtype == first for W in model.coefs_ + model.intercepts_)
+
+
 @pytest.mark.parametrize("solver, penalty", [("sgd", "l1"), ("adam", "group"),
                                              ("sgd", "elasticnet"), ("lbfgs", "l2")])
 def test_float32_every_kernel(regression, solver, penalty):

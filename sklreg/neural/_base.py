@@ -241,6 +241,8 @@ class BaseMLP(BaseEstimator):
         check_device(self.device, X)  # before validation: a failed fit changes nothing
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        if not first_pass:  # the network keeps the dtype of its first fit, as scikit-learn's
+            X = X.astype(self.coefs_[0].dtype, copy=False)
         Y = Y.astype(X.dtype, copy=False)
         # squared losses and activations overflow long before float max; tiny values are fine
         check_value_range(X, "X", X.shape[0], check_small=False)

@@ -147,7 +147,8 @@ ATTRIBUTES = """
         Training samples seen by the stochastic solvers.
     coefs_ : list of ndarray
         ``coefs_[l]`` of shape (units of layer l, units of layer l + 1); row ``i`` holds
-        the outgoing weights of unit ``i``. Same float dtype as ``X``.
+        the outgoing weights of unit ``i``. Same float dtype as the ``X`` of the first
+        fit; ``partial_fit`` and warm-started fits keep it (their ``X`` is cast).
     intercepts_ : list of ndarray
         Biases of layers 1 to n_layers_ - 1.
     n_features_in_ : int
