@@ -108,6 +108,9 @@ ENTRIES = [
                                           max_iter=MAX_ITER), "classes", True),
     Entry("LinearClassifierCV", _factory(LinearClassifierCV, penalty="elasticnet", alphas=4,
                                          cv=3, max_iter=MAX_ITER), "classes", True),
+    Entry("LinearClassifierCV-no-refit", _factory(LinearClassifierCV, penalty="l1", alphas=4,
+                                                  cv=3, max_iter=MAX_ITER, refit=False),
+          "classes", True),
 ]
 
 

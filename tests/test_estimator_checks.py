@@ -30,6 +30,7 @@ CONFIGURATIONS = [
     LinearClassifier(penalty=None),
     LinearClassifierCV(alphas=4, cv=3),
     LinearClassifierCV(penalty="elasticnet", l1_ratio=[0.2, 0.8], alphas=4, cv=3, tol=1e-10),
+    LinearClassifierCV(alphas=4, cv=3, refit=False),
 ]
 
 # small networks and few epochs, every penalty for both estimators

@@ -253,3 +253,73 @@ def test_score_uses_the_scoring_option_as_logistic_regression_cv():
             -log_loss(y, requested.predict_proba(X), sample_weight=weights))
     with pytest.raises(ValueError, match="groups"):
         model.score(X, y, groups=np.zeros(len(y)))
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["path-solutions", "fitted-again"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_refit_false_averages_the_fold_fits_at_the_selected_point(n_classes, kept, monkeypatch):
+    """``refit=False`` (new, as LogisticRegressionCV's): ``coef_`` and ``intercept_`` are
+    the means of the folds' fits at the selected ``(alpha_, l1_ratio_)`` (with the sample
+    and class weights), selected as with ``refit=True``; no fit on all the data. The
+    folds' path solutions are kept when small, else each fold is fitted again from zero."""
+    import sklreg.linear._classifier_cv as classifier_cv
+
+    X, y = make_data(n_classes, n_samples=90)
+    sample_weight = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    class_weight = {0: 2.0, 1: 1.0, 2: 0.5}
+    alphas = [0.3, 0.1, 0.03, 0.01, 0.003, 0.001]
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    fitted_again = []
+    fold_solution = classifier_cv._fold_solution
+    monkeypatch.setattr(classifier_cv, "_fold_solution",
+                        lambda *args: fitted_again.append(args) or fold_solution(*args))
+    if not kept:
+        monkeypatch.setattr(classifier_cv, "KEPT_SOLUTIONS_MAX_VALUES", 0)
+    kwargs = dict(penalty="elasticnet", l1_ratio=[0.3, 0.9], alphas=alphas, cv=folds,
+                  scoring="neg_log_loss", class_weight=class_weight, tol=1e-12)
+    model = LinearClassifierCV(**kwargs, refit=False).fit(X, y, sample_weight)
+    refitted = LinearClassifierCV(**kwargs).fit(X, y, sample_weight)
+    assert len(fitted_again) == (0 if kept else len(folds))
+    assert_array_equal(model.scores_, refitted.scores_)
+    assert (model.alpha_, model.l1_ratio_) == (refitted.alpha_, refitted.l1_ratio_)
+    assert alphas[0] > model.alpha_ > alphas[-1]  # a warm-started point of the paths
+    fits = [LinearClassifier("elasticnet", alpha=model.alpha_, l1_ratio=model.l1_ratio_,
+                             class_weight=class_weight, tol=1e-12).fit(
+                X[train], y[train], sample_weight[train]) for train, _ in folds]
+    # the path's solutions are certified to 1e-12 * P_null: ~1e-6 on the coefficients
+    atol = 1e-5 if kept else 1e-10
+    assert_allclose(model.coef_, np.mean([fit.coef_ for fit in fits], axis=0), atol=atol)
+    assert_allclose(model.intercept_, np.mean([fit.intercept_ for fit in fits], axis=0),
+                    atol=atol)
+    assert np.abs(model.coef_ - refitted.coef_).max() > 1e-3  # not the fit on all the data
+    assert model.n_iter_.shape == model.dual_gap_.shape == (len(folds),)
+    assert np.all(model.dual_gap_ <= 1e-12 * np.log(n_classes))
+    if not kept:
+        assert_array_equal(model.n_iter_, [fit.n_iter_ for fit in fits])
+    scores = X @ model.coef_.T + model.intercept_
+    assert_allclose(model.decision_function(X), scores.ravel() if n_classes == 2 else scores)
+    assert_array_equal(model.predict(X), model.classes_[
+        (scores.ravel() > 0).astype(int) if n_classes == 2 else scores.argmax(axis=1)])
+    assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_refit_false_pickles_and_keeps_feature_names():
+    import pickle
+
+    pd = pytest.importorskip("pandas")
+    X, y = make_data(3, n_samples=90)
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    model = LinearClassifierCV(alphas=[0.1, 0.01], cv=3, refit=False).fit(frame, y)
+    assert_array_equal(model.feature_names_in_, frame.columns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # "X does not have valid feature names"
+        proba = model.predict_proba(frame)
+    restored = pickle.loads(pickle.dumps(model))
+    assert_array_equal(restored.predict_proba(frame), proba)
+    assert_array_equal(restored.n_iter_, model.n_iter_)
+
+
+def test_refit_must_be_a_boolean():
+    X, y = make_data(2, n_samples=60)
+    with pytest.raises(ValueError, match="'refit' parameter"):
+        LinearClassifierCV(refit="no").fit(X, y)

@@ -461,6 +461,21 @@ def warn_if_not_converged(gap, gap_tol, max_iter, n_iter, solver="proximal Newto
         )
 
 
+def center_solution(W, b, penalized):
+    """Center, in place, what the multinomial model leaves free, as fitted models report it.
+
+    For more than two classes (several rows in ``W``), the softmax is invariant to a common
+    shift of the intercepts: ``b`` is centered. So are unpenalized weights to a common row,
+    which the solver leaves arbitrary (it differed between dense and sparse ``X``): without
+    penalty the columns of ``W`` are centered too, as ``LogisticRegression(C=np.inf)``
+    reports them. A penalty fixes the row itself.
+    """
+    if len(b) > 1:
+        b -= b.mean()
+        if not penalized:
+            W -= W.mean(axis=0)
+
+
 class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     r"""Logistic / multinomial regression with an L1, L2 or elastic-net penalty.
 
@@ -659,13 +674,7 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         warn_if_not_converged(gap, gap_tol, max_iter, n_iter,
                               "GPU FISTA" if use_cuda else problem.solver_name,
                               penalized=penalized)
-        if problem.n_blocks > 1:
-            b -= b.mean()  # the softmax is invariant to a common shift: report centered ones
-            if not penalized:
-                # so are unpenalized weights to a common row, which the solver leaves
-                # arbitrary (it differed between dense and sparse X): report the centered
-                # ones, as LogisticRegression(C=np.inf). A penalty fixes the row itself.
-                W -= W.mean(axis=0)
+        center_solution(W, b, penalized)
         self.classes_ = classes
         self.coef_ = W
         self.intercept_ = b

@@ -3,6 +3,7 @@
 import inspect
 import time
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
@@ -16,7 +17,7 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.parallel import delayed
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, check_is_fitted
 
 from .._penalties import penalty_strengths
@@ -25,6 +26,7 @@ from ._classifier import (
     ClassificationProblem,
     LinearClassifier,
     LinearClassifierMixin,
+    center_solution,
     encode_targets,
     warn_if_not_converged,
 )
@@ -85,9 +87,59 @@ def _fitted_shell(classes, W, b, n_features):
     return model
 
 
+# refit=False keeps the solutions of every fold and grid point when they hold at most this
+# many float64 values (128 MiB); beyond, each fold is fitted again at the selected point
+KEPT_SOLUTIONS_MAX_VALUES = 2**24
+
+
+class FoldSolution(NamedTuple):
+    """A fold's fit as a fitted model reports it (along a path: one entry per ``alpha``)."""
+
+    coef: np.ndarray  # (n_blocks, n_features), or (n_alphas, n_blocks, n_features)
+    intercept: np.ndarray  # (n_blocks,), or (n_alphas, n_blocks)
+    n_iter: int | np.ndarray
+    dual_gap: float | np.ndarray  # NaN without penalty (alpha=0)
+
+    def at(self, index):
+        """The solution at ``alphas[index]`` of a path's solutions."""
+        return FoldSolution(*(values[index] for values in self))
+
+
+def _solve_at(problem, W, b, alpha, penalty, l1_ratio, params):
+    """Solve ``problem`` in place from ``W``, ``b`` at ``(alpha, l1_ratio)``, warning when
+    the fit does not converge; returns the iterations and the gap (NaN without penalty)."""
+    l1_strength, l2_strength = penalty_strengths(penalty, alpha, l1_ratio)
+    penalized = l1_strength > 0.0 or l2_strength > 0.0
+    gap, n_iter, gap_tol = problem.solve(W, b, l1_strength, l2_strength, params["max_iter"],
+                                         params["tol"])
+    warn_if_not_converged(gap, gap_tol, params["max_iter"], n_iter, problem.solver_name,
+                          f" at alpha={alpha:.4g}", penalized)
+    return n_iter, gap if penalized else float("nan")
+
+
+def _reported(W, b, alpha):
+    """Copies of ``W`` and ``b`` centered as a fitted model reports them."""
+    W, b = W.copy(), b.copy()
+    center_solution(W, b, penalized=alpha > 0.0)
+    return W, b
+
+
+def _fold_solution(X, labels, n_classes, effective_weight, train, alpha, penalty, l1_ratio,
+                   params):
+    """The :class:`FoldSolution` of a single fit on ``train``, from zero."""
+    problem = ClassificationProblem(X[train], labels[train], n_classes, effective_weight[train],
+                                    params["fit_intercept"])
+    W = np.zeros((problem.n_blocks, problem.n_features))
+    b = np.zeros(problem.n_blocks)
+    n_iter, gap = _solve_at(problem, W, b, alpha, penalty, l1_ratio, params)
+    return FoldSolution(*_reported(W, b, alpha), n_iter, gap)
+
+
 def _fold_path_scores(X, y, labels, classes, score_params, effective_weight, train, test,
-                      alphas, penalty, l1_ratio, params, scorer, progress=None):
-    """Scores on ``test`` along a warm-started path fitted on ``train``.
+                      alphas, penalty, l1_ratio, params, scorer, progress=None,
+                      keep_solutions=False):
+    """Scores on ``test`` along a warm-started path fitted on ``train``, and the path's
+    :class:`FoldSolution` when ``keep_solutions`` (else None).
 
     ``score_params`` holds the scorer's metadata for all the samples (e.g.
     ``sample_weight``), passed for those of ``test``. ``progress``, when given, is a label
@@ -103,23 +155,26 @@ def _fold_path_scores(X, y, labels, classes, score_params, effective_weight, tra
                                     effective_weight[train], params["fit_intercept"])
     W = np.zeros((problem.n_blocks, problem.n_features))
     b = np.zeros(problem.n_blocks)
-    scores = np.empty(len(alphas))
-    score_params = _check_method_params(X, params=score_params, indices=test)
     n_iter = 0
+    scores = np.empty(len(alphas))
+    if keep_solutions:
+        path = FoldSolution(np.empty((len(alphas), *W.shape)), np.empty((len(alphas), len(b))),
+                            np.empty(len(alphas), dtype=np.int64), np.empty(len(alphas)))
+    score_params = _check_method_params(X, params=score_params, indices=test)
     for i, alpha in enumerate(alphas):
-        l1_strength, l2_strength = penalty_strengths(penalty, alpha, l1_ratio)
-        gap, fit_iter, gap_tol = problem.solve(W, b, l1_strength, l2_strength,
-                                               params["max_iter"], params["tol"])
-        warn_if_not_converged(gap, gap_tol, params["max_iter"], fit_iter, problem.solver_name,
-                              f" at alpha={alpha:.4g}", l1_strength > 0.0 or l2_strength > 0.0)
-        n_iter += fit_iter
-        shell = _fitted_shell(classes, W, b - b.mean() if len(b) > 1 else b, X.shape[1])
+        fit_iter, gap = _solve_at(problem, W, b, alpha, penalty, l1_ratio, params)
+        coef, intercept = _reported(W, b, alpha)
+        if keep_solutions:
+            path.coef[i], path.intercept[i], path.n_iter[i], path.dual_gap[i] = (
+                coef, intercept, fit_iter, gap)
+        shell = _fitted_shell(classes, coef, intercept, X.shape[1])
         scores[i] = scorer(shell, X[test], y[test], **score_params)
+        n_iter += fit_iter
     if progress is not None:
         print(f"[LinearClassifierCV] {progress}: {len(alphas)} alphas, {n_iter} "
               f"iterations, {time.perf_counter() - start:.2f} s, best test score "
               f"{scores.max():.4g}", flush=True)
-    return scores
+    return scores, path if keep_solutions else None
 
 
 class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
@@ -128,7 +183,8 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     For each ``l1_ratio`` and each fold, a warm-started path over a decreasing grid of
     ``alpha`` is fitted on the training part and scored on the held-out part; the
     ``(alpha, l1_ratio)`` of best mean score over the folds (among ties, the first
-    ``l1_ratio`` of the list, then the largest ``alpha``) is then refitted on all the data.
+    ``l1_ratio`` of the list, then the largest ``alpha``) is then refitted on all the data
+    (or, with ``refit=False``, the folds' own fits there are averaged).
     Objective, conversions and ``tol`` are those of :class:`~sklreg.LinearClassifier`.
     scikit-learn's ``LogisticRegressionCV(Cs=...)`` fits each fold at ``C``, that is at
     ``alpha = 1 / (C * S_train)`` with ``S_train`` the weight of the fold's training part
@@ -179,6 +235,19 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         Print one line as each path (fold and ``l1_ratio``) finishes, when positive.
     progress_bar : bool, default=False
         Show a tqdm progress bar over the paths (needs the ``tqdm`` package).
+    refit : bool, default=True
+        Refit the model at the selected ``(alpha_, l1_ratio_)`` on all the data. When
+        False, no fit on all the data is made: ``coef_`` and ``intercept_`` are the means
+        over the folds of the fits on their training parts at the selected point (the true
+        multinomial model has a single ``alpha_`` and ``l1_ratio_``, selected on the mean
+        score whatever ``refit``). scikit-learn's ``LogisticRegressionCV(refit=False)``
+        averages instead each fold's own best point: its ``C_`` and ``l1_ratio_`` are the
+        means of the folds' best values, which no averaged fit was made at. The fold fits
+        are those the scores were computed with, kept when all the paths' solutions take
+        at most ``2**24`` float64 values (``n_l1_ratios * n_alphas * n_folds * n_blocks *
+        (n_features + 1)``, ``n_blocks`` 1 for two classes, else ``n_classes``);
+        otherwise each fold is fitted again at the selected point, from zero (``n_folds``
+        fits, in parallel with ``n_jobs``, instead of one on all the data).
 
     Attributes
     ----------
@@ -190,8 +259,19 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         Grids used (decreasing).
     scores_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
         Held-out scores.
-    classes_, coef_, intercept_, dual_gap_, n_iter_ :
-        Those of the model refitted on all the data, as in :class:`~sklreg.LinearClassifier`.
+    classes_, coef_, intercept_ :
+        Those of the model refitted on all the data, as in :class:`~sklreg.LinearClassifier`;
+        with ``refit=False``, ``coef_`` and ``intercept_`` are the means over the folds of
+        their fits at the selected point.
+    n_iter_ : int, or ndarray of shape (n_folds,) with ``refit=False``
+        Iterations of the refit on all the data, as in :class:`~sklreg.LinearClassifier`.
+        With ``refit=False``, those of each fold's fit at the selected point: on its
+        warm-started path, from the previous ``alpha`` (from zero when the fold was fitted
+        again, see ``refit``).
+    dual_gap_ : float, or ndarray of shape (n_folds,) with ``refit=False``
+        Duality gap of the refit on all the data (NaN without penalty). With
+        ``refit=False``, that of each fold's fit on its own training part: the averaged
+        model has no certificate on any objective.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -212,6 +292,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
         "progress_bar": ["boolean"],
+        "refit": ["boolean"],
     }
 
     def __init__(
@@ -230,6 +311,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         n_jobs=None,
         verbose=0,
         progress_bar=False,
+        refit=True,
     ):
         self.penalty = penalty
         self.l1_ratio = l1_ratio
@@ -244,13 +326,15 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.progress_bar = progress_bar
+        self.refit = refit
 
     def _l1_ratios(self):
         return cv_l1_ratios(self.penalty, self.l1_ratio)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, **params):
-        """Cross-validate the paths, then refit the best model on all the data.
+        """Cross-validate the paths, then refit the best model on all the data (with
+        ``refit=False``, average the folds' fits at the selected point instead).
 
         Parameters
         ----------
@@ -298,28 +382,51 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         scorer = scorer_with_labels(self._get_scorer(), classes)
         params = {"fit_intercept": self.fit_intercept, "max_iter": self.max_iter,
                   "tol": self.tol}
+        n_blocks = 1 if len(classes) == 2 else len(classes)
+        keep_solutions = not self.refit and (
+            alphas.size * len(folds) * n_blocks * (X.shape[1] + 1) <= KEPT_SOLUTIONS_MAX_VALUES)
         tasks = [(i, k) for i in range(len(l1_ratios)) for k in range(len(folds))]
         results = run_paths(
             self, (
                 delayed(_fold_path_scores)(
                     X, y, labels, classes, routed.scorer.score, effective, *folds[k],
                     alphas[i], self.penalty, l1_ratios[i], params, scorer,
-                    path_label(self, l1_ratios[i], k, len(folds)),
+                    path_label(self, l1_ratios[i], k, len(folds)), keep_solutions,
                 )
                 for i, k in tasks
             ), len(tasks),
         )
         self.l1_ratio_, self.alpha_, self.alphas_, self.scores_ = select_on_grid(
-            tasks, results, l1_ratios, alphas, len(folds), maximize=True
+            tasks, [scores for scores, _ in results], l1_ratios, alphas, len(folds),
+            maximize=True,
         )
+        self.classes_ = classes
+        if self.refit:
+            model = LinearClassifier(
+                self.penalty, alpha=self.alpha_, l1_ratio=self.l1_ratio_,
+                fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
+                class_weight=self.class_weight,
+            ).fit(X, y, sample_weight=sample_weight)
+            self.coef_, self.intercept_ = model.coef_, model.intercept_
+            self.n_iter_, self.dual_gap_ = model.n_iter_, model.dual_gap_
+            return self
 
-        model = LinearClassifier(
-            self.penalty, alpha=self.alpha_, l1_ratio=self.l1_ratio_,
-            fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
-            class_weight=self.class_weight,
-        ).fit(X, y, sample_weight=sample_weight)
-        self.classes_, self.coef_, self.intercept_ = model.classes_, model.coef_, model.intercept_
-        self.n_iter_, self.dual_gap_ = model.n_iter_, model.dual_gap_
+        if keep_solutions:
+            best_ratio = np.flatnonzero(l1_ratios == self.l1_ratio_)[0]
+            best_alpha = np.flatnonzero(alphas[best_ratio] == self.alpha_)[0]
+            solutions = [path.at(best_alpha)  # in the order of the folds
+                         for (i, _), (_, path) in zip(tasks, results, strict=True)
+                         if i == best_ratio]
+        else:
+            solutions = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(_fold_solution)(X, labels, len(classes), effective, train,
+                                        self.alpha_, self.penalty, self.l1_ratio_, params)
+                for train, _ in folds
+            )
+        self.coef_ = np.mean([solution.coef for solution in solutions], axis=0)
+        self.intercept_ = np.mean([solution.intercept for solution in solutions], axis=0)
+        self.n_iter_ = np.array([solution.n_iter for solution in solutions])
+        self.dual_gap_ = np.array([solution.dual_gap for solution in solutions])
         return self
 
     def _get_scorer(self):
