@@ -311,6 +311,23 @@ def test_warm_start_false_restarts(regression):
     assert_array_equal(model.coefs_[0], first[0])
 
 
+def test_warm_start_after_a_failed_first_fit_takes_new_classes():
+    """A first fit that failed after encoding the labels (here: X too large) left
+    ``classes_`` without weights; a warm-started fit then refused other labels as "not the
+    same classes as in the previous call"."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 3)
+    model = MLPClassifier((4,), max_iter=5, warm_start=True, random_state=0)
+    with pytest.raises(ValueError, match="overflow"):
+        model.fit(X * 1e200, np.arange(30) % 3)
+    labels = np.array(["a", "b"] * 15)
+    model.fit(X, labels)
+    assert_array_equal(model.classes_, ["a", "b"])
+    assert set(model.predict(X)) <= {"a", "b"}
+    with pytest.raises(ValueError, match="same classes"):  # fitted weights: as before
+        model.fit(X, np.arange(30) % 3)
+
+
 def test_early_stopping_keeps_best_weights(regression):
     X, y = regression
     model = MLPRegressor((5,), early_stopping=True, validation_fraction=0.2, max_iter=60,

@@ -28,7 +28,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                              dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+        # fit encodes the labels afresh unless it warm-starts fitted weights (a failed
+        # first fit leaves classes_ without weights); partial_fit set them on its first call
+        if not incremental and not (self.warm_start and hasattr(self, "coefs_")):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y)
             self.classes_ = self._label_binarizer.classes_
