@@ -1504,3 +1504,27 @@ def test_default_max_iter_is_100_on_the_cpu():
         explicit.fit(X, y)
     assert default.n_iter_ == explicit.n_iter_ <= 100
     assert_array_equal(default.coef_, explicit.coef_)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_cv_fold_training_on_one_class_takes_no_nan_step(n_classes):
+    """A training part of one class has a null objective of 0, so a gap_tol of 0, and its
+    intercepts leave a zero gradient: L-BFGS went on from it, normalizing its zero direction
+    by its largest entry (0 / 0, NaN steps and RuntimeWarnings). It stops at the optimum."""
+    X, y = make_data(n_classes, n_samples=90, n_features=6)
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]
+    train = np.flatnonzero(y == y[-1])
+    folds = [(train, np.setdiff1d(np.arange(len(y)), train))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LinearClassifierCV("l2", alphas=[1.0, 0.1], cv=folds).fit(X, y)
+    assert np.isfinite(model.scores_).all()
+    labels = np.zeros(len(train), dtype=np.int64)
+    W, b = np.zeros((1, X.shape[1])), np.zeros(1)
+    c = np.full(len(train), 1.0 / len(train))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gap, n_iter = lbfgs_l2(X[train], labels + 1, c, W, b, True, 1.0, 100, 0.0)
+    assert n_iter <= 1 and gap < 1e-50
+    assert np.isfinite(W).all() and (W == 0).all()

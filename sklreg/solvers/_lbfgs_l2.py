@@ -239,7 +239,9 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
         if gradient @ gradient <= 2.0 * l2_strength * gap_tol or n_iter >= max_iter:
             W[:] = w.reshape(n_blocks, n_features)
             _, gap = classification_dual_gap(Z, P, labels, c, G, W, 0.0, l2_strength)
-            if gap <= gap_tol or n_iter >= max_iter:
+            # a zero gradient is the optimum: no direction to take (a gap_tol of 0, from
+            # a null objective of 0 when the samples are of one class, is never reached)
+            if gap <= gap_tol or n_iter >= max_iter or not gradient.any():
                 return gap, n_iter
         n_iter += 1
 
