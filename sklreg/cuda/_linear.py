@@ -435,7 +435,7 @@ class DeviceProblem:
 
 
 def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False,
-                             max_iter=1000, tol=1e-4, W_init=None):
+                             max_iter=10_000, tol=1e-4, W_init=None):
     """GPU counterpart of :func:`~sklreg.linear._least_squares.solve_least_squares`.
 
     Same problem (the prepared dense :class:`~sklreg.linear._design.Design`, scaled

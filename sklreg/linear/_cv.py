@@ -227,8 +227,8 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         without it, give the folds: ``cv=list(GroupKFold().split(X, y, groups))``.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
-    max_iter : int, default=1000
-        Maximum epochs of each fit.
+    max_iter : int, default=10000
+        Maximum epochs of each fit (see :class:`~sklreg.LinearRegressor`).
     tol : float, default=1e-4
         Relative duality gap of each fit.
     positive : bool, default=False
@@ -297,7 +297,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         eps=1e-3,
         cv=None,
         fit_intercept=True,
-        max_iter=1000,
+        max_iter=10_000,
         tol=1e-4,
         positive=False,
         selection="cyclic",

@@ -287,7 +287,7 @@ def solve_least_squares(
     *,
     positive=False,
     solver="auto",
-    max_iter=1000,
+    max_iter=10_000,
     tol=1e-4,
     W_init=None,
     random_selection=False,

@@ -91,7 +91,7 @@ def path_pays_for_gram(n_samples, n_features, n_alphas):
 
 
 def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="auto",
-                max_iter=1000, tol=1e-4, random_selection=False, seed=0, W_init=None,
+                max_iter=10_000, tol=1e-4, random_selection=False, seed=0, W_init=None,
                 callback=None, gram=None):
     """Solve a prepared design along ``alphas`` (in the given order), warm-starting each fit.
 
@@ -171,7 +171,7 @@ def regularization_path(
     fit_intercept=True,
     sample_weight=None,
     positive=False,
-    max_iter=1000,
+    max_iter=10_000,
     tol=1e-4,
     selection="cyclic",
     random_state=None,
@@ -210,8 +210,8 @@ def regularization_path(
         Non-negative sample weights.
     positive : bool, default=False
         Non-negative coefficients.
-    max_iter : int, default=1000
-        Maximum epochs of each fit.
+    max_iter : int, default=10000
+        Maximum epochs of each fit (see :class:`~sklreg.LinearRegressor`).
     tol : float, default=1e-4
         Relative duality gap of each fit (see :class:`~sklreg.LinearRegressor`).
     selection : {'cyclic', 'random'}, default='cyclic'

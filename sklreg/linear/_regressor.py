@@ -111,8 +111,11 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         Elastic-net mixing parameter in [0, 1]; used only with ``penalty='elasticnet'``.
     fit_intercept : bool, default=True
         Fit an (unpenalized) intercept.
-    max_iter : int, default=1000
-        Maximum number of coordinate-descent epochs (or LSQR iterations).
+    max_iter : int, default=10000
+        Maximum number of coordinate-descent epochs (or LSQR iterations). An epoch runs over
+        the working set, often a small part of the features: on the wide real datasets at
+        ``alpha_max / 1000``, 1000 - 6000 epochs take 0.01 - 0.05 s. (scikit-learn's
+        ``Lasso(max_iter=1000)`` counts passes over all the features.)
     tol : float, default=1e-4
         Relative tolerance: the solver stops when the duality gap falls below
         ``tol * P_null``, where ``P_null`` is the objective of the intercept-only model.
@@ -204,7 +207,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         alpha=1e-4,
         l1_ratio=0.15,
         fit_intercept=True,
-        max_iter=1000,
+        max_iter=10_000,
         tol=1e-4,
         warm_start=False,
         positive=False,
