@@ -283,15 +283,17 @@ def constant_columns(X, rows, first_rows=8):
 
 
 def writable_values(X):
-    """The sparse ``X``, with a copy of its values when they are read-only.
+    """The sparse ``X``, with copies of its values and indices where they are read-only.
 
     Proximal Newton writes columns gathered from CSR parts into arrays typed like the
-    values, which does not compile for read-only ones (the indices are copies already:
-    :func:`kernel_arrays` converts them).
+    values and the indices, which does not compile for read-only ones (int32 indices reach
+    the kernels as views: :func:`kernel_arrays`).
     """
-    if X.data.flags.writeable:
+    parts = (X.data, X.indices, X.indptr)
+    if all(part.flags.writeable for part in parts):
         return X
-    return type(X)((X.data.copy(), X.indices, X.indptr), shape=X.shape)
+    return type(X)(tuple(part if part.flags.writeable else part.copy() for part in parts),
+                   shape=X.shape)
 
 
 def class_indices(y):
