@@ -1,5 +1,6 @@
 """Coordinate descent on the Gram matrix ('gram', and 'auto' moving to it) for n >> p."""
 
+import itertools
 import warnings
 
 import numpy as np
@@ -374,13 +375,17 @@ def assert_gram_certificates(design, G, B, l1, l2, positive, bound_norms=None,
     assert not optimum_reached or optimum_gap <= 1e-13 * null
     w = np.zeros(G.shape[0])
     for epochs in [0, 1, 3, 10]:
+        gradients = [None]  # b - G w formed here, then as the kernel formed it
         if epochs:
-            enet_gram_coordinate_descent(G, b, y_norm2, w, l1, l2, positive, epochs, 0.0,
-                                         False, 0)
+            _, _, q = enet_gram_coordinate_descent(G, b, y_norm2, w, l1, l2, positive,
+                                                   epochs, 0.0, False, 0)
+            assert_allclose(q, b - G @ w, rtol=1e-12, atol=1e-12 * abs(b).max())
+            gradients.append(q)
         primal, exact = design_gap(design, w, 0, l1, l2, positive)
-        for gap_tol in [0.0, np.inf]:  # summaries from the design, or from the Gram matrix
+        for gap_tol, XTr in itertools.product([0.0, np.inf], gradients):
+            # ||r||^2 from the design (gap_tol 0), or from the Gram summaries
             certified = gram_certified_gap(design, G, B, w, 0, l1, l2, positive, gap_tol,
-                                           bound_norms)
+                                           bound_norms, XTr)
             assert certified >= primal - optimum - 1e-13 * null
             assert abs(certified - exact) <= 1e-9 * null
             assert epochs < 3 or certified <= exact + 1e-10 * null

@@ -117,7 +117,7 @@ def design_gap(design, w, target, l1_strength, l2_strength, positive):
 
 
 def gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength, positive, gap_tol,
-                       bound_norms=None):
+                       bound_norms=None, XTr=None):
     """Duality gap of ``w`` for one target from the Gram matrix of all the features, with
     a bound on its rounding (scaled objective, float64 design).
 
@@ -132,12 +132,14 @@ def gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength, positi
     the exact one, without the ``O(n_samples n_features)`` passes over ``X`` that took
     more than half the time of a path on ``n_samples >> n_features``. ``bound_norms``
     replaces the design's uncentered column norms in the bound for a ``G`` whose rounding
-    scales with larger ones (see :func:`training_gram`).
+    scales with larger ones (see :func:`training_gram`). ``XTr``, when given, is ``b - G w``
+    as the solver formed it (with at most ``n_features`` products per entry, as here).
     """
     A, X_mean, sqrt_sw = design.A, design.X_mean, design.sqrt_sw
     y = np.ascontiguousarray(design.Y[:, target])
     b = B[:, target]
-    XTr = b - G @ w
+    if XTr is None:
+        XTr = b - G @ w
     n_samples, n_features = A.shape
     uncentered_norms = bound_norms
     if uncentered_norms is None:
@@ -378,9 +380,11 @@ def solve_least_squares(
                 G, B = centered_gram(design.A[:, features], design.X_mean[features],
                                      design.sqrt_sw, design.Y)
 
+            gradients = {}  # b - G w of each target's last descent
+
             def gram_descent(k, gap_target):
                 w = W[k, features]
-                _, epochs = enet_gram_coordinate_descent(
+                _, epochs, gradients[k] = enet_gram_coordinate_descent(
                     G, np.ascontiguousarray(B[:, k]), float(design.Y[:, k] @ design.Y[:, k]),
                     w, l1_strength, l2_strength, positive, max_iter - n_iter[k], gap_target,
                     random_selection, seed,
@@ -395,14 +399,14 @@ def solve_least_squares(
                     for k in active:  # on the Gram matrix when its rounding allows
                         gaps[k] = gram_certified_gap(design, G, B, W[k], k, l1_strength,
                                                      l2_strength, positive, gap_tols[k],
-                                                     bound_norms)
+                                                     bound_norms, gradients[k])
                         if gaps[k] > gap_tols[k] and n_iter[k] < max_iter:
                             # stopped just under the target, the rounding bound took it
                             # over: a tighter target here costs less than a pass over X
                             gram_descent(k, GRAM_RETARGET * gap_tols[k])
                             gaps[k] = gram_certified_gap(design, G, B, W[k], k, l1_strength,
                                                          l2_strength, positive, gap_tols[k],
-                                                         bound_norms)
+                                                         bound_norms, gradients[k])
                         if gaps[k] > gap_tols[k]:
                             gaps[k] = design_gap(design, W[k], k, l1_strength, l2_strength,
                                                  positive)[1]

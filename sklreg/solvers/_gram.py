@@ -159,6 +159,8 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
         Duality gap from the Gram summaries (to be certified on the design).
     n_iter : int
         Number of epochs run.
+    q : ndarray of shape (n_features,)
+        ``b - G w`` at the returned ``w``, formed afresh (no drift from the updates).
     """
     n_features = w.shape[0]
     if random_selection:
@@ -242,4 +244,4 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
                                               l1_strength, l2_strength)):
                     w[:] = current
                     q[:] = current_q
-    return gap, n_iter
+    return gap, n_iter, q
