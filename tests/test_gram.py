@@ -457,11 +457,13 @@ def test_auto_path_on_tall_dense_data_uses_the_gram_matrix(monkeypatch):
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_training_gram_from_whole_data_moments(fit_intercept, weighted):
+@pytest.mark.parametrize("from_parts", [False, True])
+def test_training_gram_from_whole_data_moments(fit_intercept, weighted, from_parts):
     """The Gram matrix of a fold's training rows, formed as the whole data's second moments
     minus the other rows', equals the one formed on the fold's design (offsets of 20,
     a column constant on the training rows only), and certifies gaps that bound the
-    suboptimality there."""
+    suboptimality there; also when the moments are the sum of the products of parts
+    holding every row once, and the fold reuses its test part's."""
     from sklreg.linear._design import prepare_design
     from sklreg.linear._least_squares import (
         training_gram,
@@ -476,8 +478,11 @@ def test_training_gram_from_whole_data_moments(fit_intercept, weighted):
     train = np.arange(400)
     design = prepare_design(X[train], y[train, None], None if sw is None else sw[train],
                             fit_intercept)
-    moments = whole_data_moments(X, sw, fit_intercept)
-    G, B, bound_norms = training_gram(design, moments, rest)()
+    parts = [rest, train[::2], train[1::2]] if from_parts else ()
+    moments = whole_data_moments(X, sw, fit_intercept, parts)
+    assert len(moments.part_products) == len(parts)
+    rest_product = moments.part_products[0] if from_parts else None
+    G, B, bound_norms = training_gram(design, moments, rest, rest_product)()
     G_fold, B_fold = centered_gram(design.A, design.X_mean, design.sqrt_sw, design.Y)
     scale = np.sqrt(np.outer(moments.M.diagonal(), moments.M.diagonal()))
     assert np.all(np.abs(G - G_fold) <= 1e-12 * scale)
@@ -489,3 +494,28 @@ def test_training_gram_from_whole_data_moments(fit_intercept, weighted):
     strength = 0.01 * alpha_max(X[train], y[train]) * design.sw_sum
     l1, l2 = 0.5 * strength, 0.5 * strength
     assert_gram_certificates(design, G, B, l1, l2, False, bound_norms, optimum_reached=False)
+
+
+def test_whole_data_moments_sum_parts_only_when_they_hold_every_row_once():
+    """The second moments come as the sum of the parts' products (kept for the folds)
+    only when the parts partition the rows and their products are no larger than the
+    data; either way they are the whole data's."""
+    from sklreg.linear._least_squares import whole_data_moments
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 4)) + 10.0
+    rows = rng.permutation(60)
+    Z = X - X.mean(axis=0)
+    cases = {
+        "partition": ([rows[:20], rows[20:40], rows[40:]], 3),
+        "overlap": ([rows[:30], rows[20:]], 0),
+        "missing": ([rows[:20], rows[20:59]], 0),
+        "repeated": ([rows[:20], rows[20:], rows[:0], np.array([rows[0]])], 0),
+        "too many": ([rows[k::20] for k in range(20)], 0),  # 20 x 4 products > 60 x 4
+    }
+    for name, (parts, n_products) in cases.items():
+        moments = whole_data_moments(X, None, True, parts)
+        assert len(moments.part_products) == n_products, name
+        assert_allclose(moments.M, Z.T @ Z, rtol=1e-12, atol=1e-12 * 60, err_msg=name)
+        for part, product in zip(parts[:n_products], moments.part_products, strict=True):
+            assert_allclose(product, Z[part].T @ Z[part], atol=1e-10)

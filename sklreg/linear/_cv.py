@@ -30,14 +30,16 @@ from ._regressor import LinearPredictorMixin, LinearRegressor, check_sample_weig
 
 
 def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios, params,
-                    progress=None, moments=None):
+                    progress=None, moments=None, test_product=None):
     """Weighted test MSE (averaged over targets) of the paths of every ``l1_ratio`` fitted
     on ``train``: a list with one array per ``l1_ratio``.
 
     The paths share the fold's design and its Gram matrix (when their solver forms one),
     formed from the whole data's ``moments`` (see :func:`training_gram`) when given and
-    ``train`` holds, once each, more than half the rows. ``progress``, when given, holds a
-    label per ``l1_ratio``, printed with the path's figures once it is done.
+    ``train`` holds, once each, more than half the rows; ``test_product``, when given, is
+    the product of the test rows in ``moments`` (see :func:`whole_data_moments`), reused
+    when the test rows are all the others. ``progress``, when given, holds a label per
+    ``l1_ratio``, printed with the path's figures once it is done.
     """
     sw_train = None if sample_weight is None else sample_weight[train]
     # an empty part, or one of zero weight: its mean squared error would be NaN (0 / 0)
@@ -56,7 +58,10 @@ def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios
         rest = np.ones(X.shape[0], dtype=bool)
         rest[train] = False
         if np.count_nonzero(~rest) == len(train):  # no row repeated
-            gram = training_gram(design, moments, np.flatnonzero(rest))
+            rest = np.flatnonzero(rest)
+            if not np.array_equal(rest, np.sort(test)):
+                test_product = None
+            gram = training_gram(design, moments, rest, test_product)
     X_test, Y_test = X[test], Y[test]
     sw_test = np.ones(len(test)) if sample_weight is None else sample_weight[test]
     paths = []
@@ -392,9 +397,12 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             "random_selection": self.selection == "random",
             "seed": check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
         }
-        moments = None
+        moments, test_products = None, [None] * len(folds)
         if self._folds_share_moments(X, folds, alphas.shape[1], l1_ratios):
-            moments = whole_data_moments(X, sample_weight, self.fit_intercept)
+            moments = whole_data_moments(X, sample_weight, self.fit_intercept,
+                                         [test for _, test in folds])
+            test_products = moments.part_products or test_products
+            moments = moments._replace(part_products=())  # each job gets its own
         # a job per fold: the paths of its l1_ratios share its design and Gram matrix
         fold_results = run_paths(
             self, (
@@ -402,7 +410,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
                     X, Y, sample_weight, *folds[k], alphas, self.penalty, l1_ratios, params,
                     None if not self.verbose else [
                         path_label(self, ratio, k, len(folds)) for ratio in l1_ratios],
-                    moments,
+                    moments, test_products[k],
                 )
                 for k in range(len(folds))
             ), len(folds), paths_per_job=len(l1_ratios),

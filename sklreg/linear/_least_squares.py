@@ -236,11 +236,17 @@ class WholeDataMoments(NamedTuple):
     sqrt_sw: np.ndarray  # (n_samples,)
     M: np.ndarray  # Z^T Z
     centered: bool  # whether the training parts are centered (an intercept is fitted)
+    part_products: tuple = ()  # Z_k^T Z_k of the test parts, when M is their sum
 
 
-def whole_data_moments(X, sample_weight, fit_intercept):
+def whole_data_moments(X, sample_weight, fit_intercept, parts=()):
     """:class:`WholeDataMoments` of a dense ``X``, centered by its weighted column means
-    ``c`` when ``fit_intercept`` (so that differences of ``Z^T Z`` cancel little)."""
+    ``c`` when ``fit_intercept`` (so that differences of ``Z^T Z`` cancel little).
+
+    When the row indices ``parts`` (the folds' test parts) hold every row once, ``M`` is
+    the sum of their products, which the folds then reuse: a training part's Gram matrix
+    costs no product at all. Only when those products take no more memory than ``Z``.
+    """
     sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
     sqrt_sw = np.sqrt(sw)
     Z = np.asarray(X, dtype=np.float64)
@@ -248,24 +254,33 @@ def whole_data_moments(X, sample_weight, fit_intercept):
         Z = Z - (sw @ Z) / sw.sum()
     if sample_weight is not None:
         Z = Z * sqrt_sw[:, None]
+    n_samples, n_features = X.shape
+    if (len(parts) * n_features <= n_samples
+            and sum(len(part) for part in parts) == n_samples
+            and np.all(np.bincount(np.concatenate(parts), minlength=n_samples) == 1)):
+        products = tuple(symmetric_products(Z[part])[0]() for part in parts)
+        return WholeDataMoments(Z, sqrt_sw, np.sum(products, axis=0), fit_intercept,
+                                products)
     return WholeDataMoments(Z, sqrt_sw, symmetric_products(Z)[0](), fit_intercept)
 
 
-def training_gram(design, moments, rest):
+def training_gram(design, moments, rest, rest_product=None):
     """:func:`design_gram` of the ``design`` of all the rows but ``rest``, from ``moments``.
 
     ``G = M - Z_rest^T Z_rest - d d^T / S_train``, with ``d = Z_train^T sqrt(s)`` (zero
     when not centered), costs ``len(rest)`` rows where the training part's own product
-    costs all the others. Its rounding scales with the whole data's norms ``sqrt(M_jj)``,
-    and with about ``3 n_samples + 3 len(rest)`` products where the bound of
-    :func:`gram_certified_gap` allows ``4 n_train``: ``bound_norms`` are those norms,
-    scaled by the square root of the ratio. The training columns that are nearly constant
-    (their centered norm cancelled in the subtraction) are formed on the design.
+    costs all the others (none when ``rest_product``, ``Z_rest^T Z_rest``, is given).
+    Its rounding scales with the whole data's norms ``sqrt(M_jj)``, and with about ``3
+    n_samples + 3 len(rest)`` products where the bound of :func:`gram_certified_gap`
+    allows ``4 n_train``: ``bound_norms`` are those norms, scaled by the square root of
+    the ratio. The training columns that are nearly constant (their centered norm
+    cancelled in the subtraction) are formed on the design.
     """
 
     def gram():
         Z_rest = moments.Z[rest]
-        G = moments.M - symmetric_products(Z_rest)[0]()
+        G = moments.M - (symmetric_products(Z_rest)[0]() if rest_product is None
+                         else rest_product)
         if moments.centered:
             d = (moments.Z.T @ moments.sqrt_sw - Z_rest.T @ moments.sqrt_sw[rest])
             G -= np.outer(d, d / design.sw_sum)
