@@ -20,25 +20,40 @@ def layouts(X):
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("weighted", [True, False])
 @pytest.mark.parametrize("fortran", [True, False])
-@pytest.mark.parametrize("layout", ["C", "F", "strided"])
-def test_design_is_the_centered_weighted_input(dtype, fit_intercept, weighted, fortran, layout):
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "read-only"])
+@pytest.mark.parametrize("copy", [True, False])
+def test_design_is_the_centered_weighted_input(dtype, fit_intercept, weighted, fortran, layout,
+                                               copy):
+    """The design is the centered, row-weighted input, in place of the input only when
+    asked (``copy=False``) and possible; its kernel arrays are laid out by columns."""
     rng = np.random.default_rng(0)
     # more rows than a copy panel, and offsets large next to the spread
     X = (rng.standard_normal((2500, 7)) * [1, 2, 3, 4, 5, 6, 7] + 100.0).astype(dtype)
     X[:, 3] = 0.0
     Y = rng.standard_normal((2500, 2))
     sw = rng.uniform(0.2, 3.0, 2500) if weighted else None
-    source = layouts(X)[layout]
+    X64 = X.astype(np.float64)
+    source = layouts(X.copy())[layout] if layout != "read-only" else X.copy()
+    source.flags.writeable = layout != "read-only"
     before = source.copy()
 
-    design = prepare_design(source, Y, sw, fit_intercept, fortran)
+    design = prepare_design(source, Y, sw, fit_intercept, fortran, copy)
 
-    np.testing.assert_array_equal(source, before)
+    in_place = (not copy and (fit_intercept or weighted)
+                and (layout == "F" or (layout == "C" and not fortran)))
+    as_given = not (fit_intercept or weighted) and (  # no copy needed
+        layout == "F" or layout in ("C", "read-only") and not fortran)
+    assert np.shares_memory(design.A, source) == (in_place or as_given)
+    if not in_place:
+        np.testing.assert_array_equal(source, before)
+    arrays = tuple(design.kernel_arrays)
+    assert arrays[0].flags.f_contiguous and arrays[4] is False
+    np.testing.assert_array_equal(arrays[0], design.A)
+    assert tuple(design.kernel_arrays)[0] is arrays[0]  # copied by columns once at most
     assert design.A.dtype == dtype
     if fortran:
         assert design.A.flags.f_contiguous
     q = np.ones(2500) if sw is None else np.sqrt(sw)
-    X64 = X.astype(np.float64)
     offset = (q**2 @ X64) / np.sum(q**2) if fit_intercept else np.zeros(7)
     # the design minus its implicit offsets is the centered, row-weighted input
     centered = design.A.astype(np.float64) - np.outer(q, design.X_mean)

@@ -52,16 +52,20 @@ def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios
             "A cross-validation fold has no samples, or sample weights summing to zero, on "
             "its training or test part: choose other folds (cv) or weights."
         )
-    design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"])
-    gram = design_gram(design)
+    rest = None  # the rows out of the training part, when its Gram matrix uses them
     if moments is not None and 2 * len(train) > X.shape[0]:
-        rest = np.ones(X.shape[0], dtype=bool)
-        rest[train] = False
-        if np.count_nonzero(~rest) == len(train):  # no row repeated
-            rest = np.flatnonzero(rest)
-            if not np.array_equal(rest, np.sort(test)):
-                test_product = None
-            gram = training_gram(design, moments, rest, test_product)
+        outside = np.ones(X.shape[0], dtype=bool)
+        outside[train] = False
+        if np.count_nonzero(~outside) == len(train):  # no row repeated
+            rest = np.flatnonzero(outside)
+    # on the Gram matrix, the paths use the design through products: kept by rows
+    design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"],
+                            fortran=rest is None, copy=False)
+    gram = design_gram(design)
+    if rest is not None:
+        if not np.array_equal(rest, np.sort(test)):
+            test_product = None
+        gram = training_gram(design, moments, rest, test_product)
     X_test, Y_test = X[test], Y[test]
     sw_test = np.ones(len(test)) if sample_weight is None else sample_weight[test]
     paths = []

@@ -53,10 +53,11 @@ class Design(NamedTuple):
         Square roots of the sample weights.
     sw_sum : float
         Sum of sample weights ``S``.
-    kernel_arrays : tuple or None
+    kernel_arrays : tuple, ColumnArrays or None
         ``(X, X_data, X_indices, X_indptr, is_sparse)``, the design as the
-        coordinate-descent kernels take it (see :func:`kernel_arrays`); None for a sparse
-        design kept in CSR layout (direct solvers only).
+        coordinate-descent kernels take it (see :func:`kernel_arrays`); for a dense
+        design laid out by rows, a :class:`ColumnArrays` that copies it by columns when
+        first unpacked; None for a sparse design kept in CSR layout (direct solvers only).
     lipschitz : ndarray of shape (n_features,) or None
         Squared norms of the centered columns (the coordinate-wise Lipschitz constants),
         when the design is laid out for coordinate descent.
@@ -105,7 +106,22 @@ def kernel_arrays(A):
     return A, np.empty(0, dtype=A.dtype), no_index, no_index, False
 
 
-def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
+class ColumnArrays:
+    """:func:`kernel_arrays` of a dense design laid out by rows, formed from a copy by
+    columns when first unpacked (``*arrays``), then kept: solvers that use the design
+    only through products (a path on its Gram matrix) never pay for the copy."""
+
+    def __init__(self, A):
+        self._A = A
+        self._arrays = None
+
+    def __iter__(self):
+        if self._arrays is None:
+            self._arrays = kernel_arrays(_copy(self._A, "F"))
+        return iter(self._arrays)
+
+
+def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
     """Build the :class:`Design` of a least-squares problem.
 
     Parameters
@@ -120,7 +136,11 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
         Whether to center.
     fortran : bool, default=True
         Lay the design out by columns (Fortran order, or CSC when sparse), as coordinate
-        descent needs; otherwise keep the input's layout (enough for the direct solvers).
+        descent needs; otherwise keep the input's layout (enough for the direct solvers
+        and for products; a dense design is then copied by columns when a kernel needs it).
+    copy : bool, default=True
+        False lets a dense, writable ``X`` in the chosen layout be centered and scaled in
+        place (the rows of a fold, gathered for it), instead of a copy.
 
     Returns
     -------
@@ -177,7 +197,8 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
     X_mean = np.zeros(n_features)
     lipschitz = None
     if fit_intercept or not uniform:
-        A = _copy(X, order)
+        in_place = not copy and X.flags[order + "_CONTIGUOUS"] and X.flags.writeable
+        A = X if in_place else _copy(X, order)
         column_sums, sq_norms = center_scale_columns(
             A, X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype), order == "F"
         )
@@ -191,7 +212,7 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True):
         A = X
     else:
         A = _copy(X, order)
-    arrays = kernel_arrays(A)
+    arrays = kernel_arrays(A) if order == "F" else ColumnArrays(A)
     if lipschitz is None and fortran:
         lipschitz = centered_column_sq_norms(*arrays, sqrt_sw, X_mean, sw_sum)
     return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays, lipschitz)
