@@ -5,6 +5,8 @@ when a function here is called. Every function draws on the given ``ax`` (a new 
 when None) and returns it; none calls ``plt.show()``.
 """
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -38,6 +40,21 @@ def _axes(ax):
     return ax
 
 
+def _check_index(value, name):
+    """TypeError unless ``value`` is an integer (not a bool), as a list index needs."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}.")
+
+
+def _check_instance(estimator):
+    """TypeError for an estimator class passed instead of a fitted instance."""
+    if isinstance(estimator, type):
+        raise TypeError(
+            f"Expected a fitted estimator, got the class {estimator.__name__}: pass "
+            "an instance."
+        )
+
+
 def plot_regularization_path(path, ax=None, *, target=None, feature_names=None):
     """Plot each coefficient along a regularization path against ``alpha`` (log scale).
 
@@ -54,7 +71,8 @@ def plot_regularization_path(path, ax=None, *, target=None, feature_names=None):
         Where to draw; a new figure when None.
     target : int, default=None
         Which target to plot when ``coefs`` has several (required then; with one, only
-        None, 0 or -1).
+        None, 0 or -1, also for the ``(1, n_features, n_alphas)`` path of a ``y`` of
+        shape ``(n_samples, 1)``).
     feature_names : sequence of str, default=None
         Legend labels, one per feature. No legend when None.
 
@@ -63,7 +81,16 @@ def plot_regularization_path(path, ax=None, *, target=None, feature_names=None):
     ax : matplotlib Axes
         The axes, with one line per feature (``ax.get_lines()``).
     """
+    if not isinstance(path, tuple | list) or len(path) < 2:
+        raise TypeError(
+            "Expected the result of sklreg.regularization_path or a tuple (alphas, coefs), "
+            f"got {path.__name__ if isinstance(path, type) else type(path).__name__}."
+        )
+    if target is not None:
+        _check_index(target, "target")
     alphas, coefs = (np.asarray(field) for field in tuple(path)[:2])
+    if coefs.ndim == 3 and coefs.shape[0] == 1 and target in (None, 0, -1):
+        coefs, target = coefs[0], None  # y of shape (n_samples, 1): one target
     if coefs.ndim == 3:
         if target is None:
             raise ValueError(
@@ -118,6 +145,7 @@ def plot_cv_curve(estimator, ax=None):
     ax : matplotlib Axes
         The axes; the mean curves are the first ``n_l1_ratios`` lines.
     """
+    _check_instance(estimator)
     params = estimator.get_params() if hasattr(estimator, "get_params") else {}
     if "cv" not in params or "alphas" not in params:
         raise TypeError(
@@ -153,6 +181,7 @@ def plot_cv_curve(estimator, ax=None):
 
 def _check_mlp(mlp):
     """The weight matrices of a fitted network (TypeError for an estimator that is not one)."""
+    _check_instance(mlp)
     params = mlp.get_params() if hasattr(mlp, "get_params") else {}
     if not hasattr(mlp, "coefs_") and "hidden_layer_sizes" not in params:
         # check_is_fitted alone called a fitted linear model "not fitted yet"
@@ -189,6 +218,7 @@ def plot_weight_heatmap(mlp, layer=0, ax=None, *, colorbar=True):
         The axes; ``ax.images[0].get_array()`` is the weight matrix, masked at its zeros.
     """
     coefs = _check_mlp(mlp)
+    _check_index(layer, "layer")
     if not -len(coefs) <= layer < len(coefs):
         raise IndexError(
             f"layer={layer} is out of range: the network has {len(coefs)} weight matrices "

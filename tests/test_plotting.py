@@ -89,6 +89,39 @@ def test_regularization_path_target_out_of_range_is_an_error(regression_data):
     np.testing.assert_array_equal(lines[0].get_ydata(), one.coefs[0])
 
 
+def test_regularization_path_of_one_target_in_a_column(regression_data):
+    """y of shape (n_samples, 1) gives coefs of shape (1, n_features, n_alphas): one target,
+    which needed target=0 ("The path has 1 targets: choose one")."""
+    X, y = regression_data
+    path = regularization_path(X, y[:, None], penalty="l1", n_alphas=5)
+    assert path.coefs.shape == (1, X.shape[1], 5)
+    for target in (None, 0, -1):
+        lines = plotting.plot_regularization_path(path, target=target).get_lines()
+        for line, coef in zip(lines[: X.shape[1]], path.coefs[0], strict=True):
+            np.testing.assert_array_equal(line.get_ydata(), coef)
+    with pytest.raises(ValueError, match="target=1"):
+        plotting.plot_regularization_path(path, target=1)
+
+
+@pytest.mark.parametrize("target", [1.0, "1", True])
+def test_regularization_path_target_must_be_an_integer(regression_data, target):
+    """A float target was a raw IndexError from NumPy, a string a TypeError on '<='."""
+    X, y = regression_data
+    path = regularization_path(X, np.column_stack([y, -y]), penalty="l1", n_alphas=5)
+    with pytest.raises(TypeError, match="target must be an integer"):
+        plotting.plot_regularization_path(path, target=target)
+
+
+@pytest.mark.parametrize("not_a_path", ["fitted", "class", None])
+def test_regularization_path_rejects_other_objects(regression_data, not_a_path):
+    """An estimator (or None) gave "object is not iterable"; a string a shape error."""
+    X, y = regression_data
+    given = {"fitted": LinearRegressor().fit(X, y), "class": LinearRegressor,
+             None: None}[not_a_path]
+    with pytest.raises(TypeError, match="regularization_path"):
+        plotting.plot_regularization_path(given)
+
+
 def test_regularization_path_draws_on_given_axes(regression_data):
     X, y = regression_data
     fig, (left, right) = plt.subplots(1, 2)
@@ -154,6 +187,24 @@ def test_weight_heatmap_errors(sparse_mlp):
         plotting.plot_weight_heatmap(sparse_mlp, layer=-len(sparse_mlp.coefs_) - 1)
     with pytest.raises(NotFittedError):
         plotting.plot_weight_heatmap(MLPRegressor())
+
+
+@pytest.mark.parametrize("layer", [1.0, "1", True])
+def test_weight_heatmap_layer_must_be_an_integer(sparse_mlp, layer):
+    """A float layer was a raw 'list indices must be integers', a string a TypeError on
+    '<='."""
+    with pytest.raises(TypeError, match="layer must be an integer"):
+        plotting.plot_weight_heatmap(sparse_mlp, layer=layer)
+
+
+@pytest.mark.parametrize("plot", [plotting.plot_cv_curve, plotting.plot_weight_heatmap,
+                                  plotting.plot_layer_sparsity])
+def test_plots_reject_an_estimator_class(plot):
+    """An estimator class (not an instance) failed in get_params: "missing 1 required
+    positional argument: 'self'"."""
+    for Estimator in (LinearRegressorCV, MLPRegressor):
+        with pytest.raises(TypeError, match="an instance"):
+            plot(Estimator)
 
 
 @pytest.mark.parametrize("plot", [plotting.plot_weight_heatmap, plotting.plot_layer_sparsity])
