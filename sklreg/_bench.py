@@ -284,6 +284,8 @@ def check_chart_path(path):
     path = Path(path)
     if not path.parent.is_dir():
         raise ValueError(f"Cannot save the chart to {path}: no folder {path.parent}.")
+    if path.is_dir():
+        raise ValueError(f"Cannot save the chart to {path}: it is a folder.")
     try:
         from matplotlib.backend_bases import FigureCanvasBase
     except ImportError:

@@ -189,3 +189,19 @@ def test_data_dir_setting_is_used_as_given(tmp_path, monkeypatch):
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing"))
     with pytest.warns(UserWarning, match="not a folder"):
         assert find_data_dir() is None
+
+
+def test_bench_rejects_a_folder_as_chart_path(tmp_path, monkeypatch, capsys):
+    """A folder named like a chart passed the check and failed with IsADirectoryError
+    after the whole benchmark."""
+    pytest.importorskip("matplotlib")
+    built = []
+    monkeypatch.setattr(_bench, "build_cases", lambda **kwargs: built.append(kwargs) or [])
+    folder = tmp_path / "chart.png"
+    folder.mkdir()
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["bench", "--quick", "--out", str(folder)])
+    assert raised.value.code == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert built == []
+
