@@ -8,6 +8,7 @@ solution is visible.
 
 import time
 import warnings
+import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -190,7 +191,8 @@ def build_cases(quick=False, data_dir=None):
     X, y = make_friedman1(n_samples=n_samples, n_features=10, noise=0.5, random_state=0)
     cases.append(_mlp_case("make_friedman1", _split(X, y), (16,) if quick else (32,),
                            100 if quick else 300))
-    data_dir = find_data_dir() if data_dir is None else data_dir
+    if not quick and data_dir is None:  # --quick uses none: no warning about the setting
+        data_dir = find_data_dir()
     if not quick and data_dir is not None:
         for name, make in [
             ("riboflavin", lambda s: _regression_cases("riboflavin", s, 0.05)[:1]),
@@ -199,7 +201,12 @@ def build_cases(quick=False, data_dir=None):
         ]:
             try:
                 X, y = load_dataset(name, data_dir)
-            except OSError:
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+                warnings.warn(f"Skipped {Path(data_dir) / (name + '.npz')}: not a readable "
+                              f"dataset ({type(error).__name__}: {error}).", UserWarning,
+                              stacklevel=2)
                 continue
             classifier = name == "leukemia"
             if classifier:

@@ -205,3 +205,27 @@ def test_bench_rejects_a_folder_as_chart_path(tmp_path, monkeypatch, capsys):
     assert "is a folder" in capsys.readouterr().err
     assert built == []
 
+
+def test_bench_skips_unreadable_datasets_with_a_warning(tmp_path, monkeypatch):
+    """A file in SKLREG_DATA_DIR that is not a dataset (not an .npz archive, or one
+    without ``y``) stopped the benchmark with a traceback from np.load."""
+    (tmp_path / "riboflavin.npz").write_text("not an npz archive")
+    np.savez(tmp_path / "leukemia.npz", X=np.ones((4, 2)))  # no y
+    monkeypatch.setenv("SKLREG_DATA_DIR", str(tmp_path))
+    with pytest.warns(UserWarning) as caught:
+        cases = _bench.build_cases(quick=False)
+    messages = " ".join(str(w.message) for w in caught)
+    assert "riboflavin.npz" in messages and "leukemia.npz" in messages
+    assert not {"riboflavin", "leukemia"} & {case.data for case in cases}
+
+
+def test_quick_bench_does_not_look_for_the_datasets(tmp_path, monkeypatch):
+    """``--quick`` uses no real dataset, but warned about a SKLREG_DATA_DIR that is not a
+    folder."""
+    import warnings
+
+    monkeypatch.setenv("SKLREG_DATA_DIR", str(tmp_path / "missing"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cases = _bench.build_cases(quick=True)
+    assert cases
