@@ -323,3 +323,55 @@ def test_refit_must_be_a_boolean():
     X, y = make_data(2, n_samples=60)
     with pytest.raises(ValueError, match="'refit' parameter"):
         LinearClassifierCV(refit="no").fit(X, y)
+
+
+@pytest.mark.parametrize("scoring", [None, "accuracy", "neg_log_loss"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_direct_scores_are_scikit_learns(n_classes, scoring):
+    """Accuracy and log-loss on the held-out parts are computed without scikit-learn's
+    scorers (their validation took most of a path's time on a few thousand rows), to the
+    same values: string labels, a held-out part lacking a class, weights with zeros,
+    probabilities that saturate (clipped as log_loss clips them); calls with other
+    metadata, or weights summing to zero, go to the scorer itself."""
+    from sklreg.linear._classifier_cv import DirectScorer, scorer_with_labels
+
+    X, y = make_data(n_classes, n_samples=120)
+    labels = np.array(["ant", "bee", "cat"])[y]
+    model = LinearClassifier("l2", alpha=1e-3).fit(X, labels)
+    X = X.copy()
+    X[::10] *= 300.0  # saturated probabilities
+    test = np.flatnonzero(labels != model.classes_[-1])  # lacks the last class
+    rng = np.random.RandomState(0)
+    scorer = scorer_with_labels(get_scorer(scoring or "accuracy"), model.classes_)
+    direct = DirectScorer(scoring or "accuracy", scorer)
+    for rows in [np.arange(len(y)), test]:
+        weights = rng.uniform(0.0, 2.0, len(rows))
+        weights[::4] = 0.0
+        for params in [{}, {"sample_weight": weights}, {"sample_weight": list(weights)}]:
+            ours = direct(model, X[rows], labels[rows], **params)
+            assert_allclose(ours, scorer(model, X[rows], labels[rows], **params), rtol=1e-12)
+    delegated = []
+    direct.scorer = lambda *args, **params: delegated.append(params) or 0.5
+    assert direct(model, X, labels, sample_weight=np.zeros(len(y))) == 0.5
+    assert direct(model, X, labels, other=1) == 0.5
+    assert len(delegated) == 2
+    if scoring == "neg_log_loss":  # some probabilities reach 0 or 1 and are clipped
+        proba = model.predict_proba(X)
+        assert np.any((proba == 0.0) | (proba == 1.0))
+
+
+def test_cv_direct_scores_select_as_the_scorers(monkeypatch):
+    """The path scores and the selection of LinearClassifierCV are those of scikit-learn's
+    scorers, computed directly or not."""
+    from sklreg.linear import _classifier_cv
+
+    X, y = make_data(3, n_samples=150)
+    sample_weight = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
+    for scoring in [None, "neg_log_loss"]:
+        params = {"alphas": 8, "cv": 3, "scoring": scoring, "tol": 1e-10}
+        direct = LinearClassifierCV(**params).fit(X, y, sample_weight)
+        with monkeypatch.context() as patch:
+            patch.setattr(_classifier_cv, "DIRECT_METRICS", {})
+            scored = LinearClassifierCV(**params).fit(X, y, sample_weight)
+        assert_allclose(direct.scores_, scored.scores_, rtol=1e-12)
+        assert direct.alpha_ == scored.alpha_
