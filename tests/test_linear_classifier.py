@@ -453,29 +453,37 @@ def unscaled_data(n_classes, n_samples, n_features):
     return X * rng.lognormal(0, 2, n_features) + rng.lognormal(0, 2, n_features), y
 
 
-@pytest.mark.parametrize("n_classes, shape, fit_intercept", [
-    (2, (150, 1000), True), (2, (150, 1000), False), (3, (150, 1000), True),
-    (3, (150, 1000), False), (4, (2000, 60), False), (3, (3000, 100), False)])
+@pytest.mark.parametrize("n_classes, shape, fit_intercept, sparse", [
+    (2, (150, 1000), True, False), (2, (150, 1000), False, False),
+    (3, (150, 1000), True, False), (3, (150, 1000), False, False),
+    (4, (2000, 60), False, False), (3, (3000, 100), False, False),
+    (4, (2000, 60), False, True), (4, (2000, 60), True, True),
+    (3, (3000, 100), False, True)])
 def test_l2_on_unscaled_features_converges_within_the_default_max_iter(
-        n_classes, shape, fit_intercept, monkeypatch):
+        n_classes, shape, fit_intercept, sparse, monkeypatch):
     """On raw features L-BFGS needs hundreds of iterations (p >> n), or fails (more
     samples, four classes, no intercept: a gap of 25 after 1000); the exact Newton takes
     over when its steps are affordable, so the default ``max_iter`` (100 on the CPU)
     converges, to the objective of scikit-learn's Newton solver (or of L-BFGS run to the
     end). Where Newton's steps cost more L-BFGS iterations than ``max_iter`` leaves (three
-    classes on 3000 x 100), L-BFGS stops a few short of it and Newton finishes."""
+    classes on 3000 x 100), L-BFGS stops a few short of it and Newton finishes. A sparse
+    design with more classes and more samples than features has the fallback too (it had
+    none: L-BFGS alone warned, where the same data dense converged)."""
     import sklreg.linear._classifier as classifier_module
 
     X, y = unscaled_data(n_classes, *shape)
+    if sparse:
+        X[np.random.RandomState(1).rand(*X.shape) < 0.5] = 0.0
     alpha = 1e-3
     params = dict(alpha=alpha, tol=1e-8, fit_intercept=fit_intercept)
+    X_fit = sp.csr_matrix(X) if sparse else X
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        model = LinearClassifier("l2", **params).fit(X, y)
+        model = LinearClassifier("l2", **params).fit(X_fit, y)
     ours = objective(X, y, model.coef_, model.intercept_, alpha, 0.0)
     monkeypatch.setattr(classifier_module, "newton_fallback_after", lambda *args: None)
     with pytest.warns(ConvergenceWarning):  # L-BFGS alone
-        LinearClassifier("l2", **params).fit(X, y)
+        LinearClassifier("l2", **params).fit(X_fit, y)
     if shape[0] > shape[1]:
         ref = LogisticRegression(C=1 / (alpha * len(y)), solver="newton-cholesky", tol=1e-12,
                                  max_iter=1000, fit_intercept=fit_intercept).fit(X, y)

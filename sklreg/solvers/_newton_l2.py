@@ -78,11 +78,9 @@ def newton_fallback_after(X, n_blocks):
     if n_samples < n_features:
         step = (n_blocks * n_samples) ** 3 / 3.0
         setup = n_samples * entries / 2.0  # X X^T
-    elif n_blocks == 1 or not sp.issparse(X):
+    else:  # an upper bound for a sparse design
         step = n_blocks**2 * n_samples * n_features**2 / 2.0
         setup = 0.0
-    else:
-        return None
     if step > MAX_FALLBACK_STEP_COST:
         return None
     # and at least one pass over the predictions (a design without stored entries)
@@ -187,12 +185,15 @@ def _inverse_hessian(X, factors, l2_strength, gram):
     if n_blocks == 1:
         scaled = X.multiply(factors[:, 0, :]).tocsr() if sp.issparse(X) else factors[:, 0] * X
         hessian = symmetric_products(scaled)[0]()
-    else:  # blocks X^T diag(D[a, b]) X (dense X)
+    else:  # blocks X^T diag(D[a, b]) X
         D = np.einsum("iar,ibr->abi", factors, factors)
         hessian = np.empty((n_blocks * n_features, n_blocks * n_features))
         for a in range(n_blocks):
             for k in range(a, n_blocks):
-                block = (X.T * D[a, k]) @ X
+                if sp.issparse(X):
+                    block = _dot(X.T, X.multiply(D[a, k][:, None]).tocsr())
+                else:
+                    block = (X.T * D[a, k]) @ X
                 hessian[a * n_features:(a + 1) * n_features,
                         k * n_features:(k + 1) * n_features] = block
                 hessian[k * n_features:(k + 1) * n_features,
@@ -244,8 +245,7 @@ def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol,
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Design (float32 or float64); dense for more than one block and more samples than
-        features.
+        Design (float32 or float64).
     labels : ndarray of shape (n_samples,), int64
         Class indices (0 / 1 for one block).
     c : ndarray of shape (n_samples,)
