@@ -307,3 +307,23 @@ def test_alphas_of_more_than_one_dimension_are_an_error(fit):
             LinearRegressorCV(penalty="l1", alphas=alphas, cv=3).fit(X, y)
         else:
             LinearClassifierCV(penalty="l1", alphas=alphas, cv=3).fit(X, y > 0)
+
+
+@pytest.mark.parametrize("solver", ["gram", "cd"])
+def test_cv_folds_as_negative_indices_or_masks_equal_index_folds(solver):
+    """Folds given as negative indices or boolean masks (as numpy indexing, and
+    ElasticNetCV, take them) select on the errors of the same folds given as indices
+    (negative indices crashed the whole data's moments with a bincount ValueError)."""
+    X, y = problem(n_samples=200, n_features=8, seed=3)
+    folds = list(KFold(4).split(X))
+    masks = []
+    for _, test in folds:
+        mask = np.zeros(200, dtype=bool)
+        mask[test] = True
+        masks.append((~mask, mask))
+    params = dict(penalty="elasticnet", l1_ratio=0.5, alphas=10, solver=solver)
+    reference = LinearRegressorCV(cv=folds, **params).fit(X, y)
+    for cv in ([(train - 200, test - 200) for train, test in folds], masks):
+        ours = LinearRegressorCV(cv=cv, **params).fit(X, y)
+        assert_allclose(ours.mse_path_, reference.mse_path_, rtol=1e-10)
+        assert ours.alpha_ == reference.alpha_

@@ -121,9 +121,12 @@ def split_folds(cv, X, y, split_params):
     """The ``(train, test)`` folds of the checked splitter ``cv``, at least one.
 
     A splitter yielding none (``cv=[]``, or a generator of folds consumed by a previous
-    ``fit``) would leave every mean score undefined and select the first alpha.
+    ``fit``) would leave every mean score undefined and select the first alpha. The parts
+    come as arrays of row indices in ``[0, n_samples)``, whatever numpy indexing the
+    splitter gave (negative indices, boolean masks, lists).
     """
-    folds = list(cv.split(X, y, **split_params))
+    rows = np.arange(X.shape[0])
+    folds = [(rows[train], rows[test]) for train, test in cv.split(X, y, **split_params)]
     if not folds:
         raise ValueError(
             "The cross-validation splitter (cv) yielded no folds. A generator of folds is "
