@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from _reference import alpha_max, kkt_violation, objective
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from test_linear_regressor import L1_RATIOS, reference_fit
 
@@ -519,3 +519,18 @@ def test_whole_data_moments_sum_parts_only_when_they_hold_every_row_once():
         assert_allclose(moments.M, Z.T @ Z, rtol=1e-12, atol=1e-12 * 60, err_msg=name)
         for part, product in zip(parts[:n_products], moments.part_products, strict=True):
             assert_allclose(product, Z[part].T @ Z[part], atol=1e-10)
+
+
+def test_symmetric_products_of_an_empty_dimension_are_zero(capfd):
+    """The product over no rows (the rows out of a fold that trains on all of them) is
+    zero, without a call of BLAS syrk with an illegal leading dimension (which printed
+    'On entry to DSYRK parameter number 7 had an illegal value' and may abort)."""
+    from sklreg.solvers._direct import symmetric_products
+
+    for order in ("C", "F"):
+        A = np.empty((0, 4), order=order)
+        gram, outer = symmetric_products(A)
+        assert_array_equal(gram(), np.zeros((4, 4)))
+        assert_array_equal(symmetric_products(A.T)[1](), np.zeros((4, 4)))
+        assert outer().shape == (0, 0)
+    assert "DSYRK" not in capfd.readouterr().err

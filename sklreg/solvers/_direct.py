@@ -52,6 +52,9 @@ def _solve_psd(K, B, l2):
 def _symmetric_product(A, transpose_first):
     """``A^T A`` (``transpose_first``) or ``A A^T`` of a dense array, by BLAS ``syrk``."""
     A = np.asarray(A, dtype=np.float64)
+    if 0 in A.shape:  # BLAS rejects a zero leading dimension
+        size = A.shape[1] if transpose_first else A.shape[0]
+        return np.zeros((size, size))
     if not (A.flags.f_contiguous or A.flags.c_contiguous):
         A = np.asfortranarray(A)
     if A.flags.f_contiguous:
