@@ -33,7 +33,7 @@ from sklearn.linear_model import ElasticNet
 from sklreg import LinearRegressor, MLPClassifier, MLPRegressor
 from sklreg._penalties import effective_l1_ratio
 
-RIDGE_GRID_L1_RATIO = 1e-3  # alpha_max of an L2 penalty: that of this l1_ratio (as glmnet)
+RIDGE_GRID_L1_RATIO = 1e-3  # L2 alphas are drawn on the scale of alpha_max at this l1_ratio
 SLACK = 1e-12  # relative rounding of objective evaluations, times P_null
 
 

@@ -38,24 +38,38 @@ from ._cv import (
     split_folds,
     splitter_routing,
 )
-from ._path import RIDGE_GRID_L1_RATIO, alpha_grid, check_alphas
+from ._path import RIDGE_GRID_TOP, alpha_grid, check_alphas, largest_curvature
 from ._regressor import check_sample_weight
 
 
 def classification_alpha_max(X, labels, n_classes, sample_weight, fit_intercept, l1_ratio):
-    """Smallest ``alpha`` at which ``W = 0`` is optimal (with the intercepts alone fitted).
+    """Top of the automatic grid: the smallest ``alpha`` at which ``W = 0`` is optimal
+    (with the intercepts alone fitted).
 
     It is ``max |X^T R| / l1_ratio`` with ``R`` the datafit derivatives of the
-    intercept-only model; for ``l1_ratio = 0`` the value for ``l1_ratio = 1e-3`` is used.
+    intercept-only model. For ``l1_ratio = 0`` (no such alpha), ``RIDGE_GRID_TOP`` times
+    the largest eigenvalue of the datafit's Hessian there, ``Xc^T diag(c) Xc`` times that
+    of ``diag(f) - f f^T`` (``f`` the class frequencies, or its ``f (1 - f)`` for two
+    classes), with ``c`` the normalized weights and ``Xc`` centered when the intercepts
+    are fitted.
     """
     c = sample_weight / sample_weight.sum()
     onehot = (labels[:, None] == np.arange(n_classes)).astype(np.float64)
     freq = c @ onehot if fit_intercept else np.full(n_classes, 1.0 / n_classes)
+    if l1_ratio == 0.0:
+        if n_classes == 2:
+            class_curvature = freq[0] * freq[1]
+        else:
+            class_curvature = np.linalg.eigvalsh(np.diag(freq) - np.outer(freq, freq))[-1]
+        offsets = (np.asarray(X.T @ c, dtype=np.float64).ravel() if fit_intercept
+                   else np.zeros(X.shape[1]))
+        return RIDGE_GRID_TOP * class_curvature * largest_curvature(
+            X, offsets, np.ones(X.shape[0]), c)
     residual = (freq - onehot) * c[:, None]
     if n_classes == 2:
         residual = residual[:, 1:]
     gradient = np.asarray(X.T @ residual)
-    return float(np.abs(gradient).max()) / max(l1_ratio, RIDGE_GRID_L1_RATIO)
+    return float(np.abs(gradient).max()) / l1_ratio
 
 
 def scorer_with_labels(scorer, classes):
@@ -237,11 +251,14 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         (``'elasticnet'`` only).
     alphas : int or array-like, default=30
         Grid of ``alpha``: an int builds that many values from ``alpha_max`` (computed on
-        all the data, per ``l1_ratio``: the smallest ``alpha`` giving ``W = 0``, taken at
-        ``l1_ratio = 1e-3`` for L2) down to ``eps * alpha_max`` on a log scale; an array
-        is used as given (sorted decreasingly).
+        all the data, per ``l1_ratio``: the smallest ``alpha`` giving ``W = 0``) down to
+        ``eps * alpha_max`` on a log scale; an array is used as given (sorted
+        decreasingly). For ``l1_ratio = 0`` (L2, the default), which has no such alpha,
+        the grid starts at 10 times the largest curvature of the loss at ``W = 0`` (the
+        top eigenvalue of its Hessian, with the intercepts fitted), where every direction
+        of the data is shrunk at least 11-fold, and spans ``eps ** 2``.
     eps : float, default=1e-3
-        ``alpha_min / alpha_max`` of the automatic grid.
+        ``alpha_min / alpha_max`` of the automatic grid (squared for L2).
     cv : int, cross-validation generator or iterable, default=None
         Folds, as in scikit-learn (None is 5-fold ``StratifiedKFold``). A group splitter's
         ``groups`` go through ``fit`` with metadata routing enabled
@@ -409,7 +426,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
             alphas = np.array([
                 alpha_grid(classification_alpha_max(X, labels, len(classes), effective,
                                                     self.fit_intercept, ratio),
-                           self.alphas, self.eps)
+                           self.alphas, self.eps, ratio)
                 for ratio in l1_ratios
             ])
         else:

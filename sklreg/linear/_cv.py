@@ -25,7 +25,13 @@ from .._progress import tqdm_bar
 from .._validation import check_value_range, validate_fit_data
 from ._design import prepare_design
 from ._least_squares import design_gram, training_gram, whole_data_moments
-from ._path import alpha_grid, alpha_max_of, check_alphas, design_path, path_pays_for_gram
+from ._path import (
+    alpha_grid,
+    alpha_grid_top,
+    check_alphas,
+    design_path,
+    path_pays_for_gram,
+)
 from ._regressor import LinearPredictorMixin, LinearRegressor, check_sample_weight
 
 
@@ -227,11 +233,14 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
     alphas : int or array-like, default=100
         Grid of ``alpha``: an int builds that many values from ``alpha_max`` (computed on
         all the data, per ``l1_ratio``: the smallest ``alpha`` giving all-zero
-        coefficients, taken at ``l1_ratio = 1e-3`` for L2, as glmnet) down to
-        ``eps * alpha_max`` on a log scale, as scikit-learn's ``LassoCV(alphas=100)``; an
-        array is used as given (sorted decreasingly).
+        coefficients) down to ``eps * alpha_max`` on a log scale, as scikit-learn's
+        ``LassoCV(alphas=100)``; an array is used as given (sorted decreasingly). For
+        ``l1_ratio = 0`` (L2), which has no such alpha, the grid starts at 10 times the
+        largest eigenvalue of the (centered, weighted) ``X^T X / sum(sample_weight)``,
+        where every direction of the data is shrunk at least 11-fold, and spans
+        ``eps ** 2``.
     eps : float, default=1e-3
-        ``alpha_min / alpha_max`` of the automatic grid.
+        ``alpha_min / alpha_max`` of the automatic grid (squared for L2).
     cv : int, cross-validation generator or iterable, default=None
         Folds, as in scikit-learn (None is 5-fold ``KFold``). A group splitter's
         ``groups`` go through ``fit`` with metadata routing enabled
@@ -343,7 +352,8 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             return np.tile(check_alphas(self.alphas), (len(l1_ratios), 1))
         design = prepare_design(X, Y, sample_weight, self.fit_intercept, fortran=False)
         return np.array([
-            alpha_grid(alpha_max_of(design, ratio, self.positive), self.alphas, self.eps)
+            alpha_grid(alpha_grid_top(design, ratio, self.positive), self.alphas, self.eps,
+                       ratio)
             for ratio in l1_ratios
         ])
 
