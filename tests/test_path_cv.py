@@ -363,3 +363,51 @@ def test_default_l2_grids_bracket_the_held_out_optimum():
         else:
             best, wide_best = -model.scores_.mean(-1).max(), -wide.scores_.mean(-1).max()
         assert best <= 1.01 * wide_best
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("scale", [1e150, 1e-150])
+def test_l2_grid_top_follows_the_scale_of_the_data(sparse, scale):
+    """The L2 grid's start (10 times the datafit's largest curvature) scales as X**2 over
+    the whole range the estimators accept: the power iteration's norms overflowed (the
+    squares of values near 1e150) or underflowed (near 1e-150) to an estimate of 0, and a
+    grid of the smallest float (alpha = 2e-308, unpenalized fits with infinite gaps)."""
+    from sklreg import LinearClassifierCV
+
+    X, y = problem(sparse=sparse)
+    labels = (y > np.median(y)).astype(int) + (y > np.quantile(y, 0.8))
+    for make in (
+        lambda X: regularization_path(X, y, penalty="l2", n_alphas=5).alphas,
+        lambda X: LinearRegressorCV("l2", alphas=5, cv=2).fit(X, y).alphas_,
+        lambda X: LinearClassifierCV(alphas=5, cv=2, max_iter=1).fit(X, labels).alphas_,
+    ):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            reference, scaled = make(X), make(X * scale)
+        assert np.all(np.isfinite(scaled))
+        assert_allclose(scaled, reference * scale**2, rtol=1e-6)
+
+
+def test_largest_curvature_of_float32_data_makes_no_float64_copy():
+    """The power iteration multiplies a float32 design in its own dtype: products with
+    float64 vectors converted the whole design to float64 at each of the 20 iterations
+    (twice its memory, and 10 times the time of a float64 design)."""
+    import tracemalloc
+
+    from sklreg.linear._path import largest_curvature
+
+    X = np.random.RandomState(0).standard_normal((3000, 200)) + 5.0
+    offsets, row_scale, row_weights = X.mean(axis=0), np.ones(len(X)), np.full(len(X), 1e-3)
+    reference = largest_curvature(X, offsets, row_scale, row_weights)
+    X32 = X.astype(np.float32)
+    tracemalloc.start()
+    try:
+        estimate = largest_curvature(X32, offsets, row_scale, row_weights)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < X32.nbytes / 4
+    assert estimate == pytest.approx(reference, rel=1e-4)
+    Xc = X - offsets
+    top = np.linalg.eigvalsh(Xc.T @ Xc * 1e-3)[-1]  # approached from below
+    assert 0.9 * top <= reference <= (1 + 1e-12) * top

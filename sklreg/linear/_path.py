@@ -61,18 +61,34 @@ PATH_GRAM_MIN_SIZE = 100_000
 def largest_curvature(X, offsets, row_scale, row_weights):
     """Largest eigenvalue of ``Xc^T diag(row_weights) Xc``, ``Xc = X - row_scale offsets^T``
     (centered implicitly, dense or sparse ``X``), by power iteration from a seeded start.
+
+    ``X`` multiplies vectors of its own dtype (a float32 design is never copied to
+    float64) scaled to a largest entry of 1, and norms are taken on such scaled vectors,
+    so that neither the products nor the squares of their entries overflow or underflow
+    for any design whose squares fit the dtype: the estimate follows ``X**2``.
     """
     v = np.random.default_rng(0).standard_normal(X.shape[1])
     eigenvalue = 0.0
     for _ in range(POWER_ITERATIONS):
-        v /= np.linalg.norm(v)
-        z = row_weights * (np.asarray(X @ v, dtype=np.float64).ravel()
+        v /= _scaled_norm(v)
+        z = row_weights * (np.asarray(X @ v.astype(X.dtype), dtype=np.float64).ravel()
                            - row_scale * (offsets @ v))
-        v = np.asarray(X.T @ z, dtype=np.float64).ravel() - offsets * (row_scale @ z)
-        eigenvalue = float(np.linalg.norm(v))
+        z_scale = np.abs(z).max()
+        if not z_scale > 0.0:
+            return 0.0
+        z /= z_scale
+        v = (np.asarray(X.T @ z.astype(X.dtype), dtype=np.float64).ravel()
+             - offsets * (row_scale @ z))
+        eigenvalue = z_scale * _scaled_norm(v)
         if not eigenvalue > 0.0:
             return 0.0
-    return eigenvalue
+    return float(eigenvalue)
+
+
+def _scaled_norm(v):
+    """Euclidean norm of ``v`` without overflow or underflow of the squares."""
+    v_scale = np.abs(v).max()
+    return v_scale * np.linalg.norm(v / v_scale) if v_scale > 0.0 else 0.0
 
 
 def alpha_grid_top(design, l1_ratio, positive=False):
@@ -103,6 +119,7 @@ def alpha_grid(alpha_max, n_alphas, eps, l1_ratio):
     (``eps ** 2`` for ``l1_ratio = 0``, see ``RIDGE_GRID_TOP``)."""
     if alpha_max <= np.finfo(np.float64).tiny:
         return np.full(n_alphas, np.finfo(np.float64).tiny)
+    alpha_max = min(alpha_max, np.finfo(np.float64).max)  # a curvature beyond float64
     alpha_min = alpha_max * (eps if l1_ratio > 0.0 else eps**2)
     return np.geomspace(alpha_max, alpha_min, num=n_alphas)
 
