@@ -411,3 +411,18 @@ def test_largest_curvature_of_float32_data_makes_no_float64_copy():
     Xc = X - offsets
     top = np.linalg.eigvalsh(Xc.T @ Xc * 1e-3)[-1]  # approached from below
     assert 0.9 * top <= reference <= (1 + 1e-12) * top
+
+
+def test_l2_grid_of_a_curvature_beyond_float64_is_finite():
+    """Values accepted by the estimators (squares summing below the largest float) on many
+    columns give a curvature beyond float64: the grid then starts at a finite value, not
+    at inf (a grid of NaN)."""
+    from sklreg.linear._design import prepare_design
+    from sklreg.linear._path import alpha_grid, alpha_grid_top
+
+    X = np.random.RandomState(0).standard_normal((40, 100_000)) * 2e152
+    design = prepare_design(X, np.ones((40, 1)), None, True, fortran=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        grid = alpha_grid(alpha_grid_top(design, 0.0), 3, 1e-3, 0.0)
+    assert np.all(np.isfinite(grid)) and grid[-1] == pytest.approx(1e-6 * grid[0])

@@ -119,7 +119,7 @@ def alpha_grid(alpha_max, n_alphas, eps, l1_ratio):
     (``eps ** 2`` for ``l1_ratio = 0``, see ``RIDGE_GRID_TOP``)."""
     if alpha_max <= np.finfo(np.float64).tiny:
         return np.full(n_alphas, np.finfo(np.float64).tiny)
-    alpha_max = min(alpha_max, np.finfo(np.float64).max)  # a curvature beyond float64
+    alpha_max = min(alpha_max, np.finfo(np.float64).max / 2)  # a curvature beyond float64
     alpha_min = alpha_max * (eps if l1_ratio > 0.0 else eps**2)
     return np.geomspace(alpha_max, alpha_min, num=n_alphas)
 
