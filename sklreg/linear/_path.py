@@ -252,7 +252,7 @@ def regularization_path(
     n_alphas : int, default=100
         Length of the automatic grid.
     eps : float, default=1e-3
-        ``alpha_min / alpha_max`` of the automatic grid.
+        ``alpha_min / alpha_max`` of the automatic grid (squared for an L2 penalty).
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
     sample_weight : array-like of shape (n_samples,), default=None
