@@ -188,6 +188,9 @@ def optimize_intercepts(Z, b, labels, c, P):
     growth = np.zeros(n_blocks)  # exp(s) - 1 of the last step s, not yet applied to P
     grad = np.zeros(n_blocks)
     hess = np.zeros((n_blocks, n_blocks))
+    # c_i P_ki, for the Hessian's sum of outer products as one matrix product (a loop
+    # over the K^2 pairs per sample took a third of multinomial L-BFGS fits, 10 classes)
+    weighted = np.empty((n_blocks, n_samples) if multinomial else (0, 0))
     for _ in range(MAX_INTERCEPT_NEWTON):
         grad[:] = 0.0
         hess[:] = 0.0
@@ -204,10 +207,12 @@ def optimize_intercepts(Z, b, labels, c, P):
             for i in range(n_samples):
                 _shift_probabilities(P, i, growth, multinomial)
                 for k in range(n_blocks):
-                    grad[k] += c[i] * P[k, i]
-                    hess[k, k] += c[i] * P[k, i]
-                    for m in range(n_blocks):
-                        hess[k, m] -= c[i] * P[k, i] * P[m, i]
+                    weighted[k, i] = c[i] * P[k, i]
+                    grad[k] += weighted[k, i]
+            hess[:] = -np.dot(weighted, P.T)
+            for k in range(n_blocks):
+                hess[k, k] += grad[k]
+            for i in range(n_samples):
                 grad[labels[i]] -= c[i]
         step, done = intercept_newton_step(grad, hess, b)
         growth[:] = 0.0
