@@ -39,6 +39,7 @@ def validate_fit_data(estimator, X, y, *, multi_output=False, y_numeric=False):
             return X, y
     X, y = validate_data(estimator, X, y, accept_sparse=_SPARSE_FORMATS, dtype=FLOAT_DTYPES,
                          multi_output=multi_output, y_numeric=y_numeric)
+    X = native_byte_order(X)
     check_value_range(X, "X", X.shape[0])
     return X, y
 
@@ -53,6 +54,18 @@ def validate_predict_data(estimator, X):
         return X
     return validate_data(estimator, X, accept_sparse=_SPARSE_FORMATS, dtype=FLOAT_DTYPES,
                          reset=False)
+
+
+def native_byte_order(array):
+    """``array``, converted to its dtype in native byte order if it is a non-native ndarray.
+
+    scikit-learn's validation converts a big-endian ndarray to native float64, but keeps the
+    byte order of a pandas DataFrame's columns (as read from big-endian files); the Numba
+    kernels reject non-native arrays. Sparse matrices are always native (scipy's rule).
+    """
+    if isinstance(array, np.ndarray) and not array.dtype.isnative:
+        return array.astype(array.dtype.newbyteorder("="))
+    return array
 
 
 def _is_plain_design(X):

@@ -66,6 +66,24 @@ def test_inputs_never_modified(entry, layout):
             assert original.flags.f_contiguous == copy.flags.f_contiguous
 
 
+# ------------------------------------------------------------------ byte order
+@pytest.mark.parametrize("dtype", [">f8", ">f4"])
+@pytest.mark.parametrize("entry", ENTRIES, ids=repr)
+def test_non_native_byte_order_frame_fits_as_native(entry, dtype):
+    """A DataFrame of big-endian columns (as read from FITS or other big-endian files) fits
+    as the same values in native byte order: scikit-learn's validation keeps a frame's
+    byte order, which the Numba kernels reject. Arrays are converted by scikit-learn."""
+    pd = pytest.importorskip("pandas")
+    X, y = make_problem(entry.target, n_samples=30)
+    native = X.astype(dtype[1:])
+    frame = pd.DataFrame(X.astype(dtype), columns=[f"x{j}" for j in range(X.shape[1])])
+    copy = frame.copy()
+    expected = quiet_fit(entry.make(), pd.DataFrame(native, columns=frame.columns), y)
+    estimator = quiet_fit(entry.make(), frame, y)
+    assert_array_equal(estimator.predict(frame), expected.predict(frame))
+    pd.testing.assert_frame_equal(frame, copy)
+
+
 # ------------------------------------------------------------------ threads
 @pytest.mark.parametrize("entry", ENTRIES, ids=repr)
 def test_fitting_in_threads_matches_serial(entry):

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_array, check_consistent_length
 
 from .._penalties import effective_l1_ratio, penalty_strengths
 from .._progress import tqdm_bar
-from .._validation import check_value_range
+from .._validation import check_value_range, native_byte_order
 from ..solvers._direct import ridge_spectral
 from ._design import prepare_design
 from ._least_squares import (
@@ -283,7 +283,8 @@ def regularization_path(
     path : RegularizationPath
         ``(alphas, coefs, intercepts, dual_gaps, n_iter)``; see :class:`RegularizationPath`.
     """
-    X = check_array(X, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32])
+    X = native_byte_order(check_array(X, accept_sparse=["csc", "csr"],
+                                      dtype=[np.float64, np.float32]))
     y = check_array(y, ensure_2d=False, dtype=np.float64)
     check_consistent_length(X, y)
     check_value_range(X, "X", X.shape[0])

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._penalties import penalty_strengths
 from .._progress import tqdm_bar
-from .._validation import check_value_range
+from .._validation import check_value_range, native_byte_order
 from ..cuda import check_device
 from ..linear._regressor import check_sample_weight
 from ._network import data_loss, forward, loss_gradient, make_layout, pack, unpack
@@ -241,6 +241,7 @@ class BaseMLP(BaseEstimator):
         check_device(self.device, X)  # before validation: a failed fit changes nothing
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        X = native_byte_order(X)
         if not first_pass:  # the network keeps the dtype of its first fit, as scikit-learn's
             X = X.astype(self.coefs_[0].dtype, copy=False)
         Y = Y.astype(X.dtype, copy=False)
