@@ -84,6 +84,36 @@ def test_non_native_byte_order_frame_fits_as_native(entry, dtype):
     pd.testing.assert_frame_equal(frame, copy)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mlp_log_proba_of_confident_predictions_is_finite(dtype, n_classes):
+    """predict_log_proba is the log-sigmoid / log-softmax of the output logits: the log of
+    rounded probabilities was -inf for float32 inputs from logits of about 17 (binary: one
+    minus a probability rounded to 1) and, for float64, from 37 (binary) or 745."""
+    from scipy.special import log_expit, log_softmax
+
+    from sklreg import MLPClassifier
+
+    X, y = make_problem("classes", n_samples=30)
+    y = y if n_classes == 3 else (y > 0).astype(int)
+    model = quiet_fit(MLPClassifier(hidden_layer_sizes=(5,), max_iter=30, random_state=0),
+                      X.astype(dtype), y)
+    hidden = np.maximum(X @ model.coefs_[0].astype(np.float64) + model.intercepts_[0], 0)
+    logits = hidden @ model.coefs_[1].astype(np.float64) + model.intercepts_[1]
+    scale = np.float64(dtype(1000 / np.abs(logits).max()))  # logits up to 1000
+    model.coefs_[1] *= dtype(scale)
+    model.intercepts_[1] *= dtype(scale)
+    logits *= scale
+    expected = (log_softmax(logits, axis=1) if n_classes == 3
+                else np.hstack([log_expit(-logits), log_expit(logits)]))
+    log_proba = model.predict_log_proba(X.astype(dtype))
+    assert np.isfinite(log_proba).all()
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(log_proba, expected, rtol=rtol, atol=rtol * 1000)
+    np.testing.assert_allclose(np.exp(log_proba), model.predict_proba(X.astype(dtype)),
+                               rtol=rtol, atol=rtol)
+
+
 # ------------------------------------------------------------------ threads
 @pytest.mark.parametrize("entry", ENTRIES, ids=repr)
 def test_fitting_in_threads_matches_serial(entry):

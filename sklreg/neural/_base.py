@@ -539,16 +539,17 @@ class BaseMLP(BaseEstimator):
                 self.best_loss_ = self.loss_curve_[-1]
 
     # ----------------------------------------------------------------- prediction
-    def _forward(self, X):
-        """Output-layer activations for validated ``X``."""
+    def _forward(self, X, out_activation=None):
+        """Output-layer activations for validated ``X`` (``out_activation`` replaces
+        ``out_activation_``: 'identity' gives the logits)."""
         return forward(X, self.coefs_, self.intercepts_, self.activation,
-                       self.out_activation_)[-1]
+                       out_activation or self.out_activation_)[-1]
 
-    def _predict_output(self, X):
+    def _predict_output(self, X, out_activation=None):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=[np.float64, np.float32], reset=False)
-        return self._forward(X)
+        return self._forward(X, out_activation)
 
     # ----------------------------------------------------------------- sparsity
     @property

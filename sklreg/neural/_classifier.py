@@ -2,6 +2,7 @@
 penalty."""
 
 import numpy as np
+from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -132,7 +133,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return output
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
+        """Logarithm of :meth:`predict_proba`, from the logits (finite where the
+        probabilities round to 0 or 1).
 
         Parameters
         ----------
@@ -144,8 +146,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities.
         """
-        proba = self.predict_proba(X)
-        return np.log(proba, out=proba)
+        logits = self._predict_output(X, out_activation="identity")
+        if self.out_activation_ == "softmax":
+            return log_softmax(logits, axis=1)
+        if logits.shape[1] == 1:
+            return np.hstack([log_expit(-logits), log_expit(logits)])
+        return log_expit(logits)
 
     def predict(self, X):
         """Predict class labels.
