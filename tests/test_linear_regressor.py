@@ -467,6 +467,24 @@ def test_lsqr_honours_max_iter():
     assert model.n_iter_ <= 5
 
 
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_unpenalized_lsqr_stopped_by_max_iter_warns(sparse):
+    """Without a penalty LSQR has no gap to report (NaN): stopping at max_iter short of
+    its tolerance must still warn, and a converged run must not."""
+    rng = np.random.RandomState(20)
+    X = rng.randn(200, 50) * np.logspace(0, 3, 50)
+    y = X @ rng.randn(50) + rng.randn(200)
+    reference = LinearRegression().fit(X, y)  # dense: its sparse LSQR stops early here
+    X = sp.csr_matrix(X) if sparse else X
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        model = LinearRegressor(None, solver="lsqr", max_iter=2).fit(X, y)
+    assert model.n_iter_ <= 2 and np.isnan(model.dual_gap_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearRegressor(None, solver="lsqr", max_iter=10_000).fit(X, y)
+    assert_allclose(model.coef_, reference.coef_, rtol=1e-5)
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_large_column_offset_is_certified_honestly(sparse):
     """Implicit centering must not cancel the certificate away for a column of mean 1e7."""

@@ -591,13 +591,18 @@ def _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter, max_ro
         budget = max_iter - int(n_iter[todo].max())
         if budget <= 0:
             break
-        W_todo, iterations = ridge_lsqr(
+        W_todo, iterations, converged = ridge_lsqr(
             A, design.X_mean, design.sqrt_sw, design.Y[:, todo], l2_strength, atol,
             budget, W[todo].T,
         )
         W[todo] = W_todo.T
         n_iter[todo] += iterations
-        if l2_strength == 0.0:
+        if l2_strength == 0.0:  # no gap (NaN) will tell: say it here
+            if not converged.all():
+                warnings.warn(
+                    f"LSQR reached max_iter={max_iter} without a penalty before its "
+                    f"normal-equation tolerance atol={atol:.1e} (from tol={tol:g}). "
+                    "Increase max_iter.", ConvergenceWarning, stacklevel=4)
             break
         gaps = np.array([design_gap(design, W[k], k, 0.0, l2_strength, False)[1] for k in todo])
         todo = todo[gaps > gap_tols[todo]]

@@ -270,6 +270,8 @@ def ridge_lsqr(A, X_mean, sqrt_sw, Y, l2, tol, max_iter, W_init=None):
     -------
     W : ndarray of shape (n_features, n_targets), float64
     n_iter : ndarray of shape (n_targets,), int
+    converged : ndarray of shape (n_targets,), bool
+        False where LSQR stopped at ``max_iter`` before its tolerance.
     """
     n_samples, n_features = A.shape
     # lsqr's stopping tests add an absolute eps to ||[Xc; sqrt(l2) I]|| ||residual||, which
@@ -297,6 +299,7 @@ def ridge_lsqr(A, X_mean, sqrt_sw, Y, l2, tol, max_iter, W_init=None):
     n_targets = Y.shape[1]
     W = np.zeros((n_features, n_targets))
     n_iter = np.zeros(n_targets, dtype=np.int64)
+    converged = np.ones(n_targets, dtype=bool)
     for k in range(n_targets):
         norm = np.linalg.norm(Y[:, k])
         norm = norm if norm > 0.0 else 1.0
@@ -305,4 +308,5 @@ def ridge_lsqr(A, X_mean, sqrt_sw, Y, l2, tol, max_iter, W_init=None):
         result = lsqr(operator, target, atol=tol, btol=tol, iter_lim=max_iter, x0=x0)
         W[:, k] = result[0] * (norm * scale)
         n_iter[k] = result[2]
-    return W, n_iter
+        converged[k] = result[1] != 7  # lsqr's istop 7: the iteration limit
+    return W, n_iter, converged
