@@ -591,3 +591,32 @@ def test_default_max_iter_covers_wide_problems_at_small_alpha():
     assert model.dual_gap_ <= 1e-4 * 0.5 * np.mean((y - y.mean()) ** 2)
     with pytest.warns(ConvergenceWarning):
         LinearRegressor("l1", alpha=alpha, max_iter=1000).fit(X, y)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+@pytest.mark.parametrize("sparse_format", ["csc", "csr"])
+def test_weighted_sparse_float32_offset_column_keeps_its_digits(penalty, sparse_format):
+    """A sparse float32 column of mean 1e7 and spread 100, with sample weights: weighting
+    it in float32 before centering rounded its entries by about 1 (the spread's
+    digits), so the solver certified another problem, with dual_gap_ 10 times below the
+    true suboptimality. As the dense design, it must be centered, then weighted."""
+    rng = np.random.default_rng(0)
+    n_samples = 200
+    X = rng.standard_normal((n_samples, 5))
+    X[:, 0] = np.round(X[:, 0] * 1e3) / 1e3 * 100 + 1e7
+    X = X.astype(np.float32)
+    X64 = X.astype(np.float64)
+    y = X64 @ np.array([1.0, 2.0, 0.0, 0.0, -1.0]) - X64[:, 0].mean()
+    y += 0.1 * rng.standard_normal(n_samples)
+    sample_weight = rng.uniform(0.5, 2.0, n_samples)
+    alpha, l1_ratio = 0.01, 1.0 if penalty == "l1" else 0.0
+    X_sparse = getattr(sp, f"{sparse_format}_matrix")(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the intercept's rounding
+        model = LinearRegressor(penalty, alpha=alpha, tol=1e-5).fit(X_sparse, y, sample_weight)
+    reference = LinearRegressor(penalty, alpha=alpha, tol=1e-13).fit(X64, y, sample_weight)
+    suboptimality = (objective(X64, y, model.coef_, model.intercept_, alpha, l1_ratio,
+                               sample_weight)
+                     - objective(X64, y, reference.coef_, reference.intercept_, alpha,
+                                 l1_ratio, sample_weight))
+    assert suboptimality <= model.dual_gap_ + reference.dual_gap_

@@ -171,6 +171,7 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
 
     if sp.issparse(X):
         A = X.tocsc(copy=False) if fortran else X
+        unweighted = A
         if not uniform:
             A = type(A)(A.multiply(sqrt_sw[:, None].astype(A.dtype)))
         elif not A.has_canonical_format:
@@ -180,12 +181,19 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
         X_mean = X_offset
         if fit_intercept:  # the offsets of the design as stored (rounded, weighted)
             X_offset = X_mean = _weighted_means(A, sqrt_sw, sw_sum)
-            dominated, offsets = offset_dominated_columns(
+            dominated, _ = offset_dominated_columns(
                 A, np.full(n_samples, 1.0 / sw_sum), CANCELLING_OFFSET_RATIO, X_offset)
             if dominated.size:
-                A = subtract_column_offsets(A, dominated, offsets, sqrt_sw)
-                X_mean = X_offset.copy()  # what the subtraction's rounding left, implicitly
+                # centered in float64 before weighting: weighted in A's dtype first, their
+                # entries would round at the offset's scale, losing the spread's digits
+                columns = unweighted[:, dominated].toarray().astype(np.float64)
+                offsets = sw @ columns / sw_sum
+                block = ((columns - offsets) * sqrt_sw[:, None]).astype(A.dtype)
+                A = replace_columns(A, dominated, block)
+                X_mean = X_offset.copy()  # what the block's rounding left, implicitly
                 X_mean[dominated] = _weighted_means(A[:, dominated], sqrt_sw, sw_sum)
+                X_offset = X_offset.copy()
+                X_offset[dominated] = offsets + X_mean[dominated]
         arrays, lipschitz = None, None
         if A.format == "csc":
             arrays = kernel_arrays(A)
@@ -268,14 +276,22 @@ def offset_dominated_columns(X, row_weights, min_ratio, X_offset=None):
 
 def subtract_column_offsets(X, columns, offsets, q):
     """A copy of the sparse ``X``, in its format, with ``X[:, j] - offset_j q`` stored (dense)
-    in each of ``columns`` (increasing; ``offsets`` in their order).
+    in each of ``columns`` (increasing; ``offsets`` in their order); see
+    :func:`replace_columns`.
+    """
+    block = X[:, columns].toarray()
+    block -= np.outer(q, offsets).astype(X.dtype)
+    return replace_columns(X, columns, block)
+
+
+def replace_columns(X, columns, block):
+    """A copy of the sparse ``X``, in its format, with the dense ``block`` (of X's dtype,
+    one column per entry of ``columns``, increasing) stored in place of ``columns``.
 
     The other columns are copied as they are, and the sum of two canonical matrices of
     one format merges their rows (or columns) without sorting them again.
     """
     n_samples, n_features = X.shape
-    block = X[:, columns].toarray()
-    block -= np.outer(q, offsets).astype(X.dtype)
     replaced = np.zeros(n_features, dtype=bool)
     replaced[columns] = True
     rest = X.copy()
