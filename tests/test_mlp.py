@@ -740,6 +740,11 @@ def test_bad_parameters_and_targets_give_clear_errors(regression, classification
     clf = MLPClassifier((3,), max_iter=2, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="not in classes_"):
         clf.objective(X, y + 10)
+    # a column of labels is checked too (label_binarize maps unknown labels to all-zero
+    # rows: the objective silently dropped their losses)
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.objective(X, (y + 10)[:, None])
+    assert clf.objective(X, y[:, None]) == clf.objective(X, y)
 
 
 @pytest.mark.parametrize("early_stopping_first", [False, True])

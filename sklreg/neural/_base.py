@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import _safe_indexing, check_random_state, gen_batches, shuffle
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .._penalties import penalty_strengths
 from .._progress import tqdm_bar
@@ -171,6 +171,8 @@ class BaseMLP(BaseEstimator):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
                              dtype=[np.float64, np.float32], multi_output=True,
                              y_numeric=not is_classifier(self), reset=False)
+        if is_classifier(self) and y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y)  # labels, as fit takes them (not a one-label indicator)
         if is_classifier(self) and y.ndim == 1 and not np.isin(y, self.classes_).all():
             raise ValueError(f"y has labels not in classes_ {self.classes_}.")
         Y = self._encode_targets(y).astype(X.dtype)
