@@ -337,6 +337,24 @@ def test_early_stopping_keeps_best_weights(regression):
     assert model.validation_scores_[-1] < model.best_validation_score_
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflows of the diverging network
+def test_diverged_network_stops_after_n_iter_no_change(regression):
+    # a NaN validation score or training loss is no improvement: it used to reset the
+    # count (``nan < best + tol`` is False), so a diverged network ran all max_iter epochs
+    X, y = regression
+    diverging = dict(solver="sgd", learning_rate_init=10.0, max_iter=200, random_state=0)
+    model = MLPRegressor((5,), early_stopping=True, n_iter_no_change=3, **diverging)
+    model.fit(X, 100 * y)
+    assert np.isnan(model.validation_scores_[-1])
+    assert model.n_iter_ < 10
+    assert model.best_validation_score_ == model.validation_scores_[0]
+    model = MLPRegressor((5,), n_iter_no_change=5, **diverging)
+    with pytest.raises(ValueError, match="non-finite"):
+        model.fit(X, 100 * y)
+    assert np.isnan(model.loss_curve_[-1])
+    assert model.n_iter_ < 10
+
+
 def test_stops_on_training_loss_and_warns_at_max_iter(regression):
     X, y = regression
     with pytest.warns(ConvergenceWarning, match="Maximum iterations"):

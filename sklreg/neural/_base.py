@@ -524,7 +524,8 @@ class BaseMLP(BaseEstimator):
             self.validation_scores_.append(score)
             if self.verbose:
                 print(f"Validation score: {score:f}")
-            if score < self.best_validation_score_ + self.tol:
+            # a NaN score (diverged network) is no improvement; ``<`` would reset the count
+            if not score >= self.best_validation_score_ + self.tol:
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
@@ -533,7 +534,7 @@ class BaseMLP(BaseEstimator):
                 self._best_coefs = [W.copy() for W in self.coefs_]
                 self._best_intercepts = [b.copy() for b in self.intercepts_]
         else:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+            if not self.loss_curve_[-1] <= self.best_loss_ - self.tol:  # NaN included
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
