@@ -375,3 +375,17 @@ def test_cv_direct_scores_select_as_the_scorers(monkeypatch):
             scored = LinearClassifierCV(**params).fit(X, y, sample_weight)
         assert_allclose(direct.scores_, scored.scores_, rtol=1e-12)
         assert direct.alpha_ == scored.alpha_
+
+
+@pytest.mark.parametrize("scoring", ["average_precision", "precision"])
+def test_binary_scorers_with_a_pos_label_but_no_labels_take_the_second_class(scoring):
+    """Metrics taking ``pos_label`` but no ``labels`` (average precision) get the second
+    class as positive, as documented and as those taking both (precision) do: with string
+    labels they raised (the default ``pos_label=1`` is no label)."""
+    X, y = make_data(2, n_samples=90)
+    labels = np.array(["negative", "positive"])[y]
+    folds = list(StratifiedKFold(3).split(X, y))
+    model = LinearClassifierCV(alphas=[0.1, 0.01], cv=folds, scoring=scoring).fit(X, labels)
+    numeric = LinearClassifierCV(alphas=[0.1, 0.01], cv=folds, scoring=scoring).fit(X, y)
+    assert_allclose(model.scores_, numeric.scores_)
+    assert model.score(X, labels) == pytest.approx(get_scorer(scoring)(numeric, X, y))

@@ -84,11 +84,11 @@ def scorer_with_labels(scorer, classes):
     if score_func is None:  # a plain callable, or the estimator's own score
         return scorer
     parameters = inspect.signature(score_func).parameters
-    if "labels" not in parameters:
-        return scorer
-    kwargs = {"labels": classes}
+    kwargs = {"labels": classes} if "labels" in parameters else {}
     if len(classes) == 2 and "pos_label" in parameters:
         kwargs["pos_label"] = classes[1]
+    if not kwargs:
+        return scorer
     return make_scorer(score_func, response_method=scorer._response_method,
                        greater_is_better=scorer._sign == 1, **{**kwargs, **scorer._kwargs})
 
