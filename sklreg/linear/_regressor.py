@@ -140,7 +140,9 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
           features. The result is certified with ``X^T r`` from ``X^T X`` and a bound on
           its rounding, or on ``X`` itself when that bound is too coarse.
         - 'cholesky': direct solve through the smaller of ``X^T X`` and ``X X^T`` (L2 or
-          no penalty; dense or sparse).
+          no penalty; dense or sparse); without penalty on dense X, SVD least squares
+          (LAPACK's ``gelsd``) on the centered design instead, as the normal equations
+          square its condition number.
         - 'lsqr': damped LSQR on the implicitly centered design (L2 or no penalty;
           meant for large sparse X).
         - 'auto': when the penalty has an L1 part or ``positive=True``, 'cd', which moves
