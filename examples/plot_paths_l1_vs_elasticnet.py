@@ -4,7 +4,7 @@ Coefficient paths: L1 vs elastic net on correlated features
 ===========================================================
 
 Twelve features in four groups of three: each group holds noisy copies of one hidden
-factor, so features of a group are strongly correlated (correlation about 0.95). The
+factor, so features of a group are strongly correlated (correlation about 0.92). The
 target depends on the factors of groups A and B only.
 
 Along the L1 path (lasso), one feature of each useful group enters first and its
