@@ -1562,3 +1562,27 @@ def test_cv_fold_training_on_one_class_takes_no_nan_step(n_classes):
         gap, n_iter = lbfgs_l2(X[train], labels + 1, c, W, b, True, 1.0, 100, 0.0)
     assert n_iter <= 1 and gap < 1e-50
     assert np.isfinite(W).all() and (W == 0).all()
+
+
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
+def test_binary_sgd_classifier_conversion_with_sample_weights(penalty):
+    """``SGDClassifier(loss='log_loss', alpha=a)`` (binary) is ``alpha=a`` unweighted and
+    ``a * n_samples / S`` with sample weights: SGD divides ``sum_i s_i L_i`` by
+    ``n_samples`` (docs/user_guide/objective.rst)."""
+    from sklearn.linear_model import SGDClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 5)
+    y = (X @ np.array([1.0, -2.0, 0.5, 0.0, 3.0]) + rng.randn(300) > 0).astype(int)
+    # averaged SGD diverges with the elastic net's truncation: plain SGD with a smaller step
+    sgd_params = ({"average": True, "eta0": 0.005} if penalty == "l2"
+                  else {"average": False, "eta0": 0.0005})
+    for weights in (None, rng.uniform(2.0, 4.0, 300)):
+        sgd = SGDClassifier(loss="log_loss", alpha=0.05, penalty=penalty, l1_ratio=0.5,
+                            max_iter=3000, tol=None, learning_rate="constant",
+                            random_state=0, **sgd_params).fit(X, y, sample_weight=weights)
+        S = len(y) if weights is None else weights.sum()
+        model = LinearClassifier(penalty, alpha=0.05 * len(y) / S, l1_ratio=0.5, tol=1e-12)
+        model.fit(X, y, sample_weight=weights)
+        assert_allclose(model.coef_, sgd.coef_, atol=5e-3)  # the rest is SGD's noise
+        assert_allclose(model.intercept_, sgd.intercept_, atol=5e-3)

@@ -591,6 +591,22 @@ def test_keras_conversion_with_several_targets(penalty):
         assert np.all(np.abs(smooth[~active]) <= strength * (1 + 1e-6))
 
 
+
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_torch_weight_decay_conversion(n_targets):
+    """torch's ``weight_decay=wd`` adds ``wd * w`` to the gradient of ``MSELoss`` (the mean
+    over samples and targets): ``alpha = k * wd / 2`` with ``k`` targets, without intercept
+    (torch decays biases too); the torch gradient vanishes at sklreg's solution."""
+    X, y, _ = make_problem(n_samples=60, n_features=8)
+    Y = np.column_stack([y, 0.5 * y + np.random.RandomState(1).randn(len(y))])[:, :n_targets]
+    n, k = Y.shape
+    weight_decay = 0.3
+    model = LinearRegressor("l2", alpha=k * weight_decay / 2, fit_intercept=False,
+                            tol=1e-14).fit(X, Y)
+    W = model.coef_.reshape(k, -1).T
+    torch_gradient = -2.0 / (n * k) * X.T @ (Y - X @ W) + weight_decay * W
+    assert_allclose(torch_gradient, 0.0, atol=1e-10 * np.abs(X.T @ Y).max() / n)
+
 def test_default_max_iter_covers_wide_problems_at_small_alpha():
     """An epoch runs over the working set: a wide lasso at ``alpha_max / 1000`` needs about
     2000 of them (milliseconds), over the former default of 1000, which warned on every
