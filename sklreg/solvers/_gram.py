@@ -30,6 +30,11 @@ from ._columns import REASSOCIATE
 
 INNER_MAX_EPOCHS = 10  # epochs between outer iterations (q recomputed: no rounding drift)
 GATHER_COST = 4  # an update of q through the working set's indices, per contiguous one
+# a Newton step on a support of k features costs about k^3 / 3 flops (its Cholesky factor),
+# at several times the rate of the updates of q: it is taken once the updates since the last
+# one (counted in entries of q) reach k^3 / 3 over this ratio (ski rental: no more than
+# that much work is wasted when descent would have finished alone)
+NEWTON_WORK_RATIO = 4.0
 
 
 @jit(fastmath=REASSOCIATE)
@@ -114,6 +119,68 @@ def _working_objective(w, b, q, y_norm2, working_set, l1_strength, l2_strength):
 
 
 @jit(fastmath=REASSOCIATE)
+def _support_newton_step(G, b, w, q, y_norm2, support, l1_strength, l2_strength):
+    """Minimize the objective over the weights of ``support`` with their signs fixed, all
+    others zero: on that orthant it is the quadratic ``1/2 w.(G + l2 I)w - w.(b - l1 s)``,
+    whose minimizer is one Cholesky solve away. The step goes from ``w`` towards it,
+    stopping where a weight first reaches zero (the quadratic decreases all along); it
+    replaces ``w`` only when the objective decreases. ``q`` is ``b - G w`` at ``w`` on
+    entry. Returns whether ``w`` changed (``q`` is then stale).
+    """
+    k = support.shape[0]
+    H = np.empty((k, k))
+    rhs = np.empty(k)
+    current = np.empty(k)
+    for a in range(k):
+        j = support[a]
+        current[a] = w[j]
+        rhs[a] = b[j] - l1_strength * np.sign(w[j])
+        for c in range(k):
+            H[a, c] = G[j, support[c]]
+        H[a, a] += l2_strength
+    try:
+        L = np.linalg.cholesky(H)
+    except Exception:  # noqa: BLE001 - singular on the support (collinear columns)
+        return False
+    target = rhs.copy()  # L L^T target = rhs
+    for a in range(k):
+        for c in range(a):
+            target[a] -= L[a, c] * target[c]
+        target[a] /= L[a, a]
+    for a in range(k - 1, -1, -1):
+        for c in range(a + 1, k):
+            target[a] -= L[c, a] * target[c]
+        target[a] /= L[a, a]
+    step = 1.0
+    for a in range(k):
+        if target[a] * current[a] <= 0.0:
+            step = min(step, current[a] / (current[a] - target[a]))
+    if not step > 0.0:
+        return False
+    new = current + step * (target - current)
+    for a in range(k):
+        if target[a] * current[a] <= 0.0 and current[a] / (current[a] - target[a]) <= step:
+            new[a] = 0.0  # the weight the step stops at
+    # objectives from the Gram summaries, 1/2 w.G w = 1/2 w.(b - q)
+    change = 0.0
+    for a in range(k):
+        j = support[a]
+        G_new = 0.0
+        for c in range(k):
+            G_new += H[a, c] * new[c]
+        G_new -= l2_strength * new[a]
+        change += (0.5 * new[a] * G_new - new[a] * b[j]
+                   + l1_strength * abs(new[a]) + 0.5 * l2_strength * new[a] * new[a])
+        change -= (0.5 * current[a] * (b[j] - q[j]) - current[a] * b[j]
+                   + l1_strength * abs(current[a]) + 0.5 * l2_strength * current[a] ** 2)
+    if not change < 0.0:
+        return False
+    for a in range(k):
+        w[support[a]] = new[a]
+    return True
+
+
+@jit(fastmath=REASSOCIATE)
 def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, positive, max_iter,
                                  gap_tol, random_selection, seed):
     """Elastic-net coordinate descent on ``G = X^T X`` with working sets and Anderson
@@ -175,11 +242,38 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     n_history = 0
     gap = np.inf
     n_iter = 0
+    signs = np.zeros(n_features, dtype=np.int8)  # of w at the last outer iteration
+    newton_tried = False  # on the current signs
+    descent_work = 0.0  # entries of q updated since the last Newton step
     while True:
         _refresh_gradient(G, b, w, q)
         gap = _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive)
         if gap <= gap_tol or n_iter >= max_iter:
             break
+
+        # signs unchanged over a whole outer iteration: the support is likely found, and a
+        # Newton step on it lands on the solution, when cheap next to descent epochs
+        changed = False
+        for j in range(n_features):
+            sign = np.int8(np.sign(w[j]))
+            if sign != signs[j]:
+                changed = True
+                signs[j] = sign
+        if changed:
+            newton_tried = False
+        elif not newton_tried:
+            support = np.flatnonzero(w)
+            if support.size and float(support.size)**3 <= 3.0 * NEWTON_WORK_RATIO * descent_work:
+                newton_tried = True
+                descent_work = 0.0
+            if newton_tried and _support_newton_step(G, b, w, q, y_norm2, support,
+                                                     l1_strength, l2_strength):
+                n_iter += 1
+                n_history = 0
+                _refresh_gradient(G, b, w, q)
+                gap = _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive)
+                if gap <= gap_tol or n_iter >= max_iter:
+                    break
 
         n_nonzero = 0
         max_violation = 0.0
@@ -217,6 +311,7 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
             violation = _gram_epoch(G, w, q, visits, l1_strength, l2_strength, positive,
                                     random_selection, update_all)
             n_iter += 1
+            descent_work += ws_size * (n_features if update_all else ws_size)
             inner_epochs += 1
             if violation <= inner_tol:
                 break
