@@ -20,21 +20,19 @@ from .._penalties import prox_enet, subdiff_distance_enet
 from ._cd import (
     ANDERSON_DEPTH,
     INNER_TOL_RATIO,
+    NEWTON_WORK_RATIO,
     SHUFFLE_AFTER_EPOCHS,
     WS_FILLED,
     WS_START,
     anderson_extrapolation,
     largest_scores,
+    orthant_newton_point,
+    update_signs,
 )
 from ._columns import REASSOCIATE
 
 INNER_MAX_EPOCHS = 10  # epochs between outer iterations (q recomputed: no rounding drift)
 GATHER_COST = 4  # an update of q through the working set's indices, per contiguous one
-# a Newton step on a support of k features costs about k^3 / 3 flops (its Cholesky factor),
-# at several times the rate of the updates of q: it is taken once the updates since the last
-# one (counted in entries of q) reach k^3 / 3 over this ratio (ski rental: no more than
-# that much work is wasted when descent would have finished alone)
-NEWTON_WORK_RATIO = 4.0
 
 
 @jit(fastmath=REASSOCIATE)
@@ -118,14 +116,13 @@ def _working_objective(w, b, q, y_norm2, working_set, l1_strength, l2_strength):
     return value
 
 
-@jit(fastmath=REASSOCIATE)
-def _support_newton_step(G, b, w, q, y_norm2, support, l1_strength, l2_strength):
-    """Minimize the objective over the weights of ``support`` with their signs fixed, all
-    others zero: on that orthant it is the quadratic ``1/2 w.(G + l2 I)w - w.(b - l1 s)``,
-    whose minimizer is one Cholesky solve away. The step goes from ``w`` towards it,
-    stopping where a weight first reaches zero (the quadratic decreases all along); it
-    replaces ``w`` only when the objective decreases. ``q`` is ``b - G w`` at ``w`` on
-    entry. Returns whether ``w`` changed (``q`` is then stale).
+@jit
+def _support_newton_step(G, b, w, q, support, l1_strength, l2_strength):
+    """Newton step on the weights of ``support`` (all the nonzero ones), signs fixed (see
+    :func:`~sklreg.solvers._cd.orthant_newton_point`): on that orthant the objective is
+    ``1/2 v.(G_SS + l2 I)v - v.(b_S - l1 s)``. It replaces ``w`` only when the objective
+    decreases. ``q`` is ``b - G w`` at ``w`` on entry. Returns whether ``w`` changed
+    (``q`` is then stale).
     """
     k = support.shape[0]
     H = np.empty((k, k))
@@ -138,45 +135,25 @@ def _support_newton_step(G, b, w, q, y_norm2, support, l1_strength, l2_strength)
         for c in range(k):
             H[a, c] = G[j, support[c]]
         H[a, a] += l2_strength
-    try:
-        L = np.linalg.cholesky(H)
-    except Exception:  # noqa: BLE001 - singular on the support (collinear columns)
+    point = orthant_newton_point(H, rhs, current)
+    if point.shape[0] == 0:
         return False
-    target = rhs.copy()  # L L^T target = rhs
-    for a in range(k):
-        for c in range(a):
-            target[a] -= L[a, c] * target[c]
-        target[a] /= L[a, a]
-    for a in range(k - 1, -1, -1):
-        for c in range(a + 1, k):
-            target[a] -= L[c, a] * target[c]
-        target[a] /= L[a, a]
-    step = 1.0
-    for a in range(k):
-        if target[a] * current[a] <= 0.0:
-            step = min(step, current[a] / (current[a] - target[a]))
-    if not step > 0.0:
-        return False
-    new = current + step * (target - current)
-    for a in range(k):
-        if target[a] * current[a] <= 0.0 and current[a] / (current[a] - target[a]) <= step:
-            new[a] = 0.0  # the weight the step stops at
-    # objectives from the Gram summaries, 1/2 w.G w = 1/2 w.(b - q)
+    # objectives from the Gram summaries, 1/2 w.G w = 1/2 w.(b - q) at the current point
+    # (in this order, without reassociation: squares of weights far from 1 would overflow)
     change = 0.0
     for a in range(k):
         j = support[a]
-        G_new = 0.0
+        G_point = -l2_strength * point[a]
         for c in range(k):
-            G_new += H[a, c] * new[c]
-        G_new -= l2_strength * new[a]
-        change += (0.5 * new[a] * G_new - new[a] * b[j]
-                   + l1_strength * abs(new[a]) + 0.5 * l2_strength * new[a] * new[a])
+            G_point += H[a, c] * point[c]
+        change += (0.5 * point[a] * G_point - point[a] * b[j]
+                   + l1_strength * abs(point[a]) + 0.5 * l2_strength * point[a] * point[a])
         change -= (0.5 * current[a] * (b[j] - q[j]) - current[a] * b[j]
-                   + l1_strength * abs(current[a]) + 0.5 * l2_strength * current[a] ** 2)
+                   + l1_strength * abs(current[a]) + 0.5 * l2_strength * current[a] * current[a])
     if not change < 0.0:
         return False
     for a in range(k):
-        w[support[a]] = new[a]
+        w[support[a]] = point[a]
     return True
 
 
@@ -192,7 +169,11 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     run on the working set and keep ``q`` on it alone: an update costs the working set's
     size rather than ``n_features``. They stop once the working set's violations fall below
     ``INNER_TOL_RATIO`` times the outer one, or after ``INNER_MAX_EPOCHS``, extrapolated
-    every ``ANDERSON_DEPTH`` epochs.
+    every ``ANDERSON_DEPTH`` epochs. Once the signs of the weights hold over a whole outer
+    iteration, a Newton step on their support (a Cholesky solve on ``G``'s block, see
+    :func:`~sklreg.solvers._cd.orthant_newton_point`) lands on the solution when the support
+    is right; it is taken when its cost is within ``NEWTON_WORK_RATIO`` times the updates
+    since the last one, and counts as an epoch.
 
     Parameters
     ----------
@@ -244,7 +225,7 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     n_iter = 0
     signs = np.zeros(n_features, dtype=np.int8)  # of w at the last outer iteration
     newton_tried = False  # on the current signs
-    descent_work = 0.0  # entries of q updated since the last Newton step
+    descent_work = 0.0  # multiply-adds of the updates of q since the last Newton step
     while True:
         _refresh_gradient(G, b, w, q)
         gap = _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive)
@@ -252,28 +233,22 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
             break
 
         # signs unchanged over a whole outer iteration: the support is likely found, and a
-        # Newton step on it lands on the solution, when cheap next to descent epochs
-        changed = False
-        for j in range(n_features):
-            sign = np.int8(np.sign(w[j]))
-            if sign != signs[j]:
-                changed = True
-                signs[j] = sign
-        if changed:
+        # Newton step on it lands on the solution (see NEWTON_WORK_RATIO)
+        if update_signs(signs, w):
             newton_tried = False
         elif not newton_tried:
             support = np.flatnonzero(w)
-            if support.size and float(support.size)**3 <= 3.0 * NEWTON_WORK_RATIO * descent_work:
+            k = float(support.size)
+            if 0 < k and k**3 / 3.0 <= NEWTON_WORK_RATIO * descent_work:
                 newton_tried = True
                 descent_work = 0.0
-            if newton_tried and _support_newton_step(G, b, w, q, y_norm2, support,
-                                                     l1_strength, l2_strength):
                 n_iter += 1
-                n_history = 0
-                _refresh_gradient(G, b, w, q)
-                gap = _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive)
-                if gap <= gap_tol or n_iter >= max_iter:
-                    break
+                if _support_newton_step(G, b, w, q, support, l1_strength, l2_strength):
+                    n_history = 0
+                    _refresh_gradient(G, b, w, q)
+                    gap = _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive)
+                    if gap <= gap_tol or n_iter >= max_iter:
+                        break
 
         n_nonzero = 0
         max_violation = 0.0
