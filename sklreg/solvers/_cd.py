@@ -40,8 +40,9 @@ SHUFFLE_MIN_SAMPLES_PER_FEATURE = 2
 # once the signs of the weights hold over an outer iteration, a Newton step on their support
 # (see orthant_newton_point) is taken when its cost is within this ratio of the descent work
 # since the last one (ski rental: at most that much is wasted when descent would have
-# finished alone); its matrix products and factorization run several times faster per
-# multiply-add than the column passes of descent
+# finished alone), and of the work descent still needs at its last rate of convergence; its
+# matrix products and factorization run several times faster per multiply-add than the
+# column passes of descent
 NEWTON_WORK_RATIO = 4.0
 SCREENING_MARGIN = 1e-9  # relative, on l1, for the rounding of the Gap Safe test
 NEWTON_MAX_ENTRIES = 1 << 24  # of the support's columns copied for its Newton step (128 MiB)
@@ -187,6 +188,16 @@ def _working_set_objective(w_features, r, t, sw_sum, l1_strength, l2_strength):
         w_k = w_features[k]
         value += l1_strength * abs(w_k) + 0.5 * l2_strength * w_k * w_k  # no w_k**2 overflow
     return value
+
+
+@jit
+def work_to_converge(gap, previous_gap, gap_tol, work_done):
+    """Work still needed to bring ``gap`` down to ``gap_tol`` at the linear rate at which
+    ``work_done`` brought ``previous_gap`` to ``gap``; ``inf`` when that rate is unknown
+    (or ``gap_tol`` is zero: never converges)."""
+    if 0.0 < gap_tol < gap < previous_gap < np.inf:
+        return work_done * np.log(gap / gap_tol) / np.log(previous_gap / gap)
+    return np.inf
 
 
 @jit(fastmath=REASSOCIATE)
@@ -486,6 +497,7 @@ def enet_coordinate_descent(
         if gap < best_gap:
             best_gap = gap
             best_w[:] = w
+        remaining_passes = work_to_converge(gap, previous_gap, gap_tol, work - previous_work)
         previous_gap, previous_work = gap, work
 
         if update_signs(signs, w):
@@ -493,9 +505,10 @@ def enet_coordinate_descent(
         elif not newton_tried:
             support = np.flatnonzero(w)
             k = float(support.size)
+            newton_cost = n_samples * k * k + k**3 / 6.0
             if (0 < k and n_samples * k <= NEWTON_MAX_ENTRIES
-                    and n_samples * k * k + k**3 / 6.0
-                    <= NEWTON_WORK_RATIO * n_samples * descent_passes):
+                    and newton_cost <= NEWTON_WORK_RATIO * n_samples
+                    * min(descent_passes, remaining_passes)):
                 newton_tried = True
                 descent_passes = 0.0
                 n_iter += 1
@@ -584,10 +597,7 @@ def enet_coordinate_descent(
                 n_history = 0
             if violation <= inner_tol or work >= max_work:
                 break
-    remaining_work = np.inf
-    if 0.0 < gap_tol < gap < previous_gap < np.inf:  # (tol=0 never converges: inf)
-        remaining_work = ((work - previous_work) * np.log(gap / gap_tol)
-                          / np.log(previous_gap / gap))
+    remaining_work = work_to_converge(gap, previous_gap, gap_tol, work - previous_work)
     if gap > best_gap:  # stopped unconverged at a worse iterate than an earlier one
         w[:] = best_w
         gap = best_gap

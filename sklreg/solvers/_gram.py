@@ -28,6 +28,7 @@ from ._cd import (
     largest_scores,
     orthant_newton_point,
     update_signs,
+    work_to_converge,
 )
 from ._columns import REASSOCIATE
 
@@ -226,11 +227,15 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     signs = np.zeros(n_features, dtype=np.int8)  # of w at the last outer iteration
     newton_tried = False  # on the current signs
     descent_work = 0.0  # multiply-adds of the updates of q since the last Newton step
+    work = 0.0  # all of them
+    previous_gap, previous_work = np.inf, 0.0
     while True:
         _refresh_gradient(G, b, w, q)
         gap = _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive)
         if gap <= gap_tol or n_iter >= max_iter:
             break
+        remaining_work = work_to_converge(gap, previous_gap, gap_tol, work - previous_work)
+        previous_gap, previous_work = gap, work
 
         # signs unchanged over a whole outer iteration: the support is likely found, and a
         # Newton step on it lands on the solution (see NEWTON_WORK_RATIO)
@@ -239,7 +244,7 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
         elif not newton_tried:
             support = np.flatnonzero(w)
             k = float(support.size)
-            if 0 < k and k**3 / 3.0 <= NEWTON_WORK_RATIO * descent_work:
+            if 0 < k and k**3 / 3.0 <= NEWTON_WORK_RATIO * min(descent_work, remaining_work):
                 newton_tried = True
                 descent_work = 0.0
                 n_iter += 1
@@ -286,7 +291,9 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
             violation = _gram_epoch(G, w, q, visits, l1_strength, l2_strength, positive,
                                     random_selection, update_all)
             n_iter += 1
-            descent_work += ws_size * (n_features if update_all else ws_size)
+            epoch_work = ws_size * (n_features if update_all else ws_size)
+            descent_work += epoch_work
+            work += epoch_work
             inner_epochs += 1
             if violation <= inner_tol:
                 break
