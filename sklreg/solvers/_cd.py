@@ -41,8 +41,8 @@ SHUFFLE_MIN_SAMPLES_PER_FEATURE = 2
 # (see orthant_newton_point) is taken when its cost is within this ratio of the descent work
 # since the last one (ski rental: at most that much is wasted when descent would have
 # finished alone), and of the work descent still needs at its last rate of convergence; its
-# matrix products and factorization run several times faster per multiply-add than the
-# column passes of descent
+# matrix products and factorization run several times faster per multiply-add than
+# descent over the columns (see newton_step_pays)
 NEWTON_WORK_RATIO = 4.0
 SCREENING_MARGIN = 1e-9  # relative, on l1, for the rounding of the Gap Safe test
 NEWTON_MAX_ENTRIES = 1 << 24  # of the support's columns copied for its Newton step (128 MiB)
@@ -198,6 +198,34 @@ def work_to_converge(gap, previous_gap, gap_tol, work_done):
     if 0.0 < gap_tol < gap < previous_gap < np.inf:
         return work_done * np.log(gap / gap_tol) / np.log(previous_gap / gap)
     return np.inf
+
+
+@jit
+def column_entries(is_sparse, X_indptr, n_samples, features):
+    """Entries of the columns ``features`` a pass of descent visits (stored ones when
+    sparse)."""
+    if not is_sparse:
+        return float(n_samples * features.shape[0])
+    entries = 0.0
+    for j in features:
+        entries += X_indptr[j + 1] - X_indptr[j]
+    return entries
+
+
+@jit
+def newton_step_pays(n_samples, support_size, descent_entries):
+    """Whether a Newton step on a support of ``support_size`` features is worth taking
+    after ``descent_entries`` column entries of descent since the last one (ski rental,
+    see ``NEWTON_WORK_RATIO``).
+
+    The step copies the support's columns densely: its products cost
+    ``n_samples * k^2`` multiply-adds and its factorization ``k^3 / 6``, whatever the
+    columns' sparsity, while a pass of descent over a sparse column costs its stored
+    entries only.
+    """
+    k = float(support_size)
+    return (0 < k and n_samples * k <= NEWTON_MAX_ENTRIES
+            and n_samples * k * k + k**3 / 6.0 <= NEWTON_WORK_RATIO * descent_entries)
 
 
 @jit(fastmath=REASSOCIATE)
@@ -481,7 +509,8 @@ def enet_coordinate_descent(
     best_w = np.empty_like(w)
     signs = np.zeros(n_features, dtype=np.int8)  # of w at the last outer iteration
     newton_tried = False  # on the current signs
-    descent_passes = 0.0  # column passes since the last Newton step
+    descent_entries = 0.0  # column entries visited by descent since the last Newton step
+    entries_per_pass = float(n_samples)  # over a column of the working set, on average
     while True:
         features = active[:n_active]
         r_norm2, r_dot_y = residual_summaries(
@@ -505,12 +534,10 @@ def enet_coordinate_descent(
         elif not newton_tried:
             support = np.flatnonzero(w)
             k = float(support.size)
-            newton_cost = n_samples * k * k + k**3 / 6.0
-            if (0 < k and n_samples * k <= NEWTON_MAX_ENTRIES
-                    and newton_cost <= NEWTON_WORK_RATIO * n_samples
-                    * min(descent_passes, remaining_passes)):
+            if newton_step_pays(n_samples, support.size,
+                                min(descent_entries, remaining_passes * entries_per_pass)):
                 newton_tried = True
-                descent_passes = 0.0
+                descent_entries = 0.0
                 n_iter += 1
                 work += k * k / NEWTON_WORK_RATIO
                 stepped, t = _support_newton_step(
@@ -573,6 +600,8 @@ def enet_coordinate_descent(
             working_set_epochs = 0
         previous_working_set = working_set
         visits = working_set.copy()
+        working_set_entries = column_entries(is_sparse, X_indptr, n_samples, working_set)
+        entries_per_pass = working_set_entries / max(working_set.shape[0], 1)
         while n_iter < max_iter:
             if (not shuffle and not random_selection
                     and working_set_epochs == SHUFFLE_AFTER_EPOCHS
@@ -587,7 +616,7 @@ def enet_coordinate_descent(
             n_iter += 1
             working_set_epochs += 1
             work += working_set.shape[0]
-            descent_passes += working_set.shape[0]
+            descent_entries += working_set_entries
             history[n_history] = w[working_set]
             n_history += 1
             if n_history == ANDERSON_DEPTH + 1:
