@@ -535,3 +535,34 @@ def test_symmetric_products_of_an_empty_dimension_are_zero(capfd):
         assert outer().shape == (0, 0)
     assert "DSYRK" not in capfd.readouterr().err
 
+
+
+@pytest.mark.parametrize("fmt", ["csc", "csr"])
+def test_gram_that_overflows_falls_back_to_the_design(fmt):
+    # a sparse column near 1e150 with weights up to 1e8: its squared norm overflows, and the
+    # Gram descent on inf / NaN entries had certified the intercept-only model (gap 0.0)
+    rng = np.random.RandomState(1417)
+    X = np.sqrt(0.7) * rng.randn(30, 1) + np.sqrt(0.3) * rng.randn(30, 120)
+    X[:, 0] *= 1e-150
+    X[:, 1] *= 1e150
+    coef = np.zeros(120)
+    coef[:24] = rng.randn(24)
+    coef[0] *= 1e150
+    coef[1] *= 1e-150
+    y = X @ coef + 0.5 * rng.randn(30) + 3.0
+    rng = np.random.RandomState(1417)
+    sw = 10.0 ** rng.uniform(-8, 8, 30)
+    X *= rng.rand(30, 120) < 0.5
+    alpha = alpha_max(X, y, 0.5, sw) / 200
+    params = dict(penalty="elasticnet", alpha=alpha, l1_ratio=0.5, max_iter=3000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # neither a convergence warning nor NumPy's overflow
+        model = LinearRegressor(solver="gram", tol=1e-10, **params).fit(
+            sp.csc_matrix(X) if fmt == "csc" else sp.csr_matrix(X), y, sample_weight=sw)
+    reference = LinearRegressor(solver="cd", tol=1e-14, **params).fit(X, y, sample_weight=sw)
+    p_model = objective(X, y, model.coef_, model.intercept_, alpha, 0.5, sw)
+    p_reference = objective(X, y, reference.coef_, reference.intercept_, alpha, 0.5, sw)
+    p_null = objective(X, y, np.zeros(120), np.average(y, weights=sw), alpha, 0.5, sw)
+    assert p_model - p_reference <= 1e-9 * p_null
+    assert p_model - p_reference <= model.dual_gap_ + 1e-12 * p_null
+    assert model.dual_gap_ <= 1e-10 * p_null

@@ -388,12 +388,13 @@ def solve_least_squares(
                 features = None
         if active.size and gram_after < np.inf:
             bound_norms = None
-            if features is None:
-                features = np.arange(n_features)
-                G, B, bound_norms = gram()
-            else:
-                G, B = centered_gram(design.A[:, features], design.X_mean[features],
-                                     design.sqrt_sw, design.Y)
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow: checked below
+                if features is None:
+                    features = np.arange(n_features)
+                    G, B, bound_norms = gram()
+                else:
+                    G, B = centered_gram(design.A[:, features], design.X_mean[features],
+                                         design.sqrt_sw, design.Y)
 
             gradients = {}  # b - G w of each target's last descent
 
@@ -407,7 +408,10 @@ def solve_least_squares(
                 n_iter[k] += epochs
                 W[k, features] = w
 
-            for gram_round in range(1, MAX_GRAM_ROUNDS + 1):
+            # a Gram matrix that overflowed (columns near 1e150 with large weights) steers
+            # nothing: descent on the design alone, below
+            finite = np.all(np.isfinite(G.diagonal())) and np.all(np.isfinite(B))
+            for gram_round in range(1, (MAX_GRAM_ROUNDS if finite else 0) + 1):
                 for k in active:
                     gram_descent(k, gap_tols[k])
                 if features.size == n_features and design.A.dtype == np.float64:
