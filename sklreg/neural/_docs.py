@@ -17,7 +17,9 @@ OBJECTIVE = r"""
     mini-batch step uses an unbiased estimate of :math:`P`, the batch's mean of
     :math:`s_i \ell_i` (weights rescaled to mean 1 over the training set) plus the full
     penalty, so ``alpha`` means the same for every solver and batch size, and a batch of
-    zero weights takes a step on the penalty alone.
+    zero weights takes a step on the penalty alone. ``partial_fit`` sees one chunk at a
+    time: its weights are rescaled to mean 1 within each call, so a chunk's weights set
+    the balance of its own samples, not its share of all the data.
 
     Training is proximal, so L1, elastic-net and group penalties give exact zeros: the
     smooth part (data loss and the L2 part of the penalty) takes the optimizer's gradient
