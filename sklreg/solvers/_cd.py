@@ -430,8 +430,9 @@ def enet_coordinate_descent(
     visits it in a new random order (seeded: the fit stays reproducible). Once the signs of
     the weights hold over a whole outer iteration, a Newton step on their support (see
     :func:`orthant_newton_point`) lands on the solution when the support is right; it is
-    taken when its cost is within ``NEWTON_WORK_RATIO`` times the descent work since the last
-    one, and counts as an epoch.
+    taken when its cost is within ``NEWTON_WORK_RATIO`` times both the descent work since
+    the last one and the work descent still needs at its last rate (see
+    :func:`newton_step_pays`), and counts as an epoch.
 
     Parameters
     ----------

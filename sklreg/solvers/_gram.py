@@ -173,8 +173,9 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     every ``ANDERSON_DEPTH`` epochs. Once the signs of the weights hold over a whole outer
     iteration, a Newton step on their support (a Cholesky solve on ``G``'s block, see
     :func:`~sklreg.solvers._cd.orthant_newton_point`) lands on the solution when the support
-    is right; it is taken when its cost is within ``NEWTON_WORK_RATIO`` times the updates
-    since the last one, and counts as an epoch.
+    is right; it is taken when its cost is within ``NEWTON_WORK_RATIO`` times both the
+    updates since the last one and those descent still needs at its last rate, and counts
+    as an epoch.
 
     Parameters
     ----------
