@@ -228,16 +228,20 @@ def newton_step_pays(n_samples, support_size, descent_entries):
             and n_samples * k * k + k**3 / 6.0 <= NEWTON_WORK_RATIO * descent_entries)
 
 
-@jit(fastmath=REASSOCIATE)
-def update_signs(signs, w):
-    """Store the signs of ``w`` in ``signs``; return whether any changed."""
+@jit
+def settled_support(signs, w, newton_tried):
+    """The support of ``w`` when its signs are those stored in ``signs`` (at the last outer
+    iteration) and no Newton step was tried on them yet, else an empty array; and whether
+    one was tried on the current signs. Stores the signs of ``w`` in ``signs``."""
     changed = False
     for j in range(w.shape[0]):
         sign = np.int8(np.sign(w[j]))
         if sign != signs[j]:
             changed = True
             signs[j] = sign
-    return changed
+    if changed or newton_tried:
+        return np.empty(0, dtype=np.int64), newton_tried and not changed
+    return np.flatnonzero(w), False
 
 
 @jit
@@ -530,23 +534,19 @@ def enet_coordinate_descent(
         remaining_passes = work_to_converge(gap, previous_gap, gap_tol, work - previous_work)
         previous_gap, previous_work = gap, work
 
-        if update_signs(signs, w):
-            newton_tried = False
-        elif not newton_tried:
-            support = np.flatnonzero(w)
-            k = float(support.size)
-            if newton_step_pays(n_samples, support.size,
-                                min(descent_entries, remaining_passes * entries_per_pass)):
-                newton_tried = True
-                descent_entries = 0.0
-                n_iter += 1
-                work += k * k / NEWTON_WORK_RATIO
-                stepped, t = _support_newton_step(
-                    X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, sqrt_sw, w, r,
-                    t, support, l1_strength, l2_strength)
-                if stepped:
-                    n_history = 0
-                    continue  # to its gap
+        support, newton_tried = settled_support(signs, w, newton_tried)
+        if newton_step_pays(n_samples, support.size,
+                            min(descent_entries, remaining_passes * entries_per_pass)):
+            newton_tried = True
+            descent_entries = 0.0
+            n_iter += 1
+            work += float(support.size) ** 2 / NEWTON_WORK_RATIO
+            stepped, t = _support_newton_step(
+                X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, sqrt_sw, w, r, t,
+                support, l1_strength, l2_strength)
+            if stepped:
+                n_history = 0
+                continue  # to its gap
 
         if l1_strength > 0.0:
             radius = np.sqrt(2.0 * lasso_gap)

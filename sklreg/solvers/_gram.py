@@ -27,7 +27,7 @@ from ._cd import (
     anderson_extrapolation,
     largest_scores,
     orthant_newton_point,
-    update_signs,
+    settled_support,
     work_to_converge,
 )
 from ._columns import REASSOCIATE
@@ -240,21 +240,18 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
 
         # signs unchanged over a whole outer iteration: the support is likely found, and a
         # Newton step on it lands on the solution (see NEWTON_WORK_RATIO)
-        if update_signs(signs, w):
-            newton_tried = False
-        elif not newton_tried:
-            support = np.flatnonzero(w)
-            k = float(support.size)
-            if 0 < k and k**3 / 3.0 <= NEWTON_WORK_RATIO * min(descent_work, remaining_work):
-                newton_tried = True
-                descent_work = 0.0
-                n_iter += 1
-                if _support_newton_step(G, b, w, q, support, l1_strength, l2_strength):
-                    n_history = 0
-                    _refresh_gradient(G, b, w, q)
-                    gap = _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive)
-                    if gap <= gap_tol or n_iter >= max_iter:
-                        break
+        support, newton_tried = settled_support(signs, w, newton_tried)
+        k = float(support.size)
+        if 0 < k and k**3 / 3.0 <= NEWTON_WORK_RATIO * min(descent_work, remaining_work):
+            newton_tried = True
+            descent_work = 0.0
+            n_iter += 1
+            if _support_newton_step(G, b, w, q, support, l1_strength, l2_strength):
+                n_history = 0
+                _refresh_gradient(G, b, w, q)
+                gap = _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive)
+                if gap <= gap_tol or n_iter >= max_iter:
+                    break
 
         n_nonzero = 0
         max_violation = 0.0
