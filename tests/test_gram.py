@@ -566,3 +566,82 @@ def test_gram_that_overflows_falls_back_to_the_design(fmt):
     assert p_model - p_reference <= 1e-9 * p_null
     assert p_model - p_reference <= model.dual_gap_ + 1e-12 * p_null
     assert model.dual_gap_ <= 1e-10 * p_null
+
+
+def fit_by_fit_path(design, alphas, penalty, l1_ratio, positive, tol):
+    """The path as one :func:`solve_least_squares` per alpha on the shared Gram matrix."""
+    from sklreg._penalties import penalty_strengths
+    from sklreg.linear._least_squares import design_gram, solve_least_squares
+
+    gram = design_gram(design)
+    previous, results = None, []
+    for alpha in alphas:
+        l1, l2 = penalty_strengths(penalty, alpha * design.sw_sum, l1_ratio)
+        result = solve_least_squares(design, l1, l2, positive=positive, solver="gram",
+                                     tol=tol, W_init=previous, gram=gram)
+        previous = result.W
+        results.append(result)
+    return (np.array([r.W for r in results]),
+            np.array([r.gaps for r in results]) / design.sw_sum,
+            np.array([r.n_iter for r in results]))
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("penalty, positive", [("l1", False), ("elasticnet", True),
+                                               ("l2", False)])
+def test_compiled_gram_path_agrees_with_fit_by_fit(sparse, penalty, positive, monkeypatch):
+    """The compiled path on the Gram matrix certifies the fits of one Gram fit per alpha
+    (three targets, one constant), and fits it does not certify go to the general solver:
+    every gap is within tol and bounds the suboptimality on the design."""
+    import sklreg.linear._path as path_module
+    from sklreg.linear._design import prepare_design
+    from sklreg.linear._path import design_path
+
+    X, y, sw = correlated_problem(n_samples=500, n_features=30, sparse=sparse, seed=8)
+    Y = np.column_stack([y, np.full_like(y, 2.5), np.asarray(X[:, 3].todense()).ravel()
+                         if sparse else X[:, 3] + y])
+    design = prepare_design(X, Y, sw, True)
+    l1_ratio = {"l1": 1.0, "elasticnet": 0.6, "l2": 0.0}[penalty]
+    top = alpha_max(X, y, max(l1_ratio, 0.05), sw)
+    alphas = np.geomspace(top, top / 300, 23)
+    tol = 1e-9
+    expected_W, expected_gaps, expected_n_iter = fit_by_fit_path(
+        design, alphas, penalty, 0.6, positive, tol)
+    null = np.array([objective(X, Y[:, k], np.zeros(30), np.average(Y[:, k], weights=sw),
+                               alphas[0], l1_ratio, sw) for k in range(3)])
+
+    calls, starts = [], []
+    gram_path, solve_least_squares = path_module.gram_path, path_module.solve_least_squares
+
+    def certify_at_most_four(design, gram, l1s, l2s, *args, **kwargs):
+        calls.append(len(l1s))
+        return gram_path(design, gram, l1s[:4], l2s[:4], *args, **kwargs)
+
+    def solve_recording_start(*args, W_init, **kwargs):
+        starts.append(W_init.copy())
+        return solve_least_squares(*args, W_init=W_init, **kwargs)
+
+    for limited in (False, True):
+        if limited:  # fits 4, 9, 14, 19 handed over to the general solver
+            monkeypatch.setattr(path_module, "gram_path", certify_at_most_four)
+            monkeypatch.setattr(path_module, "solve_least_squares", solve_recording_start)
+        W, gaps, n_iter = design_path(design, alphas, penalty, 0.6, positive=positive,
+                                      solver="gram", tol=tol)
+        assert_array_equal(W[:, 1], 0.0)
+        assert_array_equal(gaps[:, 1], 0.0)
+        assert np.all(gaps <= tol * null)
+        # warm-started as fit by fit (cold starts would take several times the epochs)
+        assert abs(n_iter.sum() - expected_n_iter.sum()) <= 0.25 * expected_n_iter.sum()
+        for i, alpha in enumerate(alphas):
+            intercepts, _ = design.intercepts(W[i])
+            expected_intercepts, _ = design.intercepts(expected_W[i])
+            for k in (0, 2):
+                ours = objective(X, Y[:, k], W[i, k], intercepts[k], alpha, l1_ratio, sw)
+                theirs = objective(X, Y[:, k], expected_W[i, k], expected_intercepts[k],
+                                   alpha, l1_ratio, sw)
+                assert abs(ours - theirs) <= max(gaps[i, k], expected_gaps[i, k]) + 1e-13 * ours
+                if positive:
+                    assert W[i, k].min() >= 0.0
+    assert calls == [10, 10, 10, 8, 3]  # from fits 0, 5, 10, 15, 20
+    for i, start in zip([4, 9, 14, 19], starts, strict=True):  # the previous solutions
+        assert_array_equal(start, W[i - 1])

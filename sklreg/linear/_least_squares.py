@@ -9,7 +9,7 @@ import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from .._datafits import conjugate_scale, quadratic_dual_gap, quadratic_gap_from_sums
+from .._datafits import quadratic_dual_gap, quadratic_gap_from_sums
 from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
 from ..solvers._columns import centered_column_sq_norms
 from ..solvers._direct import (
@@ -19,7 +19,7 @@ from ..solvers._direct import (
     ridge_lsqr,
     symmetric_products,
 )
-from ..solvers._gram import enet_gram_coordinate_descent
+from ..solvers._gram import enet_gram_coordinate_descent, enet_gram_path, gram_gap_bound
 
 DIRECT_SPARSE_MAX_FEATURES = 2000  # sparse X: Gram-matrix Cholesky up to this many features
 GRAM_MAX_FEATURES = 2000  # 'auto' may move coordinate descent to X^T X up to this size
@@ -135,43 +135,29 @@ def gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength, positi
     scales with larger ones (see :func:`training_gram`). ``XTr``, when given, is ``b - G w``
     as the solver formed it (with at most ``n_features`` products per entry, as here).
     """
-    A, X_mean, sqrt_sw = design.A, design.X_mean, design.sqrt_sw
     y = np.ascontiguousarray(design.Y[:, target])
-    b = B[:, target]
+    b = np.ascontiguousarray(B[:, target])
     if XTr is None:
         XTr = b - G @ w
-    n_samples, n_features = A.shape
-    uncentered_norms = bound_norms
-    if uncentered_norms is None:
-        uncentered_norms = np.sqrt(G.diagonal() + design.sw_sum * X_mean**2)
-    y_norm2 = float(y @ y)
-    spread = uncentered_norms @ np.abs(w) + np.sqrt(y_norm2)
-    unit_bound = (2.0 * n_features + 4.0 * n_samples + 12.0) * np.finfo(np.float64).eps
-    delta = unit_bound * spread * uncentered_norms
-    if positive:
-        dual_norm = np.max(XTr - l2_strength * w + delta)
-        excess = XTr + delta - l1_strength
-    else:
-        dual_norm = np.max(np.abs(XTr - l2_strength * w) + delta)
-        excess = np.abs(XTr) + delta - l1_strength
-    conjugate = 0.0
-    if l2_strength > 0.0:  # scaled before squaring, as quadratic_dual_gap
-        conjugate = float(np.sum((np.maximum(excess, 0.0) * conjugate_scale(l2_strength)) ** 2))
-    ridge = float((l2_strength * w) @ w)
-    sums = (np.abs(w).sum(), ridge, max(dual_norm, 0.0), conjugate, l1_strength, l2_strength)
-    # ||r||^2 = ||y||^2 - w.b - w.(X^T r) and r.y = ||y||^2 - w.b, each within this
-    rounding = 2.0 * unit_bound * spread**2
-    w_dot_b = w @ b
-    gap = quadratic_gap_from_sums(max(y_norm2 - w_dot_b - w @ XTr, 0.0), y_norm2 - w_dot_b,
-                                  *sums)[1] + 2.0 * rounding
+    norms = gram_bound_norms(design, G, bound_norms)
+    gap, *sums = gram_gap_bound(XTr, w, b, float(y @ y), norms, design.A.shape[0],
+                                l1_strength, l2_strength, positive)
     if gap <= gap_tol:
         return gap
     if design.is_sparse:
         r = _sparse_residual(design, w, y)
     else:
-        r, t = residual(*design.kernel_arrays, X_mean, design.sw_sum, y, w)
-        r -= sqrt_sw * (t / design.sw_sum)
-    return quadratic_gap_from_sums(r @ r, r @ y, *sums)[1]
+        r, t = residual(*design.kernel_arrays, design.X_mean, design.sw_sum, y, w)
+        r -= design.sqrt_sw * (t / design.sw_sum)
+    return quadratic_gap_from_sums(r @ r, r @ y, *sums, l1_strength, l2_strength)[1]
+
+
+def gram_bound_norms(design, G, bound_norms=None):
+    """The column norms that bound the rounding of ``G`` in :func:`gram_certified_gap`:
+    ``bound_norms`` when given, else the design's uncentered ones."""
+    if bound_norms is not None:
+        return bound_norms
+    return np.sqrt(G.diagonal() + design.sw_sum * design.X_mean**2)
 
 
 def certify_rounded(design, W, active, l1_strength, l2_strength, positive, gap_tols=None):
@@ -400,9 +386,10 @@ def solve_least_squares(
 
             def gram_descent(k, gap_target):
                 w = W[k, features]
+                y = np.ascontiguousarray(design.Y[:, k])  # ||y||^2 as gram_certified_gap's
                 _, epochs, gradients[k] = enet_gram_coordinate_descent(
-                    G, np.ascontiguousarray(B[:, k]), float(design.Y[:, k] @ design.Y[:, k]),
-                    w, l1_strength, l2_strength, positive, max_iter - n_iter[k], gap_target,
+                    G, np.ascontiguousarray(B[:, k]), float(y @ y), w, l1_strength,
+                    l2_strength, positive, max_iter - n_iter[k], gap_target,
                     random_selection, seed,
                 )
                 n_iter[k] += epochs
@@ -471,6 +458,54 @@ def solve_least_squares(
         W = W.astype(design.A.dtype).astype(np.float64)
         gaps[active] = np.nan
     return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
+
+
+def gram_path(design, gram, l1_strengths, l2_strengths, W_init, W, gaps, n_iter, *,
+              positive, max_iter, tol, random_selection, seed):
+    """Fits along a path on the full Gram matrix, compiled, while its rounding bound
+    certifies them: what :func:`solve_least_squares` with ``solver='gram'`` does on a
+    float64 design, fit after fit, without Python between the fits
+    (:func:`~sklreg.solvers._gram.enet_gram_path`).
+
+    Fit ``i`` has the strengths ``l1_strengths[i]``, ``l2_strengths[i]`` (not both zero)
+    and starts from fit ``i - 1``'s solution (``W_init``, or zeros, for the first). Its
+    weights, gaps (on the scaled objective) and epochs are written to ``W[i]``
+    (n_targets, n_features), ``gaps[i]`` and ``n_iter[i]`` for the first fits certified
+    for every target.
+
+    Returns
+    -------
+    n_certified : int
+        Those fits; :func:`solve_least_squares` takes the next one, from fit
+        ``n_certified - 1``'s solution (0 when the Gram matrix is not finite).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: checked below
+        G, B, bound_norms = gram()
+    if not (np.all(np.isfinite(G.diagonal())) and np.all(np.isfinite(B))):
+        return 0
+    W_start, _, _, null_objectives = starting_point(design, positive, W_init)
+    norms = gram_bound_norms(design, G, bound_norms)
+    n_certified = len(l1_strengths)
+    W_k = np.empty((n_certified, W.shape[2]))
+    gaps_k, n_iter_k = np.empty(n_certified), np.empty(n_certified, dtype=np.int64)
+    for k in np.flatnonzero(null_objectives > 0.0):  # a constant target is fitted by w = 0
+        y = np.ascontiguousarray(design.Y[:, k])
+        n_certified = enet_gram_path(
+            G, np.ascontiguousarray(B[:, k]), float(y @ y), W_start[k].copy(),
+            l1_strengths[:n_certified], l2_strengths[:n_certified], positive, max_iter,
+            tol * null_objectives[k], GRAM_RETARGET, random_selection, seed, norms,
+            design.A.shape[0], W_k, gaps_k, n_iter_k,
+        )
+        W[:n_certified, k] = W_k[:n_certified]
+        gaps[:n_certified, k] = gaps_k[:n_certified]
+        n_iter[:n_certified, k] = n_iter_k[:n_certified]
+        if n_certified == 0:
+            break
+    constant = null_objectives <= 0.0
+    W[:n_certified, constant] = 0.0
+    gaps[:n_certified, constant] = 0.0
+    n_iter[:n_certified, constant] = 0
+    return n_certified
 
 
 def likely_support(design, W, targets, l1_strength, near_active=None):

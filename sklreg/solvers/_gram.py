@@ -8,13 +8,23 @@ comes from the three summaries of :func:`~sklreg._datafits.quadratic_dual_gap` a
     ||r||^2 = ||y||^2 - w.b - w.q,    r.y = ||y||^2 - w.b.
 
 That subtraction loses relative accuracy when ``||r||^2 << ||y||^2``, so the gap found here
-only decides when to stop; the caller certifies the result with a bound on the rounding
-(:func:`~sklreg.linear._least_squares.gram_certified_gap`) or on the design itself.
+only decides when to stop; the result is certified with a bound on the rounding
+(:func:`gram_gap_bound`, through
+:func:`~sklreg.linear._least_squares.gram_certified_gap`) or on the design itself.
+:func:`enet_gram_path` runs a warm-started path of fits, each certified by that bound, in
+one call.
 """
+
+import math
 
 import numpy as np
 
-from .._datafits import quadratic_dual_gap
+from .._datafits import (
+    conjugate_scale,
+    enet_conjugate_term,
+    quadratic_dual_gap,
+    quadratic_gap_from_sums,
+)
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
 from ._cd import (
@@ -320,3 +330,92 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
                     w[:] = current
                     q[:] = current_q
     return gap, n_iter, q
+
+
+@jit
+def gram_gap_bound(q, w, b, y_norm2, norms, n_samples, l1_strength, l2_strength, positive):
+    """Duality gap of ``w`` from the Gram summaries, with a bound on their rounding added.
+
+    ``q = X^T r = b - G w`` is known up to ``delta_j = u spread norms_j``, with ``u = (2
+    n_features + 4 n_samples + 12) eps`` and ``spread = norms.|w| + ||y||``: it covers the
+    rounding of ``G`` and ``b`` (``norms``, the uncentered column norms, bound what the
+    implicit centering cancels) and of the product, through ``|G_jk| <= sqrt(G_jj G_kk)``.
+    The dual point is scaled, and the conjugate bounded, with ``|q_j| + delta_j``;
+    ``||r||^2 = ||y||^2 - w.b - w.q`` and ``r.y = ||y||^2 - w.b`` are each within ``2 u
+    spread^2``, added twice to the gap.
+
+    Returns
+    -------
+    gap : float
+        The bound.
+    l1_norm, ridge, dual_norm, conjugate : float
+        The sums of :func:`~sklreg._datafits.quadratic_gap_from_sums` besides ``||r||^2``
+        and ``r.y``, to form the gap from a residual computed on the design instead.
+    """
+    n_features = w.shape[0]
+    spread = math.sqrt(y_norm2)
+    for j in range(n_features):
+        spread += norms[j] * abs(w[j])
+    unit_bound = (2.0 * n_features + 4.0 * n_samples + 12.0) * np.finfo(np.float64).eps
+    inv_root = conjugate_scale(l2_strength)
+    l1_norm = ridge = conjugate = w_dot_b = w_dot_q = 0.0
+    dual_norm = 0.0
+    for j in range(n_features):
+        delta = unit_bound * spread * norms[j]
+        if positive:
+            dual_norm = max(dual_norm, q[j] - l2_strength * w[j] + delta)
+            correlation = q[j] + delta
+        else:
+            dual_norm = max(dual_norm, abs(q[j] - l2_strength * w[j]) + delta)
+            correlation = abs(q[j]) + delta
+        if l2_strength > 0.0:
+            conjugate += enet_conjugate_term(correlation, l1_strength, inv_root, True)
+        l1_norm += abs(w[j])
+        ridge += l2_strength * w[j] * w[j]
+        w_dot_b += w[j] * b[j]
+        w_dot_q += w[j] * q[j]
+    rounding = 2.0 * unit_bound * spread * spread
+    gap = quadratic_gap_from_sums(max(y_norm2 - w_dot_b - w_dot_q, 0.0), y_norm2 - w_dot_b,
+                                  l1_norm, ridge, dual_norm, conjugate, l1_strength,
+                                  l2_strength)[1]
+    return gap + 2.0 * rounding, l1_norm, ridge, dual_norm, conjugate
+
+
+@jit
+def enet_gram_path(G, b, y_norm2, w, l1_strengths, l2_strengths, positive, max_iter, gap_tol,
+                   retarget, random_selection, seed, norms, n_samples, W, gaps, n_iter):
+    """:func:`enet_gram_coordinate_descent` along a path, each fit certified by
+    :func:`gram_gap_bound`, until one is not.
+
+    Fit ``i`` starts from fit ``i - 1``'s solution (``w`` for the first) and runs to
+    ``gap_tol``; when the rounding bound lifts its gap over ``gap_tol``, more descent to
+    ``retarget * gap_tol`` follows (within ``max_iter`` epochs in all). Its weights, gap
+    and epochs go to ``W[i]``, ``gaps[i]``, ``n_iter[i]``. ``w`` is updated in place.
+
+    Returns
+    -------
+    n_certified : int
+        The fits certified, the first ones; the next (if any) needs a certificate on the
+        design, or ran out of epochs.
+    """
+    for i in range(l1_strengths.shape[0]):
+        l1_strength, l2_strength = l1_strengths[i], l2_strengths[i]
+        _, epochs, q = enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength,
+                                                    l2_strength, positive, max_iter, gap_tol,
+                                                    random_selection, seed)
+        gap = gram_gap_bound(q, w, b, y_norm2, norms, n_samples, l1_strength, l2_strength,
+                             positive)[0]
+        if gap > gap_tol and epochs < max_iter:
+            _, more, q = enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength,
+                                                      l2_strength, positive, max_iter - epochs,
+                                                      retarget * gap_tol, random_selection,
+                                                      seed)
+            epochs += more
+            gap = gram_gap_bound(q, w, b, y_norm2, norms, n_samples, l1_strength,
+                                 l2_strength, positive)[0]
+        if not gap <= gap_tol:
+            return i
+        W[i] = w
+        gaps[i] = gap
+        n_iter[i] = epochs
+    return l1_strengths.shape[0]
