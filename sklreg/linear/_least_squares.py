@@ -221,7 +221,8 @@ class WholeDataMoments(NamedTuple):
     Z: np.ndarray  # (n_samples, n_features): rows sqrt(s_i) (x_i - c), float64
     sqrt_sw: np.ndarray  # (n_samples,)
     M: np.ndarray  # Z^T Z
-    centered: bool  # whether the training parts are centered (an intercept is fitted)
+    # Z^T sqrt(s) when the training parts are centered (an intercept is fitted), else None
+    weighted_sums: np.ndarray
     part_products: tuple = ()  # Z_k^T Z_k of the test parts, when M is their sum
 
 
@@ -240,14 +241,15 @@ def whole_data_moments(X, sample_weight, fit_intercept, parts=()):
         Z = Z - (sw @ Z) / sw.sum()
     if sample_weight is not None:
         Z = Z * sqrt_sw[:, None]
+    weighted_sums = Z.T @ sqrt_sw if fit_intercept else None  # zero up to rounding
     n_samples, n_features = X.shape
     if (len(parts) * n_features <= n_samples
             and sum(len(part) for part in parts) == n_samples
             and np.all(np.bincount(np.concatenate(parts), minlength=n_samples) == 1)):
         products = tuple(symmetric_products(Z[part])[0]() for part in parts)
-        return WholeDataMoments(Z, sqrt_sw, np.sum(products, axis=0), fit_intercept,
+        return WholeDataMoments(Z, sqrt_sw, np.sum(products, axis=0), weighted_sums,
                                 products)
-    return WholeDataMoments(Z, sqrt_sw, symmetric_products(Z)[0](), fit_intercept)
+    return WholeDataMoments(Z, sqrt_sw, symmetric_products(Z)[0](), weighted_sums)
 
 
 def training_gram(design, moments, rest, rest_product=None):
@@ -267,8 +269,8 @@ def training_gram(design, moments, rest, rest_product=None):
         Z_rest = moments.Z[rest]
         G = moments.M - (symmetric_products(Z_rest)[0]() if rest_product is None
                          else rest_product)
-        if moments.centered:
-            d = (moments.Z.T @ moments.sqrt_sw - Z_rest.T @ moments.sqrt_sw[rest])
+        if moments.weighted_sums is not None:
+            d = moments.weighted_sums - Z_rest.T @ moments.sqrt_sw[rest]
             G -= np.outer(d, d / design.sw_sum)
         B = (np.asarray(design.A.T @ design.Y, dtype=np.float64)
              - np.outer(design.X_mean, design.sqrt_sw @ design.Y))
