@@ -4,6 +4,7 @@ layout and dtype, and sparse."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
 
 from sklreg.linear._design import kernel_arrays, prepare_design
 from sklreg.solvers._columns import unsigned_indices
@@ -120,3 +121,42 @@ def test_sparse_indices_reach_kernels_unsigned(index_dtype):
         assert np.shares_memory(indices, X.indices) and np.shares_memory(indptr, X.indptr)
     _, _, kernel_indices, kernel_indptr, is_sparse = kernel_arrays(X.tocsc())
     assert is_sparse and kernel_indices.dtype == kernel_indptr.dtype == np.uint32
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_design_of_gathered_rows_equals_that_of_their_copy(dtype, weighted, fit_intercept):
+    """``rows`` gathers and centers in one pass the design ``X[rows]`` would give."""
+    rng = np.random.RandomState(3)
+    X = (rng.randn(300, 20) * rng.uniform(0.1, 10, 20) + rng.uniform(-50, 50, 20))
+    X = X.astype(dtype)
+    X_before = X.copy()
+    Y = rng.randn(300, 2)
+    sw = rng.uniform(0.1, 3, 300) if weighted else None
+    rows = np.sort(rng.choice(300, 220, replace=False))
+    sw_rows = None if sw is None else sw[rows]
+    gathered = prepare_design(X, Y[rows], sw_rows, fit_intercept, fortran=False, rows=rows)
+    copied = prepare_design(X[rows], Y[rows], sw_rows, fit_intercept, fortran=False)
+    assert_array_equal(X, X_before)
+    assert gathered.A.dtype == dtype and gathered.A.flags.c_contiguous
+    scale = np.abs(copied.A).max()
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    assert_allclose(gathered.A, copied.A, rtol=rtol, atol=rtol * scale)
+    # the offsets as a whole (explicit plus implicit) agree; their split is rounding
+    assert_allclose(gathered.X_offset, copied.X_offset, rtol=rtol, atol=rtol * scale)
+    assert_allclose(gathered.X_mean, copied.X_mean, atol=10 * rtol * scale)
+    for name in ("Y", "y_offset", "sqrt_sw"):
+        assert_allclose(getattr(gathered, name), getattr(copied, name), rtol=1e-14)
+    assert gathered.sw_sum == pytest.approx(copied.sw_sum, rel=1e-14)
+    assert_allclose(np.asarray(list(gathered.kernel_arrays)[0]),
+                    np.asarray(list(copied.kernel_arrays)[0]), rtol=rtol, atol=rtol * scale)
+
+
+def test_gathered_rows_need_a_dense_design_by_rows():
+    X = np.ones((5, 2))
+    with pytest.raises(ValueError, match="rows needs a dense X"):
+        prepare_design(X, np.ones((3, 1)), None, True, rows=np.arange(3))
+    with pytest.raises(ValueError, match="rows needs a dense X"):
+        prepare_design(sp.csr_matrix(X), np.ones((3, 1)), None, True, fortran=False,
+                       rows=np.arange(3))

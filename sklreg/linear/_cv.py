@@ -64,9 +64,12 @@ def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios
         outside[train] = False
         if np.count_nonzero(~outside) == len(train):  # no row repeated
             rest = np.flatnonzero(outside)
-    # on the Gram matrix, the paths use the design through products: kept by rows
-    design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"],
-                            fortran=rest is None, copy=False)
+    if rest is None:
+        design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"],
+                                copy=False)
+    else:  # on the Gram matrix, the paths use the design through products: kept by rows
+        design = prepare_design(X, Y[train], sw_train, params["fit_intercept"],
+                                fortran=False, rows=train)
     gram = design_gram(design)
     if rest is not None:
         if not np.array_equal(rest, np.sort(test)):

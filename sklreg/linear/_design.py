@@ -19,9 +19,11 @@ import scipy.sparse as sp
 
 from ..solvers._columns import (
     center_scale_columns,
+    center_scale_rows,
     centered_column_sq_norms,
     copy_to_columns,
     unsigned_indices,
+    weighted_row_sum,
 )
 
 # sparse columns with mean^2 above this times their variance are stored centered: the
@@ -121,7 +123,7 @@ class ColumnArrays:
         return iter(self._arrays)
 
 
-def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
+def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True, rows=None):
     """Build the :class:`Design` of a least-squares problem.
 
     Parameters
@@ -140,13 +142,19 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
         and for products; a dense design is then copied by columns when a kernel needs it).
     copy : bool, default=True
         False lets a dense, writable ``X`` in the chosen layout be centered and scaled in
-        place (the rows of a fold, gathered for it), instead of a copy.
+        place, instead of a copy.
+    rows : ndarray of int, optional
+        For a dense ``X`` and ``fortran=False``: the design is that of ``X[rows]`` (``Y``
+        and ``sample_weight`` are those of the rows), laid out by rows and gathered as it
+        is centered and scaled (a fold's training part: one pass over its rows, not three).
 
     Returns
     -------
     design : Design
     """
-    n_samples, n_features = X.shape
+    if rows is not None and (fortran or sp.issparse(X)):
+        raise ValueError("rows needs a dense X laid out by rows (fortran=False).")
+    n_samples, n_features = X.shape if rows is None else (len(rows), X.shape[1])
     uniform = sample_weight is None
     sw = np.ones(n_samples) if uniform else np.asarray(sample_weight, dtype=np.float64)
     sw_sum = float(sw.sum())
@@ -156,7 +164,10 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
         # in X's dtype (a float32 X times float64 weights would be copied to float64 first):
         # the dense centering below measures what this rounding leaves and removes it too
         weights = sw if sp.issparse(X) else sw.astype(X.dtype, copy=False)
-        X_offset = np.asarray(X.T @ weights, dtype=np.float64).ravel() / sw_sum
+        if rows is None:
+            X_offset = np.asarray(X.T @ weights, dtype=np.float64).ravel() / sw_sum
+        else:
+            X_offset = weighted_row_sum(X, rows, sw) / sw_sum
         y_offset = sw @ Y / sw_sum
         # a constant target is its own mean: the weighted mean may round off it, which
         # would leave rounding noise to fit (and an automatic alpha grid at its level)
@@ -201,21 +212,26 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
         return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays,
                       lipschitz)
 
-    order = "F" if fortran or X.flags.f_contiguous else "C"
+    order = "F" if rows is None and (fortran or X.flags.f_contiguous) else "C"
     X_mean = np.zeros(n_features)
     lipschitz = None
     if fit_intercept or not uniform:
-        in_place = not copy and X.flags[order + "_CONTIGUOUS"] and X.flags.writeable
-        A = X if in_place else _copy(X, order)
-        column_sums, sq_norms = center_scale_columns(
-            A, X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype), order == "F"
-        )
+        offset, row_scale = X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype)
+        if rows is not None:
+            A = np.empty((n_samples, n_features), dtype=X.dtype)
+            column_sums, sq_norms = center_scale_rows(X, rows, offset, row_scale, A)
+        else:
+            in_place = not copy and X.flags[order + "_CONTIGUOUS"] and X.flags.writeable
+            A = X if in_place else _copy(X, order)
+            column_sums, sq_norms = center_scale_columns(A, offset, row_scale, order == "F")
         if fit_intercept:
             # what subtracting the offsets rounded to X's dtype left: removed implicitly
             X_mean = column_sums / sw_sum
             X_offset = X_offset.astype(X.dtype).astype(np.float64) + X_mean
         # ||A_j - X_mean_j q||^2, with A_j . q = S X_mean_j
         lipschitz = np.maximum(sq_norms - sw_sum * X_mean**2, 0.0)
+    elif rows is not None:
+        A = np.ascontiguousarray(X[rows])
     elif X.flags[order + "_CONTIGUOUS"]:
         A = X
     else:
