@@ -156,6 +156,61 @@ def test_warm_start_continues_from_previous_solution():
     assert_allclose(model.coef_, cold.coef_, atol=1e-5 * np.abs(cold.coef_).max())
 
 
+def ar1_problem(seed, n_targets=1, rho=0.9, n_samples=200, n_features=100):
+    """AR(1) columns (``rho`` apart), ten true weights per target and unit noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    for j in range(1, n_features):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * X[:, j]
+    coef = np.zeros((n_features, n_targets))
+    coef[rng.choice(n_features, 10, replace=False)] = rng.standard_normal((10, n_targets))
+    Y = X @ coef + rng.standard_normal((n_samples, n_targets))
+    return X, Y[:, 0] if n_targets == 1 else Y
+
+
+@pytest.mark.parametrize("case, seed", [("dense", 0), ("dense", 5), ("multi-target", 3),
+                                        ("positive", 0), ("sparse", 0), ("elasticnet", 0),
+                                        ("gram", 0)])
+def test_warm_started_fits_with_a_small_max_iter_converge(case, seed):
+    """Refits with warm_start=True and max_iter=7 each go on from the last one: the
+    objective never increases, every dual_gap_ bounds the true suboptimality, and the
+    target tol is reached. Descent had returned the best certified iterate by its gap,
+    which after a few epochs was often the start itself: the same gap forever."""
+    X, Y = ar1_problem(seed, n_targets=3 if case == "multi-target" else 1)
+    if case == "sparse":
+        X[np.random.default_rng(seed).uniform(size=X.shape) < 0.5] = 0.0
+        X = sp.csc_matrix(X)
+    penalty = "elasticnet" if case == "elasticnet" else "l1"
+    l1_ratio = L1_RATIOS[penalty]
+    Y2 = Y.reshape(len(Y), -1)
+    alpha = max(alpha_max(X, y, l1_ratio) for y in Y2.T) / 300
+    params = dict(penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, positive=case == "positive",
+                  solver="gram" if case == "gram" else "cd")
+    tol = 1e-6
+    optimum = LinearRegressor(**params, tol=1e-12, max_iter=10**5).fit(X, Y)
+
+    def objectives(model):
+        coef, intercept = model.coef_.reshape(Y2.shape[1], -1), np.ravel(model.intercept_)
+        return np.array([objective(X, Y2[:, k], coef[k], intercept[k], alpha, l1_ratio)
+                         for k in range(Y2.shape[1])])
+
+    optimal = objectives(optimum)
+    nulls = 0.5 * np.var(Y2, axis=0)  # the intercept-only objectives
+    model = LinearRegressor(**params, tol=tol, warm_start=True, max_iter=7)
+    previous = np.full(Y2.shape[1], np.inf)
+    for _ in range(60):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, Y)
+        current, gaps = objectives(model), np.atleast_1d(model.dual_gap_)
+        assert np.all(current - optimal <= gaps + 1e-12 * nulls)
+        assert np.all(current <= previous + 1e-13 * nulls)
+        previous = current
+        if np.all(gaps <= tol * nulls):
+            break
+    assert np.all(gaps <= tol * nulls), gaps / nulls
+
+
 def test_warm_start_false_ignores_previous_fit():
     X, y, _ = make_problem()
     model = LinearRegressor("l1", alpha=1.0, tol=1e-10).fit(X, y)

@@ -478,8 +478,11 @@ def enet_coordinate_descent(
     Returns
     -------
     gap : float
-        Final duality gap: of the best certified iterate, which ``w`` then holds, when
-        stopped unconverged at a worse one.
+        Final duality gap of ``w``, from the best dual point met at an outer iteration
+        (every one bounds the optimum from below: a working-set epoch can raise the gap of
+        its own dual point while it lowers the objective). ``w`` is the last iterate, of
+        the lowest objective met; or, where screening zeroed weights and the epochs after
+        did not make up for it, the earlier iterate of lowest objective.
     n_iter : int
         Number of epochs run.
     remaining_work : float
@@ -510,8 +513,9 @@ def enet_coordinate_descent(
     history = np.empty((ANDERSON_DEPTH + 1, 0))
     n_history = 0
     working_set_epochs = 0  # run on the current working set (across outer passes)
-    best_gap = np.inf
+    best_primal = np.inf  # the lowest objective met at an outer iteration, at best_w
     best_w = np.empty_like(w)
+    best_dual = -np.inf  # the largest dual objective met at an outer iteration
     signs = np.zeros(n_features, dtype=np.int8)  # of w at the last outer iteration
     newton_tried = False  # on the current signs
     descent_entries = 0.0  # column entries visited by descent since the last Newton step
@@ -522,15 +526,19 @@ def enet_coordinate_descent(
             X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, sqrt_sw, y, r, t, XTr,
             features,
         )
-        _, gap, lasso_gap, scale = quadratic_dual_gap(
+        primal, gap, lasso_gap, scale = quadratic_dual_gap(
             XTr, r_norm2, r_dot_y, w, l1_strength, l2_strength, positive
         )
+        # every dual point met bounds the optimum from below (those of the problems reduced
+        # by screening too: their optimum is the full one's)
+        best_dual = max(best_dual, primal - gap)
+        gap = min(gap, max(primal - best_dual, 0.0))
+        if primal <= best_primal:
+            best_primal = primal
+            best_w[:] = w
         work += n_active
         if gap <= gap_tol or n_iter >= max_iter or work >= max_work:
             break
-        if gap < best_gap:
-            best_gap = gap
-            best_w[:] = w
         remaining_passes = work_to_converge(gap, previous_gap, gap_tol, work - previous_work)
         previous_gap, previous_work = gap, work
 
@@ -628,7 +636,7 @@ def enet_coordinate_descent(
             if violation <= inner_tol or work >= max_work:
                 break
     remaining_work = work_to_converge(gap, previous_gap, gap_tol, work - previous_work)
-    if gap > best_gap:  # stopped unconverged at a worse iterate than an earlier one
+    if primal > best_primal:  # screening zeroed weights and descent did not make up for it
         w[:] = best_w
-        gap = best_gap
+        gap = max(best_primal - best_dual, 0.0)
     return gap, n_iter, remaining_work
