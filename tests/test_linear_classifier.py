@@ -1220,6 +1220,43 @@ def test_warm_start_reuses_the_solution():
     assert_allclose(model.coef_, cold.coef_, atol=1e-6)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_warm_started_fits_with_a_small_max_iter_converge(penalty, n_classes):
+    """Refits with warm_start=True and a small max_iter each go on from the last one: the
+    objective never increases, every dual_gap_ bounds the true suboptimality, and tol is
+    reached (coordinate descent of LinearRegressor had come back to its start; the
+    classifiers' solvers return their last iterate)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 100))
+    for j in range(1, 100):  # AR(1) columns, 0.9 apart
+        X[:, j] = 0.9 * X[:, j - 1] + np.sqrt(1 - 0.81) * X[:, j]
+    truth = np.zeros((100, n_classes))
+    truth[rng.choice(100, 10, replace=False)] = 2.0 * rng.standard_normal((10, n_classes))
+    y = np.argmax(X @ truth + rng.gumbel(size=(200, n_classes)), axis=1)
+    # L-BFGS starts its memory afresh at each call: a few more iterations per call
+    alpha, l1_ratio, max_iter = (2e-3, 1.0, 3) if penalty == "l1" else (1e-3, 0.0, 7)
+    tol = 1e-6
+    optimum = LinearClassifier(penalty, alpha=alpha, tol=1e-12, max_iter=10**4).fit(X, y)
+    optimal = objective(X, y, optimum.coef_, optimum.intercept_, alpha, l1_ratio)
+    freq = np.bincount(y) / len(y)
+    null = -freq @ np.log(freq)  # the intercept-only objective
+    model = LinearClassifier(penalty, alpha=alpha, tol=tol, warm_start=True,
+                             max_iter=max_iter)
+    previous = np.inf
+    for _ in range(60):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+        current = objective(X, y, model.coef_, model.intercept_, alpha, l1_ratio)
+        assert current - optimal <= model.dual_gap_ + 1e-12 * null
+        assert current <= previous + 1e-13 * null
+        previous = current
+        if model.dual_gap_ <= tol * null:
+            break
+    assert model.dual_gap_ <= tol * null
+
+
 @pytest.mark.parametrize("layout", ["csc", "csr", "dense", "fortran"])
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_read_only_inputs_give_the_same_fit(n_classes, layout):
