@@ -301,6 +301,27 @@ def test_partial_fit_and_warm_start_match_sklearn(kind, regression, classificati
     assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
     assert_allclose(ours.coefs_[1], theirs.coefs_[1], rtol=1e-9)
 
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_multi_output_conversion_from_sklearn_divides_alpha_by_the_outputs(solver,
+                                                                             regression):
+    """The documented conversion of scikit-learn's stochastic ``MLPRegressor(alpha=a)``
+    with ``k`` outputs: its gradient sums the squared errors over the outputs, so its
+    steps are ours at ``alpha = a / (k * batch_size)`` (SGD: and a ``k`` times larger
+    learning rate). The docs gave ``a / batch_size`` whatever ``k`` (weights 0.03 off here)."""
+    X, y = regression
+    Y = np.c_[y, np.sin(y), -y]
+    k, batch_size, a, lr = Y.shape[1], 30, 5.0, 0.01
+    common = dict(hidden_layer_sizes=(5,), solver=solver, batch_size=batch_size,
+                  max_iter=5, random_state=0, tol=0.0)
+    theirs = neural_network.MLPRegressor(alpha=a, learning_rate_init=lr, **common).fit(X, Y)
+    ours_lr = lr * k if solver == "sgd" else lr
+    ours = MLPRegressor(alpha=a / (k * batch_size), learning_rate_init=ours_lr,
+                        **common).fit(X, Y)
+    for mine, reference in zip(ours.coefs_ + ours.intercepts_,
+                               theirs.coefs_ + theirs.intercepts_, strict=True):
+        assert_allclose(mine, reference, rtol=1e-4, atol=1e-6)
+
+
 
 def test_warm_start_false_restarts(regression):
     X, y = regression
