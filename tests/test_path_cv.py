@@ -224,8 +224,8 @@ def test_cv_on_tall_data_shares_one_gram_matrix_per_fold(monkeypatch):
     cv = KFold(3, shuffle=True, random_state=0)
     kwargs = {"l1_ratio": [0.2, 0.6, 1.0], "alphas": 30, "cv": cv, "max_iter": 10**5}
     ours = LinearRegressorCV("elasticnet", tol=1e-10, **kwargs).fit(X, y)
-    assert calls["fold"] == 3
-    assert calls["own"] <= 1  # the refit's
+    assert calls["fold"] == 3 + 1  # and the refit's, from the moments too
+    assert calls["own"] == 0
     theirs = ElasticNetCV(tol=1e-12, **kwargs).fit(X, y)
     assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)
     assert ours.l1_ratio_ == theirs.l1_ratio_
@@ -250,14 +250,27 @@ def test_cv_folds_share_whole_data_moments(monkeypatch, solver, weighted):
     monkeypatch.setattr(_cv, "training_gram",
                         lambda *args: calls.append(1) or training_gram(*args))
     shared = LinearRegressorCV(**params).fit(X, y, sample_weight=sw)
-    assert len(calls) == 4
+    assert len(calls) == 4 + 1  # the refit's from the moments too
     monkeypatch.setattr(LinearRegressorCV, "_folds_share_moments", lambda *args: False)
     own = LinearRegressorCV(**params).fit(X, y, sample_weight=sw)
-    assert len(calls) == 4
+    assert len(calls) == 4 + 1
     # two solutions within a relative gap of 1e-10 can differ by ~1e-5 along the weakly
     # curved directions of small alphas; a wrong Gram matrix moves the errors far more
     assert_allclose(shared.mse_path_, own.mse_path_, rtol=1e-4)
     assert (shared.alpha_, shared.l1_ratio_) == (own.alpha_, own.l1_ratio_)
+    # the refit on the moments: LinearRegressor's solution, certified as tightly
+    refit = LinearRegressor("elasticnet", alpha=own.alpha_, l1_ratio=own.l1_ratio_,
+                            tol=1e-13, max_iter=10**5).fit(X, y, sample_weight=sw)
+    best = objective(X, y, refit.coef_, refit.intercept_, own.alpha_, own.l1_ratio_, sw)
+    null = objective(X, y, 0 * refit.coef_, np.average(y, weights=sw), own.alpha_,
+                     own.l1_ratio_, sw)
+    for model in (shared, own):
+        reached = objective(X, y, model.coef_, model.intercept_, own.alpha_, own.l1_ratio_,
+                            sw)
+        assert 0.0 <= model.dual_gap_ <= 1e-10 * null
+        assert reached - best <= model.dual_gap_ + 1e-13 * best
+        assert model.n_iter_ >= 1
+    assert_allclose(shared.coef_, refit.coef_, rtol=1e-4, atol=1e-6)
 
 
 def test_cv_routes_groups_to_the_splitter_as_lasso_cv():
@@ -426,3 +439,35 @@ def test_l2_grid_of_a_curvature_beyond_float64_is_finite():
         warnings.simplefilter("error", RuntimeWarning)
         grid = alpha_grid(alpha_grid_top(design, 0.0), 3, 1e-3, 0.0)
     assert np.all(np.isfinite(grid)) and grid[-1] == pytest.approx(1e-6 * grid[0])
+
+
+@pytest.mark.parametrize("alphas, penalty", [([1.0, 0.1, 0.0], "l1"), (None, "l2"),
+                                             (None, "elasticnet")])
+def test_refit_on_shared_moments_matches_linear_regressor(alphas, penalty, monkeypatch):
+    """The refit from the folds' moments is LinearRegressor's fit at alpha_ (an unpenalized
+    alpha_ included: solved directly), multi-target and positive too."""
+    from sklreg.linear import _cv
+
+    refits = []
+    moments_design = _cv.moments_design
+    monkeypatch.setattr(_cv, "moments_design",
+                        lambda *args: refits.append(1) or moments_design(*args))
+    rng = np.random.RandomState(2)
+    X = rng.randn(3000, 60) + rng.uniform(-3, 3, 60)
+    Y = X[:, :6] @ rng.randn(6, 2) + 0.1 * rng.randn(3000, 2)
+    l1_ratio = [0.0, 0.5] if penalty == "elasticnet" else 0.5
+    for positive in (False, True):
+        cv = LinearRegressorCV(penalty, l1_ratio=l1_ratio, alphas=alphas or 20,
+                               positive=positive, tol=1e-12, max_iter=10**5,
+                               cv=KFold(3)).fit(X, Y)
+        refit = LinearRegressor(penalty, alpha=cv.alpha_, l1_ratio=cv.l1_ratio_,
+                                positive=positive, tol=1e-12, max_iter=10**5).fit(X, Y)
+        if alphas is not None and not positive:
+            assert cv.alpha_ == 0.0
+        # both within a relative gap of 1e-12 (weights within ~1e-8 along weak directions)
+        assert_allclose(cv.coef_, refit.coef_, rtol=1e-6, atol=1e-7)
+        for k in range(2):
+            ours, theirs = (objective(X, Y[:, k], model.coef_[k], model.intercept_[k],
+                                      cv.alpha_, cv.l1_ratio_) for model in (cv, refit))
+            assert abs(ours - theirs) <= 1e-11 * theirs
+    assert len(refits) == (0 if penalty == "l2" else 2)  # an L2 path solves directly

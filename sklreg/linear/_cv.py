@@ -20,11 +20,16 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.parallel import Parallel, delayed
 
-from .._penalties import effective_l1_ratio
+from .._penalties import effective_l1_ratio, penalty_strengths
 from .._progress import tqdm_bar
 from .._validation import check_value_range, validate_fit_data
-from ._design import prepare_design
-from ._least_squares import design_gram, training_gram, whole_data_moments
+from ._design import moments_design, prepare_design
+from ._least_squares import (
+    design_gram,
+    solve_least_squares,
+    training_gram,
+    whole_data_moments,
+)
 from ._path import (
     alpha_grid,
     alpha_grid_top,
@@ -32,7 +37,12 @@ from ._path import (
     design_path,
     path_pays_for_gram,
 )
-from ._regressor import LinearPredictorMixin, LinearRegressor, check_sample_weight
+from ._regressor import (
+    LinearPredictorMixin,
+    LinearRegressor,
+    check_sample_weight,
+    set_fitted_attributes,
+)
 
 
 def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios, params,
@@ -441,6 +451,9 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             tasks, results, l1_ratios, alphas, len(folds), maximize=False
         )
 
+        if moments is not None:  # on the Gram matrix of the moments: no pass over X
+            self._refit_on_moments(moments, Y, sample_weight, y.ndim == 1)
+            return self
         model = LinearRegressor(
             self.penalty, alpha=self.alpha_, l1_ratio=self.l1_ratio_,
             fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
@@ -450,6 +463,22 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         self.coef_, self.intercept_ = model.coef_, model.intercept_
         self.dual_gap_, self.n_iter_ = model.dual_gap_, model.n_iter_
         return self
+
+    def _refit_on_moments(self, moments, Y, sample_weight, single_target):
+        """The refit at ``alpha_``, ``l1_ratio_`` on all the data from the ``moments`` the
+        folds shared (see :func:`~sklreg.linear._least_squares.whole_data_moments`): the
+        fit of :class:`~sklreg.LinearRegressor` on the same (float64) data, on its Gram
+        matrix when the penalty has an L1 part."""
+        design = moments_design(moments, Y, sample_weight, self.fit_intercept)
+        l1, l2 = penalty_strengths(self.penalty, self.alpha_ * design.sw_sum, self.l1_ratio_)
+        result = solve_least_squares(
+            design, l1, l2, positive=self.positive,
+            solver="gram" if l1 > 0.0 else self.solver, max_iter=self.max_iter,
+            tol=self.tol, random_selection=self.selection == "random",
+            seed=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
+            gram=training_gram(design, moments, np.empty(0, dtype=np.intp)),
+        )
+        set_fitted_attributes(self, result, design, np.float64, single_target)
 
     def get_metadata_routing(self):
         """Metadata routing of this estimator: ``fit`` routes to the CV splitter's ``split``.

@@ -168,17 +168,9 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True, 
             X_offset = np.asarray(X.T @ weights, dtype=np.float64).ravel() / sw_sum
         else:
             X_offset = weighted_row_sum(X, rows, sw) / sw_sum
-        y_offset = sw @ Y / sw_sum
-        # a constant target is its own mean: the weighted mean may round off it, which
-        # would leave rounding noise to fit (and an automatic alpha grid at its level)
-        constant = Y.min(axis=0) == Y.max(axis=0)
-        y_offset[constant] = Y[0, constant]
     else:
         X_offset = np.zeros(n_features)
-        y_offset = np.zeros(Y.shape[1])
-    Y_design = Y - y_offset
-    if not uniform:
-        Y_design *= sqrt_sw[:, None]
+    Y_design, y_offset = design_targets(Y, None if uniform else sw, fit_intercept)
 
     if sp.issparse(X):
         A = X.tocsc(copy=False) if fortran else X
@@ -240,6 +232,37 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True, 
     if lipschitz is None and fortran:
         lipschitz = centered_column_sq_norms(*arrays, sqrt_sw, X_mean, sw_sum)
     return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays, lipschitz)
+
+
+def design_targets(Y, sample_weight, fit_intercept):
+    """``(Y_design, y_offset)`` of :class:`Design`: the targets centered by their weighted
+    means (when ``fit_intercept``) and scaled by the square roots of the weights."""
+    if not fit_intercept:
+        y_offset = np.zeros(Y.shape[1])
+    else:
+        sw = np.ones(Y.shape[0]) if sample_weight is None else sample_weight
+        y_offset = sw @ Y / sw.sum()
+        # a constant target is its own mean: the weighted mean may round off it, which
+        # would leave rounding noise to fit (and an automatic alpha grid at its level)
+        constant = Y.min(axis=0) == Y.max(axis=0)
+        y_offset[constant] = Y[0, constant]
+    Y_design = Y - y_offset
+    if sample_weight is not None:
+        Y_design *= np.sqrt(sample_weight)[:, None]
+    return Y_design, y_offset
+
+
+def moments_design(moments, Y, sample_weight, fit_intercept):
+    """The :class:`Design` of all the rows of the data of ``moments`` (see
+    :func:`~sklreg.linear._least_squares.whole_data_moments`), with no pass over them: its
+    design is ``moments.Z`` (laid out by rows), already centered and scaled."""
+    sw_sum = float(len(Y) if sample_weight is None else sample_weight.sum())
+    X_mean = np.zeros(moments.Z.shape[1])
+    if fit_intercept:  # what the centering left, removed implicitly as prepare_design's
+        X_mean = moments.weighted_sums / sw_sum
+    Y_design, y_offset = design_targets(Y, sample_weight, fit_intercept)
+    return Design(moments.Z, X_mean, moments.X_offset + X_mean, Y_design, y_offset,
+                  moments.sqrt_sw, sw_sum, ColumnArrays(moments.Z))
 
 
 def offset_dominated_columns(X, row_weights, min_ratio, X_offset=None):

@@ -219,6 +219,7 @@ class WholeDataMoments(NamedTuple):
     """Second moments of a dense design, shared by the training parts of its folds."""
 
     Z: np.ndarray  # (n_samples, n_features): rows sqrt(s_i) (x_i - c), float64
+    X_offset: np.ndarray  # c: the weighted column means, or zeros (no intercept)
     sqrt_sw: np.ndarray  # (n_samples,)
     M: np.ndarray  # Z^T Z
     # Z^T sqrt(s) when the training parts are centered (an intercept is fitted), else None
@@ -237,8 +238,9 @@ def whole_data_moments(X, sample_weight, fit_intercept, parts=()):
     sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
     sqrt_sw = np.sqrt(sw)
     Z = np.asarray(X, dtype=np.float64)
+    X_offset = (sw @ Z) / sw.sum() if fit_intercept else np.zeros(X.shape[1])
     if fit_intercept:
-        Z = Z - (sw @ Z) / sw.sum()
+        Z = Z - X_offset
     if sample_weight is not None:
         Z = Z * sqrt_sw[:, None]
     weighted_sums = Z.T @ sqrt_sw if fit_intercept else None  # zero up to rounding
@@ -247,9 +249,9 @@ def whole_data_moments(X, sample_weight, fit_intercept, parts=()):
             and sum(len(part) for part in parts) == n_samples
             and np.all(np.bincount(np.concatenate(parts), minlength=n_samples) == 1)):
         products = tuple(symmetric_products(Z[part])[0]() for part in parts)
-        return WholeDataMoments(Z, sqrt_sw, np.sum(products, axis=0), weighted_sums,
-                                products)
-    return WholeDataMoments(Z, sqrt_sw, symmetric_products(Z)[0](), weighted_sums)
+        return WholeDataMoments(Z, X_offset, sqrt_sw, np.sum(products, axis=0),
+                                weighted_sums, products)
+    return WholeDataMoments(Z, X_offset, sqrt_sw, symmetric_products(Z)[0](), weighted_sums)
 
 
 def training_gram(design, moments, rest, rest_product=None):

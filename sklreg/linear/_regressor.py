@@ -74,6 +74,29 @@ class LinearPredictorMixin:
         return tags
 
 
+def set_fitted_attributes(estimator, result, design, dtype, single_target):
+    """Set ``coef_``, ``intercept_``, ``n_iter_`` and ``dual_gap_`` of ``estimator`` from
+    the :class:`~sklreg.linear._least_squares.LeastSquaresResult` of ``design``, rounded
+    to ``dtype``; warn where a gap is above ``estimator.tol`` (the intercepts' rounding
+    included)."""
+    warn_if_not_converged(result, estimator.tol, design)
+    coef = result.W.astype(dtype)
+    intercept, rounding = design.intercepts(result.W, dtype)
+    warn_if_intercept_rounding_exceeds_tol(result.gaps / design.sw_sum, rounding,
+                                           estimator.tol, design)
+    gaps = result.gaps / design.sw_sum + rounding
+    if single_target:
+        estimator.coef_ = coef[0]
+        estimator.intercept_ = float(intercept[0])
+        estimator.n_iter_ = int(result.n_iter[0])
+        estimator.dual_gap_ = float(gaps[0])
+    else:
+        estimator.coef_ = coef
+        estimator.intercept_ = intercept
+        estimator.n_iter_ = result.n_iter
+        estimator.dual_gap_ = gaps
+
+
 class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
     r"""Least squares with an L1, L2 or elastic-net penalty, solved to a certified accuracy.
 
@@ -289,22 +312,6 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
                 solver=self.solver, max_iter=self.max_iter, tol=self.tol, W_init=W_init,
                 random_selection=self.selection == "random", seed=seed,
             )
-        warn_if_not_converged(result, self.tol, design)
-
-        coef = result.W.astype(X.dtype)
-        intercept, rounding = design.intercepts(result.W, X.dtype)
-        warn_if_intercept_rounding_exceeds_tol(result.gaps / design.sw_sum, rounding,
-                                               self.tol, design)
-        gaps = result.gaps / design.sw_sum + rounding
-        if single_target:
-            self.coef_ = coef[0]
-            self.intercept_ = float(intercept[0])
-            self.n_iter_ = int(result.n_iter[0])
-            self.dual_gap_ = float(gaps[0])
-        else:
-            self.coef_ = coef
-            self.intercept_ = intercept
-            self.n_iter_ = result.n_iter
-            self.dual_gap_ = gaps
+        set_fitted_attributes(self, result, design, X.dtype, single_target)
         return self
 
