@@ -645,3 +645,41 @@ def test_compiled_gram_path_agrees_with_fit_by_fit(sparse, penalty, positive, mo
     assert calls == [10, 10, 10, 8, 3]  # from fits 0, 5, 10, 15, 20
     for i, start in zip([4, 9, 14, 19], starts, strict=True):  # the previous solutions
         assert_array_equal(start, W[i - 1])
+
+
+@pytest.mark.parametrize("tol, max_iter", [(0.0, 3), (0.0, 40), (1e-15, 200)])
+def test_compiled_gram_path_hands_over_where_its_descent_stopped(tol, max_iter,
+                                                                 monkeypatch):
+    """A fit the compiled path does not certify (tol 0, or below the rounding bound) goes
+    on in the general solver from where its descent stopped, within max_iter epochs in
+    all; every returned gap bounds the suboptimality (two targets, one constant)."""
+    import sklreg.linear._path as path_module
+
+    budgets = []
+    solve_least_squares = path_module.solve_least_squares
+
+    def solve_recording_budget(*args, max_iter, **kwargs):
+        budgets.append(max_iter)
+        return solve_least_squares(*args, max_iter=max_iter, **kwargs)
+
+    monkeypatch.setattr(path_module, "solve_least_squares", solve_recording_budget)
+    X, y, sw = correlated_problem(n_samples=600, n_features=30, seed=11)
+    Y = np.column_stack([y, np.full_like(y, -1.0), y + X[:, 4]])
+    top = alpha_max(X, y, 1.0, sw)
+    alphas = np.geomspace(top / 2, top / 200, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        path = regularization_path(X, Y, penalty="l1", alphas=alphas, sample_weight=sw,
+                                   solver="gram", tol=tol, max_iter=max_iter)
+    assert np.all(path.n_iter <= max_iter)
+    assert np.all(path.n_iter[[0, 2]] >= 1) and np.all(path.n_iter[1] == 0)
+    assert budgets and max(budgets) < max_iter  # what the compiled descent left
+    assert_array_equal(path.coefs[1], 0.0)
+    for k in (0, 2):
+        for i, alpha in enumerate(alphas):
+            best = LinearRegressor("l1", alpha=alpha, tol=1e-14, max_iter=10**5).fit(
+                X, Y[:, k], sample_weight=sw)
+            p_best = objective(X, Y[:, k], best.coef_, best.intercept_, alpha, 1.0, sw)
+            reached = objective(X, Y[:, k], path.coefs[k, :, i], path.intercepts[k, i],
+                                alpha, 1.0, sw)
+            assert reached - p_best <= path.dual_gaps[k, i] + 1e-14 * p_best

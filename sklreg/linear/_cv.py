@@ -77,9 +77,13 @@ def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios
     if rest is None:
         design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"],
                                 copy=False)
-    else:  # on the Gram matrix, the paths use the design through products: kept by rows
+    elif X.flags.c_contiguous:  # on the Gram matrix, the paths use the design through
+        # products: kept by rows, gathered and centered in one pass
         design = prepare_design(X, Y[train], sw_train, params["fit_intercept"],
                                 fortran=False, rows=train)
+    else:
+        design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"],
+                                fortran=False, copy=False)
     gram = design_gram(design)
     if rest is not None:
         if not np.array_equal(rest, np.sort(test)):

@@ -480,36 +480,49 @@ def gram_path(design, gram, l1_strengths, l2_strengths, W_init, W, gaps, n_iter,
     Returns
     -------
     n_certified : int
-        Those fits; :func:`solve_least_squares` takes the next one, from fit
-        ``n_certified - 1``'s solution (0 when the Gram matrix is not finite).
+        Those fits (0 when the Gram matrix is not finite).
+    start : ndarray of shape (n_targets, n_features) or None
+        Where the next fit's descent stopped (its solution, for the targets it certified),
+        for :func:`solve_least_squares` to go on from; None when every fit was certified,
+        or none was tried.
+    spent : ndarray of shape (n_targets,)
+        The epochs the next fit took up to ``start``.
     """
+    n_fits, n_targets = len(l1_strengths), W.shape[1]
+    spent = np.zeros(n_targets, dtype=np.int64)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow: checked below
         G, B, bound_norms = gram()
     if not (np.all(np.isfinite(G.diagonal())) and np.all(np.isfinite(B))):
-        return 0
+        return 0, None, spent
     W_start, _, _, null_objectives = starting_point(design, positive, W_init)
     norms = gram_bound_norms(design, G, bound_norms)
-    n_certified = len(l1_strengths)
-    W_k = np.empty((n_certified, W.shape[2]))
-    gaps_k, n_iter_k = np.empty(n_certified), np.empty(n_certified, dtype=np.int64)
+    n_certified = n_fits
+    W_k = np.empty((n_fits, W.shape[2]))
+    gaps_k, n_iter_k = np.empty(n_fits), np.empty(n_fits, dtype=np.int64)
+    reached = {}  # target: (its fits certified, where its descent stopped)
     for k in np.flatnonzero(null_objectives > 0.0):  # a constant target is fitted by w = 0
         y = np.ascontiguousarray(design.Y[:, k])
-        n_certified = enet_gram_path(
-            G, np.ascontiguousarray(B[:, k]), float(y @ y), W_start[k].copy(),
-            l1_strengths[:n_certified], l2_strengths[:n_certified], positive, max_iter,
-            tol * null_objectives[k], GRAM_RETARGET, random_selection, seed, norms,
-            design.A.shape[0], W_k, gaps_k, n_iter_k,
+        tried = min(n_certified + 1, n_fits)  # up to the first fit left uncertified yet
+        w = W_start[k].copy()
+        n_k = enet_gram_path(
+            G, np.ascontiguousarray(B[:, k]), float(y @ y), w, l1_strengths[:tried],
+            l2_strengths[:tried], positive, max_iter, tol * null_objectives[k],
+            GRAM_RETARGET, random_selection, seed, norms, design.A.shape[0], W_k, gaps_k,
+            n_iter_k,
         )
-        W[:n_certified, k] = W_k[:n_certified]
-        gaps[:n_certified, k] = gaps_k[:n_certified]
-        n_iter[:n_certified, k] = n_iter_k[:n_certified]
-        if n_certified == 0:
-            break
+        W[:n_k, k], gaps[:n_k, k] = W_k[:n_k], gaps_k[:n_k]
+        n_iter[:tried, k] = n_iter_k[:tried]
+        reached[k] = n_k, w
+        n_certified = min(n_certified, n_k)
     constant = null_objectives <= 0.0
-    W[:n_certified, constant] = 0.0
-    gaps[:n_certified, constant] = 0.0
-    n_iter[:n_certified, constant] = 0
-    return n_certified
+    W[:, constant], gaps[:, constant], n_iter[:, constant] = 0.0, 0.0, 0
+    if n_certified == n_fits:
+        return n_certified, None, spent
+    start = np.zeros((n_targets, W.shape[2]))
+    for k, (n_k, w) in reached.items():
+        start[k] = W[n_certified, k] if n_k > n_certified else w
+        spent[k] = n_iter[n_certified, k]
+    return n_certified, start, spent
 
 
 def likely_support(design, W, targets, l1_strength, near_active=None):

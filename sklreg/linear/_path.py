@@ -178,11 +178,14 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
                                   positive) == "gram")
     i = 0
     while i < len(alphas):
-        # a run of fits on the Gram matrix at once, the first one it does not certify
-        # (if any) then solved below
-        stop = min(i + GRAM_PATH_CHUNK, len(alphas))
-        if compiled and penalized[i:stop].all():
-            n_certified = gram_path(
+        # a run of penalized fits on the Gram matrix at once; the first one it does not
+        # certify (if any) goes on below from where its descent stopped
+        stop = i
+        while stop < min(i + GRAM_PATH_CHUNK, len(alphas)) and compiled and penalized[stop]:
+            stop += 1
+        start, spent = previous, 0
+        if stop > i:
+            n_certified, stopped_at, spent = gram_path(
                 design, gram, strengths[i:stop, 0], strengths[i:stop, 1], previous,
                 W[i:stop], gaps[i:stop], n_iter[i:stop], positive=positive,
                 max_iter=max_iter, tol=tol, random_selection=random_selection, seed=seed,
@@ -195,14 +198,16 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
             i += n_certified
             if i == stop:
                 continue
+            start = previous if stopped_at is None else stopped_at
         l1, l2 = strengths[i]
         result = solve_least_squares(
-            design, l1, l2, positive=positive, max_iter=max_iter, tol=tol,
-            solver=penalized_solver if penalized[i] else solver, W_init=previous,
+            design, l1, l2, positive=positive, max_iter=max_iter - np.max(spent), tol=tol,
+            solver=penalized_solver if penalized[i] else solver, W_init=start,
             random_selection=random_selection, seed=seed, ridge=ridge, gram=gram,
         )
         warn_if_not_converged(result, tol, design, f" at alpha={alphas[i]:.4g}")
-        W[i], gaps[i], n_iter[i] = result.W, result.gaps / design.sw_sum, result.n_iter
+        W[i], gaps[i] = result.W, result.gaps / design.sw_sum
+        n_iter[i] = result.n_iter + spent
         previous = result.W
         if callback is not None:
             callback(i, alphas[i], W[i], gaps[i], n_iter[i])

@@ -395,8 +395,9 @@ def enet_gram_path(G, b, y_norm2, w, l1_strengths, l2_strengths, positive, max_i
     Returns
     -------
     n_certified : int
-        The fits certified, the first ones; the next (if any) needs a certificate on the
-        design, or ran out of epochs.
+        The fits certified, the first ones. The next (if any) needs a certificate on the
+        design, or ran out of epochs: ``w`` is where its descent stopped, after
+        ``n_iter[n_certified]`` epochs.
     """
     for i in range(l1_strengths.shape[0]):
         l1_strength, l2_strength = l1_strengths[i], l2_strengths[i]
@@ -413,9 +414,9 @@ def enet_gram_path(G, b, y_norm2, w, l1_strengths, l2_strengths, positive, max_i
             epochs += more
             gap = gram_gap_bound(q, w, b, y_norm2, norms, n_samples, l1_strength,
                                  l2_strength, positive)[0]
+        n_iter[i] = epochs
         if not gap <= gap_tol:
             return i
         W[i] = w
         gaps[i] = gap
-        n_iter[i] = epochs
     return l1_strengths.shape[0]
