@@ -1,6 +1,7 @@
 """Coordinate descent on the Gram matrix ('gram', and 'auto' moving to it) for n >> p."""
 
 import itertools
+import re
 import warnings
 
 import numpy as np
@@ -683,3 +684,24 @@ def test_compiled_gram_path_hands_over_where_its_descent_stopped(tol, max_iter,
             reached = objective(X, Y[:, k], path.coefs[k, :, i], path.intercepts[k, i],
                                 alpha, 1.0, sw)
             assert reached - p_best <= path.dual_gaps[k, i] + 1e-14 * p_best
+
+
+def test_compiled_gram_path_warning_counts_the_epochs_it_spent():
+    """A fit the compiled path hands over names, in its ConvergenceWarning, the epochs it
+    took in all (those of the compiled descent included), as the path's n_iter does."""
+    X, y, sw = correlated_problem(n_samples=600, n_features=30, seed=11)
+    top = alpha_max(X, y, 1.0, sw)
+    alphas = np.geomspace(top / 2, top / 200, 6)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        path = regularization_path(X, y, penalty="l1", alphas=alphas, sample_weight=sw,
+                                   solver="gram", tol=0.0, max_iter=40)
+    reported = {}
+    for warning in caught:
+        found = re.search(r"at alpha=(\S+) after (\d+) iterations", str(warning.message))
+        if found:
+            reported[float(found.group(1))] = int(found.group(2))
+    assert reported  # tol=0: the fits are not certified
+    for alpha, epochs in reported.items():
+        i = int(np.argmin(np.abs(alphas - alpha)))
+        assert epochs == path.n_iter[i] == 40

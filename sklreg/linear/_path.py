@@ -205,9 +205,10 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
             solver=penalized_solver if penalized[i] else solver, W_init=start,
             random_selection=random_selection, seed=seed, ridge=ridge, gram=gram,
         )
+        # the epochs of the compiled descent it went on from count too (in the warning)
+        result = result._replace(n_iter=result.n_iter + spent)
         warn_if_not_converged(result, tol, design, f" at alpha={alphas[i]:.4g}")
-        W[i], gaps[i] = result.W, result.gaps / design.sw_sum
-        n_iter[i] = result.n_iter + spent
+        W[i], gaps[i], n_iter[i] = result.W, result.gaps / design.sw_sum, result.n_iter
         previous = result.W
         if callback is not None:
             callback(i, alphas[i], W[i], gaps[i], n_iter[i])
