@@ -160,3 +160,27 @@ def test_gathered_rows_need_a_dense_design_by_rows():
     with pytest.raises(ValueError, match="rows needs a dense X"):
         prepare_design(sp.csr_matrix(X), np.ones((3, 1)), None, True, fortran=False,
                        rows=np.arange(3))
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [True, False])
+def test_moments_design_is_prepare_designs(fit_intercept, weighted):
+    """The design LinearRegressorCV refits on, from the moments its folds shared, is
+    prepare_design's: the same offsets, targets and column norms (the coordinate-wise
+    Lipschitz constants, also behind the rounding diagnosis of a ConvergenceWarning)."""
+    from sklreg.linear._design import moments_design
+    from sklreg.linear._least_squares import whole_data_moments
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((900, 6)) * np.logspace(-3, 3, 6) + [0, 1e6, 0, 5, 0, 0]
+    Y = rng.standard_normal((900, 2))
+    sw = rng.uniform(0.0, 3.0, 900) if weighted else None
+    expected = prepare_design(X, Y, sw, fit_intercept)
+    design = moments_design(whole_data_moments(X, sw, fit_intercept), Y, sw, fit_intercept)
+    assert_allclose(design.X_offset, expected.X_offset, rtol=1e-14, atol=1e-12)
+    assert_allclose(design.X_mean, expected.X_mean, atol=1e-10)
+    assert_allclose(design.Y, expected.Y, rtol=1e-14)
+    assert_allclose(design.y_offset, expected.y_offset, rtol=1e-14)
+    assert design.sw_sum == pytest.approx(expected.sw_sum, rel=1e-15)
+    assert design.lipschitz is not None
+    assert_allclose(design.lipschitz, expected.lipschitz, rtol=1e-10)

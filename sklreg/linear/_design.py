@@ -261,8 +261,10 @@ def moments_design(moments, Y, sample_weight, fit_intercept):
     if fit_intercept:  # what the centering left, removed implicitly as prepare_design's
         X_mean = moments.weighted_sums / sw_sum
     Y_design, y_offset = design_targets(Y, sample_weight, fit_intercept)
+    # ||Z_j - X_mean_j sqrt(s)||^2, as prepare_design's, from M = Z^T Z
+    lipschitz = np.maximum(moments.M.diagonal() - sw_sum * X_mean**2, 0.0)
     return Design(moments.Z, X_mean, moments.X_offset + X_mean, Y_design, y_offset,
-                  moments.sqrt_sw, sw_sum, ColumnArrays(moments.Z))
+                  moments.sqrt_sw, sw_sum, ColumnArrays(moments.Z), lipschitz)
 
 
 def offset_dominated_columns(X, row_weights, min_ratio, X_offset=None):
