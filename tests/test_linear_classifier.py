@@ -1085,6 +1085,73 @@ def test_l1_converges_on_equicorrelated_columns(n_classes, fit_intercept, penalt
         assert_allclose(grad_b, 0.0, atol=1e-10)
 
 
+def near_duplicate_columns(n_samples=300, n_features=30, seed=0):
+    """Binary data whose columns come in pairs of correlation 1 - 1e-12 (the odd column is
+    the even one plus noise of size 1e-6), with L1 ``alpha`` at a tenth of ``alpha_max``.
+
+    Along each pair's difference the L1 norm is constant and the loss nearly flat: the
+    minimizer lies at a kink, one column of the pair at zero."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n_samples, n_features)
+    X[:, 1::2] = X[:, ::2] + 1e-6 * rng.randn(n_samples, n_features // 2)
+    coef = np.zeros(n_features)
+    coef[:16] = rng.randn(16)
+    y = (X @ coef + 0.5 * rng.randn(n_samples) > 0).astype(int)
+    return X, y
+
+
+def near_duplicate_alpha(X, y, fit_intercept):
+    residual = y - (y.mean() if fit_intercept else 0.5)
+    return np.abs(X.T @ residual).max() / len(y) / 10
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_l1_converges_on_near_duplicate_columns(fit_intercept, container):
+    """Columns in near-duplicate pairs: a tight tol is reached in a few Newton steps.
+
+    Coordinate descent on the Newton models crawled along the pairs' flat directions
+    (every model used all its epochs): the relative gap stalled between 1e-8 and 1e-7 and
+    the fits ran their 100 steps. Newton steps on the models' support fixed it.
+    """
+    X, y = near_duplicate_columns()
+    alpha = near_duplicate_alpha(X, y, fit_intercept)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearClassifier("l1", alpha=alpha, tol=1e-10, max_iter=100,
+                                 fit_intercept=fit_intercept).fit(container(X), y)
+    freq = y.mean()
+    p_null = (-(freq * np.log(freq) + (1 - freq) * np.log(1 - freq)) if fit_intercept
+              else np.log(2))
+    assert model.dual_gap_ <= 1e-10 * p_null
+    assert model.n_iter_ < 30
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_l1_on_near_duplicate_columns_matches_logistic_regression(fit_intercept):
+    """The solution keeps at most one column of each pair, matches LogisticRegression
+    (saga, which converges fast once the twins are gone) on the columns it keeps, and
+    satisfies the optimality conditions on all the others: it is the optimum."""
+    X, y = near_duplicate_columns()
+    alpha = near_duplicate_alpha(X, y, fit_intercept)
+    model = LinearClassifier("l1", alpha=alpha, tol=1e-12, max_iter=100,
+                             fit_intercept=fit_intercept).fit(X, y)
+    nonzero = model.coef_[0] != 0
+    assert not np.any(nonzero[::2] & nonzero[1::2])
+    support = np.flatnonzero(nonzero)
+    ref = reference(X[:, support], y, alpha, "l1", fit_intercept=fit_intercept)
+    ours = objective(X, y, model.coef_, model.intercept_, alpha, 1.0)
+    theirs = objective(X[:, support], y, ref.coef_, ref.intercept_, alpha, 1.0)
+    assert abs(ours - theirs) <= 1e-8 * theirs
+    assert ours - theirs <= model.dual_gap_ + 1e-13  # theirs >= the optimum
+    grad, grad_b = gradient(X, y, model.coef_, model.intercept_)
+    assert np.all(np.abs(grad[0, ~nonzero]) <= alpha * (1 + 1e-8))
+    assert_allclose(grad[0, nonzero], -alpha * np.sign(model.coef_[0, nonzero]),
+                    rtol=1e-8)
+    if fit_intercept:
+        assert_allclose(grad_b, 0.0, atol=1e-12)
+
+
 @pytest.mark.parametrize("tol", [1e-2, 1e-4, 1e-8])
 @pytest.mark.parametrize("penalty", ["l1", "elasticnet", "l2"])
 @pytest.mark.parametrize("n_classes", [2, 3])
