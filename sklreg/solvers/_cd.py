@@ -22,7 +22,7 @@ import numpy as np
 from .._datafits import quadratic_dual_gap
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
-from ._columns import REASSOCIATE, columns_axpy, columns_dot
+from ._columns import REASSOCIATE, columns_axpy, columns_dot, dense_columns
 
 WS_START = 10  # first working-set size
 WS_FILLED = 0.9  # support / working-set size from which the working set grows 4x, not 2x
@@ -296,15 +296,10 @@ def _support_newton_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_s
     n_samples, k = r.shape[0], support.shape[0]
     shift = t / sw_sum if sw_sum > 0.0 else 0.0
     centered_r = r - sqrt_sw * shift
-    columns = np.zeros((k, n_samples))  # rows: the centered columns of the support
+    # rows: the centered columns of the support
+    columns = dense_columns(X, X_data, X_indices, X_indptr, is_sparse, support, n_samples)
     for a in range(k):
         j = support[a]
-        if is_sparse:
-            for k_nz in range(X_indptr[j], X_indptr[j + 1]):
-                columns[a, X_indices[k_nz]] = X_data[k_nz]
-        else:
-            for i in range(n_samples):
-                columns[a, i] = X[i, j]
         if X_mean[j] != 0.0:
             for i in range(n_samples):
                 columns[a, i] -= sqrt_sw[i] * X_mean[j]

@@ -212,3 +212,19 @@ def gather_columns(data, indices, indptr, selected, col_data, col_indices, col_i
                 col_data[position] = data[s]
                 col_indices[position] = i
                 cursor[j] = position + 1
+
+
+@jit
+def dense_columns(X, X_data, X_indices, X_indptr, is_sparse, features, n_samples):
+    """The columns ``features`` of the design (dense ``X``, or CSC parts when
+    ``is_sparse``) as the rows of a dense ``(len(features), n_samples)`` array."""
+    columns = np.zeros((features.shape[0], n_samples))
+    for a in range(features.shape[0]):
+        j = features[a]
+        if is_sparse:
+            for s in range(X_indptr[j], X_indptr[j + 1]):
+                columns[a, X_indices[s]] = X_data[s]
+        else:
+            for i in range(n_samples):
+                columns[a, i] = X[i, j]
+    return columns

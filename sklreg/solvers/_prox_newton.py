@@ -46,7 +46,7 @@ from ._cd import (
     orthant_newton_point,
     settled_support,
 )
-from ._columns import REASSOCIATE, csc_layout_of_csr, gather_columns
+from ._columns import REASSOCIATE, csc_layout_of_csr, dense_columns, gather_columns
 
 WS_START = 10  # first working-set size
 INNER_TOL_RATIO = 0.3  # working-set solves stop at this fraction of the outer violation
@@ -601,17 +601,12 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
     k = support.shape[0]
     h = hess[0]
     h_sum = h.sum()
-    columns = np.zeros((k, n_samples))  # rows: the support's columns, centered with h
+    # rows: the support's columns, centered with h
+    columns = dense_columns(X, X_data, X_indices, X_indptr, is_sparse, working_set[support],
+                            n_samples)
     means = np.zeros(k)
-    for a in range(k):
-        j = working_set[support[a]]
-        if is_sparse:
-            for s in range(X_indptr[j], X_indptr[j + 1]):
-                columns[a, X_indices[s]] = X_data[s]
-        else:
-            for i in range(n_samples):
-                columns[a, i] = X[i, j]
-        if fit_intercept and h_sum > 0.0:
+    if fit_intercept and h_sum > 0.0:
+        for a in range(k):
             means[a] = np.dot(columns[a], h) / h_sum
             columns[a] -= means[a]
     model_residual = R[0] + h * D[0]  # the smooth model's derivative in the predictions
