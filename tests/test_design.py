@@ -123,64 +123,47 @@ def test_sparse_indices_reach_kernels_unsigned(index_dtype):
     assert is_sparse and kernel_indices.dtype == kernel_indptr.dtype == np.uint32
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("fit_intercept", [True, False])
-def test_design_of_gathered_rows_equals_that_of_their_copy(dtype, weighted, fit_intercept):
-    """``rows`` gathers and centers in one pass the design ``X[rows]`` would give."""
-    rng = np.random.RandomState(3)
-    X = (rng.randn(300, 20) * rng.uniform(0.1, 10, 20) + rng.uniform(-50, 50, 20))
-    X = X.astype(dtype)
-    X_before = X.copy()
-    Y = rng.randn(300, 2)
-    sw = rng.uniform(0.1, 3, 300) if weighted else None
-    rows = np.sort(rng.choice(300, 220, replace=False))
-    sw_rows = None if sw is None else sw[rows]
-    gathered = prepare_design(X, Y[rows], sw_rows, fit_intercept, fortran=False, rows=rows)
-    copied = prepare_design(X[rows], Y[rows], sw_rows, fit_intercept, fortran=False)
-    assert_array_equal(X, X_before)
-    assert gathered.A.dtype == dtype and gathered.A.flags.c_contiguous
-    scale = np.abs(copied.A).max()
-    rtol = 1e-5 if dtype == np.float32 else 1e-12
-    assert_allclose(gathered.A, copied.A, rtol=rtol, atol=rtol * scale)
-    # the offsets as a whole (explicit plus implicit) agree; their split is rounding
-    assert_allclose(gathered.X_offset, copied.X_offset, rtol=rtol, atol=rtol * scale)
-    assert_allclose(gathered.X_mean, copied.X_mean, atol=10 * rtol * scale)
-    for name in ("Y", "y_offset", "sqrt_sw"):
-        assert_allclose(getattr(gathered, name), getattr(copied, name), rtol=1e-14)
-    assert gathered.sw_sum == pytest.approx(copied.sw_sum, rel=1e-14)
-    assert_allclose(np.asarray(list(gathered.kernel_arrays)[0]),
-                    np.asarray(list(copied.kernel_arrays)[0]), rtol=rtol, atol=rtol * scale)
-
-
-def test_gathered_rows_need_a_dense_design_by_rows():
-    X = np.ones((5, 2))
-    with pytest.raises(ValueError, match="rows needs a dense X"):
-        prepare_design(X, np.ones((3, 1)), None, True, rows=np.arange(3))
-    with pytest.raises(ValueError, match="rows needs a dense X"):
-        prepare_design(sp.csr_matrix(X), np.ones((3, 1)), None, True, fortran=False,
-                       rows=np.arange(3))
-
-
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("weighted", [True, False])
-def test_moments_design_is_prepare_designs(fit_intercept, weighted):
+@pytest.mark.parametrize("rest", [None, "a fold's test part"])
+def test_moments_design_is_prepare_designs(fit_intercept, weighted, rest):
     """The design LinearRegressorCV refits on, from the moments its folds shared, is
     prepare_design's: the same offsets, targets and column norms (the coordinate-wise
-    Lipschitz constants, also behind the rounding diagnosis of a ConvergenceWarning)."""
+    Lipschitz constants, also behind the rounding diagnosis of a ConvergenceWarning); and
+    so is a fold's, of all the rows but its test part, once its rows are gathered (the
+    implicitly centered design, and its copy by columns for the kernels)."""
     from sklreg.linear._design import moments_design
     from sklreg.linear._least_squares import whole_data_moments
 
     rng = np.random.default_rng(3)
     X = rng.standard_normal((900, 6)) * np.logspace(-3, 3, 6) + [0, 1e6, 0, 5, 0, 0]
+    X_before = X.copy()
     Y = rng.standard_normal((900, 2))
     sw = rng.uniform(0.0, 3.0, 900) if weighted else None
-    expected = prepare_design(X, Y, sw, fit_intercept)
-    design = moments_design(whole_data_moments(X, sw, fit_intercept), Y, sw, fit_intercept)
-    assert_allclose(design.X_offset, expected.X_offset, rtol=1e-14, atol=1e-12)
-    assert_allclose(design.X_mean, expected.X_mean, atol=1e-10)
-    assert_allclose(design.Y, expected.Y, rtol=1e-14)
+    rows = np.arange(900)
+    if rest is not None:
+        rest = np.sort(rng.choice(900, 300, replace=False))
+        rows = np.setdiff1d(rows, rest)
+    expected = prepare_design(X[rows], Y[rows], None if sw is None else sw[rows],
+                              fit_intercept)
+    moments = whole_data_moments(X, Y, sw, fit_intercept)
+    design = moments_design(moments, Y, sw, fit_intercept, rest)
+    assert design.shape == expected.shape and design.dtype == np.float64
+    assert_allclose(design.X_offset, expected.X_offset, rtol=1e-14, atol=1e-11)
+    assert_allclose(design.Y, expected.Y, rtol=1e-12, atol=1e-14)
     assert_allclose(design.y_offset, expected.y_offset, rtol=1e-14)
+    assert_allclose(design.sqrt_sw, expected.sqrt_sw, rtol=1e-15)
     assert design.sw_sum == pytest.approx(expected.sw_sum, rel=1e-15)
-    assert design.lipschitz is not None
-    assert_allclose(design.lipschitz, expected.lipschitz, rtol=1e-10)
+    if rest is None:
+        assert design.lipschitz is not None
+        assert_allclose(design.X_mean, expected.X_mean, atol=1e-10)
+        assert_allclose(design.lipschitz, expected.lipschitz, rtol=1e-10)
+    centered = design.A - np.outer(design.sqrt_sw, design.X_mean)
+    expected_centered = expected.A - np.outer(expected.sqrt_sw, expected.X_mean)
+    scale = np.abs(X - X.mean(axis=0)).max(axis=0) * 3.0
+    assert_allclose(centered, expected_centered, rtol=0, atol=1e-11 * scale.max())
+    assert np.asarray(next(iter(design.kernel_arrays))).flags.f_contiguous
+    assert_allclose(next(iter(design.kernel_arrays)), design.A, rtol=0, atol=0)
+    assert_array_equal(X, X_before)
+
+

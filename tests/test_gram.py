@@ -414,7 +414,7 @@ def test_gram_certified_gap_bounds_the_exact_gap(sparse, penalty, positive):
 def test_gram_certified_gap_refuses_a_cancelled_gram_matrix():
     """With a column offset of 1e8 centered implicitly, X^T X - S mean mean^T keeps no digit
     of that column: the rounding bound must then exceed any tolerance."""
-    from sklreg.linear._design import prepare_design
+    from sklreg.linear._design import Design, kernel_arrays, prepare_design
     from sklreg.linear._least_squares import design_gap, gram_certified_gap
     from sklreg.solvers._direct import centered_gram
 
@@ -424,7 +424,9 @@ def test_gram_certified_gap_refuses_a_cancelled_gram_matrix():
     X_mean[0] += 1e8  # the same centered design, stored with an offset of 1e8
     A = design.A.tolil()
     A[:, 0] = A[:, 0].toarray() + 1e8
-    design = design._replace(A=A.tocsc(), X_mean=X_mean)
+    A = A.tocsc()
+    design = Design(A, X_mean, design.X_offset, design.Y, design.y_offset, design.sqrt_sw,
+                    design.sw_sum, kernel_arrays(A))
     G, B = centered_gram(design.A, design.X_mean, design.sqrt_sw, design.Y)
     w = np.zeros(10)
     w[1] = 1.0
@@ -459,13 +461,16 @@ def test_auto_path_on_tall_dense_data_uses_the_gram_matrix(monkeypatch):
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("from_parts", [False, True])
-def test_training_gram_from_whole_data_moments(fit_intercept, weighted, from_parts):
-    """The Gram matrix of a fold's training rows, formed as the whole data's second moments
-    minus the other rows', equals the one formed on the fold's design (offsets of 20,
-    a column constant on the training rows only), and certifies gaps that bound the
-    suboptimality there; also when the moments are the sum of the products of parts
+@pytest.mark.parametrize("target_offset", [0.0, 1e6])
+def test_training_gram_from_whole_data_moments(fit_intercept, weighted, from_parts,
+                                               target_offset):
+    """The Gram summaries of a fold's training rows, formed as the whole data's moments
+    minus the other rows', equal those formed on the fold's own design (offsets of 20, a
+    column constant on the training rows only, targets far from the training part's
+    mean on the other rows, with an offset of 1e6 or not), and certify gaps that bound
+    the suboptimality there; also when the moments are the sum of the products of parts
     holding every row once, and the fold reuses its test part's."""
-    from sklreg.linear._design import prepare_design
+    from sklreg.linear._design import moments_design, prepare_design
     from sklreg.linear._least_squares import (
         training_gram,
         whole_data_moments,
@@ -476,18 +481,24 @@ def test_training_gram_from_whole_data_moments(fit_intercept, weighted, from_par
     sw = sw if weighted else None
     rest = np.arange(400, 500)
     X[:400, 5] = 3.0  # varies on the other rows only
+    y = y + target_offset
+    y[rest] += 3.0 * y.std()
     train = np.arange(400)
-    design = prepare_design(X[train], y[train, None], None if sw is None else sw[train],
-                            fit_intercept)
+    Y = y[:, None]
     parts = [rest, train[::2], train[1::2]] if from_parts else ()
-    moments = whole_data_moments(X, sw, fit_intercept, parts)
+    moments = whole_data_moments(X, Y, sw, fit_intercept, parts)
     assert len(moments.part_products) == len(parts)
+    design = moments_design(moments, Y, sw, fit_intercept, rest)
+    own = prepare_design(X[train], Y[train], None if sw is None else sw[train],
+                         fit_intercept)
+    assert_allclose(design.X_offset, own.X_offset, rtol=1e-12, atol=1e-12)
+    assert_allclose(design.Y, own.Y, rtol=1e-12, atol=1e-12 * np.abs(own.Y).max())
     rest_product = moments.part_products[0] if from_parts else None
     G, B, bound_norms = training_gram(design, moments, rest, rest_product)()
-    G_fold, B_fold = centered_gram(design.A, design.X_mean, design.sqrt_sw, design.Y)
+    G_fold, B_fold = centered_gram(own.A, own.X_mean, own.sqrt_sw, own.Y)
     scale = np.sqrt(np.outer(moments.M.diagonal(), moments.M.diagonal()))
     assert np.all(np.abs(G - G_fold) <= 1e-12 * scale)
-    assert_allclose(B, B_fold, rtol=1e-12, atol=1e-12 * np.abs(B_fold).max())
+    assert_allclose(B, B_fold, rtol=1e-10, atol=1e-12 * np.abs(B_fold).max())
     if fit_intercept:  # centered, the column of 3.0 is zero
         assert abs(G[5, 5]) <= 1e-12 * moments.M[5, 5]
     assert np.all(bound_norms**2 >= moments.M.diagonal())
@@ -495,6 +506,25 @@ def test_training_gram_from_whole_data_moments(fit_intercept, weighted, from_par
     strength = 0.01 * alpha_max(X[train], y[train]) * design.sw_sum
     l1, l2 = 0.5 * strength, 0.5 * strength
     assert_gram_certificates(design, G, B, l1, l2, False, bound_norms, optimum_reached=False)
+
+
+def test_training_gram_gathers_no_rows_unless_a_column_cancels():
+    """A fold's design from the moments gathers its rows only when a solver needs more
+    than its Gram matrix: not for the Gram summaries, unless a column is nearly constant
+    on the training rows (formed on the design then)."""
+    from sklreg.linear._design import RowGather, moments_design
+    from sklreg.linear._least_squares import training_gram, whole_data_moments
+
+    X, y, _ = correlated_problem(n_samples=300, n_features=8, seed=3)
+    rest = np.arange(200, 300)
+    for constant_column, gathered in [(False, False), (True, True)]:
+        if constant_column:
+            X[:200, 2] = 7.0
+        moments = whole_data_moments(X, y[:, None], None, True)
+        design = moments_design(moments, y[:, None], None, True, rest)
+        training_gram(design, moments, rest)()
+        assert isinstance(design._A, RowGather) is not gathered
+        assert_allclose(design.A, moments.Z[:200])
 
 
 def test_whole_data_moments_sum_parts_only_when_they_hold_every_row_once():
@@ -515,7 +545,7 @@ def test_whole_data_moments_sum_parts_only_when_they_hold_every_row_once():
         "too many": ([rows[k::20] for k in range(20)], 0),  # 20 x 4 products > 60 x 4
     }
     for name, (parts, n_products) in cases.items():
-        moments = whole_data_moments(X, None, True, parts)
+        moments = whole_data_moments(X, np.ones((60, 1)), None, True, parts)
         assert len(moments.part_products) == n_products, name
         assert_allclose(moments.M, Z.T @ Z, rtol=1e-12, atol=1e-12 * 60, err_msg=name)
         for part, product in zip(parts[:n_products], moments.part_products, strict=True):

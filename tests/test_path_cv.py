@@ -234,18 +234,24 @@ def test_cv_on_tall_data_shares_one_gram_matrix_per_fold(monkeypatch):
 
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("solver", ["auto", "gram"])
-def test_cv_folds_share_whole_data_moments(monkeypatch, solver, weighted):
-    """Folds whose training Gram matrices come from the whole data's moments find the test
-    errors and the alpha of folds that form their own."""
+@pytest.mark.parametrize("sorted_targets", [False, True])
+def test_cv_folds_share_whole_data_moments(monkeypatch, solver, weighted, sorted_targets):
+    """Folds whose training Gram summaries come from the whole data's moments find the
+    test errors and the alpha of folds that form their own; also with rows sorted by
+    target (unshuffled folds: each training part's target mean far from the whole's)."""
     from sklreg.linear import _cv
     from sklreg.linear._least_squares import training_gram
 
     rng = np.random.RandomState(0)
     X = rng.randn(1500, 100) + rng.uniform(-5, 5, 100)
-    y = X[:, :10] @ rng.randn(10) + rng.randn(1500)
+    y = X[:, :10] @ rng.randn(10) + rng.randn(1500) + 1e3
+    if sorted_targets:
+        order = np.argsort(y)
+        X, y = X[order], y[order]
     sw = rng.uniform(0.5, 2.0, 1500) if weighted else None
-    params = dict(penalty="elasticnet", l1_ratio=[0.5, 1.0], cv=KFold(4, shuffle=True,
-                  random_state=0), alphas=20, tol=1e-10, solver=solver)
+    cv = KFold(4) if sorted_targets else KFold(4, shuffle=True, random_state=0)
+    params = dict(penalty="elasticnet", l1_ratio=[0.5, 1.0], cv=cv, alphas=20, tol=1e-10,
+                  solver=solver)
     calls = []
     monkeypatch.setattr(_cv, "training_gram",
                         lambda *args: calls.append(1) or training_gram(*args))
@@ -450,8 +456,13 @@ def test_refit_on_shared_moments_matches_linear_regressor(alphas, penalty, monke
 
     refits = []
     moments_design = _cv.moments_design
-    monkeypatch.setattr(_cv, "moments_design",
-                        lambda *args: refits.append(1) or moments_design(*args))
+
+    def counted(*args):
+        if len(args) == 4:  # the refit's (a fold's passes the rows it leaves out too)
+            refits.append(1)
+        return moments_design(*args)
+
+    monkeypatch.setattr(_cv, "moments_design", counted)
     rng = np.random.RandomState(2)
     X = rng.randn(3000, 60) + rng.uniform(-3, 3, 60)
     Y = X[:, :6] @ rng.randn(6, 2) + 0.1 * rng.randn(3000, 2)

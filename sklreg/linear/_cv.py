@@ -77,15 +77,9 @@ def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios
     if rest is None:
         design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"],
                                 copy=False)
-    elif X.flags.c_contiguous:  # on the Gram matrix, the paths use the design through
-        # products: kept by rows, gathered and centered in one pass
-        design = prepare_design(X, Y[train], sw_train, params["fit_intercept"],
-                                fortran=False, rows=train)
-    else:
-        design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"],
-                                fortran=False, copy=False)
-    gram = design_gram(design)
-    if rest is not None:
+        gram = design_gram(design)
+    else:  # from the moments: the training rows are gathered only if a solver needs them
+        design = moments_design(moments, Y, sample_weight, params["fit_intercept"], rest)
         if not np.array_equal(rest, np.sort(test)):
             test_product = None
         gram = training_gram(design, moments, rest, test_product)
@@ -364,10 +358,13 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
     def _l1_ratios(self):
         return cv_l1_ratios(self.penalty, self.l1_ratio)
 
-    def _grids(self, X, Y, sample_weight, l1_ratios):
+    def _grids(self, X, Y, sample_weight, l1_ratios, design=None):
+        """The alphas of each ``l1_ratio``: the given ones, or a grid from the top set by
+        the ``design`` of all the data (formed when not given)."""
         if not isinstance(self.alphas, Integral):
             return np.tile(check_alphas(self.alphas), (len(l1_ratios), 1))
-        design = prepare_design(X, Y, sample_weight, self.fit_intercept, fortran=False)
+        if design is None:
+            design = prepare_design(X, Y, sample_weight, self.fit_intercept, fortran=False)
         return np.array([
             alpha_grid(alpha_grid_top(design, ratio, self.positive), self.alphas, self.eps,
                        ratio)
@@ -417,7 +414,8 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         check_value_range(Y, "y", X.shape[0])
         l1_ratios = self._l1_ratios()
-        alphas = self._grids(X, Y, sample_weight, l1_ratios)
+        n_alphas = (self.alphas if isinstance(self.alphas, Integral)
+                    else len(check_alphas(self.alphas)))
         # before the routing, which would consume a generator of folds (as LassoCV)
         cv = check_cv(self.cv)
         if _routing_enabled():
@@ -431,12 +429,14 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             "random_selection": self.selection == "random",
             "seed": check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
         }
-        moments, test_products = None, [None] * len(folds)
-        if self._folds_share_moments(X, folds, alphas.shape[1], l1_ratios):
-            moments = whole_data_moments(X, sample_weight, self.fit_intercept,
+        moments, whole_design, test_products = None, None, [None] * len(folds)
+        if self._folds_share_moments(X, folds, n_alphas, l1_ratios):
+            moments = whole_data_moments(X, Y, sample_weight, self.fit_intercept,
                                          [test for _, test in folds])
             test_products = moments.part_products or test_products
             moments = moments._replace(part_products=())  # each job gets its own
+            whole_design = moments_design(moments, Y, sample_weight, self.fit_intercept)
+        alphas = self._grids(X, Y, sample_weight, l1_ratios, whole_design)
         # a job per fold: the paths of its l1_ratios share its design and Gram matrix
         fold_results = run_paths(
             self, (
@@ -456,7 +456,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         )
 
         if moments is not None:  # on the Gram matrix of the moments: no pass over X
-            self._refit_on_moments(moments, Y, sample_weight, y.ndim == 1)
+            self._refit_on_moments(moments, whole_design, y.ndim == 1)
             return self
         model = LinearRegressor(
             self.penalty, alpha=self.alpha_, l1_ratio=self.l1_ratio_,
@@ -468,12 +468,12 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         self.dual_gap_, self.n_iter_ = model.dual_gap_, model.n_iter_
         return self
 
-    def _refit_on_moments(self, moments, Y, sample_weight, single_target):
+    def _refit_on_moments(self, moments, design, single_target):
         """The refit at ``alpha_``, ``l1_ratio_`` on all the data from the ``moments`` the
-        folds shared (see :func:`~sklreg.linear._least_squares.whole_data_moments`): the
-        fit of :class:`~sklreg.LinearRegressor` on the same (float64) data, on its Gram
-        matrix when the penalty has an L1 part."""
-        design = moments_design(moments, Y, sample_weight, self.fit_intercept)
+        folds shared (see :func:`~sklreg.linear._least_squares.whole_data_moments`) and
+        their ``design`` (see :func:`~sklreg.linear._design.moments_design`): the fit of
+        :class:`~sklreg.LinearRegressor` on the same (float64) data, on its Gram matrix
+        when the penalty has an L1 part."""
         l1, l2 = penalty_strengths(self.penalty, self.alpha_ * design.sw_sum, self.l1_ratio_)
         result = solve_least_squares(
             design, l1, l2, positive=self.positive,

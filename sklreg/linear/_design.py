@@ -19,11 +19,9 @@ import scipy.sparse as sp
 
 from ..solvers._columns import (
     center_scale_columns,
-    center_scale_rows,
     centered_column_sq_norms,
     copy_to_columns,
     unsigned_indices,
-    weighted_row_sum,
 )
 
 # sparse columns with mean^2 above this times their variance are stored centered: the
@@ -34,17 +32,28 @@ from ..solvers._columns import (
 CANCELLING_OFFSET_RATIO = 1e4
 
 
-class Design(NamedTuple):
+class RowGather(NamedTuple):
+    """The rows ``rows`` of the dense ``source``, to be gathered when first needed."""
+
+    source: np.ndarray
+    rows: np.ndarray
+
+
+class Design:
     """The transformed least-squares problem.
 
     Attributes
     ----------
-    A : ndarray (Fortran order) or scipy.sparse.csc_matrix
-        Row-weighted design, in the input's float dtype.
+    A : ndarray or scipy.sparse matrix
+        Row-weighted design, in the input's float dtype: Fortran-ordered or CSC when laid
+        out for coordinate descent, else in the input's layout. Given as a
+        :class:`RowGather`, it is gathered on first access: solvers that use the design
+        only through its Gram matrix (a path on it) never pay for the copy.
     X_mean : ndarray of shape (n_features,)
         Offsets the solvers remove implicitly: the column means of a sparse design, but
         for its columns stored centered and for a dense design, what the rounding of their
-        explicit centering left.
+        explicit centering left (or all of its centering, for a design of
+        :func:`moments_design`).
     X_offset : ndarray of shape (n_features,)
         Weighted column means (zeros when no intercept is fitted).
     Y : ndarray of shape (n_samples, n_targets), float64
@@ -55,29 +64,45 @@ class Design(NamedTuple):
         Square roots of the sample weights.
     sw_sum : float
         Sum of sample weights ``S``.
-    kernel_arrays : tuple, ColumnArrays or None
+    kernel_arrays : tuple or None
         ``(X, X_data, X_indices, X_indptr, is_sparse)``, the design as the
         coordinate-descent kernels take it (see :func:`kernel_arrays`); for a dense
-        design laid out by rows, a :class:`ColumnArrays` that copies it by columns when
-        first unpacked; None for a sparse design kept in CSR layout (direct solvers only).
+        design laid out by rows, formed from a copy by columns on first access; None for a
+        sparse design kept in CSR layout (direct solvers only).
     lipschitz : ndarray of shape (n_features,) or None
         Squared norms of the centered columns (the coordinate-wise Lipschitz constants),
-        when the design is laid out for coordinate descent.
+        when known.
+    shape : tuple of int
+        ``A``'s shape.
+    dtype : numpy.dtype
+        ``A``'s dtype.
+    is_sparse : bool
+        Whether ``A`` is a sparse matrix.
     """
 
-    A: object
-    X_mean: np.ndarray
-    X_offset: np.ndarray
-    Y: np.ndarray
-    y_offset: np.ndarray
-    sqrt_sw: np.ndarray
-    sw_sum: float
-    kernel_arrays: tuple
-    lipschitz: np.ndarray = None
+    def __init__(self, A, X_mean, X_offset, Y, y_offset, sqrt_sw, sw_sum, kernel_arrays=None,
+                 lipschitz=None):
+        self._A = A
+        self._kernel_arrays = kernel_arrays
+        self.X_mean, self.X_offset, self.Y, self.y_offset = X_mean, X_offset, Y, y_offset
+        self.sqrt_sw, self.sw_sum, self.lipschitz = sqrt_sw, sw_sum, lipschitz
+        if isinstance(A, RowGather):
+            self.shape = (len(A.rows), A.source.shape[1])
+            self.dtype, self.is_sparse = A.source.dtype, False
+        else:
+            self.shape, self.dtype, self.is_sparse = A.shape, A.dtype, sp.issparse(A)
 
     @property
-    def is_sparse(self):
-        return sp.issparse(self.A)
+    def A(self):
+        if isinstance(self._A, RowGather):
+            self._A = self._A.source[self._A.rows]
+        return self._A
+
+    @property
+    def kernel_arrays(self):
+        if self._kernel_arrays is None and not self.is_sparse:
+            self._kernel_arrays = kernel_arrays(_copy(self.A, "F"))
+        return self._kernel_arrays
 
     def intercepts(self, W, dtype=np.float64):
         """Optimal intercepts of weights ``W`` (n_targets, n_features), rounded to ``dtype``.
@@ -108,22 +133,7 @@ def kernel_arrays(A):
     return A, np.empty(0, dtype=A.dtype), no_index, no_index, False
 
 
-class ColumnArrays:
-    """:func:`kernel_arrays` of a dense design laid out by rows, formed from a copy by
-    columns when first unpacked (``*arrays``), then kept: solvers that use the design
-    only through products (a path on its Gram matrix) never pay for the copy."""
-
-    def __init__(self, A):
-        self._A = A
-        self._arrays = None
-
-    def __iter__(self):
-        if self._arrays is None:
-            self._arrays = kernel_arrays(_copy(self._A, "F"))
-        return iter(self._arrays)
-
-
-def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True, rows=None):
+def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
     """Build the :class:`Design` of a least-squares problem.
 
     Parameters
@@ -143,18 +153,12 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True, 
     copy : bool, default=True
         False lets a dense, writable ``X`` in the chosen layout be centered and scaled in
         place, instead of a copy.
-    rows : ndarray of int, optional
-        For a dense ``X`` and ``fortran=False``: the design is that of ``X[rows]`` (``Y``
-        and ``sample_weight`` are those of the rows), laid out by rows and gathered as it
-        is centered and scaled (a fold's training part: one pass over its rows, not three).
 
     Returns
     -------
     design : Design
     """
-    if rows is not None and (fortran or sp.issparse(X)):
-        raise ValueError("rows needs a dense X laid out by rows (fortran=False).")
-    n_samples, n_features = X.shape if rows is None else (len(rows), X.shape[1])
+    n_samples, n_features = X.shape
     uniform = sample_weight is None
     sw = np.ones(n_samples) if uniform else np.asarray(sample_weight, dtype=np.float64)
     sw_sum = float(sw.sum())
@@ -164,10 +168,7 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True, 
         # in X's dtype (a float32 X times float64 weights would be copied to float64 first):
         # the dense centering below measures what this rounding leaves and removes it too
         weights = sw if sp.issparse(X) else sw.astype(X.dtype, copy=False)
-        if rows is None:
-            X_offset = np.asarray(X.T @ weights, dtype=np.float64).ravel() / sw_sum
-        else:
-            X_offset = weighted_row_sum(X, rows, sw) / sw_sum
+        X_offset = np.asarray(X.T @ weights, dtype=np.float64).ravel() / sw_sum
     else:
         X_offset = np.zeros(n_features)
     Y_design, y_offset = design_targets(Y, None if uniform else sw, fit_intercept)
@@ -204,31 +205,26 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True, 
         return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays,
                       lipschitz)
 
-    order = "F" if rows is None and (fortran or X.flags.f_contiguous) else "C"
+    order = "F" if fortran or X.flags.f_contiguous else "C"
     X_mean = np.zeros(n_features)
     lipschitz = None
     if fit_intercept or not uniform:
-        offset, row_scale = X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype)
-        if rows is not None:
-            A = np.empty((n_samples, n_features), dtype=X.dtype)
-            column_sums, sq_norms = center_scale_rows(X, rows, offset, row_scale, A)
-        else:
-            in_place = not copy and X.flags[order + "_CONTIGUOUS"] and X.flags.writeable
-            A = X if in_place else _copy(X, order)
-            column_sums, sq_norms = center_scale_columns(A, offset, row_scale, order == "F")
+        in_place = not copy and X.flags[order + "_CONTIGUOUS"] and X.flags.writeable
+        A = X if in_place else _copy(X, order)
+        column_sums, sq_norms = center_scale_columns(
+            A, X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype), order == "F"
+        )
         if fit_intercept:
             # what subtracting the offsets rounded to X's dtype left: removed implicitly
             X_mean = column_sums / sw_sum
             X_offset = X_offset.astype(X.dtype).astype(np.float64) + X_mean
         # ||A_j - X_mean_j q||^2, with A_j . q = S X_mean_j
         lipschitz = np.maximum(sq_norms - sw_sum * X_mean**2, 0.0)
-    elif rows is not None:
-        A = np.ascontiguousarray(X[rows])
     elif X.flags[order + "_CONTIGUOUS"]:
         A = X
     else:
         A = _copy(X, order)
-    arrays = kernel_arrays(A) if order == "F" else ColumnArrays(A)
+    arrays = kernel_arrays(A) if order == "F" else None
     if lipschitz is None and fortran:
         lipschitz = centered_column_sq_norms(*arrays, sqrt_sw, X_mean, sw_sum)
     return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays, lipschitz)
@@ -252,19 +248,54 @@ def design_targets(Y, sample_weight, fit_intercept):
     return Y_design, y_offset
 
 
-def moments_design(moments, Y, sample_weight, fit_intercept):
-    """The :class:`Design` of all the rows of the data of ``moments`` (see
-    :func:`~sklreg.linear._least_squares.whole_data_moments`), with no pass over them: its
-    design is ``moments.Z`` (laid out by rows), already centered and scaled."""
+def moments_design(moments, Y, sample_weight, fit_intercept, rest=None):
+    """The :class:`Design` of the rows of the data of ``moments`` (see
+    :func:`~sklreg.linear._least_squares.whole_data_moments`) but ``rest``, with no pass
+    over them.
+
+    Its design is those rows of ``moments.Z``, centered by the whole data's means and
+    scaled, gathered only when a solver needs more than its Gram matrix; ``X_mean``
+    removes implicitly the rest of the centering, from the sums of the moments.
+
+    Parameters
+    ----------
+    moments : WholeDataMoments
+    Y : ndarray of shape (n_samples, n_targets)
+        The targets of all the rows, float64.
+    sample_weight : ndarray of shape (n_samples,) or None
+        The weights of all the rows.
+    fit_intercept : bool
+        As for the moments.
+    rest : ndarray of int, optional
+        Sorted indices of the rows left out (a fold's test part), each once; None for
+        none.
+
+    Returns
+    -------
+    design : Design
+    """
+    n_samples, n_features = moments.Z.shape
+    rest = np.empty(0, dtype=np.intp) if rest is None else rest
+    if rest.size:
+        kept = np.ones(n_samples, dtype=bool)
+        kept[rest] = False
+        rows = np.flatnonzero(kept)
+        A = RowGather(moments.Z, rows)
+        Y = Y[rows]
+        sample_weight = None if sample_weight is None else sample_weight[rows]
+        sqrt_sw = moments.sqrt_sw[rows]
+    else:
+        A, sqrt_sw = moments.Z, moments.sqrt_sw
     sw_sum = float(len(Y) if sample_weight is None else sample_weight.sum())
-    X_mean = np.zeros(moments.Z.shape[1])
-    if fit_intercept:  # what the centering left, removed implicitly as prepare_design's
-        X_mean = moments.weighted_sums / sw_sum
+    X_mean = np.zeros(n_features)
+    if fit_intercept:  # the design's sums, Z^T sqrt(s), from the whole data's and the rest's
+        X_mean = (moments.weighted_sums - moments.Z[rest].T @ moments.sqrt_sw[rest]) / sw_sum
     Y_design, y_offset = design_targets(Y, sample_weight, fit_intercept)
-    # ||Z_j - X_mean_j sqrt(s)||^2, as prepare_design's, from M = Z^T Z
-    lipschitz = np.maximum(moments.M.diagonal() - sw_sum * X_mean**2, 0.0)
-    return Design(moments.Z, X_mean, moments.X_offset + X_mean, Y_design, y_offset,
-                  moments.sqrt_sw, sw_sum, ColumnArrays(moments.Z), lipschitz)
+    lipschitz = None  # formed from the design if a descent on it needs them
+    if not rest.size:  # ||Z_j - X_mean_j sqrt(s)||^2, as prepare_design's, from M = Z^T Z
+        lipschitz = np.maximum(moments.M.diagonal() - sw_sum * X_mean**2, 0.0)
+    return Design(A, X_mean, moments.X_offset + X_mean, Y_design, y_offset, sqrt_sw, sw_sum,
+                  None, lipschitz)
 
 
 def offset_dominated_columns(X, row_weights, min_ratio, X_offset=None):

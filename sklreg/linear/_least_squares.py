@@ -41,15 +41,17 @@ class LeastSquaresResult(NamedTuple):
     solver: str  # the solver used: 'cd', 'gram', 'cholesky', 'lsqr', 'nnls' or 'cuda-fista'
 
 
-def choose_solver(solver, X, l1_strength, l2_strength, positive):
+def choose_solver(solver, shape, sparse, l1_strength, l2_strength, positive):
     """Resolve ``solver='auto'`` and reject combinations a solver cannot handle.
 
     Parameters
     ----------
     solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}
         Requested solver ('nnls' is only chosen by 'auto').
-    X : ndarray or sparse matrix
-        The design (only its sparsity and shape are used).
+    shape : tuple of int
+        The design's shape.
+    sparse : bool
+        Whether the design is a sparse matrix.
     l1_strength, l2_strength : float
         Penalty strengths (only whether they are positive matters).
     positive : bool
@@ -62,10 +64,10 @@ def choose_solver(solver, X, l1_strength, l2_strength, positive):
     penalized = l1_strength > 0.0 or l2_strength > 0.0
     if solver == "auto":
         if l1_strength > 0.0 or (positive and penalized):
-            return "gram" if gram_switch_work(*X.shape) == 0 else "cd"
+            return "gram" if gram_switch_work(*shape) == 0 else "cd"
         if positive:
             return "nnls"
-        if not sp.issparse(X) or X.shape[1] <= DIRECT_SPARSE_MAX_FEATURES:
+        if not sparse or shape[1] <= DIRECT_SPARSE_MAX_FEATURES:
             return "cholesky"
         return "lsqr"
     if solver in ("cd", "gram") and not penalized:
@@ -140,7 +142,7 @@ def gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength, positi
     if XTr is None:
         XTr = b - G @ w
     norms = gram_bound_norms(design, G, bound_norms)
-    gap, *sums = gram_gap_bound(XTr, w, b, float(y @ y), norms, design.A.shape[0],
+    gap, *sums = gram_gap_bound(XTr, w, b, float(y @ y), norms, design.shape[0],
                                 l1_strength, l2_strength, positive)
     if gap <= gap_tol:
         return gap
@@ -198,7 +200,7 @@ def starting_point(design, positive, W_init):
     """
     n_targets = design.Y.shape[1]
     null_objectives = design.null_objectives()
-    W = np.zeros((n_targets, design.A.shape[1]))
+    W = np.zeros((n_targets, design.shape[1]))
     if W_init is not None:
         W[:] = np.maximum(W_init, 0.0) if positive else W_init
         W[null_objectives <= 0.0] = 0.0
@@ -216,7 +218,8 @@ def design_gram(design):
 
 
 class WholeDataMoments(NamedTuple):
-    """Second moments of a dense design, shared by the training parts of its folds."""
+    """Second moments of a dense design and its targets, shared by the training parts of
+    its folds."""
 
     Z: np.ndarray  # (n_samples, n_features): rows sqrt(s_i) (x_i - c), float64
     X_offset: np.ndarray  # c: the weighted column means, or zeros (no intercept)
@@ -224,12 +227,16 @@ class WholeDataMoments(NamedTuple):
     M: np.ndarray  # Z^T Z
     # Z^T sqrt(s) when the training parts are centered (an intercept is fitted), else None
     weighted_sums: np.ndarray
+    targets: np.ndarray  # (n_samples, n_targets): rows sqrt(s_i) (y_i - t)
+    target_offset: np.ndarray  # t: the weighted target means, or zeros (no intercept)
+    target_products: np.ndarray  # Z^T targets
     part_products: tuple = ()  # Z_k^T Z_k of the test parts, when M is their sum
 
 
-def whole_data_moments(X, sample_weight, fit_intercept, parts=()):
-    """:class:`WholeDataMoments` of a dense ``X``, centered by its weighted column means
-    ``c`` when ``fit_intercept`` (so that differences of ``Z^T Z`` cancel little).
+def whole_data_moments(X, Y, sample_weight, fit_intercept, parts=()):
+    """:class:`WholeDataMoments` of a dense ``X`` and targets ``Y`` (n_samples, n_targets),
+    centered by their weighted means when ``fit_intercept`` (so that differences of
+    products cancel little).
 
     When the row indices ``parts`` (the folds' test parts) hold every row once, ``M`` is
     the sum of their products, which the folds then reuse: a training part's Gram matrix
@@ -239,50 +246,61 @@ def whole_data_moments(X, sample_weight, fit_intercept, parts=()):
     sqrt_sw = np.sqrt(sw)
     Z = np.asarray(X, dtype=np.float64)
     X_offset = (sw @ Z) / sw.sum() if fit_intercept else np.zeros(X.shape[1])
+    target_offset = (sw @ Y) / sw.sum() if fit_intercept else np.zeros(Y.shape[1])
     if fit_intercept:
         Z = Z - X_offset
     if sample_weight is not None:
         Z = Z * sqrt_sw[:, None]
-    weighted_sums = Z.T @ sqrt_sw if fit_intercept else None  # zero up to rounding
+    targets = (Y - target_offset) * sqrt_sw[:, None]
+    # Z^T sqrt(s) (zero up to rounding) and Z^T targets in one pass over Z
+    sums = Z.T @ np.column_stack([sqrt_sw, targets])
+    summaries = (sums[:, 0] if fit_intercept else None, targets, target_offset, sums[:, 1:])
     n_samples, n_features = X.shape
     if (len(parts) * n_features <= n_samples
             and sum(len(part) for part in parts) == n_samples
             and np.all(np.bincount(np.concatenate(parts), minlength=n_samples) == 1)):
         products = tuple(symmetric_products(Z[part])[0]() for part in parts)
-        return WholeDataMoments(Z, X_offset, sqrt_sw, np.sum(products, axis=0),
-                                weighted_sums, products)
-    return WholeDataMoments(Z, X_offset, sqrt_sw, symmetric_products(Z)[0](), weighted_sums)
+        return WholeDataMoments(Z, X_offset, sqrt_sw, np.sum(products, axis=0), *summaries,
+                                products)
+    return WholeDataMoments(Z, X_offset, sqrt_sw, symmetric_products(Z)[0](), *summaries)
 
 
 def training_gram(design, moments, rest, rest_product=None):
-    """:func:`design_gram` of the ``design`` of all the rows but ``rest``, from ``moments``.
+    """:func:`design_gram` of the :func:`~sklreg.linear._design.moments_design` ``design``
+    of all the rows but ``rest``, from ``moments``, with no pass over its rows.
 
-    ``G = M - Z_rest^T Z_rest - d d^T / S_train``, with ``d = Z_train^T sqrt(s)`` (zero
-    when not centered), costs ``len(rest)`` rows where the training part's own product
-    costs all the others (none when ``rest_product``, ``Z_rest^T Z_rest``, is given).
-    Its rounding scales with the whole data's norms ``sqrt(M_jj)``, and with about ``3
-    n_samples + 3 len(rest)`` products where the bound of :func:`gram_certified_gap`
-    allows ``4 n_train``: ``bound_norms`` are those norms, scaled by the square root of
-    the ratio. The training columns that are nearly constant (their centered norm
-    cancelled in the subtraction) are formed on the design.
+    ``G = M - Z_rest^T Z_rest - d d^T / S_train`` and ``B = Z^T T - Z_rest^T T_rest - d
+    (y_train - t)^T`` (``T`` the moments' targets, ``d = Z_train^T sqrt(s)``, zero when not
+    centered, ``y_train`` the training targets' means) cost ``len(rest)`` rows where the
+    training part's own products cost all the others (none for ``G`` when
+    ``rest_product``, ``Z_rest^T Z_rest``, is given). Their rounding scales with the whole
+    data's norms ``sqrt(M_jj)`` and ``||T_k||``, and with about ``3 n_samples + 3
+    len(rest)`` products where the bound of :func:`gram_certified_gap` allows ``4 n_train``
+    and the training targets' norms: ``bound_norms`` are those norms, scaled by the square
+    roots of the ratios. The training columns that are nearly constant (their centered
+    norm cancelled in the subtraction) are formed on the design.
     """
 
     def gram():
         Z_rest = moments.Z[rest]
         G = moments.M - (symmetric_products(Z_rest)[0]() if rest_product is None
                          else rest_product)
-        if moments.weighted_sums is not None:
-            d = moments.weighted_sums - Z_rest.T @ moments.sqrt_sw[rest]
-            G -= np.outer(d, d / design.sw_sum)
-        B = (np.asarray(design.A.T @ design.Y, dtype=np.float64)
+        sums = design.sw_sum * design.X_mean  # d
+        G -= np.outer(sums, design.X_mean)
+        B = (moments.target_products - Z_rest.T @ moments.targets[rest]
+             - np.outer(sums, design.y_offset - moments.target_offset)
              - np.outer(design.X_mean, design.sqrt_sw @ design.Y))
         uncentered = np.maximum(moments.M.diagonal(),
                                 G.diagonal() + design.sw_sum * design.X_mean**2)
-        recenter_cancelled(design.A, design.X_mean, design.sqrt_sw, design.Y, G, B,
+        recenter_cancelled(lambda: design.A, design.X_mean, design.sqrt_sw, design.Y, G, B,
                            uncentered=uncentered)
-        n_samples, n_train = moments.Z.shape[0], design.A.shape[0]
+        n_samples, n_train = moments.Z.shape[0], design.shape[0]
         products = max((3.0 * n_samples + 3.0 * len(rest) + 12.0) / (4.0 * n_train), 1.0)
-        return np.ascontiguousarray(G), B, np.sqrt(uncentered * products)
+        whole = np.einsum("ik,ik->k", moments.targets, moments.targets)
+        own = np.einsum("ik,ik->k", design.Y, design.Y)
+        fitted = own > 0.0  # a constant target is fitted by w = 0, on no bound
+        targets = max(np.max(whole[fitted] / own[fitted], initial=1.0), 1.0)
+        return np.ascontiguousarray(G), B, np.sqrt(uncentered * products * targets)
 
     return functools.cache(gram)
 
@@ -338,8 +356,9 @@ def solve_least_squares(
     result : LeastSquaresResult
     """
     requested = solver
-    solver = choose_solver(solver, design.A, l1_strength, l2_strength, positive)
-    n_features = design.A.shape[1]
+    solver = choose_solver(solver, design.shape, design.is_sparse, l1_strength, l2_strength,
+                           positive)
+    n_features = design.shape[1]
     W, gaps, n_iter, null_objectives = starting_point(design, positive, W_init)
     gap_tols = tol * null_objectives
     active = np.flatnonzero(null_objectives > 0.0)  # a constant target is fitted by w = 0
@@ -507,7 +526,7 @@ def gram_path(design, gram, l1_strengths, l2_strengths, W_init, W, gaps, n_iter,
         n_k = enet_gram_path(
             G, np.ascontiguousarray(B[:, k]), float(y @ y), w, l1_strengths[:tried],
             l2_strengths[:tried], positive, max_iter, tol * null_objectives[k],
-            GRAM_RETARGET, random_selection, seed, norms, design.A.shape[0], W_k, gaps_k,
+            GRAM_RETARGET, random_selection, seed, norms, design.shape[0], W_k, gaps_k,
             n_iter_k,
         )
         W[:n_k, k], gaps[:n_k, k] = W_k[:n_k], gaps_k[:n_k]

@@ -155,27 +155,28 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
     gaps, n_iter : ndarray of shape (n_alphas, n_targets)
         Duality gaps (divided by the weight sum, i.e. on the objective's scale) and epochs.
     """
-    n_targets, n_features = design.Y.shape[1], design.A.shape[1]
+    n_targets, n_features = design.Y.shape[1], design.shape[1]
     W = np.zeros((len(alphas), n_targets, n_features))
     gaps = np.zeros((len(alphas), n_targets))
     n_iter = np.zeros((len(alphas), n_targets), dtype=np.int64)
     previous = W_init
     l1, l2 = penalty_strengths(penalty, alphas[0] * design.sw_sum, l1_ratio)
     ridge = None  # an L2 path solved directly: one eigendecomposition for every alpha
-    if l1 == 0.0 and choose_solver(solver, design.A, l1, l2, positive) == "cholesky":
+    if l1 == 0.0 and choose_solver(solver, design.shape, design.is_sparse, l1, l2,
+                                   positive) == "cholesky":
         ridge = ridge_spectral(design.A, design.X_mean, design.sqrt_sw, design.Y)
     penalized_solver = solver
     if (solver == "auto" and l1 > 0.0 and not design.is_sparse
-            and path_pays_for_gram(*design.A.shape, len(alphas))):
+            and path_pays_for_gram(*design.shape, len(alphas))):
         penalized_solver = "gram"
     if gram is None:
         gram = design_gram(design)
     strengths = np.array([penalty_strengths(penalty, alpha * design.sw_sum, l1_ratio)
                           for alpha in alphas]).reshape(-1, 2)
     penalized = (strengths > 0.0).any(axis=1)  # 'gram' cannot certify alpha = 0
-    compiled = (design.A.dtype == np.float64 and penalized.any()
-                and choose_solver(penalized_solver, design.A, *strengths[penalized][0],
-                                  positive) == "gram")
+    compiled = (design.dtype == np.float64 and penalized.any()
+                and choose_solver(penalized_solver, design.shape, design.is_sparse,
+                                  *strengths[penalized][0], positive) == "gram")
     i = 0
     while i < len(alphas):
         # a run of penalized fits on the Gram matrix at once; the first one it does not

@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -287,7 +288,8 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         if use_cuda:
             design = prepare_design(X, Y, sample_weight, self.fit_intercept, True)
         else:
-            solver = choose_solver(self.solver, X, l1_strength, l2_strength, self.positive)
+            solver = choose_solver(self.solver, X.shape, sp.issparse(X), l1_strength,
+                                   l2_strength, self.positive)
             design = prepare_design(X, Y, sample_weight, self.fit_intercept,
                                     solver in ("cd", "gram"))
         l1_strength, l2_strength = l1_strength * design.sw_sum, l2_strength * design.sw_sum

@@ -107,50 +107,27 @@ def center_scale_columns(A, offset, row_scale, by_columns):
         Squared norms of the columns of ``A`` after the update.
     """
     n_samples, n_features = A.shape
-    if not by_columns:
-        return center_scale_rows(A, np.arange(n_samples), offset, row_scale, A)
     sums = np.zeros(n_features)
     sq_norms = np.zeros(n_features)
-    for j in range(n_features):
-        total = 0.0
-        total_sq = 0.0
-        for i in range(n_samples):
-            value = (A[i, j] - offset[j]) * row_scale[i]
-            A[i, j] = value
-            total += value * row_scale[i]
-            total_sq += value * value
-        sums[j] = total
-        sq_norms[j] = total_sq
-    return sums, sq_norms
-
-
-@jit(fastmath=REASSOCIATE)
-def center_scale_rows(X, rows, offset, row_scale, out):
-    """``out[k, j] = (X[rows[k], j] - offset[j]) * row_scale[k]``, with the summaries of
-    :func:`center_scale_columns`: a gather of rows and their centering in one pass (``out``
-    may be ``X`` itself, with ``rows`` all of them in order)."""
-    n_features = X.shape[1]
-    sums = np.zeros(n_features)
-    sq_norms = np.zeros(n_features)
-    for k in range(rows.shape[0]):
-        i = rows[k]
+    if by_columns:
         for j in range(n_features):
-            value = (X[i, j] - offset[j]) * row_scale[k]
-            out[k, j] = value
-            sums[j] += value * row_scale[k]
-            sq_norms[j] += value * value
+            total = 0.0
+            total_sq = 0.0
+            for i in range(n_samples):
+                value = (A[i, j] - offset[j]) * row_scale[i]
+                A[i, j] = value
+                total += value * row_scale[i]
+                total_sq += value * value
+            sums[j] = total
+            sq_norms[j] = total_sq
+    else:
+        for i in range(n_samples):
+            for j in range(n_features):
+                value = (A[i, j] - offset[j]) * row_scale[i]
+                A[i, j] = value
+                sums[j] += value * row_scale[i]
+                sq_norms[j] += value * value
     return sums, sq_norms
-
-
-@jit(fastmath=REASSOCIATE)
-def weighted_row_sum(X, rows, weights):
-    """``sum_k weights[k] X[rows[k]]``, accumulated in float64."""
-    total = np.zeros(X.shape[1])
-    for k in range(rows.shape[0]):
-        i = rows[k]
-        for j in range(X.shape[1]):
-            total[j] += weights[k] * X[i, j]
-    return total
 
 
 @jit(fastmath=REASSOCIATE)

@@ -159,7 +159,8 @@ def recenter_cancelled(A, X_mean, sqrt_sw, Y, G, B, uncentered=None):
     centered explicitly (dense), as a dense design is. Arguments as in
     :func:`centered_gram`, with its ``G`` and ``B``; ``uncentered``, when given, holds
     the squared norms the rounding of ``G`` scales with, in place of those of ``A``'s
-    columns (for a ``G`` formed as a difference of larger Gram matrices).
+    columns (for a ``G`` formed as a difference of larger Gram matrices); ``A`` may then
+    be a function giving the design, called only if a column cancelled.
     """
     if uncentered is None:
         if not np.any(X_mean != 0.0):
@@ -168,6 +169,7 @@ def recenter_cancelled(A, X_mean, sqrt_sw, Y, G, B, uncentered=None):
     cancelled = np.flatnonzero(G.diagonal() <= CENTERING_CANCELLATION * uncentered)
     if not cancelled.size:
         return
+    A = A() if callable(A) else A
     columns = A[:, cancelled]
     columns = columns.toarray() if sp.issparse(columns) else np.asarray(columns)
     Xc = columns.astype(np.float64) - np.outer(sqrt_sw, X_mean[cancelled])
