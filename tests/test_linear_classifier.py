@@ -25,7 +25,14 @@ from sklreg.linear._classifier import class_indices, warn_if_not_converged
 from sklreg.linear._classifier_cv import classification_alpha_max
 from sklreg.linear._design import kernel_arrays
 from sklreg.solvers._columns import csc_layout_of_csr, gather_columns
-from sklreg.solvers._lbfgs_l2 import HISTORY, _Memory, _two_loop, lbfgs_l2
+from sklreg.solvers._lbfgs_l2 import (
+    HISTORY,
+    _gradient,
+    _Memory,
+    _predictions,
+    _two_loop,
+    lbfgs_l2,
+)
 from sklreg.solvers._newton_l2 import newton_l2
 from sklreg.solvers._prox_newton import (
     _anderson_model_step,
@@ -297,6 +304,25 @@ def test_proximal_newton_on_a_matrix_with_duplicate_entries(fmt, monkeypatch):
     assert_allclose(duplicated.coef_, canonical.coef_, rtol=1e-9, atol=1e-12)
     assert_array_equal(split.data, before)
     assert not split.has_canonical_format
+
+
+@pytest.mark.parametrize("n_blocks", [1, 3])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_lbfgs_products_on_sparse_designs_match_dense(n_blocks, fmt):
+    # CSR designs go through the compiled row loops (unsigned indices); duplicate and
+    # unsorted entries must add up as in the dense matrix
+    rng = np.random.default_rng(0)
+    rows = np.sort(rng.integers(0, 40, 300))
+    cols = rng.integers(0, 70, 300)  # unsorted within rows, with repeats
+    indptr = np.searchsorted(rows, np.arange(41))
+    X = sp.csr_matrix((rng.standard_normal(300), cols, indptr), shape=(40, 70))
+    assert not X.has_canonical_format
+    dense = X.toarray()
+    X = X.asformat(fmt)
+    W, R = rng.standard_normal((n_blocks, 70)), rng.standard_normal((n_blocks, 40))
+    assert_allclose(_predictions(X, W), W @ dense.T, rtol=1e-12, atol=1e-12)
+    assert_allclose(_gradient(X, R), R @ dense, rtol=1e-12, atol=1e-12)
+    assert _predictions(X, W).flags.c_contiguous and _gradient(X, R).flags.c_contiguous
 
 
 def test_dual_cd_hands_badly_scaled_problems_to_lbfgs(monkeypatch):

@@ -28,7 +28,8 @@ import scipy.sparse as sp
 
 from .._datafits import classification_loss
 from .._jit import jit
-from ._columns import unsigned_indices
+from ._columns import REASSOCIATE, unsigned_indices
+from ._prox_newton import row_gradient, row_predictions
 
 MAX_COORDINATE_NEWTON = 100  # Newton steps of one coordinate (a handful in practice)
 # |derivative| at which a coordinate is solved, in log-odds units: loose in the first epoch,
@@ -72,7 +73,7 @@ def _coordinate_maximizer(curvature, margin, q_old, q_old_complement, tol):
     return 1.0 - z, z
 
 
-@jit
+@jit(fastmath=REASSOCIATE)
 def _epoch(X, data, indices, indptr, is_sparse, order, signs, c, l2_strength, row_norms2, q,
            q_complement, w, tol):
     """One pass of dual coordinate descent over the rows; updates ``q`` and ``w``.
@@ -105,7 +106,7 @@ def _epoch(X, data, indices, indptr, is_sparse, order, signs, c, l2_strength, ro
                 w[j] += step * X[i, j]
 
 
-@jit
+@jit(fastmath=REASSOCIATE)
 def _csr_row_sq_norms(data, indptr):
     """Squared norms of the rows of a CSR matrix (without forming ``X.multiply(X)``)."""
     norms = np.zeros(indptr.shape[0] - 1)
@@ -154,6 +155,22 @@ def _dual_value(q, q_complement, c, w, l2_strength):
     return total - 0.5 * l2_strength * (w @ w)
 
 
+def _design_products(arrays, v, n_features=None):
+    """``X v`` as a (1, n_samples) row, or ``X^T v`` (of length ``n_features``) when that is
+    given, for the design as :func:`_epoch` takes it; on CSR parts by the compiled row loops
+    of :mod:`._prox_newton` (a fifth faster than scipy's on the text sets)."""
+    X, data, indices, indptr, is_sparse = arrays
+    if n_features is None:
+        if is_sparse:
+            return row_predictions(data, indices, indptr, v.reshape(1, -1), np.zeros(1))
+        return (X @ v).reshape(1, -1)
+    if is_sparse:
+        G = np.empty((1, n_features))
+        row_gradient(data, indices, indptr, v.reshape(1, -1), G)
+        return G[0]
+    return v @ X
+
+
 def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
     """Dual coordinate descent from a cold start, with a certified stop; writes ``w``.
 
@@ -185,7 +202,8 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
         if the epochs ended at a worse objective than zero weights).
     """
     if sp.issparse(X):
-        X = sp.csr_matrix(X)
+        if X.format != "csr":  # (a CSR X keeps its object: its canonical flag is cached)
+            X = sp.csr_matrix(X)
         if not X.has_canonical_format:  # duplicate entries would enter the norms apart
             X = X.copy()
             X.sum_duplicates()
@@ -201,7 +219,7 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
     null_primal = classification_loss(np.zeros((1, labels.shape[0])), labels, c, False)
     q = np.full(labels.shape[0], INITIAL_Q)
     q_complement = np.full(labels.shape[0], 1.0 - INITIAL_Q)
-    w[:] = np.asarray(X.T @ (c * q * signs), dtype=np.float64).ravel() / l2_strength
+    w[:] = _design_products(arrays, (c * q * signs) / l2_strength, X.shape[1])
     order = np.arange(labels.shape[0])
     rng = np.random.default_rng(0)
     # a coordinate left at |derivative| d costs at most c_i d^2 / 8 of dual value (the
@@ -214,7 +232,7 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
         _epoch(*arrays, order, signs, c, l2_strength, row_norms2, q, q_complement, w,
                coordinate_tol)
         coordinate_tol = max(final_coordinate_tol, 0.1 * coordinate_tol)
-        Z = np.asarray(X @ w, dtype=np.float64).reshape(1, -1)
+        Z = _design_products(arrays, w)
         primal = classification_loss(Z, labels, c, False) + 0.5 * l2_strength * (w @ w)
         gap = primal - _dual_value(q, q_complement, c, w, l2_strength)
         if gap <= gap_tol or (n_iter == max_iter and np.isfinite(gap)):
