@@ -27,11 +27,12 @@ from sklreg.linear._design import kernel_arrays
 from sklreg.solvers._columns import csc_layout_of_csr, gather_columns
 from sklreg.solvers._lbfgs_l2 import (
     HISTORY,
-    _gradient,
     _Memory,
-    _predictions,
     _two_loop,
+    design_gradient,
+    design_predictions,
     lbfgs_l2,
+    product_operands,
 )
 from sklreg.solvers._newton_l2 import newton_l2
 from sklreg.solvers._prox_newton import (
@@ -307,7 +308,7 @@ def test_proximal_newton_on_a_matrix_with_duplicate_entries(fmt, monkeypatch):
 
 
 @pytest.mark.parametrize("n_blocks", [1, 3])
-@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("fmt", ["csr", "csc", "dense"])
 def test_lbfgs_products_on_sparse_designs_match_dense(n_blocks, fmt):
     # CSR designs go through the compiled row loops (unsigned indices); duplicate and
     # unsorted entries must add up as in the dense matrix
@@ -318,11 +319,12 @@ def test_lbfgs_products_on_sparse_designs_match_dense(n_blocks, fmt):
     X = sp.csr_matrix((rng.standard_normal(300), cols, indptr), shape=(40, 70))
     assert not X.has_canonical_format
     dense = X.toarray()
-    X = X.asformat(fmt)
+    operands = product_operands(dense if fmt == "dense" else X.asformat(fmt))
     W, R = rng.standard_normal((n_blocks, 70)), rng.standard_normal((n_blocks, 40))
-    assert_allclose(_predictions(X, W), W @ dense.T, rtol=1e-12, atol=1e-12)
-    assert_allclose(_gradient(X, R), R @ dense, rtol=1e-12, atol=1e-12)
-    assert _predictions(X, W).flags.c_contiguous and _gradient(X, R).flags.c_contiguous
+    predictions, gradient = design_predictions(operands, W), design_gradient(operands, R)
+    assert_allclose(predictions, W @ dense.T, rtol=1e-12, atol=1e-12)
+    assert_allclose(gradient, R @ dense, rtol=1e-12, atol=1e-12)
+    assert predictions.flags.c_contiguous and gradient.flags.c_contiguous
 
 
 def test_dual_cd_hands_badly_scaled_problems_to_lbfgs(monkeypatch):

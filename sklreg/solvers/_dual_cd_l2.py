@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from .._datafits import classification_loss
 from .._jit import jit
 from ._columns import REASSOCIATE, unsigned_indices
-from ._prox_newton import row_gradient, row_predictions
+from ._lbfgs_l2 import design_gradient, design_predictions
 
 MAX_COORDINATE_NEWTON = 100  # Newton steps of one coordinate (a handful in practice)
 # |derivative| at which a coordinate is solved, in log-odds units: loose in the first epoch,
@@ -155,22 +155,6 @@ def _dual_value(q, q_complement, c, w, l2_strength):
     return total - 0.5 * l2_strength * (w @ w)
 
 
-def _design_products(arrays, v, n_features=None):
-    """``X v`` as a (1, n_samples) row, or ``X^T v`` (of length ``n_features``) when that is
-    given, for the design as :func:`_epoch` takes it; on CSR parts by the compiled row loops
-    of :mod:`._prox_newton` (a fifth faster than scipy's on the text sets)."""
-    X, data, indices, indptr, is_sparse = arrays
-    if n_features is None:
-        if is_sparse:
-            return row_predictions(data, indices, indptr, v.reshape(1, -1), np.zeros(1))
-        return (X @ v).reshape(1, -1)
-    if is_sparse:
-        G = np.empty((1, n_features))
-        row_gradient(data, indices, indptr, v.reshape(1, -1), G)
-        return G[0]
-    return v @ X
-
-
 def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
     """Dual coordinate descent from a cold start, with a certified stop; writes ``w``.
 
@@ -210,16 +194,18 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
         indices, indptr = unsigned_indices(X)
         row_norms2 = _csr_row_sq_norms(X.data, indptr)
         arrays = (np.empty((0, 0)), X.data, indices, indptr, True)
+        operands = (X, X.data, indices, indptr)
     else:
         X = np.ascontiguousarray(X)
         row_norms2 = np.einsum("ij,ij->i", X, X)
         no_index = np.empty(0, dtype=np.uint32)
         arrays = (X, np.empty(0), no_index, no_index, False)
+        operands = (X, None, None, None)
     signs = np.where(labels == 1, 1.0, -1.0)
     null_primal = classification_loss(np.zeros((1, labels.shape[0])), labels, c, False)
     q = np.full(labels.shape[0], INITIAL_Q)
     q_complement = np.full(labels.shape[0], 1.0 - INITIAL_Q)
-    w[:] = _design_products(arrays, (c * q * signs) / l2_strength, X.shape[1])
+    w[:] = design_gradient(operands, (c * q * signs / l2_strength)[None])[0]
     order = np.arange(labels.shape[0])
     rng = np.random.default_rng(0)
     # a coordinate left at |derivative| d costs at most c_i d^2 / 8 of dual value (the
@@ -232,7 +218,7 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol):
         _epoch(*arrays, order, signs, c, l2_strength, row_norms2, q, q_complement, w,
                coordinate_tol)
         coordinate_tol = max(final_coordinate_tol, 0.1 * coordinate_tol)
-        Z = _design_products(arrays, w)
+        Z = design_predictions(operands, w[None])
         primal = classification_loss(Z, labels, c, False) + 0.5 * l2_strength * (w @ w)
         gap = primal - _dual_value(q, q_complement, c, w, l2_strength)
         if gap <= gap_tol or (n_iter == max_iter and np.isfinite(gap)):
