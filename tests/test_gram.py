@@ -511,7 +511,8 @@ def test_training_gram_from_whole_data_moments(fit_intercept, weighted, from_par
 def test_training_gram_gathers_no_rows_unless_a_column_cancels():
     """A fold's design from the moments gathers its rows only when a solver needs more
     than its Gram matrix: not for the Gram summaries, unless a column is nearly constant
-    on the training rows (formed on the design then)."""
+    on the training rows (then gathered with the design, that column centered
+    explicitly)."""
     from sklreg.linear._design import RowGather, moments_design
     from sklreg.linear._least_squares import training_gram, whole_data_moments
 
@@ -524,7 +525,48 @@ def test_training_gram_gathers_no_rows_unless_a_column_cancels():
         design = moments_design(moments, y[:, None], None, True, rest)
         training_gram(design, moments, rest)()
         assert isinstance(design._A, RowGather) is not gathered
-        assert_allclose(design.A, moments.Z[:200])
+        # the training rows of Z, centered (the constant column explicitly: all zeros)
+        Z = moments.Z[:200]
+        centered = design.A - np.outer(design.sqrt_sw, design.X_mean)
+        assert_allclose(centered, Z - Z.mean(axis=0), rtol=0,
+                        atol=1e-12 * np.abs(Z).max())
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("shift", [1e6, 1e8])
+def test_fold_design_far_from_the_whole_datas_means_converges(weighted, shift):
+    """A fold's design from the moments whose training mean of a column lies far from the
+    whole data's, compared with the column's spread on the training rows (the test rows
+    shifted by ``shift``), reaches a tight tolerance where the Gram matrix hands over to
+    coordinate descent on the design (tol 1e-13), as the fold's own, explicitly centered
+    design does: centered implicitly, such a column left a gap floor near 1e-12 (shift 1e6)
+    to 1e-10 (1e8) and a ConvergenceWarning after max_iter epochs."""
+    from sklreg.linear._design import moments_design, prepare_design
+    from sklreg.linear._least_squares import training_gram, whole_data_moments
+    from sklreg.linear._path import design_path
+
+    rng = np.random.default_rng(0)
+    n_samples, n_features = 2000, 10
+    X = rng.standard_normal((n_samples, n_features))
+    coef = np.zeros(n_features)
+    coef[:4] = 3.0 * rng.standard_normal(4)
+    Y = (X @ coef + 0.5 * rng.standard_normal(n_samples))[:, None]
+    sw = rng.uniform(0.5, 2.0, n_samples) if weighted else None
+    rest = np.arange(400)
+    X[rest, 0] += shift
+    moments = whole_data_moments(X, Y, sw, True)
+    design = moments_design(moments, Y, sw, True, rest)
+    alphas = np.geomspace(1.0, 1e-3, 10)
+    tol = 1e-13
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        W, gaps, _ = design_path(design, alphas, "elasticnet", 0.9, tol=tol, max_iter=1000,
+                                 gram=training_gram(design, moments, rest))
+    assert np.all(gaps <= tol * design.null_objectives() / design.sw_sum)
+    train = np.arange(400, n_samples)
+    own = prepare_design(X[train], Y[train], None if sw is None else sw[train], True)
+    expected, _, _ = design_path(own, alphas, "elasticnet", 0.9, tol=tol, max_iter=1000)
+    assert_allclose(W, expected, rtol=0, atol=1e-9)
 
 
 def test_whole_data_moments_sum_parts_only_when_they_hold_every_row_once():

@@ -52,8 +52,8 @@ class Design:
     X_mean : ndarray of shape (n_features,)
         Offsets the solvers remove implicitly: the column means of a sparse design, but
         for its columns stored centered and for a dense design, what the rounding of their
-        explicit centering left (or all of its centering, for a design of
-        :func:`moments_design`).
+        explicit centering left (or, for a design of :func:`moments_design`, the rest of
+        its centering by the training rows' means).
     X_offset : ndarray of shape (n_features,)
         Weighted column means (zeros when no intercept is fitted).
     Y : ndarray of shape (n_samples, n_targets), float64
@@ -255,7 +255,14 @@ def moments_design(moments, Y, sample_weight, fit_intercept, rest=None):
 
     Its design is those rows of ``moments.Z``, centered by the whole data's means and
     scaled, gathered only when a solver needs more than its Gram matrix; ``X_mean``
-    removes implicitly the rest of the centering, from the sums of the moments.
+    removes implicitly the rest of the centering, from the sums of the moments. A column
+    whose training mean lies far from the whole data's, compared with its spread on the
+    training rows (``mean^2 > CANCELLING_OFFSET_RATIO variance``), would cancel in every
+    product of that implicit centering (coordinate descent on it stalled at relative gaps
+    near 1e-12 for a ratio of 1e10): the rows are then gathered at once and such columns
+    centered explicitly, ``X_mean`` keeping what that rounding left (as
+    :func:`prepare_design`). Their Gram summaries recompute those columns on the design
+    anyway (:func:`~sklreg.solvers._direct.recenter_cancelled`).
 
     Parameters
     ----------
@@ -289,13 +296,23 @@ def moments_design(moments, Y, sample_weight, fit_intercept, rest=None):
     sw_sum = float(len(Y) if sample_weight is None else sample_weight.sum())
     X_mean = np.zeros(n_features)
     if fit_intercept:  # the design's sums, Z^T sqrt(s), from the whole data's and the rest's
-        X_mean = (moments.weighted_sums - moments.Z[rest].T @ moments.sqrt_sw[rest]) / sw_sum
+        Z_rest = moments.Z[rest]
+        X_mean = (moments.weighted_sums - Z_rest.T @ moments.sqrt_sw[rest]) / sw_sum
+    X_offset = moments.X_offset + X_mean
+    if fit_intercept and rest.size:
+        offset_sq = sw_sum * X_mean**2
+        sq_norms = moments.M.diagonal() - np.einsum("ij,ij->j", Z_rest, Z_rest)
+        dominated = np.flatnonzero(offset_sq > CANCELLING_OFFSET_RATIO * (sq_norms - offset_sq))
+        if dominated.size:
+            A = A.source[A.rows]
+            A[:, dominated] -= np.outer(sqrt_sw, X_mean[dominated])
+            X_mean = X_mean.copy()  # what the explicit centering's rounding left
+            X_mean[dominated] = sqrt_sw @ A[:, dominated] / sw_sum
     Y_design, y_offset = design_targets(Y, sample_weight, fit_intercept)
     lipschitz = None  # formed from the design if a descent on it needs them
     if not rest.size:  # ||Z_j - X_mean_j sqrt(s)||^2, as prepare_design's, from M = Z^T Z
         lipschitz = np.maximum(moments.M.diagonal() - sw_sum * X_mean**2, 0.0)
-    return Design(A, X_mean, moments.X_offset + X_mean, Y_design, y_offset, sqrt_sw, sw_sum,
-                  None, lipschitz)
+    return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, None, lipschitz)
 
 
 def offset_dominated_columns(X, row_weights, min_ratio, X_offset=None):

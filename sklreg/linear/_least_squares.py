@@ -285,13 +285,15 @@ def training_gram(design, moments, rest, rest_product=None):
         Z_rest = moments.Z[rest]
         G = moments.M - (symmetric_products(Z_rest)[0]() if rest_product is None
                          else rest_product)
-        sums = design.sw_sum * design.X_mean  # d
-        G -= np.outer(sums, design.X_mean)
+        sums = np.zeros(G.shape[0])  # d; the design may center some columns explicitly
+        if moments.weighted_sums is not None:
+            sums = moments.weighted_sums - Z_rest.T @ moments.sqrt_sw[rest]
+        means = sums / design.sw_sum
+        G -= np.outer(sums, means)
         B = (moments.target_products - Z_rest.T @ moments.targets[rest]
              - np.outer(sums, design.y_offset - moments.target_offset)
-             - np.outer(design.X_mean, design.sqrt_sw @ design.Y))
-        uncentered = np.maximum(moments.M.diagonal(),
-                                G.diagonal() + design.sw_sum * design.X_mean**2)
+             - np.outer(means, design.sqrt_sw @ design.Y))
+        uncentered = np.maximum(moments.M.diagonal(), G.diagonal() + design.sw_sum * means**2)
         recenter_cancelled(lambda: design.A, design.X_mean, design.sqrt_sw, design.Y, G, B,
                            uncentered=uncentered)
         n_samples, n_train = moments.Z.shape[0], design.shape[0]
