@@ -180,8 +180,8 @@ def spy_on_dual_cd(monkeypatch):
 
     runs, solve = [], classifier_module.dual_cd_l2
 
-    def recorded(*args):
-        runs.append(solve(*args))
+    def recorded(*args, **kwargs):
+        runs.append(solve(*args, **kwargs))
         return runs[-1]
 
     monkeypatch.setattr(classifier_module, "dual_cd_l2", recorded)
@@ -1720,3 +1720,42 @@ def test_binary_sgd_classifier_conversion_with_sample_weights(penalty):
         model.fit(X, y, sample_weight=weights)
         assert_allclose(model.coef_, sgd.coef_, atol=5e-3)  # the rest is SGD's noise
         assert_allclose(model.intercept_, sgd.intercept_, atol=5e-3)
+
+
+def test_l2_cold_start_products_counted(monkeypatch):
+    """Binary L2 on sparse text from zero weights: the row norms are summed once (for the
+    condition bound and the dual epochs), dual coordinate descent checks no gap after its
+    first epoch (a product each check), and L-BFGS from zero weights multiplies by the
+    design once per iteration (its start needs no product); the solutions are unchanged:
+    the reference's, with a certified gap."""
+    import sklreg.solvers._dual_cd_l2 as dual_module
+    import sklreg.solvers._lbfgs_l2 as lbfgs_module
+
+    counts = {"norms": 0, "dual": 0, "lbfgs": 0}
+
+    def counted(module, name, key):
+        original = getattr(module, name)
+
+        def spy(*args):
+            counts[key] += 1
+            return original(*args)
+
+        monkeypatch.setattr(module, name, spy)
+
+    counted(dual_module, "_csr_row_sq_norms", "norms")
+    counted(dual_module, "design_predictions", "dual")
+    counted(lbfgs_module, "design_predictions", "lbfgs")
+    X, y = text_like_data()
+    runs = spy_on_dual_cd(monkeypatch)
+    alpha = 1e-3
+    model = LinearClassifier("l2", alpha=alpha, tol=1e-10, fit_intercept=False).fit(X, y)
+    assert len(runs) == 1 and not runs[0][2] and runs[0][1] >= 2
+    assert counts == {"norms": 1, "dual": runs[0][1] - 1, "lbfgs": 0}
+    assert_matches_reference(model, reference(X, y, alpha, "l2", fit_intercept=False), X, y,
+                             alpha, "l2")
+    c = np.full(len(y), 1.0 / len(y))
+    W, b = np.zeros((1, X.shape[1])), np.zeros(1)
+    gap, n_iter = lbfgs_module.lbfgs_l2(X, y, c, W, b, False, 0.05, 100, 1e-12)
+    assert gap <= 1e-12 and counts["lbfgs"] == n_iter
+    ref = reference(X, y, 0.05, "l2", fit_intercept=False)
+    assert_allclose(W, ref.coef_, atol=1e-6)

@@ -18,7 +18,7 @@ from .._penalties import penalty_strengths
 from .._validation import validate_fit_data, validate_predict_data
 from ..cuda import check_device
 from ..solvers._direct import symmetric_products
-from ..solvers._dual_cd_l2 import dual_cd_l2, primal_condition_bound
+from ..solvers._dual_cd_l2 import dual_cd_l2, primal_condition_bound, row_sq_norms
 from ..solvers._lbfgs_l2 import lbfgs_l2
 from ..solvers._newton_l2 import (
     NEWTON_FALLBACK_AFTER,
@@ -191,14 +191,20 @@ class ClassificationProblem:
             # and not on a well-conditioned primal, where L-BFGS needs a handful of
             # iterations and the dual epochs (5 or 6 at least, each dearer) lose
             if (self.n_blocks == 1 and not fit_intercept and not W.any()
-                    and self.X.shape[0] <= self.X.shape[1]
-                    and primal_condition_bound(self.X, self.c, l2_strength)
-                    > DUAL_CD_MIN_CONDITION):
-                self.solver_name = "dual coordinate descent"
-                w = W[0].astype(np.float64)
-                gap, n_iter, handed_over = dual_cd_l2(self.X_float64, self.labels, self.c, w,
-                                                      l2_strength, max_iter, gap_tol)
-                W[0] = w
+                    and self.X.shape[0] <= self.X.shape[1]):
+                X = self.X_float64
+                # the row norms once, for the bound and the epochs (a CSC X: the bound
+                # from its own parts, the epochs on a CSR copy)
+                row_norms2 = (None if sp.issparse(X) and X.format != "csr"
+                              else row_sq_norms(X))
+                if (primal_condition_bound(X, self.c, l2_strength, row_norms2)
+                        > DUAL_CD_MIN_CONDITION):
+                    self.solver_name = "dual coordinate descent"
+                    w = W[0].astype(np.float64)
+                    gap, n_iter, handed_over = dual_cd_l2(X, self.labels, self.c, w,
+                                                          l2_strength, max_iter, gap_tol,
+                                                          row_norms2)
+                    W[0] = w
             if handed_over:
                 self.solver_name = "L-BFGS" if n_iter == 0 else "dual CD, then L-BFGS"
                 newton_after = newton_fallback_after(self.X, self.n_blocks)

@@ -237,7 +237,10 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
     multinomial = n_blocks > 1
     w = W.astype(np.float64).ravel()
     operands = product_operands(X)
-    Z = design_predictions(operands, w.reshape(n_blocks, n_features)) + b[:, None]
+    if w.any():
+        Z = design_predictions(operands, w.reshape(n_blocks, n_features)) + b[:, None]
+    else:  # a cold start: the same predictions without a product
+        Z = np.repeat(b[:, None].astype(np.float64), X.shape[0], axis=1)
     P = classification_probabilities(Z, multinomial)  # then from the line searches
     memory = _Memory(w.shape[0])
     gradient = step = scaling = None
