@@ -375,6 +375,31 @@ def test_dual_cd_gap_bounds_the_suboptimality():
     assert gap <= 1e-13
 
 
+@pytest.mark.parametrize("max_iter", [1, 2])
+def test_dual_cd_stopped_by_max_iter_is_no_worse_than_zero_weights(max_iter):
+    """Raw counts (row norms over five decades): the first epochs overshoot far beyond zero
+    weights (an objective of 4.0 against log 2 after one). Stopped there by ``max_iter``,
+    the solver returns zero weights, as when it hands over, with the gap of that point
+    against its dual point: a certificate still."""
+    from sklreg.solvers._dual_cd_l2 import dual_cd_l2
+
+    X, y = text_like_data(raw_counts=True)
+    c = np.full(len(y), 1.0 / len(y))
+    alpha = 1e-3
+    best = objective(X, y, reference(X, y, alpha, "l2", fit_intercept=False).coef_, 0.0,
+                     alpha, 0.0)
+    w = np.zeros(X.shape[1])
+    gap, n_iter, handed_over = dual_cd_l2(X, y, c, w, alpha, max_iter, 1e-10)
+    assert not handed_over and n_iter == max_iter
+    reached = objective(X, y, w[None], 0.0, alpha, 0.0)
+    assert reached <= np.log(2) * (1 + 1e-15)
+    assert 0.0 <= reached - best <= gap + 1e-13
+    with pytest.warns(ConvergenceWarning):
+        model = LinearClassifier("l2", alpha=alpha, fit_intercept=False,
+                                 max_iter=max_iter).fit(X, y)
+    assert objective(X, y, model.coef_, 0.0, alpha, 0.0) <= np.log(2) * (1 + 1e-15)
+
+
 @pytest.mark.parametrize("curvature", [0.0, 1e-3, 1.0, 1e4])
 @pytest.mark.parametrize("margin", [-40.0, -3.0, 0.0, 0.5, 3.0, 40.0])
 @pytest.mark.parametrize("q_old, q_old_complement", [

@@ -196,8 +196,9 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol, row_norms2=None)
     n_iter : int
         Epochs run.
     handed_over : bool
-        Whether progress was too slow and another solver should continue from ``w`` (zero
-        if the epochs ended at a worse objective than zero weights).
+        Whether progress was too slow and another solver should continue from ``w``.
+        Whether handed over or stopped by ``max_iter``, ``w`` is zero if the epochs ended at
+        a worse objective than zero weights.
     """
     if sp.issparse(X):
         if X.format != "csr":  # (a CSR X keeps its object: its canonical flag is cached)
@@ -238,12 +239,17 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol, row_norms2=None)
             continue
         Z = design_predictions(operands, w[None])
         primal = classification_loss(Z, labels, c, False) + 0.5 * l2_strength * (w @ w)
-        gap = primal - _dual_value(q, q_complement, c, w, l2_strength)
-        if gap <= gap_tol or (n_iter == max_iter and np.isfinite(gap)):
+        dual = _dual_value(q, q_complement, c, w, l2_strength)
+        gap = primal - dual
+        if gap <= gap_tol:
             return gap, n_iter, False
-        if not gap <= MIN_DECREASE * previous_gap:  # slow, or not finite (tiny l2)
-            if not primal < null_primal:
+        last = n_iter == max_iter
+        if last or not gap <= MIN_DECREASE * previous_gap:  # slow, or not finite (tiny l2)
+            if not primal < null_primal:  # the first epochs can overshoot far beyond it
                 w[:] = 0.0
+                gap = null_primal - dual  # against the same dual point
+            if last and np.isfinite(gap):
+                return gap, n_iter, False
             return np.inf, n_iter, True
         previous_gap = gap
     return np.inf, 0, True  # max_iter == 0
