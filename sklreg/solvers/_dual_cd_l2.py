@@ -11,14 +11,16 @@ is maximized exactly by a safeguarded Newton method on the variable nearer to it
 (``q_i`` or ``1 - q_i``, both stored so that neither loses digits), as in LIBLINEAR's dual
 logistic solver (Yu, Huang and Lin, 2011), and ``w`` follows at the cost of one row. An
 epoch visits the samples in a random order and costs about one pass over the data, like one
-product with the design; the duality gap ``P(w(q)) - D(q)`` after it costs one more.
+product with the design; the duality gap ``P(w(q)) - D(q)`` after it costs one more, and
+is not evaluated after the first epoch (never near a target gap on text data).
 
 On text-like data with a moderate penalty it reaches a relative gap of 1e-6 in a handful of
 epochs (dorothea, reuters); on badly scaled designs (raw counts) or weak penalties it can
 crawl, so the driver hands over to L-BFGS (warm-started from ``w``) as soon as an epoch
-fails to halve the gap. An intercept would add the dual constraint ``sum_i c_i q_i y_i = 0``,
-which single-coordinate steps cannot keep (alternating with intercept updates was tried: it
-crawls on uncentered sparse data), so problems with an intercept go to L-BFGS directly.
+fails to halve the gap (from the third epoch: the second's gap is the first evaluated). An
+intercept would add the dual constraint ``sum_i c_i q_i y_i = 0``, which single-coordinate
+steps cannot keep (alternating with intercept updates was tried: it crawls on uncentered
+sparse data), so problems with an intercept go to L-BFGS directly.
 """
 
 import math
@@ -139,16 +141,12 @@ def primal_condition_bound(X, c, l2_strength, row_norms2=None):
     primal objective's Hessian ``X^T diag(c p (1 - p)) X + l2 I`` (the trace bounds the
     largest eigenvalue; ``p (1 - p) <= 1/4``), in one pass over the stored entries, or from
     the squared row norms ``row_norms2`` when given (:func:`row_sq_norms`)."""
-    if row_norms2 is not None:
-        trace = float(c @ row_norms2)
-    elif sp.issparse(X):
-        if X.format == "csc":
-            trace = _csc_weighted_sq_sum(X.data, unsigned_indices(X)[0], c)
-        else:
-            X = sp.csr_matrix(X)
-            trace = float(c @ _csr_row_sq_norms(X.data, unsigned_indices(X)[1]))
+    if row_norms2 is None and sp.issparse(X) and X.format == "csc":
+        trace = _csc_weighted_sq_sum(X.data, unsigned_indices(X)[0], c)
     else:
-        trace = float(np.einsum("ij,ij,i->", X, X, c))
+        if row_norms2 is None:
+            row_norms2 = row_sq_norms(sp.csr_matrix(X) if sp.issparse(X) else X)
+        trace = float(c @ row_norms2)
     return 1.0 + trace / (4.0 * l2_strength)
 
 
@@ -235,7 +233,7 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol, row_norms2=None)
         coordinate_tol = max(final_coordinate_tol, 0.1 * coordinate_tol)
         if n_iter == 1 < max_iter:
             # no gap after the first epoch: never near the target (a relative gap of 5e-2
-            # to 9e-2 on news20, reuters, dorothea), and always halved by the second
+            # to 9e-2 on news20, reuters, dorothea); the halving test starts at the third
             continue
         Z = design_predictions(operands, w[None])
         primal = classification_loss(Z, labels, c, False) + 0.5 * l2_strength * (w @ w)
