@@ -282,6 +282,20 @@ def test_symmetric_products_of_sparse_designs_equal_dense_ones(fmt, dtype, densi
     assert_allclose(symmetric_products(dense)[0](), dense.T @ dense, rtol=1e-12)
 
 
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_symmetric_products_of_dense_designs_are_exactly_symmetric(layout):
+    """BLAS syrk forms one triangle; the other is its mirror: both products equal NumPy's
+    and are exactly symmetric, whatever the layout of the design."""
+    from sklreg.solvers._direct import symmetric_products
+
+    A = np.random.RandomState(1).standard_normal((37, 23))
+    A = {"C": A, "F": np.asfortranarray(A), "strided": A[::2, ::2]}[layout]
+    for product, expected in zip((f() for f in symmetric_products(A)), (A.T @ A, A @ A.T),
+                                 strict=True):
+        assert_allclose(product, expected, rtol=1e-12, atol=1e-12)
+        assert_array_equal(product, product.T)
+
+
 def nearly_constant_column_problem(n_samples=300, n_features=20, seed=0):
     """Sparse design with a dense column whose offset (1e3) dwarfs its spread (1e-5)."""
     rng = np.random.RandomState(seed)
