@@ -546,6 +546,38 @@ def test_training_gram_gathers_no_rows_unless_a_column_cancels():
                         atol=1e-12 * np.abs(Z).max())
 
 
+def test_fold_design_certified_on_its_gram_matrix_gathers_no_rows():
+    """solve_least_squares on a fold's design from the moments, certified on its Gram
+    matrix, leaves the training rows ungathered: only the design's dtype and shape are
+    asked for, not its rows (``design.A.dtype`` gathered them after every certified fit,
+    ``design.A.shape`` before an 'auto' fit)."""
+    from sklreg.linear._design import RowGather, moments_design, prepare_design
+    from sklreg.linear._least_squares import (
+        design_gap,
+        solve_least_squares,
+        training_gram,
+        whole_data_moments,
+    )
+
+    X, y, sw = correlated_problem(n_samples=2000, n_features=20, rho=0.5, seed=1)
+    rest = np.arange(1600, 2000)
+    moments = whole_data_moments(X, y[:, None], sw, True)
+    design = moments_design(moments, y[:, None], sw, True, rest)
+    strength = 0.05 * alpha_max(X[:1600], y[:1600], 1.0, sw[:1600]) * design.sw_sum
+    gram = training_gram(design, moments, rest)
+    for solver in ("gram", "auto"):  # 'auto' straight to the Gram matrix a path formed
+        result = solve_least_squares(design, strength, 0.0, solver=solver, tol=1e-6,
+                                     gram=gram)
+        assert np.all(result.gaps <= result.gap_tols)
+        assert isinstance(design._A, RowGather)
+        # the fold's own design: the certified gap bounds the suboptimality there
+        own = prepare_design(X[:1600], y[:1600, None], sw[:1600], True)
+        primal = design_gap(own, result.W[0], 0, strength, 0.0, False)[0]
+        optimum = solve_least_squares(own, strength, 0.0, solver="cd", tol=1e-14)
+        best = design_gap(own, optimum.W[0], 0, strength, 0.0, False)[0]
+        assert primal - best <= result.gaps[0] + 1e-12 * best
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("shift", [1e6, 1e8])
 def test_fold_design_far_from_the_whole_datas_means_converges(weighted, shift):

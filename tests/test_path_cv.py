@@ -232,6 +232,26 @@ def test_cv_on_tall_data_shares_one_gram_matrix_per_fold(monkeypatch):
     assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-4)
 
 
+def test_cv_on_tall_data_gathers_no_fold_rows(monkeypatch):
+    """A plain tall CV fit (paths certified on the folds' Gram matrices) never gathers a
+    fold's training rows: its designs from the moments keep them as a RowGather."""
+    from sklreg.linear import _cv
+    from sklreg.linear._design import RowGather
+
+    designs = []
+    moments_design = _cv.moments_design
+    monkeypatch.setattr(_cv, "moments_design",
+                        lambda *args: designs.append(moments_design(*args)) or designs[-1])
+    rng = np.random.RandomState(0)
+    X = rng.randn(3000, 60) + rng.uniform(-5, 5, 60)
+    y = X[:, :8] @ rng.randn(8) + rng.randn(3000)
+    model = LinearRegressorCV("elasticnet", l1_ratio=[0.5, 1.0], alphas=30, cv=4,
+                              tol=1e-8).fit(X, y)
+    assert len(designs) == 1 + 4  # the whole data's (grid and refit) and each fold's
+    assert all(isinstance(design._A, RowGather) for design in designs[1:])
+    assert 0.0 <= model.dual_gap_ <= 1e-8 * np.var(y)
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("solver", ["auto", "gram"])
 @pytest.mark.parametrize("sorted_targets", [False, True])

@@ -175,10 +175,10 @@ def certify_rounded(design, W, active, l1_strength, l2_strength, positive, gap_t
     W_rounded : ndarray of shape (n_targets, n_features), float64
     gaps : ndarray of shape (n_targets,)
     """
-    W_rounded = W.astype(design.A.dtype).astype(np.float64)
+    W_rounded = W.astype(design.dtype).astype(np.float64)
     gaps = np.zeros(W.shape[0])
     for k in active:
-        if design.A.dtype == np.float64:
+        if design.dtype == np.float64:
             gaps[k] = design_gap(design, W[k], k, l1_strength, l2_strength, positive)[1]
             continue
         primal_rounded, gap = design_gap(design, W_rounded[k], k, l1_strength, l2_strength,
@@ -378,7 +378,7 @@ def solve_least_squares(
         elif requested == "auto":  # straight to a Gram matrix a path already computed
             computed = getattr(gram, "cache_info", None)
             gram_after = 0 if computed and computed().currsize else gram_switch_work(
-                *design.A.shape)
+                *design.shape)
         if gram_after > 0:  # coordinate descent on the design, all the way or for a while
             remaining_work = _cd_on_design(design, W, gaps, n_iter, active, gap_tols, max_iter,
                                            *cd_args, max_work=gram_after)
@@ -426,7 +426,7 @@ def solve_least_squares(
             for gram_round in range(1, (MAX_GRAM_ROUNDS if finite else 0) + 1):
                 for k in active:
                     gram_descent(k, gap_tols[k])
-                if features.size == n_features and design.A.dtype == np.float64:
+                if features.size == n_features and design.dtype == np.float64:
                     for k in active:  # on the Gram matrix when its rounding allows
                         gaps[k] = gram_certified_gap(design, G, B, W[k], k, l1_strength,
                                                      l2_strength, positive, gap_tols[k],
@@ -480,7 +480,7 @@ def solve_least_squares(
     if l2_strength > 0.0:
         W, gaps = certify_rounded(design, W, active, l1_strength, l2_strength, positive)
     else:  # no dual point certifies an unpenalized least-squares solution
-        W = W.astype(design.A.dtype).astype(np.float64)
+        W = W.astype(design.dtype).astype(np.float64)
         gaps[active] = np.nan
     return LeastSquaresResult(W, gaps, gap_tols, n_iter, solver)
 
@@ -628,7 +628,7 @@ def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_stren
         )
         n_iter[k] += epochs
         W[k] = w
-    if design.A.dtype != np.float64 and len(targets):  # certify the returned coefficients
+    if design.dtype != np.float64 and len(targets):  # certify the returned coefficients
         W[:], certified = certify_rounded(design, W, targets, l1_strength, l2_strength,
                                           positive, gap_tols)
         gaps[targets] = certified[targets]
@@ -748,7 +748,7 @@ def warn_if_intercept_rounding_exceeds_tol(gaps, rounding, tol, design):
         return
     index = np.unravel_index(np.argmax(over), over.shape)
     null = nulls[index[-1]]
-    dtype = np.dtype(design.A.dtype).name
+    dtype = np.dtype(design.dtype).name
     warnings.warn(
         f"Rounding the intercept to {dtype} adds {rounding[index]:.3e} to the duality "
         f"gap, relative gap {(gaps[index] + rounding[index]) / null:.3e} > tol={tol:g}: the "
@@ -771,7 +771,7 @@ def rounding_diagnosis(relative_gap, design):
     diagnosis : str
         Empty when neither applies.
     """
-    dtype = np.dtype(design.A.dtype)
+    dtype = np.dtype(design.dtype)
     eps = np.finfo(dtype).eps
     causes = []
     if relative_gap < ROUNDING_GAP_FACTOR * eps:

@@ -100,7 +100,7 @@ def alpha_grid_top(design, l1_ratio, positive=False):
     eigenvalue of the datafit's Hessian ``Xc^T diag(s) Xc / S``."""
     if l1_ratio == 0.0:
         return RIDGE_GRID_TOP * largest_curvature(
-            design.A, design.X_mean, design.sqrt_sw, np.full(design.A.shape[0],
+            design.A, design.X_mean, design.sqrt_sw, np.full(design.shape[0],
                                                              1.0 / design.sw_sum))
     XTy = np.asarray(design.A.T @ design.Y, dtype=np.float64)
     correlation = XTy.max() if positive else np.abs(XTy).max()
