@@ -823,3 +823,33 @@ def test_compiled_gram_path_warning_counts_the_epochs_it_spent():
     for alpha, epochs in reported.items():
         i = int(np.argmin(np.abs(alphas - alpha)))
         assert epochs == path.n_iter[i] == 40
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_l2_path_on_tall_data_certifies_on_its_gram_matrix(monkeypatch, weighted):
+    """A ridge path with more samples than features solves every fit from one
+    eigendecomposition of X^T X, which also certifies them: no pass over the design per
+    alpha, and each gap bounds the fit's suboptimality (scikit-learn's Ridge as the
+    optimum) and stays below tol."""
+    from sklearn.linear_model import Ridge
+
+    import sklreg.linear._least_squares as least_squares
+
+    X, y, sw = correlated_problem(n_samples=600, n_features=30, seed=2)
+    sw = sw if weighted else None
+    passes = []
+    for name in ("design_gap", "residual"):
+        function = getattr(least_squares, name)
+        monkeypatch.setattr(least_squares, name,
+                            lambda *args, f=function: passes.append(1) or f(*args))
+    tol = 1e-8
+    path = regularization_path(X, y, penalty="l2", sample_weight=sw, n_alphas=20, tol=tol)
+    assert not passes
+    total = len(y) if sw is None else sw.sum()
+    null = objective(X, y, np.zeros(X.shape[1]), np.average(y, weights=sw), 1.0, 0.0, sw)
+    for i, alpha in enumerate(path.alphas):
+        ridge = Ridge(alpha=alpha * total, tol=1e-14).fit(X, y, sample_weight=sw)
+        ours = objective(X, y, path.coefs[:, i], path.intercepts[i], alpha, 0.0, sw)
+        optimum = objective(X, y, ridge.coef_, ridge.intercept_, alpha, 0.0, sw)
+        assert ours - optimum <= path.dual_gaps[i] + 1e-15 * null
+        assert path.dual_gaps[i] <= tol * null

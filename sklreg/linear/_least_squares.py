@@ -477,7 +477,16 @@ def solve_least_squares(
         A = np.asarray(A, dtype=np.float64) - np.outer(design.sqrt_sw, design.X_mean)
         for k in active:
             W[k] = scipy.optimize.nnls(A, design.Y[:, k], maxiter=max(max_iter, 3 * n_features))[0]
-    if l2_strength > 0.0:
+    computed = getattr(gram, "cache_info", None)
+    if (l2_strength > 0.0 and solver == "cholesky" and design.dtype == np.float64
+            and computed and computed().currsize):
+        # a path's Gram matrix, already formed: it certifies each fit without a pass over
+        # the design (on the design only where its rounding bound exceeds the target)
+        G, B, bound_norms = gram()
+        for k in active:
+            gaps[k] = gram_certified_gap(design, G, B, W[k], k, l1_strength, l2_strength,
+                                         positive, gap_tols[k], bound_norms)
+    elif l2_strength > 0.0:
         W, gaps = certify_rounded(design, W, active, l1_strength, l2_strength, positive)
     else:  # no dual point certifies an unpenalized least-squares solution
         W = W.astype(design.dtype).astype(np.float64)

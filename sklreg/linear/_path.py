@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_array, check_consistent_length
 from .._penalties import effective_l1_ratio, penalty_strengths
 from .._progress import tqdm_bar
 from .._validation import check_value_range, native_byte_order
-from ..solvers._direct import ridge_spectral
+from ..solvers._direct import ridge_spectral, spectral_ridge
 from ._design import prepare_design
 from ._least_squares import (
     GRAM_BLAS_SPEEDUP,
@@ -161,16 +161,19 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
     n_iter = np.zeros((len(alphas), n_targets), dtype=np.int64)
     previous = W_init
     l1, l2 = penalty_strengths(penalty, alphas[0] * design.sw_sum, l1_ratio)
+    if gram is None:
+        gram = design_gram(design)
     ridge = None  # an L2 path solved directly: one eigendecomposition for every alpha
     if l1 == 0.0 and choose_solver(solver, design.shape, design.is_sparse, l1, l2,
                                    positive) == "cholesky":
-        ridge = ridge_spectral(design.A, design.X_mean, design.sqrt_sw, design.Y)
+        if design.shape[0] >= design.shape[1]:  # on the Gram matrix, which then certifies
+            ridge = spectral_ridge(*gram()[:2])
+        else:
+            ridge = ridge_spectral(design.A, design.X_mean, design.sqrt_sw, design.Y)
     penalized_solver = solver
     if (solver == "auto" and l1 > 0.0 and not design.is_sparse
             and path_pays_for_gram(*design.shape, len(alphas))):
         penalized_solver = "gram"
-    if gram is None:
-        gram = design_gram(design)
     strengths = np.array([penalty_strengths(penalty, alpha * design.sw_sum, l1_ratio)
                           for alpha in alphas]).reshape(-1, 2)
     penalized = (strengths > 0.0).any(axis=1)  # 'gram' cannot certify alpha = 0

@@ -253,7 +253,13 @@ def ridge_spectral(A, X_mean, sqrt_sw, Y):
         ``solve(l2)`` gives ``W`` of shape (n_features, n_targets) for any ``l2 >= 0``
         (the minimum-norm least-squares solution at 0).
     """
-    K, B, back = _centered_system(A, X_mean, sqrt_sw, Y)
+    return spectral_ridge(*_centered_system(A, X_mean, sqrt_sw, Y))
+
+
+def spectral_ridge(K, B, back=None):
+    """:func:`ridge_spectral` of the system ``(K + l2 I) Z = B``, ``W = back(Z)`` (the
+    identity when None): of a centered design's ``X^T X`` and ``X^T Y`` already formed, for
+    example."""
     eigvals, eigvecs = scipy.linalg.eigh(K, check_finite=False)
     projected = eigvecs.T @ B
     cutoff = max(eigvals.max(initial=0.0), 0.0) * max(K.shape) * np.finfo(np.float64).eps
@@ -263,7 +269,8 @@ def ridge_spectral(A, X_mean, sqrt_sw, Y):
         inverse = np.zeros_like(shifted)
         keep = shifted > cutoff
         inverse[keep] = 1.0 / shifted[keep]
-        return back(eigvecs @ (inverse[:, None] * projected))
+        Z = eigvecs @ (inverse[:, None] * projected)
+        return Z if back is None else back(Z)
 
     return solve
 
