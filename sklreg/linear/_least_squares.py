@@ -481,11 +481,14 @@ def solve_least_squares(
     if (l2_strength > 0.0 and solver == "cholesky" and design.dtype == np.float64
             and computed and computed().currsize):
         # a path's Gram matrix, already formed: it certifies each fit without a pass over
-        # the design (on the design only where its rounding bound exceeds the target)
+        # the design (on the design only where its rounding bound exceeds the target: its
+        # residual keeps that bound in the conjugate term, the design's own gap does not)
         G, B, bound_norms = gram()
         for k in active:
             gaps[k] = gram_certified_gap(design, G, B, W[k], k, l1_strength, l2_strength,
                                          positive, gap_tols[k], bound_norms)
+            if gaps[k] > gap_tols[k]:
+                gaps[k] = design_gap(design, W[k], k, l1_strength, l2_strength, positive)[1]
     elif l2_strength > 0.0:
         W, gaps = certify_rounded(design, W, active, l1_strength, l2_strength, positive)
     else:  # no dual point certifies an unpenalized least-squares solution
