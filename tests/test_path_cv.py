@@ -502,3 +502,30 @@ def test_refit_on_shared_moments_matches_linear_regressor(alphas, penalty, monke
                                       cv.alpha_, cv.l1_ratio_) for model in (cv, refit))
             assert abs(ours - theirs) <= 1e-11 * theirs
     assert len(refits) == (0 if penalty == "l2" else 2)  # an L2 path solves directly
+
+
+def test_cv_l2_path_on_an_overflowing_gram_matrix_solves_on_the_design(monkeypatch):
+    """A fold's Gram matrix from the whole data's moments that overflowed (a column near
+    1e150 with weights 1e8: inf - inf) is no ridge system: LAPACK's eigh may loop forever
+    on its NaNs. The L2 path of such a fold solves on its design, as before its Gram
+    matrix served, and its coefficients are finite."""
+    import sklreg.linear._path as path_module
+
+    spectral_ridge = path_module.spectral_ridge
+
+    def finite_only(K, B, back=None):
+        assert np.all(np.isfinite(K)) and np.all(np.isfinite(B))
+        return spectral_ridge(K, B, back)
+
+    monkeypatch.setattr(path_module, "spectral_ridge", finite_only)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 60))
+    y = X @ rng.standard_normal(60) + rng.standard_normal(3000)
+    X[:, 0] *= 1e150
+    sw = np.ones(3000)
+    sw[:300] = 1e8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LinearRegressorCV("elasticnet", l1_ratio=[0.0, 0.5], alphas=5, cv=5).fit(
+            X, y, sample_weight=sw)
+    assert np.all(np.isfinite(model.mse_path_[0]))

@@ -487,7 +487,7 @@ def solve_least_squares(
         for k in active:
             gaps[k] = gram_certified_gap(design, G, B, W[k], k, l1_strength, l2_strength,
                                          positive, gap_tols[k], bound_norms)
-            if gaps[k] > gap_tols[k]:
+            if not gaps[k] <= gap_tols[k]:  # NaN from a Gram matrix that overflowed too
                 gaps[k] = design_gap(design, W[k], k, l1_strength, l2_strength, positive)[1]
     elif l2_strength > 0.0:
         W, gaps = certify_rounded(design, W, active, l1_strength, l2_strength, positive)

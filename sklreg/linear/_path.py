@@ -167,8 +167,13 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
     if l1 == 0.0 and choose_solver(solver, design.shape, design.is_sparse, l1, l2,
                                    positive) == "cholesky":
         if design.shape[0] >= design.shape[1]:  # on the Gram matrix, which then certifies
-            ridge = spectral_ridge(*gram()[:2])
-        else:
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow: checked below
+                G, B = gram()[:2]
+            # one that overflowed (columns near 1e150 with large weights) is no system:
+            # eigh may never return on its NaNs
+            if np.all(np.isfinite(G)) and np.all(np.isfinite(B)):
+                ridge = spectral_ridge(G, B)
+        if ridge is None:
             ridge = ridge_spectral(design.A, design.X_mean, design.sqrt_sw, design.Y)
     penalized_solver = solver
     if (solver == "auto" and l1 > 0.0 and not design.is_sparse
