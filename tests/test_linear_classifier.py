@@ -735,9 +735,50 @@ def test_balanced_weights_with_a_class_of_zero_weight():
     explicit = LinearClassifier("l2", alpha=0.01, tol=1e-12, class_weight=inverse).fit(
         X, y, sample_weight)
     assert np.all(np.isfinite(balanced.coef_))
-    # the intercept of the empty class runs to -inf: both fits only approach one limit
+    # both solve the problem of the two other classes
     assert_allclose(balanced.coef_, explicit.coef_, atol=1e-5)
     assert_allclose(balanced.predict_proba(X), explicit.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
+@pytest.mark.parametrize("n_classes", [3, 4])
+def test_a_class_of_zero_weight_is_solved_without_it(n_classes, penalty, container):
+    """With an intercept, a class of zero total weight has no minimizer (its intercept runs
+    to -inf): the infimum is the problem of the other classes, with a zero weight row for
+    it. Solvers chasing that intercept stalled at gaps of 2.5e3 (L-BFGS then Newton, L2)
+    and 1.6e4 (proximal Newton, L1). The fit matches the problem without the class: for
+    two classes left, the binary problem with the L2 strength halved (a softmax pair
+    ``(-w / 2, w / 2)``), for three the multinomial one; the gap bounds the suboptimality
+    and the class gets no probability on the training samples."""
+    X, y = make_data(n_classes, n_samples=90, seed=1)
+    sample_weight = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
+    class_weight = dict.fromkeys(range(n_classes), 1.0)
+    class_weight[1] = 0.0
+    alpha, l1_ratio = 1e-3, L1_RATIO[penalty]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearClassifier(penalty, alpha=alpha, l1_ratio=0.5, tol=1e-12,
+                                 class_weight=class_weight).fit(container(X), y, sample_weight)
+    keep = y != 1
+    reduced_alpha, reduced_ratio = alpha, l1_ratio
+    if n_classes == 3:  # binary: alpha * l1_ratio and alpha * (1 - l1_ratio) / 2
+        l1, l2 = alpha * l1_ratio, alpha * (1.0 - l1_ratio) / 2.0
+        reduced_alpha, reduced_ratio = l1 + l2, l1 / (l1 + l2)
+    reduced = LinearClassifier("elasticnet", alpha=reduced_alpha, l1_ratio=reduced_ratio,
+                               tol=1e-13).fit(X[keep], y[keep], sample_weight[keep])
+    ours = objective(X, y, model.coef_, model.intercept_, alpha, l1_ratio,
+                     sample_weight * keep)
+    infimum = objective(X[keep], y[keep], reduced.coef_, reduced.intercept_, reduced_alpha,
+                        reduced_ratio, sample_weight[keep])
+    assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))
+    assert_array_equal(model.coef_[1], 0.0)
+    assert abs(ours - infimum) <= 1e-9 * infimum
+    assert ours - infimum <= model.dual_gap_ + 1e-13
+    proba = model.predict_proba(X)
+    assert proba[:, 1].max() <= 1e-15
+    assert_allclose(proba[:, [k for k in range(n_classes) if k != 1]],
+                    reduced.predict_proba(X), atol=1e-5)
 
 
 @pytest.mark.parametrize("estimator", [LinearClassifier(), LinearClassifierCV(cv=3, alphas=3)])

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, log_expit, log_softmax, softmax
+from scipy.special import expit, log_expit, log_softmax, logsumexp, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -44,6 +44,9 @@ DEFAULT_MAX_ITER_CUDA = 1000
 # columns took 1.5-2x the Newton steps of the dense fit at a ratio of 4 to 25, 1000 steps
 # (unconverged) once at 49; the sparse real sets (news20, reuters, dorothea) have none
 COUPLED_OFFSET_RATIO = 4.0
+# with intercepts, a class of zero weight gets the zero weight row and an intercept putting
+# its probability at most this on every training sample (its infimum is at -inf)
+ABSENT_CLASS_PROBABILITY = 2.0**-104
 
 
 class ClassificationProblem:
@@ -80,6 +83,9 @@ class ClassificationProblem:
         Whether the intercepts are fitted (``b`` stays zero otherwise).
     n_blocks : int
         1 for two classes, else the number of classes.
+    present_classes : ndarray of int
+        The classes of positive total weight. With intercepts, more than two classes and
+        fewer present, :meth:`solve` solves the problem of the present ones.
     solver_name : str
         The solver :meth:`solve` ran last (for messages).
     """
@@ -99,6 +105,9 @@ class ClassificationProblem:
         self.n_classes = n_classes
         self.n_blocks = 1 if n_classes == 2 else n_classes
         self.n_features = X.shape[1]
+        class_totals = np.bincount(self.labels, weights=self.c, minlength=n_classes)
+        self.present_classes = np.flatnonzero(class_totals > 0.0)
+        self._present_problem = None
 
     @property
     def centered(self):
@@ -178,6 +187,9 @@ class ClassificationProblem:
         without penalty), the number of iterations and the absolute gap tolerance
         ``tol * P_null``.
         """
+        if (self.fit_intercept and self.n_blocks > 1
+                and 2 <= self.present_classes.size < self.n_classes):
+            return self._solve_present_classes(W, b, l1_strength, l2_strength, max_iter, tol)
         fit_intercept = self.fit_intercept
         gap_tol = tol * self.null_objective()
         if direct_newton_applies(self.X, self.n_blocks, l1_strength, l2_strength):
@@ -237,6 +249,56 @@ class ClassificationProblem:
             b -= W @ X_offset
             self._solved = True
         return float(gap), int(n_iter), gap_tol
+
+    def _solve_present_classes(self, W, b, l1_strength, l2_strength, max_iter, tol):
+        """:meth:`solve` through the problem of the classes of positive weight.
+
+        With intercepts, a class of zero weight has no minimizer: its scores only add to
+        the softmax normalizers, and its intercept runs to ``-inf`` (the solvers chased
+        it, and stalled at gaps of 1e3 - 1e4, or certified gaps that did not hold, as the
+        intercepts' dual constraint cannot). The infimum is the problem of the other
+        classes, the absent ones' weight rows zero. Two classes left make a binary problem
+        with the L2 strength halved: the softmax pair ``(-w / 2, w / 2)`` has the binary
+        model's scores, and among the pairs with the difference ``w`` the least penalty
+        (``||w||_1`` and ``||w||^2 / 4``).
+
+        Each absent class then gets the intercept that puts its probability at
+        ``ABSENT_CLASS_PROBABILITY`` at most on every training sample; the loss this adds
+        (computed) is added to the gap, which so stays an upper bound. Without penalty,
+        the absent rows are the present ones' mean (zero once the model is centered).
+        """
+        present = self.present_classes
+        absent = np.setdiff1d(np.arange(self.n_classes), present)
+        if self._present_problem is None:
+            index = np.zeros(self.n_classes, dtype=np.int64)
+            index[present] = np.arange(present.size)
+            # the samples of absent classes have zero weights: any index does for them
+            self._present_problem = ClassificationProblem(
+                self.X, index[self.labels], present.size, self.c, True)
+        problem = self._present_problem
+        binary = problem.n_blocks == 1
+        if binary:
+            W_present, b_present = W[present[1:]] - W[present[:1]], b[present[1:]] - b[present[:1]]
+            l2_present = l2_strength / 2.0
+        else:
+            W_present, b_present, l2_present = W[present], b[present], l2_strength
+        gap, n_iter, gap_tol = problem.solve(W_present, b_present, l1_strength, l2_present,
+                                             max_iter, tol)
+        self.solver_name = problem.solver_name
+        if binary:
+            W_present = np.vstack([-0.5 * W_present, 0.5 * W_present])
+            b_present = np.concatenate([-0.5 * b_present, 0.5 * b_present])
+        W[present], b[present] = W_present, b_present
+        penalized = l1_strength > 0.0 or l2_strength > 0.0
+        W[absent] = 0.0 if penalized else W_present.mean(axis=0)
+        log_normalizers = logsumexp(
+            safe_sparse_dot(self.X, W_present.T, dense_output=True) + b_present, axis=1)
+        absent_scores = safe_sparse_dot(self.X, W[absent[0]], dense_output=True)
+        b[absent] = (np.min(log_normalizers - absent_scores)
+                     + np.log(ABSENT_CLASS_PROBABILITY))
+        added_loss = self.c @ np.log1p(
+            absent.size * np.exp(absent_scores + b[absent[0]] - log_normalizers))
+        return gap + float(added_loss), n_iter, gap_tol
 
     def _newton(self, W, b, l2_strength, max_iter, gap_tol):
         """:func:`~sklreg.solvers._newton_l2.newton_l2` from ``W``, ``b`` (L2 alone)."""
@@ -573,7 +635,10 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         rows matter), each column is reported with zero mean, as ``LogisticRegression``.
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts (zeros when ``fit_intercept=False``); for ``K > 2`` classes, where only
-        their differences matter, they are reported with zero mean.
+        their differences matter, they are reported with zero mean. A class of zero total
+        weight (sample and class weights) has no optimal intercept (it runs to ``-inf``):
+        the other classes' problem is solved, and the class gets a zero weight row and an
+        intercept that puts its probability below ``2**-104`` on the training samples.
     n_iter_ : int
         Iterations run by the solver (proximal Newton, Newton, L-BFGS, or dual coordinate
         descent epochs plus L-BFGS iterations).
