@@ -850,3 +850,31 @@ def test_proximal_adam_threshold_is_the_step_of_the_bias_corrected_gradient(regr
                 flat[a:b] = reference_group_prox(flat[a:b], step[a:b], alpha * np.sqrt(b - a))
     assert_allclose(pack(model.coefs_, model.intercepts_, np.float64), flat, rtol=1e-10,
                     atol=1e-14)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflows of the diverging network
+@pytest.mark.parametrize("dtype, learning_rate_init, max_iter",
+                         [(np.float64, 100.0, 5), (np.float32, 100.0, 3),
+                          (np.float32, 1000.0, 3)])
+def test_diverged_network_with_finite_weights_raises(regression, dtype, learning_rate_init,
+                                                     max_iter):
+    # SGD stopped by max_iter mid-divergence: weights still finite (up to 1e220) but the
+    # outputs on the training data overflow; fit returned a network predicting inf / NaN
+    X, y = regression
+    model = MLPRegressor((5,), solver="sgd", learning_rate_init=learning_rate_init,
+                         max_iter=max_iter, random_state=0)
+    with pytest.raises(ValueError, match="not finite"):
+        model.fit(X.astype(dtype), y)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_diverged_classifier_with_saturated_outputs_raises():
+    # finite weights up to 1e160 and finite (saturated) probabilities, but an infinite
+    # objective (the penalty of the huge weights): a diverged fit, no longer silent
+    rng = np.random.RandomState(0)
+    X = rng.randn(80, 5)
+    y = (X[:, 0] > 0).astype(int)
+    model = MLPClassifier((10,), solver="sgd", learning_rate_init=1778.2794100389228,
+                          max_iter=8, batch_size=10, random_state=0)
+    with pytest.raises(ValueError, match="not finite"):
+        model.fit(X, y)

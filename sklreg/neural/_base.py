@@ -276,7 +276,33 @@ class BaseMLP(BaseEstimator):
                 "Solver produced non-finite parameter weights. The input data may contain "
                 "large values and need to be preprocessed."
             )
+        # a divergence cut short by max_iter leaves huge finite weights: the outputs
+        # overflow, or the objective is infinite (with early stopping the best weights are
+        # kept, whatever the last epochs' losses)
+        kept_best = self.solver in STOCHASTIC_SOLVERS and self.early_stopping
+        if not (kept_best or np.isfinite(self.loss_)) or not self._outputs_finite(X):
+            raise ValueError(
+                f"Solver diverged: the training objective ({self.loss_:.3g}) or the "
+                "network's outputs on the training data are not finite. Scale the input "
+                "data or lower learning_rate_init."
+            )
         return self
+
+    def _outputs_finite(self, X):
+        """Whether the logits on validated ``X`` are finite.
+
+        A cheap bound first (``|a_{l+1}| <= |a_l| * max column abs-sum of W_l + |b_l|``, 1
+        after a bounded activation); the forward pass only when it cannot rule out overflow.
+        """
+        bound = float(max(abs(X.max()), abs(X.min())))
+        for layer, (W, b) in enumerate(zip(self.coefs_, self.intercepts_, strict=True)):
+            column_sums = np.abs(W).sum(axis=0, dtype=np.float64)
+            bound = bound * float(column_sums.max()) + float(np.abs(b).max())
+            if not bound < np.finfo(X.dtype).max:
+                return bool(np.isfinite(self._forward(X, out_activation="identity")).all())
+            if layer < len(self.coefs_) - 1 and self.activation in ("tanh", "logistic"):
+                bound = 1.0
+        return True
 
     def _device_network(self, X, Y, sample_weight, flat, layout):
         """The network and its training data on the GPU (``sklreg.cuda``)."""
