@@ -878,3 +878,12 @@ def test_diverged_classifier_with_saturated_outputs_raises():
                           max_iter=8, batch_size=10, random_state=0)
     with pytest.raises(ValueError, match="not finite"):
         model.fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_lbfgs_with_an_overflowing_objective_raises(regression):
+    # alpha=1e300: L-BFGS-B's first steps overflow the penalty; the fit kept its initial
+    # weights and returned loss_ = nan without a word
+    with pytest.raises(ValueError, match="not finite"):
+        MLPRegressor((5,), solver="lbfgs", alpha=1e300, max_iter=3, random_state=0).fit(
+            *regression)

@@ -283,8 +283,8 @@ class BaseMLP(BaseEstimator):
         if not (kept_best or np.isfinite(self.loss_)) or not self._outputs_finite(X):
             raise ValueError(
                 f"Solver diverged: the training objective ({self.loss_:.3g}) or the "
-                "network's outputs on the training data are not finite. Scale the input "
-                "data or lower learning_rate_init."
+                "network's outputs on the training data are not finite. The input data may "
+                "need scaling, or learning_rate_init ('sgd', 'adam') or alpha lowering."
             )
         return self
 
