@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import neural_network
 from sklearn.datasets import make_classification, make_multilabel_classification, make_regression
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import train_test_split
 
 from sklreg import MLPClassifier, MLPRegressor
@@ -887,3 +887,32 @@ def test_lbfgs_with_an_overflowing_objective_raises(regression):
     with pytest.raises(ValueError, match="not finite"):
         MLPRegressor((5,), solver="lbfgs", alpha=1e300, max_iter=3, random_state=0).fit(
             *regression)
+
+
+def test_fit_failing_before_training_changes_nothing(regression, classification):
+    # the early-stopping checks ran after the weights were drawn: a rejected partial_fit
+    # left an unfitted model "fitted" with random weights, and a refit on too little data
+    # replaced a fitted network by random weights
+    X, y = regression
+    model = MLPRegressor((5,), early_stopping=True, random_state=0)
+    with pytest.raises(ValueError, match="early_stopping"):
+        model.partial_fit(X, y)
+    assert not hasattr(model, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+
+    model = MLPRegressor((5,), max_iter=20, random_state=0).fit(X, y)
+    before = model.predict(X)
+    attributes = set(vars(model))
+    with pytest.raises(ValueError, match="validation set is too small"):
+        model.set_params(early_stopping=True).fit(X[:5, :3], y[:5])
+    assert_array_equal(model.predict(X), before)
+    assert set(vars(model)) == attributes and model.n_features_in_ == X.shape[1]
+
+    X, y = classification
+    model = MLPClassifier((5,), random_state=0)
+    with pytest.raises(ValueError, match="NaN"):
+        model.partial_fit(np.full_like(X, np.nan), y, classes=[0, 1, 2, 3])
+    assert not hasattr(model, "classes_")
+    model.partial_fit(X, y, classes=[0, 1, 2])  # the classes of the failed call are gone
+    assert_array_equal(model.classes_, [0, 1, 2])

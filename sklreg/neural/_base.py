@@ -225,12 +225,26 @@ class BaseMLP(BaseEstimator):
         self._best_coefs = [W.copy() for W in self.coefs_]
         self._best_intercepts = [b.copy() for b in self.intercepts_]
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, snapshot=None):
+        """Fit (one epoch when ``incremental``). A failure before training starts (bad
+        input, too small a validation split) restores the attributes of ``snapshot``
+        (default: those of the estimator now), so a failed fit changes nothing."""
+        if snapshot is None:
+            snapshot = dict(self.__dict__)
         n_epochs = 1 if incremental else self.max_iter
         with tqdm_bar(self.progress_bar, n_epochs, type(self).__name__, "epoch") as bar:
-            return self._fit_with_bar(X, y, sample_weight, incremental, bar)
+            try:
+                prepared = self._prepare_fit(X, y, sample_weight, incremental)
+            except BaseException:
+                self.__dict__.clear()
+                self.__dict__.update(snapshot)
+                raise
+            return self._fit_prepared(*prepared, incremental, bar)
 
-    def _fit_with_bar(self, X, y, sample_weight, incremental, bar):
+    def _prepare_fit(self, X, y, sample_weight, incremental):
+        """Validated data, initialized (or checked) network and the early-stopping split."""
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
         hidden = self.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
         if not all(isinstance(h, Integral) and h > 0 for h in hidden):
@@ -264,11 +278,37 @@ class BaseMLP(BaseEstimator):
         layout = make_layout(layer_units)
         flat = pack(self.coefs_, self.intercepts_, X.dtype)
         self.coefs_, self.intercepts_ = unpack(flat, layout)
+        validation = None
+        if self.early_stopping and self.solver in STOCHASTIC_SOLVERS:
+            X, Y, sample_weight, validation = self._early_stopping_split(X, Y, sample_weight)
+        return X, Y, sample_weight, validation, flat, layout, use_cuda
+
+    def _early_stopping_split(self, X, Y, sample_weight):
+        """``(X_train, Y_train, sw_train, (X_val, Y_val, sw_val))`` (after the weights are
+        drawn from ``_random_state``, as scikit-learn)."""
+        stratify = Y if self._stratify_validation() else None
+        arrays = [X, Y] + ([] if sample_weight is None else [sample_weight])
+        split = train_test_split(*arrays, random_state=self._random_state,
+                                 test_size=self.validation_fraction, stratify=stratify)
+        X_train, X_val, Y_train, Y_val = split[:4]
+        sw_train, sw_val = (None, None) if sample_weight is None else split[4:]
+        if X_val.shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase "
+                             "'validation_fraction' or the size of your dataset.")
+        for name, weights in [("training", sw_train), ("validation", sw_val)]:
+            if weights is not None and not weights.sum() > 0.0:
+                raise ValueError(f"The sample weights of the early_stopping {name} split "
+                                 "sum to zero.")
+        return X_train, Y_train, sw_train, (X_val, Y_val, sw_val)
+
+    def _fit_prepared(self, X, Y, sample_weight, validation, flat, layout, use_cuda,
+                      incremental, bar):
+        """Train the prepared network (``X``: the training split with early stopping)."""
         if self.solver == "lbfgs":
             self._fit_lbfgs(X, Y, sample_weight, flat, layout, bar, use_cuda)
         else:
-            self._fit_stochastic(X, Y, sample_weight, flat, layout, incremental, bar,
-                                 use_cuda)
+            self._fit_stochastic(X, Y, sample_weight, validation, flat, layout, incremental,
+                                 bar, use_cuda)
         self.coefs_ = [W.copy() for W in self.coefs_]
         self.intercepts_ = [b.copy() for b in self.intercepts_]
         if not all(np.isfinite(p).all() for p in self.coefs_ + self.intercepts_):
@@ -402,10 +442,8 @@ class BaseMLP(BaseEstimator):
             prox_group(flat, steps, layout.group_ptr, step_scale * group_strength, velocity,
                        velocity_scale)
 
-    def _fit_stochastic(self, X, Y, sample_weight, flat, layout, incremental, bar,
-                        use_cuda=False):
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
+    def _fit_stochastic(self, X_train, Y_train, sw_train, validation, flat, layout,
+                        incremental, bar, use_cuda=False):
         state = getattr(self, "_optimizer_state", None)
         # a new state also when ``solver`` was changed between partial_fit calls: Adam's
         # moments and SGD's velocity are not interchangeable
@@ -418,23 +456,8 @@ class BaseMLP(BaseEstimator):
         coef_grads, intercept_grads = unpack(grad, layout)
         steps = np.empty(layout.n_penalized, dtype=flat.dtype)
 
-        early_stopping = self.early_stopping
-        if early_stopping:
-            stratify = Y if self._stratify_validation() else None
-            arrays = [X, Y] + ([] if sample_weight is None else [sample_weight])
-            split = train_test_split(*arrays, random_state=self._random_state,
-                                     test_size=self.validation_fraction, stratify=stratify)
-            X_train, X_val, Y_train, Y_val = split[:4]
-            sw_train, sw_val = (None, None) if sample_weight is None else split[4:]
-            if X_val.shape[0] < 2:
-                raise ValueError("The validation set is too small. Increase "
-                                 "'validation_fraction' or the size of your dataset.")
-            for name, weights in [("training", sw_train), ("validation", sw_val)]:
-                if weights is not None and not weights.sum() > 0.0:
-                    raise ValueError(f"The sample weights of the early_stopping {name} split "
-                                     "sum to zero.")
-        else:
-            X_train, Y_train, sw_train = X, Y, sample_weight
+        early_stopping = validation is not None
+        X_val, Y_val, sw_val = validation if early_stopping else (None, None, None)
         n_samples = X_train.shape[0]
         if sw_train is not None:
             # mean 1: a batch's mean of s_i l_i estimates the training set's weighted mean
@@ -502,9 +525,7 @@ class BaseMLP(BaseEstimator):
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
             bar.set_postfix_str(f"loss={self.loss_:.4g}", refresh=False)
             bar.update()
-            self._update_no_improvement_count(early_stopping, X_val if early_stopping else None,
-                                              Y_val if early_stopping else None,
-                                              sw_val if early_stopping else None)
+            self._update_no_improvement_count(early_stopping, X_val, Y_val, sw_val)
             if self.solver == "sgd" and self.learning_rate == "invscaling":
                 self._optimizer_state["learning_rate"] = (
                     float(self.learning_rate_init) / (self.t_ + 1) ** self.power_t)

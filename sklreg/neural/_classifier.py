@@ -106,13 +106,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self : MLPClassifier
             Updated estimator.
         """
+        snapshot = dict(self.__dict__)  # a first call that fails leaves no classes_
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True,
+                         snapshot=snapshot)
 
     def predict_proba(self, X):
         """Class probabilities.
