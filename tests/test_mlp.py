@@ -916,3 +916,18 @@ def test_fit_failing_before_training_changes_nothing(regression, classification)
     assert not hasattr(model, "classes_")
     model.partial_fit(X, y, classes=[0, 1, 2])  # the classes of the failed call are gone
     assert_array_equal(model.classes_, [0, 1, 2])
+
+
+@pytest.mark.parametrize("validation_fraction, n_samples, Estimator",
+                         [(0.0, 50, MLPRegressor), (0.1, 1, MLPRegressor),
+                          (0.2, 4, MLPClassifier)])
+def test_early_stopping_split_errors_name_validation_fraction(regression, classification,
+                                                              validation_fraction, n_samples,
+                                                              Estimator):
+    # train_test_split's own messages ("test_size=0.0 should be ...") named a parameter
+    # the estimator does not have
+    X, y = classification if Estimator is MLPClassifier else regression
+    model = Estimator((3,), early_stopping=True, validation_fraction=validation_fraction)
+    with pytest.raises(ValueError, match="validation_fraction="):
+        model.fit(X[:n_samples], (y % 2)[:n_samples] if Estimator is MLPClassifier
+                  else y[:n_samples])

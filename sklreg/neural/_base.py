@@ -288,8 +288,14 @@ class BaseMLP(BaseEstimator):
         drawn from ``_random_state``, as scikit-learn)."""
         stratify = Y if self._stratify_validation() else None
         arrays = [X, Y] + ([] if sample_weight is None else [sample_weight])
-        split = train_test_split(*arrays, random_state=self._random_state,
-                                 test_size=self.validation_fraction, stratify=stratify)
+        try:
+            split = train_test_split(*arrays, random_state=self._random_state,
+                                     test_size=self.validation_fraction, stratify=stratify)
+        except ValueError as error:  # its message speaks of test_size
+            raise ValueError(
+                f"early_stopping cannot hold out validation_fraction={self.validation_fraction}"
+                f" of {X.shape[0]} samples: {error}"
+            ) from error
         X_train, X_val, Y_train, Y_val = split[:4]
         sw_train, sw_val = (None, None) if sample_weight is None else split[4:]
         if X_val.shape[0] < 2:
