@@ -949,7 +949,8 @@ def prox_newton(X, X_data, X_indices, X_indptr, is_sparse, by_rows, labels, c, W
     newton_decrease = np.inf
     trust_radius = np.inf
     cd_tol_ratio = CD_TOL_RATIO
-    shuffle = False
+    # not the constant False: a literal argument would compile _newton_step twice (6 s)
+    shuffle = n_features < 0
     n_iter = 0
     P = classification_probabilities(Z, multinomial)  # then kept up to date with Z
     corrected_at = -1  # the iteration whose predictions were last recomputed
