@@ -24,6 +24,7 @@ from sklreg._datafits import classification_probabilities
 from sklreg.linear._classifier import class_indices, warn_if_not_converged
 from sklreg.linear._classifier_cv import classification_alpha_max
 from sklreg.linear._design import kernel_arrays
+from sklreg.solvers import _newton_l2
 from sklreg.solvers._columns import csc_layout_of_csr, gather_columns
 from sklreg.solvers._lbfgs_l2 import (
     HISTORY,
@@ -496,6 +497,48 @@ def test_exact_newton_converges_quadratically(n_blocks, shape, sparse, fit_inter
         assert_allclose(b - b.mean(), b_ref - b_ref.mean(), atol=1e-5)
     elif fit_intercept:
         assert_allclose(b, b_ref, atol=1e-5)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("n_blocks, sparse", [(1, False), (1, True), (3, False)])
+def test_exact_newton_on_the_row_space_multiplies_by_x_a_few_times(
+        n_blocks, sparse, fit_intercept, monkeypatch):
+    """With fewer samples than features, the exact Newton solves on a design of the row
+    space of X (rank x rank systems) and multiplies by X a fixed number of times: its
+    steps in the Woodbury form took four products or more each. Duplicate and dependent
+    rows (a singular X X^T) and a warm start outside the row space (its component there
+    only adds to the penalty) give the optimum of the Woodbury form's steps."""
+    n_classes = max(n_blocks, 2)
+    X, y = make_data(n_classes, n_samples=40, n_features=300, seed=3)
+    X[1], X[2] = X[0], X[3] - 2.0 * X[4]
+    X_fit = sp.csr_matrix(X) if sparse else X
+    c = np.random.RandomState(1).uniform(0.2, 3.0, len(y))
+    c /= c.sum()
+    alpha, gap_tol = 1e-2, 1e-12 * np.log(n_classes)
+    W_start = np.random.RandomState(2).normal(size=(n_blocks, X.shape[1]))
+    products = []
+    plain_dot = _newton_l2._dot
+
+    def counted_dot(A, B):
+        if X.shape[1] in A.shape + B.shape:  # (the row space's design has 38 columns)
+            products.append(A.shape)
+        return plain_dot(A, B)
+
+    monkeypatch.setattr(_newton_l2, "_dot", counted_dot)
+    W, b = W_start.copy(), np.zeros(n_blocks)
+    gap, n_iter = newton_l2(X_fit, y, c, W, b, fit_intercept, alpha, 100, gap_tol)
+    assert gap <= gap_tol and 3 <= n_iter <= 25  # from far: 12 - 20 steps in both forms
+    assert len(products) <= 5  # predictions, back to X, certificate (predictions, gradient)
+    monkeypatch.setattr(_newton_l2, "row_space_pays", lambda X: False)
+    W_ref, b_ref = W_start.copy(), np.zeros(n_blocks)
+    gap_ref, _ = newton_l2(X_fit, y, c, W_ref, b_ref, fit_intercept, alpha, 100, gap_tol)
+    assert gap_ref <= gap_tol
+    # alpha-strong convexity in the weights: ||W - W*||^2 <= 2 gap / alpha for each (gaps
+    # of 0.0 at the rounding level: a slack for it)
+    assert (np.linalg.norm(W - W_ref)
+            <= np.sqrt(2 * gap / alpha) + np.sqrt(2 * gap_ref / alpha) + 1e-8)
+    if fit_intercept:
+        assert_allclose(b - b.mean(), b_ref - b_ref.mean(), atol=1e-8)
 
 
 def unscaled_data(n_classes, n_samples, n_features):

@@ -26,6 +26,8 @@ from ..solvers._newton_l2 import (
     direct_newton_applies,
     newton_fallback_after,
     newton_l2,
+    row_space_design,
+    row_space_pays,
 )
 from ..solvers._prox_newton import prox_newton
 from ._design import _copy, kernel_arrays, offset_dominated_columns, subtract_column_offsets
@@ -98,7 +100,8 @@ class ClassificationProblem:
             X.sum_duplicates()
         self.X = X
         self.fit_intercept = fit_intercept
-        self._arrays = self._X_float64 = self._centered = self._newton_gram = None
+        self._arrays = self._X_float64 = self._centered = None
+        self._newton_gram = self._newton_row_space = None
         self._solved = False
         self.solver_name = "proximal Newton"
         self.labels = np.ascontiguousarray(labels, dtype=np.int64)
@@ -310,9 +313,12 @@ class ClassificationProblem:
         if self._newton_gram is None and X.shape[0] < X.shape[1]:
             # X X^T, formed once for a path's alphas (a third of a path's time on prostate)
             self._newton_gram = symmetric_products(X)[1]()
+            if row_space_pays(X):
+                self._newton_row_space = row_space_design(self._newton_gram)
         b += W @ X_offset
         gap, n_iter = newton_l2(X, self.labels, self.c, W, b, self.fit_intercept,
-                                l2_strength, max_iter, gap_tol, gram=self._newton_gram)
+                                l2_strength, max_iter, gap_tol, gram=self._newton_gram,
+                                row_space=self._newton_row_space)
         b -= W @ X_offset
         return gap, n_iter
 

@@ -16,6 +16,12 @@ J``. The system is formed directly (``K p x K p``) when ``p <= n``, and through 
 come from a Schur complement (singular along the ones for more classes, as the softmax).
 A backtracking line search on the objective globalizes the steps; the stop is the
 certified duality gap of :func:`~sklreg._datafits.classification_dual_gap`.
+
+With fewer samples than features, the objective depends on ``X`` only through ``X X^T``
+once the weights lie in the row space of ``X``, where the optimum is (a component outside
+it only adds to the penalty): the problem is then first solved on the design ``L`` with
+``L L^T = X X^T`` (:func:`row_space_design`, rank x rank systems, no product with ``X``),
+its solution mapped back and certified on ``X``.
 """
 
 import numpy as np
@@ -46,6 +52,9 @@ MAX_DIRECT_SIZE = 128
 # generated 100-300 x 2000-5000 designs, 200 to over 1000; well-conditioned problems
 # converge in fewer
 NEWTON_FALLBACK_AFTER = 50
+# eigenvalues of X X^T kept by :func:`row_space_design`, relative to the largest: the
+# directions dropped change the predictions by at most sqrt of it, relatively
+ROW_SPACE_RANK_TOL = 1e-12
 # iterations of max_iter kept for Newton when max_iter comes before the handover: L-BFGS
 # stops that many iterations short of max_iter (not below NEWTON_FALLBACK_AFTER)
 NEWTON_RESERVE = 10
@@ -239,7 +248,41 @@ def _newton_step(X, P, c, R, G, W, fit_intercept, l2_strength, gram):
     return step_W, step_b
 
 
-def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol, gram=None):
+def row_space_design(gram):
+    """A design of the row space of ``X`` from ``gram = X X^T`` (n_samples < n_features).
+
+    With ``gram = V diag(s) V^T`` (the eigenvalues above :data:`ROW_SPACE_RANK_TOL` times
+    the largest kept), ``L = V diag(sqrt(s))`` (n_samples x rank) has ``L L^T = X X^T``:
+    weights ``u`` on ``L`` are the weights ``u diag(1 / sqrt(s)) V^T X`` on ``X``, with the
+    same predictions and norm, and weights ``W`` on ``X`` project to ``(W X^T) V diag(1 /
+    sqrt(s))``.
+
+    Returns
+    -------
+    design : ndarray of shape (n_samples, rank)
+        ``L``.
+    to_coefficients : ndarray of shape (n_samples, rank)
+        ``V diag(1 / sqrt(s))``.
+    """
+    values, vectors = np.linalg.eigh(gram)
+    kept = values > ROW_SPACE_RANK_TOL * max(values.max(), 0.0)
+    roots = np.sqrt(values[kept])
+    return np.ascontiguousarray(vectors[:, kept] * roots), vectors[:, kept] / roots
+
+
+def row_space_pays(X):
+    """Whether :func:`newton_l2` should solve on :func:`row_space_design` first: fewer
+    samples than features, and the eigendecomposition of ``X X^T`` costs less than the
+    products with ``X`` that it saves in two Newton steps (measured: ``eigh`` takes 0.2 -
+    1.3 ns times ``n^3`` for 800 to 62 samples, a step's products about 4 ns per stored
+    entry of ``X``)."""
+    n_samples, n_features = X.shape
+    entries = X.nnz if sp.issparse(X) else n_samples * n_features
+    return n_samples < n_features and n_samples**3 <= 16 * entries
+
+
+def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol, gram=None,
+              row_space=None):
     """Newton's method with a certified stop; updates ``W`` and ``b`` in place.
 
     Parameters
@@ -264,6 +307,9 @@ def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol,
         Absolute duality gap at which to stop.
     gram : ndarray of shape (n_samples, n_samples), optional
         ``X X^T`` when ``n_samples < n_features`` (formed here when not given).
+    row_space : tuple, optional
+        :func:`row_space_design` of ``gram``, when :func:`row_space_pays` (formed here
+        when not given).
 
     Returns
     -------
@@ -279,8 +325,15 @@ def newton_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol,
     elif gram is None:
         gram = symmetric_products(X)[1]()
     Z = np.atleast_2d(_dot(W, X.T)) + b[:, None]
-    P = classification_probabilities(Z, multinomial)
     n_iter = 0
+    if gram is not None and row_space_pays(X):
+        design, to_coefficients = row_space or row_space_design(gram)
+        U = (Z - b[:, None]) @ to_coefficients
+        _, n_iter = newton_l2(design, labels, c, U, b, fit_intercept, l2_strength, max_iter,
+                              gap_tol)
+        W[:] = np.atleast_2d(_dot(U @ to_coefficients.T, X))
+        Z = np.atleast_2d(_dot(W, X.T)) + b[:, None]  # then certified on X
+    P = classification_probabilities(Z, multinomial)
     while True:
         if fit_intercept:
             optimize_intercepts(Z, b, labels, c, P)
