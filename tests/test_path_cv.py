@@ -529,3 +529,21 @@ def test_cv_l2_path_on_an_overflowing_gram_matrix_solves_on_the_design(monkeypat
         model = LinearRegressorCV("elasticnet", l1_ratio=[0.0, 0.5], alphas=5, cv=5).fit(
             X, y, sample_weight=sw)
     assert np.all(np.isfinite(model.mse_path_[0]))
+
+
+@pytest.mark.parametrize("penalty, scale, eps", [("l2", 1.0, 1e-200), ("l1", 1e-150, 1e-30)])
+def test_automatic_grid_whose_bottom_underflows_ends_at_the_smallest_normal(penalty, scale,
+                                                                            eps):
+    # eps ** 2 (L2) or eps * alpha_max underflowed to 0: numpy's geomspace then raised
+    # "Geometric sequence cannot include zero"
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((50, 4)) * scale
+    y = X[:, 0] + 0.1 * scale * rng.standard_normal(50)
+    tiny = np.finfo(np.float64).tiny
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # alphas near 0 certify poorly
+        path = regularization_path(X, y, penalty=penalty, n_alphas=4, eps=eps)
+        cv = LinearRegressorCV(penalty, alphas=4, eps=eps, cv=2).fit(X, y)
+    for alphas in (path.alphas, cv.alphas_):
+        assert alphas[-1] == tiny
+        assert np.all(alphas > 0) and np.all(np.diff(alphas) < 0)

@@ -251,7 +251,8 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         where every direction of the data is shrunk at least 11-fold, and spans
         ``eps ** 2``.
     eps : float, default=1e-3
-        ``alpha_min / alpha_max`` of the automatic grid (squared for L2).
+        ``alpha_min / alpha_max`` of the automatic grid (squared for L2); an ``alpha_min``
+        below the smallest normal float64 (2.2e-308) is raised to it.
     cv : int, cross-validation generator or iterable, default=None
         Folds, as in scikit-learn (None is 5-fold ``KFold``). A group splitter's
         ``groups`` go through ``fit`` with metadata routing enabled

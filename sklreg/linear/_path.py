@@ -119,11 +119,13 @@ def check_alphas(alphas):
 
 def alpha_grid(alpha_max, n_alphas, eps, l1_ratio):
     """``n_alphas`` values from ``alpha_max`` down to ``eps * alpha_max`` on a log scale
-    (``eps ** 2`` for ``l1_ratio = 0``, see ``RIDGE_GRID_TOP``)."""
-    if alpha_max <= np.finfo(np.float64).tiny:
-        return np.full(n_alphas, np.finfo(np.float64).tiny)
+    (``eps ** 2`` for ``l1_ratio = 0``, see ``RIDGE_GRID_TOP``), but no lower than the
+    smallest normal float64 (a bottom that underflowed to 0 ended no log scale)."""
+    tiny = np.finfo(np.float64).tiny
+    if alpha_max <= tiny:
+        return np.full(n_alphas, tiny)
     alpha_max = min(alpha_max, np.finfo(np.float64).max / 2)  # a curvature beyond float64
-    alpha_min = alpha_max * (eps if l1_ratio > 0.0 else eps**2)
+    alpha_min = max(alpha_max * (eps if l1_ratio > 0.0 else eps**2), tiny)
     return np.geomspace(alpha_max, alpha_min, num=n_alphas)
 
 
@@ -293,7 +295,8 @@ def regularization_path(
     n_alphas : int, default=100
         Length of the automatic grid.
     eps : float, default=1e-3
-        ``alpha_min / alpha_max`` of the automatic grid (squared for an L2 penalty).
+        ``alpha_min / alpha_max`` of the automatic grid (squared for an L2 penalty); an
+        ``alpha_min`` below the smallest normal float64 (2.2e-308) is raised to it.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
     sample_weight : array-like of shape (n_samples,), default=None
