@@ -615,6 +615,48 @@ def test_fold_design_far_from_the_whole_datas_means_converges(weighted, shift):
     assert_allclose(W, expected, rtol=0, atol=1e-9)
 
 
+@pytest.mark.parametrize("heavy", [1e12, 1e15])
+def test_fold_design_of_rows_outweighed_by_the_rest_is_the_folds_own(heavy):
+    """A fold's design from the moments when its test rows outweigh its training rows
+    (weights ``heavy`` against 1): the training means, sums of the whole data's minus the
+    test rows', cancelled (X_offset off by 0.02 for 1e15, on columns of unit spread), and
+    the path on it reported gaps of 3e-9 where its suboptimality was 1e-4 (the intercepts)
+    or 2e-7 (the weights). Such columns are gathered and centered on the training rows, as
+    the fold's own design is."""
+    from sklreg.linear._design import moments_design, prepare_design
+    from sklreg.linear._least_squares import (
+        design_gap,
+        training_gram,
+        whole_data_moments,
+    )
+    from sklreg.linear._path import design_path
+
+    rng = np.random.default_rng(0)
+    n_samples, n_features = 1500, 8
+    X = rng.standard_normal((n_samples, n_features)) + rng.uniform(-3, 3, n_features)
+    Y = (X[:, :3] @ [1.0, 2.0, 3.0] + rng.standard_normal(n_samples))[:, None]
+    rest = np.arange(300)
+    sw = np.ones(n_samples)
+    sw[rest] = heavy
+    moments = whole_data_moments(X, Y, sw, True)
+    design = moments_design(moments, Y, sw, True, rest)
+    train = np.arange(300, n_samples)
+    own = prepare_design(X[train], Y[train], sw[train], True)
+    assert_allclose(design.X_offset, own.X_offset, rtol=0, atol=1e-12)
+    alphas = np.geomspace(1.0, 1e-3, 6)
+    W, gaps, _ = design_path(design, alphas, "l1", 1.0, tol=1e-12,
+                             gram=training_gram(design, moments, rest))
+    expected, _, _ = design_path(own, alphas, "l1", 1.0, tol=1e-14)
+    for i, alpha in enumerate(alphas):  # the gaps bound the suboptimality on the fold
+        strength = alpha * own.sw_sum
+        primal = design_gap(own, W[i, 0], 0, strength, 0.0, False)[0] / own.sw_sum
+        best = design_gap(own, expected[i, 0], 0, strength, 0.0, False)[0] / own.sw_sum
+        assert primal - best <= gaps[i, 0] + 1e-14 * best
+    assert_allclose(W, expected, rtol=0, atol=1e-6)
+    # and the intercepts are the fold's optimal ones for these weights
+    assert_allclose(design.intercepts(W)[0], own.intercepts(W)[0], rtol=0, atol=1e-12)
+
+
 def test_whole_data_moments_sum_parts_only_when_they_hold_every_row_once():
     """The second moments come as the sum of the parts' products (kept for the folds)
     only when the parts partition the rows and their products are no larger than the

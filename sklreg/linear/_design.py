@@ -23,6 +23,7 @@ from ..solvers._columns import (
     copy_to_columns,
     unsigned_indices,
 )
+from ..solvers._direct import CENTERING_CANCELLATION
 
 # sparse columns with mean^2 above this times their variance are stored centered: the
 # least-squares solvers eliminate the intercept exactly, only the cancellation of implicit
@@ -261,8 +262,10 @@ def moments_design(moments, Y, sample_weight, fit_intercept, rest=None):
     product of that implicit centering (coordinate descent on it stalled at relative gaps
     near 1e-12 for a ratio of 1e10): the rows are then gathered at once and such columns
     centered explicitly, ``X_mean`` keeping what that rounding left (as
-    :func:`prepare_design`). Their Gram summaries recompute those columns on the design
-    anyway (:func:`~sklreg.solvers._direct.recenter_cancelled`).
+    :func:`prepare_design`); so are the columns whose training rows hold less than
+    ``CENTERING_CANCELLATION`` of their squared norm (test rows of far larger weights, or
+    outliers), whose means, from those sums, cancelled too. Their Gram summaries recompute
+    those columns on the design anyway (:func:`~sklreg.solvers._direct.recenter_cancelled`).
 
     Parameters
     ----------
@@ -301,13 +304,20 @@ def moments_design(moments, Y, sample_weight, fit_intercept, rest=None):
     X_offset = moments.X_offset + X_mean
     if fit_intercept and rest.size:
         offset_sq = sw_sum * X_mean**2
-        sq_norms = moments.M.diagonal() - np.einsum("ij,ij->j", Z_rest, Z_rest)
-        dominated = np.flatnonzero(offset_sq > CANCELLING_OFFSET_RATIO * (sq_norms - offset_sq))
+        whole_sq = moments.M.diagonal()
+        sq_norms = whole_sq - np.einsum("ij,ij->j", Z_rest, Z_rest)
+        # columns the rest outweighs (much heavier weights, outliers): their sums and norms
+        # here, differences of the whole data's and the rest's, cancelled
+        outweighed = sq_norms <= CENTERING_CANCELLATION * whole_sq
+        dominated = np.flatnonzero(
+            (offset_sq > CANCELLING_OFFSET_RATIO * (sq_norms - offset_sq)) | outweighed)
         if dominated.size:
             A = A.source[A.rows]
             A[:, dominated] -= np.outer(sqrt_sw, X_mean[dominated])
             X_mean = X_mean.copy()  # what the explicit centering's rounding left
             X_mean[dominated] = sqrt_sw @ A[:, dominated] / sw_sum
+            X_offset = X_offset.copy()
+            X_offset[dominated] += X_mean[dominated]
     Y_design, y_offset = design_targets(Y, sample_weight, fit_intercept)
     lipschitz = None  # formed from the design if a descent on it needs them
     if not rest.size:  # ||Z_j - X_mean_j sqrt(s)||^2, as prepare_design's, from M = Z^T Z
