@@ -1649,6 +1649,24 @@ def test_sparse_columns_far_from_the_origin_converge_as_dense(offset, penalty, n
     assert_allclose(model.predict_proba(X), dense.predict_proba(X), atol=1e-5)
 
 
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
+def test_dense_enough_sparse_design_with_intercept_is_centered_as_dense(penalty, fmt):
+    """A sparse design storing half its entries (arcene: 0.54), with an intercept, is
+    centered as a dense one: the fit is the dense input's, where storing its
+    offset-dominated columns centered in the sparse copy took longer than a dense copy,
+    and proximal Newton ran slower on it."""
+    rng = np.random.RandomState(0)
+    X = np.where(rng.uniform(size=(60, 400)) < 0.5, rng.uniform(0.0, 1000.0, (60, 400)), 0.0)
+    y = (X[:, :5].sum(axis=1) + 300 * rng.randn(60) > np.median(X[:, :5].sum(axis=1)))
+    X_sparse = sp.csr_matrix(X).asformat(fmt)
+    kwargs = {"penalty": penalty, "alpha": 1e-2, "tol": 1e-8}
+    model = LinearClassifier(**kwargs).fit(X_sparse, y)
+    dense = LinearClassifier(**kwargs).fit(X, y)
+    assert_array_equal(model.coef_, dense.coef_)
+    assert_array_equal(model.intercept_, dense.intercept_)
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_l1_weight_of_a_saturated_sample_is_not_frozen(n_classes):
     """A weight on a column seen by one sample, warm-started so large that the sample's
