@@ -52,6 +52,11 @@ MAX_DIRECT_SIZE = 128
 # generated 100-300 x 2000-5000 designs, 200 to over 1000; well-conditioned problems
 # converge in fewer
 NEWTON_FALLBACK_AFTER = 50
+# the same where Newton runs on the row space of X (:func:`row_space_pays`): prostate (136 x
+# 12600, raw or standardized) took 65 - 72 L-BFGS iterations (55 of them before Newton took
+# over, 110 ms) where Newton alone needs 10 - 18 (15 - 24 ms); generated 200 x 5000 designs
+# of a flat spectrum converge in 4 - 14 L-BFGS iterations, below the price of Newton
+ROW_SPACE_FALLBACK_AFTER = 10
 # eigenvalues of X X^T kept by :func:`row_space_design`, relative to the largest: the
 # directions dropped change the predictions by at most sqrt of it, relatively
 ROW_SPACE_RANK_TOL = 1e-12
@@ -78,9 +83,10 @@ def newton_fallback_after(X, n_blocks):
     """L-BFGS iterations after which :func:`newton_l2` should take over the L2 problem of
     the design ``X`` with ``n_blocks`` blocks, or None when its steps cost too much.
 
-    :data:`NEWTON_FALLBACK_AFTER`, plus the price of the Gram matrix and two Newton steps in
-    L-BFGS iterations: where Newton costs many iterations (3 classes, 180 features), L-BFGS
-    that converges in 120 is left to finish.
+    :data:`NEWTON_FALLBACK_AFTER` (:data:`ROW_SPACE_FALLBACK_AFTER` where Newton runs on
+    :func:`row_space_design`, without products with ``X`` in its steps), plus the price of
+    the Gram matrix and two Newton steps in L-BFGS iterations: where Newton costs many
+    iterations (3 classes, 180 features), L-BFGS that converges in 120 is left to finish.
     """
     n_samples, n_features = X.shape
     entries = X.nnz if sp.issparse(X) else n_samples * n_features
@@ -94,7 +100,8 @@ def newton_fallback_after(X, n_blocks):
         return None
     # and at least one pass over the predictions (a design without stored entries)
     iteration = 2.0 * n_blocks * max(entries, n_samples)
-    return NEWTON_FALLBACK_AFTER + int((setup + 2.0 * step) / (BLAS3_SPEEDUP * iteration))
+    base = ROW_SPACE_FALLBACK_AFTER if row_space_pays(X) else NEWTON_FALLBACK_AFTER
+    return base + int((setup + 2.0 * step) / (BLAS3_SPEEDUP * iteration))
 
 
 def l2_backtracking(Z, P, D, labels, c, w, direction, l2_strength, descent):
