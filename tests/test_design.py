@@ -167,3 +167,30 @@ def test_moments_design_is_prepare_designs(fit_intercept, weighted, rest):
     assert_array_equal(X, X_before)
 
 
+
+
+@pytest.mark.parametrize("shape", [(40, 300), (300, 40)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_design_gap_of_a_design_by_rows_needs_no_copy_by_columns(shape, dtype, monkeypatch):
+    """The direct solvers keep a dense design laid out by rows; its gap certificate used
+    the compiled column kernels, whose copy of the design by columns took 15 of a 56 ms
+    ridge fit on 500 x 5000. By products with the rows, the same gap."""
+    import sklreg.linear._design as design_module
+    from sklreg.linear._least_squares import design_gap
+
+    rng = np.random.RandomState(0)
+    X = (rng.randn(*shape) + 3.0).astype(dtype)
+    y = rng.randn(shape[0], 1)
+    sample_weight = rng.uniform(0.5, 2.0, shape[0])
+    design = prepare_design(X, y, sample_weight, True, fortran=False)
+    w = rng.randn(shape[1])
+    copies = []
+    plain_copy = design_module._copy
+    monkeypatch.setattr(design_module, "_copy",
+                        lambda A, order: copies.append(order) or plain_copy(A, order))
+    primal, gap = design_gap(design, w, 0, 0.3, 0.7, False)
+    assert "F" not in copies and not design.by_columns
+    by_columns = design.kernel_arrays  # the copy by columns, then its kernels' gap
+    assert "F" in copies and design.by_columns and by_columns is not None
+    primal_columns, gap_columns = design_gap(design, w, 0, 0.3, 0.7, False)
+    assert_allclose([primal, gap], [primal_columns, gap_columns], rtol=1e-10)

@@ -100,6 +100,12 @@ class Design:
         return self._A
 
     @property
+    def by_columns(self):
+        """Whether :attr:`kernel_arrays` are at hand without a copy (a dense design laid
+        out by rows is copied by columns on their first access)."""
+        return self._kernel_arrays is not None or self.is_sparse
+
+    @property
     def kernel_arrays(self):
         if self._kernel_arrays is None and not self.is_sparse:
             self._kernel_arrays = kernel_arrays(_copy(self.A, "F"))

@@ -90,8 +90,9 @@ def choose_solver(solver, shape, sparse, l1_strength, l2_strength, positive):
     return solver
 
 
-def _sparse_residual(design, w, y):
-    """``y - (A - q X_mean^T) w`` for a sparse design (implicitly centered)."""
+def _product_residual(design, w, y):
+    """``y - (A - q X_mean^T) w`` by a product with ``A`` (implicitly centered): for a
+    sparse design, or a dense one laid out by rows (BLAS, no copy by columns)."""
     fitted = np.asarray(design.A @ w, dtype=np.float64).ravel()
     return y - fitted + design.sqrt_sw * (design.X_mean @ w)
 
@@ -99,9 +100,9 @@ def _sparse_residual(design, w, y):
 def design_gap(design, w, target, l1_strength, l2_strength, positive):
     """Primal objective and duality gap of ``w`` for one target (scaled objective)."""
     y = np.ascontiguousarray(design.Y[:, target])
-    if design.is_sparse:  # sparse products in any layout
+    if design.is_sparse or not design.by_columns:  # products in any layout
         A, X_mean, sqrt_sw = design.A, design.X_mean, design.sqrt_sw
-        r = _sparse_residual(design, w, y)
+        r = _product_residual(design, w, y)
         XTr = np.asarray(A.T @ r, dtype=np.float64) - X_mean * (sqrt_sw @ r)
         r_norm2, r_dot_y = r @ r, r @ y
     else:
@@ -146,8 +147,8 @@ def gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength, positi
                                 l1_strength, l2_strength, positive)
     if gap <= gap_tol:
         return gap
-    if design.is_sparse:
-        r = _sparse_residual(design, w, y)
+    if design.is_sparse or not design.by_columns:
+        r = _product_residual(design, w, y)
     else:
         r, t = residual(*design.kernel_arrays, design.X_mean, design.sw_sum, y, w)
         r -= design.sqrt_sw * (t / design.sw_sum)
