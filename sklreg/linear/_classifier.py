@@ -30,7 +30,13 @@ from ..solvers._newton_l2 import (
     row_space_pays,
 )
 from ..solvers._prox_newton import prox_newton
-from ._design import _copy, kernel_arrays, offset_dominated_columns, subtract_column_offsets
+from ._design import (
+    _copy,
+    dense_fortran_copy,
+    kernel_arrays,
+    offset_dominated_columns,
+    subtract_column_offsets,
+)
 from ._regressor import check_sample_weight
 
 # dual coordinate descent only above this bound on the primal condition number: L-BFGS was
@@ -46,11 +52,11 @@ DEFAULT_MAX_ITER_CUDA = 1000
 # columns took 1.5-2x the Newton steps of the dense fit at a ratio of 4 to 25, 1000 steps
 # (unconverged) once at 49; the sparse real sets (news20, reuters, dorothea) have none
 COUPLED_OFFSET_RATIO = 4.0
-# sparse designs at least this dense are centered as dense ones (a dense copy, at most 2.7x
-# the memory of the CSR one) when an intercept is fitted: arcene (0.54 of its entries
-# stored) took 15 - 17 ms to center its 528 offset-dominated columns in CSR, 9 - 10 ms to
-# center densely, and proximal Newton's L1 fits at alpha_max / 100 went from 40 - 70 ms
-# to 20 ms on the dense kernels
+# sparse designs at least this dense are centered as dense ones when an intercept is fitted
+# (one dense float64 copy: at most 2.7x the memory of a float64 CSR matrix, 4x of a float32
+# one): arcene (0.54 of its entries stored) took 15 - 17 ms to center its 528
+# offset-dominated columns in CSR, 9 - 10 ms to center densely, and proximal Newton's L1
+# fits at alpha_max / 100 went from 40 - 70 ms to 20 ms on the dense kernels
 DENSE_CENTERING_DENSITY = 0.25
 # with intercepts, a class of zero weight gets the zero weight row and an intercept putting
 # its probability at most this on every training sample (its infimum is at -inf)
@@ -124,9 +130,10 @@ class ClassificationProblem:
     def centered(self):
         if self._centered is None:
             X, X_offset = self.X, np.zeros(self.n_features)
-            if (self.fit_intercept and sp.issparse(X)
-                    and X.nnz >= DENSE_CENTERING_DENSITY * X.shape[0] * X.shape[1]):
-                X = X.toarray(order="C")  # (as a C-ordered dense input: same sums)
+            densified = (self.fit_intercept and sp.issparse(X)
+                         and X.nnz >= DENSE_CENTERING_DENSITY * X.shape[0] * X.shape[1])
+            if densified:  # centered in place below: the only dense copy
+                X = dense_fortran_copy(X)
             if self.fit_intercept and not sp.issparse(X):
                 # centered columns decouple the intercept from the weights, which coordinate
                 # descent needs on data far from the origin
@@ -135,7 +142,9 @@ class ClassificationProblem:
                 # exact zeros after centering, which the solvers skip: the rounding residue
                 # of the weighted mean would give them a curvature of ~1e-32
                 X_offset[constant] = values
-                if X.dtype == np.float64 and X.flags.c_contiguous:
+                if densified:
+                    X -= X_offset
+                elif X.dtype == np.float64 and X.flags.c_contiguous:
                     # by column panels: 1.5-3x faster than a strided subtract into F order
                     X = _copy(X, "F")
                     X -= X_offset

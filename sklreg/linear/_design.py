@@ -32,6 +32,9 @@ from ..solvers._direct import CENTERING_CANCELLATION
 # up to 4e3: centered explicitly, one of its lasso fits stalled at 4e-11 instead)
 CANCELLING_OFFSET_RATIO = 1e4
 
+# entries densified at a time by :func:`dense_fortran_copy` (8 MB of float64)
+DENSIFY_BLOCK_ENTRIES = 2**20
+
 
 class RowGather(NamedTuple):
     """The rows ``rows`` of the dense ``source``, to be gathered when first needed."""
@@ -413,6 +416,28 @@ def replace_columns(X, columns, block):
             (block.ravel(), np.tile(columns, n_samples),
              np.arange(0, n_samples * columns.size + 1, columns.size)), shape=X.shape)
     return rest + centered  # drops the zeros left in rest
+
+
+def dense_fortran_copy(X):
+    """The CSR or CSC matrix ``X`` as a dense float64 array in Fortran order, densified by
+    blocks of about ``DENSIFY_BLOCK_ENTRIES`` entries (rows of a CSR matrix, columns of a
+    CSC one, read in place) so that no other dense copy of ``X`` is held on the way."""
+    A = np.empty(X.shape, dtype=np.float64, order="F")
+    by_columns = X.format == "csc"
+    n_major, n_minor = (X.shape[1], X.shape[0]) if by_columns else X.shape
+    step = max(1, DENSIFY_BLOCK_ENTRIES // max(n_minor, 1))
+    for start in range(0, n_major, step):
+        stop = min(start + step, n_major)
+        first, last = X.indptr[start], X.indptr[stop]
+        parts = (X.data[first:last], X.indices[first:last], X.indptr[start:stop + 1] - first)
+        if by_columns:
+            block = sp.csc_matrix(parts, shape=(n_minor, stop - start))
+            A[:, start:stop] = block.toarray(order="F")
+        else:
+            block = sp.csr_matrix(parts, shape=(stop - start, n_minor)).toarray()
+            # by column panels, as :func:`_copy`
+            copy_to_columns(block.astype(np.float64, copy=False), A[start:stop])
+    return A
 
 
 def _copy(X, order):
