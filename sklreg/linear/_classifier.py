@@ -53,11 +53,12 @@ DEFAULT_MAX_ITER_CUDA = 1000
 # (unconverged) once at 49; the sparse real sets (news20, reuters, dorothea) have none
 COUPLED_OFFSET_RATIO = 4.0
 # sparse designs at least this dense are centered as dense ones when an intercept is fitted
-# (one dense float64 copy: at most 2.7x the memory of a float64 CSR matrix, 4x of a float32
+# (one dense float64 copy: at most 1.3x the memory of a float64 CSR matrix, 2x of a float32
 # one): arcene (0.54 of its entries stored) took 15 - 17 ms to center its 528
 # offset-dominated columns in CSR, 9 - 10 ms to center densely, and proximal Newton's L1
-# fits at alpha_max / 100 went from 40 - 70 ms to 20 ms on the dense kernels
-DENSE_CENTERING_DENSITY = 0.25
+# fits at alpha_max / 100 went from 40 - 70 ms to 20 ms on the dense kernels; at 0.3 of
+# 100000 x 400, L1 took 0.9 - 1.2 s on the dense kernels against 0.7 s on the sparse ones
+DENSE_CENTERING_DENSITY = 0.5
 # with intercepts, a class of zero weight gets the zero weight row and an intercept putting
 # its probability at most this on every training sample (its infimum is at -inf)
 ABSENT_CLASS_PROBABILITY = 2.0**-104
