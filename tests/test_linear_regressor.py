@@ -714,3 +714,35 @@ def test_weighted_sparse_float32_offset_column_keeps_its_digits(penalty, sparse_
                      - objective(X64, y, reference.coef_, reference.intercept_, alpha,
                                  l1_ratio, sample_weight))
     assert suboptimality <= model.dual_gap_ + reference.dual_gap_
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_ridge_on_a_sparse_design_of_few_samples_factors_x_xt(fmt, fit_intercept,
+                                                               monkeypatch):
+    """Sparse, more features than the direct solver's limit on X^T X, few samples: ridge
+    factors X X^T (n x n), where LSQR took 2.4x its time on dorothea (800 x 88119) and 5x
+    on arcene; a tall sparse design keeps LSQR. Both reach scikit-learn's Ridge."""
+    import sklreg.linear._least_squares as least_squares
+
+    rng = np.random.RandomState(0)
+    X = sp.random(60, 5000, density=0.05, random_state=rng, format=fmt) * 10.0 + 0.0
+    y = X @ rng.randn(5000) + rng.randn(60)
+    sample_weight = rng.uniform(0.0, 2.0, 60)
+    sample_weight[:5] = 0.0
+    alpha = 0.05
+    plain_lsqr = least_squares.ridge_lsqr
+    calls = []
+    monkeypatch.setattr(least_squares, "ridge_lsqr",
+                        lambda *args, **kwargs: calls.append(1) or plain_lsqr(*args, **kwargs))
+    model = LinearRegressor("l2", alpha=alpha, fit_intercept=fit_intercept, tol=1e-10).fit(
+        X, y, sample_weight)
+    assert not calls
+    ref = Ridge(alpha=alpha * sample_weight.sum(), fit_intercept=fit_intercept,
+                solver="cholesky").fit(X.toarray(), y, sample_weight)
+    assert_allclose(model.coef_, ref.coef_, rtol=1e-8, atol=1e-10 * np.abs(ref.coef_).max())
+    assert_allclose(model.intercept_, ref.intercept_, rtol=1e-8, atol=1e-10)
+    tall = sp.random(3000, 2500, density=0.02, random_state=rng, format=fmt)
+    LinearRegressor("l2", alpha=alpha, fit_intercept=fit_intercept).fit(
+        tall, tall @ rng.randn(2500))
+    assert calls  # LSQR: X X^T would be 3000 x 3000

@@ -17,6 +17,7 @@ from ._least_squares import (
     GRAM_BLAS_SPEEDUP,
     choose_solver,
     design_gram,
+    design_kernel_pays,
     gram_path,
     gram_switch_work,
     solve_least_squares,
@@ -166,8 +167,8 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
     if gram is None:
         gram = design_gram(design)
     ridge = None  # an L2 path solved directly: one eigendecomposition for every alpha
-    if l1 == 0.0 and choose_solver(solver, design.shape, design.is_sparse, l1, l2,
-                                   positive) == "cholesky":
+    if l1 == 0.0 and choose_solver(solver, design.shape, design.is_sparse, l1, l2, positive,
+                                   design_kernel_pays(design, solver, l1)) == "cholesky":
         if design.shape[0] >= design.shape[1]:  # on the Gram matrix, which then certifies
             with np.errstate(over="ignore", invalid="ignore"):  # overflow: checked below
                 G, B = gram()[:2]

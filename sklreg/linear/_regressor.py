@@ -17,6 +17,7 @@ from ._design import prepare_design
 from ._least_squares import (
     choose_solver,
     solve_least_squares,
+    sparse_kernel_pays,
     warn_if_intercept_rounding_exceeds_tol,
     warn_if_not_converged,
 )
@@ -288,8 +289,10 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         if use_cuda:
             design = prepare_design(X, Y, sample_weight, self.fit_intercept, True)
         else:
+            kernel_pays = (self.solver == "auto" and l1_strength == 0.0 and sp.issparse(X)
+                           and sparse_kernel_pays(X))
             solver = choose_solver(self.solver, X.shape, sp.issparse(X), l1_strength,
-                                   l2_strength, self.positive)
+                                   l2_strength, self.positive, kernel_pays)
             design = prepare_design(X, Y, sample_weight, self.fit_intercept,
                                     solver in ("cd", "gram"))
         l1_strength, l2_strength = l1_strength * design.sw_sum, l2_strength * design.sw_sum
