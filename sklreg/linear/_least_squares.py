@@ -22,12 +22,17 @@ from ..solvers._direct import (
 from ..solvers._gram import enet_gram_coordinate_descent, enet_gram_path, gram_gap_bound
 
 DIRECT_SPARSE_MAX_FEATURES = 2000  # sparse X: Gram-matrix Cholesky up to this many features
-# sparse X with fewer samples than features: ridge factors X X^T (n x n) when forming it (a
-# sum of the columns' outer products) and factoring it (BLAS, counted 4x faster a
-# multiply-add) cost less than this many LSQR iterations (two products each): ridge at the
-# mean column variance took 38 ms against LSQR's 92 on dorothea (800 x 88119), 9 against
-# 49 on arcene (100 x 10000), and 180 against 25 on a 2000 x 10000 design (2% stored)
-KERNEL_MAX_LSQR_ITERATIONS = 20
+# sparse X with at most KERNEL_MAX_SAMPLES samples, fewer than features: ridge factors
+# X X^T (n x n) when forming it (a sum of the columns' outer products) and factoring it
+# (BLAS: n^3 / 3 multiply-adds, counted 30x faster than a sparse product's) cost less than
+# this many LSQR iterations (two products each). Ridge at the mean column variance took 38
+# ms against LSQR's 92 on dorothea (800 x 88119), 9 against 49 on arcene (100 x 10000);
+# 180 against 25 on 2000 x 10000 (2% stored: X X^T, 32 MB, formed out of cache). Random
+# designs at 5% - 20% (300 - 800 x 8000 - 30000), where LSQR needs 6 - 13 iterations,
+# took up to 2.3x LSQR's time at a bound of 20 iterations (2x on 300 x 30000 and 800 x
+# 30000 still); their paths were 1.6 - 3x faster on one eigendecomposition
+KERNEL_MAX_LSQR_ITERATIONS = 10
+KERNEL_MAX_SAMPLES = 1000
 GRAM_MAX_FEATURES = 2000  # 'auto' may move coordinate descent to X^T X up to this size
 GRAM_MIN_PASSES = 8  # full passes of coordinate descent on X before 'auto' may switch
 GRAM_BLAS_SPEEDUP = 16  # flops of a BLAS Gram product per flop of a coordinate-descent pass
@@ -51,13 +56,13 @@ def sparse_kernel_pays(X):
     """Whether ridge on the sparse ``X`` should factor ``X X^T`` rather than run LSQR (see
     :data:`KERNEL_MAX_LSQR_ITERATIONS`); never with at least as many samples as features."""
     n_samples, n_features = X.shape
-    if n_samples >= n_features:
+    if n_samples >= n_features or n_samples > KERNEL_MAX_SAMPLES:
         return False
     if X.format == "csc":
         counts = np.diff(X.indptr).astype(np.float64)
     else:
         counts = np.bincount(X.indices, minlength=n_features).astype(np.float64)
-    work = 0.5 * (counts @ counts) + n_samples**3 / 12.0
+    work = 0.5 * (counts @ counts) + n_samples**3 / 90.0
     return work <= KERNEL_MAX_LSQR_ITERATIONS * 4.0 * X.nnz
 
 
