@@ -1717,6 +1717,10 @@ def test_dense_centering_of_a_sparse_design_makes_one_dense_copy(fmt, dtype, mon
     labels = np.arange(X.shape[0]) % 2
     dense = ClassificationProblem(X, labels, 2, weights, True).centered
     problem = ClassificationProblem(X_sparse, labels, 2, weights, True)
+    # compiled first, on several blocks (a fresh Numba cache compiles inside the traced
+    # region otherwise)
+    warm_up = ClassificationProblem(X_sparse[:200], labels[:200], 2, weights[:200], True)
+    assert isinstance(warm_up.centered[0], np.ndarray)
     tracemalloc.start()
     try:
         X_centered, X_offset = problem.centered
