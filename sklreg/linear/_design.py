@@ -82,12 +82,15 @@ class Design:
         ``A``'s dtype.
     is_sparse : bool
         Whether ``A`` is a sparse matrix.
+    column_counts : ndarray of shape (n_features,) or None
+        Stored entries of each column of a sparse design, computed on first access.
     """
 
     def __init__(self, A, X_mean, X_offset, Y, y_offset, sqrt_sw, sw_sum, kernel_arrays=None,
                  lipschitz=None):
         self._A = A
         self._kernel_arrays = kernel_arrays
+        self._column_counts = None
         self.X_mean, self.X_offset, self.Y, self.y_offset = X_mean, X_offset, Y, y_offset
         self.sqrt_sw, self.sw_sum, self.lipschitz = sqrt_sw, sw_sum, lipschitz
         if isinstance(A, RowGather):
@@ -101,6 +104,15 @@ class Design:
         if isinstance(self._A, RowGather):
             self._A = self._A.source[self._A.rows]
         return self._A
+
+    @property
+    def column_counts(self):
+        """Stored entries of each column of a sparse design (computed once), else None."""
+        if self._column_counts is None and self.is_sparse:
+            A = self.A
+            self._column_counts = (np.diff(A.indptr) if A.format == "csc"
+                                   else np.bincount(A.indices, minlength=A.shape[1]))
+        return self._column_counts
 
     @property
     def by_columns(self):

@@ -52,25 +52,27 @@ class LeastSquaresResult(NamedTuple):
     solver: str  # the solver used: 'cd', 'gram', 'cholesky', 'lsqr', 'nnls' or 'cuda-fista'
 
 
-def sparse_kernel_pays(X):
+def sparse_kernel_pays(X, column_counts=None):
     """Whether ridge on the sparse ``X`` should factor ``X X^T`` rather than run LSQR (see
-    :data:`KERNEL_MAX_LSQR_ITERATIONS`); never with at least as many samples as features."""
+    :data:`KERNEL_MAX_LSQR_ITERATIONS`); never with at least as many samples as features.
+    ``column_counts``: the stored entries of each column, when known."""
     n_samples, n_features = X.shape
     if n_samples >= n_features or n_samples > KERNEL_MAX_SAMPLES:
         return False
-    if X.format == "csc":
-        counts = np.diff(X.indptr).astype(np.float64)
-    else:
-        counts = np.bincount(X.indices, minlength=n_features).astype(np.float64)
+    if column_counts is None:
+        column_counts = (np.diff(X.indptr) if X.format == "csc"
+                         else np.bincount(X.indices, minlength=n_features))
+    counts = column_counts.astype(np.float64)
     work = 0.5 * (counts @ counts) + n_samples**3 / 90.0
     return work <= KERNEL_MAX_LSQR_ITERATIONS * 4.0 * X.nnz
 
 
 def design_kernel_pays(design, solver, l1_strength):
     """:func:`sparse_kernel_pays` of a sparse design, evaluated only where
-    :func:`choose_solver` may use it ('auto' without an L1 part)."""
+    :func:`choose_solver` may use it ('auto' without an L1 part), on the design's cached
+    column counts (a path asks at every alpha)."""
     return (solver == "auto" and l1_strength == 0.0 and design.is_sparse
-            and sparse_kernel_pays(design.A))
+            and sparse_kernel_pays(design.A, design.column_counts))
 
 
 def choose_solver(solver, shape, sparse, l1_strength, l2_strength, positive,
