@@ -109,9 +109,7 @@ class Design:
     def column_counts(self):
         """Stored entries of each column of a sparse design (computed once), else None."""
         if self._column_counts is None and self.is_sparse:
-            A = self.A
-            self._column_counts = (np.diff(A.indptr) if A.format == "csc"
-                                   else np.bincount(A.indices, minlength=A.shape[1]))
+            self._column_counts = stored_per_column(self.A)
         return self._column_counts
 
     @property
@@ -139,6 +137,13 @@ class Design:
     def null_objectives(self):
         """Objective of the intercept-only model for each target (times ``S``)."""
         return 0.5 * np.einsum("ik,ik->k", self.Y, self.Y)
+
+
+def stored_per_column(A):
+    """Stored entries of each column of the CSR or CSC matrix ``A``."""
+    if A.format == "csc":
+        return np.diff(A.indptr)
+    return np.bincount(A.indices, minlength=A.shape[1])
 
 
 def kernel_arrays(A):
@@ -375,11 +380,8 @@ def offset_dominated_columns(X, row_weights, min_ratio, X_offset=None):
     offsets : ndarray of shape (len(columns),)
         Their means.
     """
-    n_samples, n_features = X.shape
-    if X.format == "csc":
-        counts = np.diff(X.indptr)
-    else:
-        counts = np.bincount(X.indices, minlength=n_features)
+    n_samples = X.shape[0]
+    counts = stored_per_column(X)
     candidates = np.flatnonzero((1.0 + min_ratio) * counts >= min_ratio * n_samples)
     if candidates.size == 0:
         return candidates, np.zeros(0)

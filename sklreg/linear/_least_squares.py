@@ -20,6 +20,7 @@ from ..solvers._direct import (
     symmetric_products,
 )
 from ..solvers._gram import enet_gram_coordinate_descent, enet_gram_path, gram_gap_bound
+from ._design import stored_per_column
 
 DIRECT_SPARSE_MAX_FEATURES = 2000  # sparse X: Gram-matrix Cholesky up to this many features
 # sparse X with at most KERNEL_MAX_SAMPLES samples, fewer than features: ridge factors
@@ -59,10 +60,7 @@ def sparse_kernel_pays(X, column_counts=None):
     n_samples, n_features = X.shape
     if n_samples >= n_features or n_samples > KERNEL_MAX_SAMPLES:
         return False
-    if column_counts is None:
-        column_counts = (np.diff(X.indptr) if X.format == "csc"
-                         else np.bincount(X.indices, minlength=n_features))
-    counts = column_counts.astype(np.float64)
+    counts = (stored_per_column(X) if column_counts is None else column_counts).astype(np.float64)
     work = 0.5 * (counts @ counts) + n_samples**3 / 90.0
     return work <= KERNEL_MAX_LSQR_ITERATIONS * 4.0 * X.nnz
 
