@@ -2,6 +2,7 @@
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import validate_data
 
 from ._jit import jit
@@ -87,12 +88,14 @@ def check_value_range(array, name, n_samples, *, check_small=True):
     The solvers form sums of squares (column norms, ``||y||^2``, ``X^T X``, squared
     losses). Entries above ``sqrt(max / n_samples)`` make them overflow (NaN or silently
     wrong coefficients); a column whose largest entry is nonzero but below ``sqrt(tiny)``
-    has squares that underflow to zero, so it would be treated as all zeros.
+    has squares that underflow to zero, so it would be treated as all zeros. NaN and
+    infinity are rejected too: scikit-learn's validation lets None through in an object
+    target, which it then converts to float (NaN).
 
     Parameters
     ----------
     array : ndarray or sparse matrix of shape (n_samples,) or (n_samples, n_columns)
-        Validated, finite float array.
+        Validated float array.
     name : str
         Name in the error message (``'X'`` or ``'y'``).
     n_samples : int
@@ -103,12 +106,14 @@ def check_value_range(array, name, n_samples, *, check_small=True):
     Raises
     ------
     ValueError
-        Naming the offending magnitude and the safe range.
+        Naming the offending magnitude and the safe range, or the non-finite values.
     """
     values = array.data if sp.issparse(array) else np.asarray(array)
     if values.size == 0:
         return
-    largest, smallest_nonzero, _ = _magnitude_range(values.ravel(order="K"))
+    largest, smallest_nonzero, finite = _magnitude_range(values.ravel(order="K"))
+    if not finite:  # scikit-learn's message ("Input y contains NaN.")
+        assert_all_finite(values, input_name=name)
     _check_magnitudes(array, name, n_samples, check_small, largest, smallest_nonzero)
 
 

@@ -114,6 +114,20 @@ def inf_in_y(entry):
 
 
 @case
+def none_in_object_y(entry):
+    """A missing value as None in an object target: scikit-learn's validation checks an
+    object array for NaN (which None is not) before converting it to float, where None
+    becomes NaN. LinearRegressor fitted all-zero coefficients and a NaN intercept, the MLP
+    regressors failed after training ("non-finite parameter weights")."""
+    if entry.target == "classes":
+        not_applicable("None is a label for a classifier (scikit-learn's label errors)")
+    X, y = make_problem(entry.target)
+    y = y.astype(object)
+    y[2] = None
+    return raises(entry, ValueError, "NaN", X, y)
+
+
+@case
 def nan_in_sample_weight(entry):
     X, y = make_problem(entry.target)
     sample_weight = np.ones(len(y))
