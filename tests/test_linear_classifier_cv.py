@@ -1,5 +1,6 @@
 """LinearClassifierCV: the path scores equal independent fits, selection and refit."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -389,3 +390,20 @@ def test_binary_scorers_with_a_pos_label_but_no_labels_take_the_second_class(sco
     numeric = LinearClassifierCV(alphas=[0.1, 0.01], cv=folds, scoring=scoring).fit(X, y)
     assert_allclose(model.scores_, numeric.scores_)
     assert model.score(X, labels) == pytest.approx(get_scorer(scoring)(numeric, X, y))
+
+
+def test_unhashable_callable_scoring():
+    """A callable scorer need not be hashable (a dataclass with ``eq``): the check for the
+    directly computed metrics looked it up in a dict (TypeError: unhashable type)."""
+    X, y = make_data(2, n_samples=60)
+
+    @dataclasses.dataclass
+    class AccuracyScorer:
+        def __call__(self, estimator, X, y):
+            return accuracy_score(y, estimator.predict(X))
+
+    alphas = [0.1, 0.01]
+    model = LinearClassifierCV(alphas=alphas, cv=3, scoring=AccuracyScorer()).fit(X, y)
+    reference = LinearClassifierCV(alphas=alphas, cv=3).fit(X, y)
+    assert_array_equal(model.scores_, reference.scores_)
+    assert model.score(X, y) == reference.score(X, y)

@@ -434,8 +434,9 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
             alphas = np.tile(check_alphas(self.alphas), (len(l1_ratios), 1))
         folds = split_folds(cv, X, y, routed.splitter.split)
         scorer = scorer_with_labels(self._get_scorer(), classes)
-        if (self.scoring or "accuracy") in DIRECT_METRICS:
-            scorer = DirectScorer(self.scoring or "accuracy", scorer)
+        scoring = "accuracy" if self.scoring is None else self.scoring
+        if isinstance(scoring, str) and scoring in DIRECT_METRICS:  # (a callable: unhashable)
+            scorer = DirectScorer(scoring, scorer)
         params = {"fit_intercept": self.fit_intercept, "max_iter": self.max_iter,
                   "tol": self.tol}
         n_blocks = 1 if len(classes) == 2 else len(classes)
