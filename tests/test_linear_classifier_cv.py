@@ -407,3 +407,30 @@ def test_unhashable_callable_scoring():
     reference = LinearClassifierCV(alphas=alphas, cv=3).fit(X, y)
     assert_array_equal(model.scores_, reference.scores_)
     assert model.score(X, y) == reference.score(X, y)
+
+
+def test_held_out_part_of_a_zero_class_weight_is_scored():
+    """A held-out part of only a class weighted zero by ``class_weight`` is scored (the
+    scorer gets no class weights; the fold was rejected as of zero weight), as
+    ``LogisticRegressionCV`` does; one whose sample weights sum to zero, or an empty one,
+    is rejected."""
+    X, y = make_data(3, n_samples=60)
+    rows = np.arange(len(y))
+    only_first_class = rows[y == 0]
+    folds = [(rows[y != 0], only_first_class), (only_first_class, rows[y != 0])]
+    class_weight = {0: 0.0, 1: 1.0, 2: 2.0}
+    alphas = [0.1, 0.01]
+    model = LinearClassifierCV(alphas=alphas, cv=folds[:1], class_weight=class_weight,
+                               tol=1e-10).fit(X, y)
+    for j, alpha in enumerate(alphas):
+        fold_fit = LinearClassifier(alpha=alpha, class_weight=class_weight, tol=1e-10).fit(
+            X, y, sample_weight=(y != 0).astype(float))
+        expected = accuracy_score(y[only_first_class], fold_fit.predict(X[only_first_class]))
+        assert model.scores_[j, 0] == expected
+    with pytest.raises(ValueError, match="training or test part"):  # no training weight
+        LinearClassifierCV(alphas=alphas, cv=folds[1:], class_weight=class_weight).fit(X, y)
+    sample_weight = (y != 0).astype(float)
+    with pytest.raises(ValueError, match="training or test part"):
+        LinearClassifierCV(alphas=alphas, cv=folds[:1]).fit(X, y, sample_weight)
+    with pytest.raises(ValueError, match="training or test part"):
+        LinearClassifierCV(alphas=alphas, cv=[(rows, rows[:0])]).fit(X, y)

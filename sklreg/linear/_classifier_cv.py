@@ -196,10 +196,16 @@ def _fold_path_scores(X, y, labels, classes, score_params, effective_weight, tra
     printed with the fold's figures once it is done.
     """
     start = time.perf_counter()
-    if not (effective_weight[train].sum() > 0 and effective_weight[test].sum() > 0):
+    score_params = _check_method_params(X, params=score_params, indices=test)
+    # the held-out part is scored with the scorer's weights, if any: class weights that
+    # zero it out leave its score defined
+    test_weight = score_params.get("sample_weight")
+    test_weight = len(test) if test_weight is None else np.sum(test_weight)
+    if not (effective_weight[train].sum() > 0 and test_weight > 0):
         raise ValueError(
-            "A cross-validation fold has weights summing to zero on its training or test "
-            "part: choose other folds (cv) or weights."
+            "A cross-validation fold has no samples, or weights summing to zero, on its "
+            "training or test part (class weights included on the training part): choose "
+            "other folds (cv) or weights."
         )
     problem = ClassificationProblem(X[train], labels[train], len(classes),
                                     effective_weight[train], params["fit_intercept"])
@@ -210,7 +216,6 @@ def _fold_path_scores(X, y, labels, classes, score_params, effective_weight, tra
     if keep_solutions:
         path = FoldSolution(np.empty((len(alphas), *W.shape)), np.empty((len(alphas), len(b))),
                             np.empty(len(alphas), dtype=np.int64), np.empty(len(alphas)))
-    score_params = _check_method_params(X, params=score_params, indices=test)
     for i, alpha in enumerate(alphas):
         fit_iter, gap = _solve_at(problem, W, b, alpha, penalty, l1_ratio, params)
         coef, intercept = _reported(W, b, alpha)
