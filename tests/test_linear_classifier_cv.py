@@ -434,3 +434,14 @@ def test_held_out_part_of_a_zero_class_weight_is_scored():
         LinearClassifierCV(alphas=alphas, cv=folds[:1]).fit(X, y, sample_weight)
     with pytest.raises(ValueError, match="training or test part"):
         LinearClassifierCV(alphas=alphas, cv=[(rows, rows[:0])]).fit(X, y)
+
+
+@pytest.mark.parametrize("alphas, message", [
+    ([0.1, -0.1], "got -0.1"), ([0.1, np.nan], "got nan"), ([1.0, np.inf], "got inf"),
+    ([], r"got shape \(0,\)"), ([[0.1, 0.2]], r"got shape \(1, 2\)"),
+])
+def test_invalid_alphas_are_named(alphas, message):
+    """The error names the invalid value (it gave the shape, ``(2,)``, for a negative one)."""
+    X, y = make_data(2, n_samples=30)
+    with pytest.raises(ValueError, match=message):
+        LinearClassifierCV(alphas=alphas, cv=3).fit(X, y)

@@ -111,10 +111,13 @@ def alpha_grid_top(design, l1_ratio, positive=False):
 def check_alphas(alphas):
     """User-given ``alphas`` as a decreasing float64 array (1-D, non-empty, finite, >= 0)."""
     alphas = np.asarray(alphas, dtype=np.float64)
-    if (alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas))
-            or alphas.min() < 0):
+    if alphas.ndim != 1 or alphas.size == 0:
         raise ValueError("alphas must be a non-empty 1-D array of finite values >= 0, got "
                          f"shape {alphas.shape}.")
+    invalid = ~(np.isfinite(alphas) & (alphas >= 0))
+    if invalid.any():
+        raise ValueError("alphas must be a non-empty 1-D array of finite values >= 0, got "
+                         f"{float(alphas[invalid][0])!r}.")
     return np.sort(alphas)[::-1]
 
 
