@@ -445,3 +445,22 @@ def test_invalid_alphas_are_named(alphas, message):
     X, y = make_data(2, n_samples=30)
     with pytest.raises(ValueError, match=message):
         LinearClassifierCV(alphas=alphas, cv=3).fit(X, y)
+
+
+# left: the first L-BFGS step, scaled by 1 / (zero data curvature + l2 of 2e-308), still
+# overflows a product in the line search (a warning; the fits are right)
+@pytest.mark.filterwarnings("ignore:overflow encountered in matmul:RuntimeWarning")
+def test_l2_path_on_constant_features():
+    """Constant features carry no information: with intercepts, the L2 grid (all at the
+    smallest normal float, the data having no curvature) gives the intercept-only model's
+    held-out accuracy in every fold. L-BFGS took a curvature pair whose ``y^T y``
+    underflowed to zero there, and its two-loop recursion divided by it
+    (ZeroDivisionError inside the compiled kernel)."""
+    y = np.random.default_rng(3).integers(0, 3, 40)
+    X = np.full((40, 3), 5.0)
+    cv = StratifiedKFold(5)
+    model = LinearClassifierCV(alphas=4, cv=cv).fit(X, y)
+    for k, (train, test) in enumerate(cv.split(X, y)):
+        majority = np.argmax(np.bincount(y[train], minlength=3))
+        assert_allclose(model.scores_[:, k], np.mean(y[test] == majority))
+    assert_allclose(model.predict_proba(X[:1])[0], np.bincount(y) / len(y), rtol=1e-6)

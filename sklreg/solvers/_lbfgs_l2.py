@@ -46,6 +46,7 @@ from ._newton_l2 import l2_backtracking
 from ._prox_newton import optimize_intercepts, row_gradient, row_predictions
 
 HISTORY = 10  # L-BFGS memory (pairs of steps and gradient changes)
+FLOAT_TINY = np.finfo(np.float64).tiny  # the smallest normal float64
 # Jacobi-scaled initial Hessian for dense designs whose per-column curvatures have deciles 1
 # and 9 more than this ratio apart: unscaled features (column scales from lognormal(0, 2),
 # ratio 4e4) took 1000 - 3000 iterations, 20 - 30 scaled; on sparse text (rare words) and on
@@ -256,7 +257,11 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
         if gradient is not None:
             change = new_gradient - gradient
             change_dot_step = change @ step
-            if change_dot_step > 0.0:  # always, up to rounding (strong convexity)
+            # always, up to rounding (strong convexity); and both of the pair's products
+            # normal floats: along a direction the data leave flat, at an L2 strength near
+            # the smallest float, y^T y underflowed to 0 (the two-loop recursion divided by
+            # it) and 1 / y^T s could overflow
+            if change_dot_step >= FLOAT_TINY and change @ change >= FLOAT_TINY:
                 memory.append(step, change, change_dot_step)
         gradient = new_gradient
         # with optimal intercepts, the gap of the dual point -R is exactly ||g||^2 / (2 l2):
