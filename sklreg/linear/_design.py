@@ -154,7 +154,8 @@ def kernel_arrays(A):
     both. Indices are unsigned (see :func:`~sklreg.solvers._columns.unsigned_indices`).
     """
     if sp.issparse(A):
-        placeholder = np.empty((1, 2), dtype=A.dtype, order="F")  # typed Fortran-ordered
+        # typed Fortran-ordered by Numba: an array with a dimension of 1 is also C-contiguous
+        placeholder = np.empty((2, 2), dtype=A.dtype, order="F")
         return (placeholder, A.data, *unsigned_indices(A), True)
     no_index = np.empty(0, dtype=np.uint32)
     return A, np.empty(0, dtype=A.dtype), no_index, no_index, False
