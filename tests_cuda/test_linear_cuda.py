@@ -225,3 +225,26 @@ def test_classifier_default_max_iter_is_sized_for_fista():
         loss = np.logaddexp(0.0, np.where(y == 1, -z, z)).mean()
         objectives.append(loss + 0.5e-4 * model.coef_[0] @ model.coef_[0])
     assert abs(objectives[0] - objectives[1]) <= gpu.dual_gap_ + cpu.dual_gap_ + 1e-12
+
+
+@pytest.mark.parametrize("penalty", [None, "l2"])
+def test_class_of_zero_weight_solved_as_on_the_cpu(penalty):
+    # with intercepts, a class of zero weight has no minimizer (its intercept runs to
+    # -inf): the CPU solves the problem of the present classes; without penalty the GPU
+    # chased the intercept for all of max_iter and warned of a gradient it cannot zero
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = classification_data(3)
+    class_weight = {0: 1.0, 1: 1.0, 2: 0.0}
+    params = dict(penalty=penalty, alpha=0.03, tol=1e-10, max_iter=2000,
+                  class_weight=class_weight)
+    cpu = LinearClassifier(**params).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        gpu = LinearClassifier(device="cuda", **params).fit(X, y)
+    assert gpu.n_iter_ < params["max_iter"]
+    np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=1e-4)
+    np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=1e-3)

@@ -494,6 +494,8 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
 def solve_classification_cuda(problem, W, b, l1_strength, l2_strength, max_iter, tol):
     """GPU counterpart of :meth:`~sklreg.linear._classifier.ClassificationProblem.solve`.
 
+    With intercepts and a class of zero weight, solves the problem of the present classes
+    as the CPU does (``ClassificationProblem.solve_present_classes``).
     Updates ``W`` and ``b`` (of the original, uncentered problem) in place. Returns the
     final gap, the FISTA iterations and ``tol * P_null``. Without penalty (no certificate)
     the run stops, as least squares does, when the gradient ``g`` satisfies
@@ -504,6 +506,9 @@ def solve_classification_cuda(problem, W, b, l1_strength, l2_strength, max_iter,
     """
     from ..linear._least_squares import unpenalized_atol
 
+    if problem.has_absent_classes:  # no minimizer: the problem of the present classes
+        return problem.solve_present_classes(solve_classification_cuda, W, b, l1_strength,
+                                             l2_strength, max_iter, tol)
     fit_intercept = problem.fit_intercept
     gap_tol = tol * problem.null_objective()
     datafit = LOGISTIC if problem.n_blocks == 1 else MULTINOMIAL

@@ -211,9 +211,9 @@ class ClassificationProblem:
         without penalty), the number of iterations and the absolute gap tolerance
         ``tol * P_null``.
         """
-        if (self.fit_intercept and self.n_blocks > 1
-                and 2 <= self.present_classes.size < self.n_classes):
-            return self._solve_present_classes(W, b, l1_strength, l2_strength, max_iter, tol)
+        if self.has_absent_classes:
+            return self.solve_present_classes(ClassificationProblem.solve, W, b, l1_strength,
+                                              l2_strength, max_iter, tol)
         fit_intercept = self.fit_intercept
         gap_tol = tol * self.null_objective()
         if direct_newton_applies(self.X, self.n_blocks, l1_strength, l2_strength):
@@ -274,8 +274,19 @@ class ClassificationProblem:
             self._solved = True
         return float(gap), int(n_iter), gap_tol
 
-    def _solve_present_classes(self, W, b, l1_strength, l2_strength, max_iter, tol):
-        """:meth:`solve` through the problem of the classes of positive weight.
+    @property
+    def has_absent_classes(self):
+        """Whether the problem has no minimizer for a class of zero weight (with intercepts
+        and more than two classes), which :meth:`solve_present_classes` handles."""
+        return (self.fit_intercept and self.n_blocks > 1
+                and 2 <= self.present_classes.size < self.n_classes)
+
+    def solve_present_classes(self, solve, W, b, l1_strength, l2_strength, max_iter, tol):
+        """``solve`` through the problem of the classes of positive weight.
+
+        ``solve(problem, W, b, l1_strength, l2_strength, max_iter, tol)`` is
+        :meth:`solve` or its GPU counterpart
+        (:func:`~sklreg.cuda._linear.solve_classification_cuda`), with its return values.
 
         With intercepts, a class of zero weight has no minimizer: its scores only add to
         the softmax normalizers, and its intercept runs to ``-inf`` (the solvers chased
@@ -306,8 +317,8 @@ class ClassificationProblem:
             l2_present = l2_strength / 2.0
         else:
             W_present, b_present, l2_present = W[present], b[present], l2_strength
-        gap, n_iter, gap_tol = problem.solve(W_present, b_present, l1_strength, l2_present,
-                                             max_iter, tol)
+        gap, n_iter, gap_tol = solve(problem, W_present, b_present, l1_strength, l2_present,
+                                     max_iter, tol)
         self.solver_name = problem.solver_name
         if binary:
             W_present = np.vstack([-0.5 * W_present, 0.5 * W_present])
