@@ -1,6 +1,7 @@
 """device='cuda' fails early and clearly when it cannot run (the CUDA kernels themselves are
 tested under the simulator in ``tests_cuda/``, in their own process)."""
 
+import sys
 import warnings
 
 import numpy as np
@@ -65,6 +66,24 @@ def without_numba_cuda(monkeypatch):
 def test_missing_numba_cuda_error(Estimator, without_numba_cuda):
     X, y = _data()
     with pytest.raises(ImportError, match=r"numba-cuda.*pip install sklreg\[cuda\]"):
+        Estimator(device="cuda").fit(X, y)
+
+
+@pytest.fixture
+def broken_numba_cuda(monkeypatch):
+    """numba-cuda found, but ``numba.cuda`` fails to import (a broken or mismatched install)."""
+    import numba
+
+    monkeypatch.setitem(sys.modules, "numba.cuda", None)
+    monkeypatch.delattr(numba, "cuda", raising=False)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_broken_numba_cuda_error(Estimator, broken_numba_cuda):
+    # the bare "import of numba.cuda halted; None in sys.modules" named neither device='cuda'
+    # nor numba-cuda
+    X, y = _data()
+    with pytest.raises(ImportError, match=r"device='cuda'.*numba-cuda.*could not be imported"):
         Estimator(device="cuda").fit(X, y)
 
 

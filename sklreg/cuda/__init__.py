@@ -24,7 +24,7 @@ def require_cuda():
     Raises
     ------
     ImportError
-        numba-cuda is not installed.
+        numba-cuda is not installed, or fails to import.
     RuntimeError
         numba-cuda is installed but no usable CUDA GPU (or driver) was found.
     """
@@ -33,7 +33,13 @@ def require_cuda():
             "device='cuda' needs the optional dependency numba-cuda, which is not "
             f"installed: `{INSTALL_HINT}` (or `pip install numba-cuda`)."
         )
-    from numba import cuda
+    try:
+        from numba import cuda
+    except ImportError as error:  # e.g. a numba-cuda built for another numba
+        raise ImportError(
+            f"device='cuda' needs numba-cuda, which is installed but could not be imported "
+            f"({error}): reinstall it with `{INSTALL_HINT}` (or `pip install -U numba-cuda`)."
+        ) from error
 
     available = False
     try:
