@@ -38,6 +38,10 @@ def assert_same_network(cpu, gpu, dtype):
         assert isinstance(b, np.ndarray) and b.dtype == dtype
         np.testing.assert_allclose(b, a, atol=atol)
     np.testing.assert_allclose(gpu.loss_curve_, cpu.loss_curve_, rtol=10 * atol)
+    # plain floats as on the CPU (they were NumPy scalars copied from the device)
+    for name in ("loss_", "best_loss_"):
+        assert type(getattr(gpu, name)) is type(getattr(cpu, name))
+    assert {type(value) for value in gpu.loss_curve_} == {type(v) for v in cpu.loss_curve_}
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -314,7 +314,7 @@ class DeviceNetwork:
                 delta = previous
         launch(penalty_sums, self.layout.n_penalized, self.flat, self.layout.n_penalized,
                sums)
-        loss_sum, abs_sum, sq_sum = sums.copy_to_host()
+        loss_sum, abs_sum, sq_sum = map(float, sums.copy_to_host())
         return loss_sum / n_rows, l1_strength * abs_sum + 0.5 * l2_strength * sq_sum
 
     def gradient_to_host(self):
