@@ -676,8 +676,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         their differences matter, they are reported with zero mean. A class of zero total
         weight (sample and class weights) has no optimal intercept (it runs to ``-inf``):
         the other classes' problem is solved, and the class gets a zero weight row and an
-        intercept that puts its probability below ``2**-104`` on the training samples (on
-        the CPU; GPU FISTA follows that intercept down, its gap still certified).
+        intercept that puts its probability below ``2**-104`` on the training samples
+        (with ``device='cuda'`` too).
     n_iter_ : int
         Iterations run by the solver (proximal Newton, Newton, L-BFGS, or dual coordinate
         descent epochs plus L-BFGS iterations).
