@@ -396,7 +396,7 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
     # the last epoch, descent work since the last step and the violation's rate
     support_newton = l1_strength > 0.0 and trust_radius == np.inf
     signs = np.sign(W[:, working_set]).ravel().astype(np.int8)
-    newton_tried = False
+    newton_tried = n_ws < 0  # False, not the literal: settled_support compiles once
     epoch_entries = n_blocks * column_entries(is_sparse, X_indptr, n_samples, working_set)
     descent_entries = 0.0
     previous_violation = np.inf
@@ -784,7 +784,8 @@ def _anderson_model_step(X, X_data, X_indices, X_indptr, is_sparse, W, working_s
     ``delta``, ``delta_b``, ``D`` and ``u`` only when it lowers the model plus penalty, so
     the step keeps its descent property.
     """
-    extrapolated = anderson_extrapolation(history, False)
+    # positive=False, not as the literal: anderson_extrapolation compiles once (1.4 s)
+    extrapolated = anderson_extrapolation(history, history.shape[0] < 0)
     if extrapolated.shape[0] == 0:
         return
     n_blocks, n_samples = D.shape
