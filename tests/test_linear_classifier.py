@@ -43,10 +43,13 @@ from sklreg.solvers._lbfgs_l2 import (
 )
 from sklreg.solvers._newton_l2 import newton_l2
 from sklreg.solvers._prox_newton import (
+    MAX_CD_EPOCHS,
     _anderson_model_step,
     _model_value,
+    _newton_step,
     intercept_newton_step,
     optimize_intercepts,
+    prox_newton,
     row_gradient,
     row_predictions,
 )
@@ -1340,6 +1343,38 @@ def test_weakly_penalized_l1_multinomial_converges_in_a_few_newton_steps(fit_int
     assert_allclose(grad[nonzero], -alpha * np.sign(model.coef_[nonzero]), rtol=1e-6)
     if fit_intercept:
         assert_allclose(grad_b, 0.0, atol=1e-10)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_multinomial_support_newton_runs_once_the_signs_settle(fit_intercept):
+    """The Newton step on the model's support is taken once the weights' signs hold over an
+    epoch. For several blocks its cost counts the other blocks' probabilities, so an empty
+    support (signs that just changed) passed the cost test: a step on no weight was run,
+    marked the settled signs as tried and reset the descent's work, and coordinate descent
+    then used all its epochs on every ill-conditioned model (weak L1, a class of one
+    sample)."""
+    X, y = make_data(3, 90, seed=1)
+    keep = np.argsort(y, kind="stable")[30:]
+    X, labels = np.asfortranarray(X[keep]), y[keep]
+    n_samples, n_features = X.shape
+    c = np.full(n_samples, 1.0 / n_samples)
+    # the kernels' types as the estimators pass them (no other compilation)
+    no_data, no_indices = np.empty(0), np.empty(0, dtype=np.uint32)
+    W, b = np.zeros((3, n_features)), np.zeros(3)
+    prox_newton(X, no_data, no_indices, no_indices, False, False, labels, c, W, b,
+                fit_intercept, 2.4e-4, 0.0, 3, 0.0)
+    Z = np.ascontiguousarray((X @ W.T + b).T)
+    P = classification_probabilities(Z, True)
+    epochs = []
+    for _ in range(6):
+        if fit_intercept:
+            optimize_intercepts(Z, b, labels, c, P)
+        _, n_epochs, accepted = _newton_step(
+            X, no_data, no_indices, no_indices, False, Z, P, W, b, labels, c,
+            np.arange(n_features), fit_intercept, 2.4e-4, 0.0, 1e-9, False)
+        assert accepted
+        epochs.append(n_epochs)
+    assert np.sum(np.array(epochs) < MAX_CD_EPOCHS) >= 3, epochs
 
 
 @pytest.mark.parametrize("tol", [1e-2, 1e-4, 1e-8])

@@ -481,10 +481,17 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
             remaining = np.inf  # epochs to cd_tol at the last epoch's rate
             if cd_tol < violation < previous_violation:
                 remaining = np.log(violation / cd_tol) / np.log(previous_violation / violation)
-            # (the step's products with the other blocks' probabilities cost about as
-            # much as n_blocks - 1 more weights)
-            if (support.shape[0] < n_samples - fit_intercept
-                    and newton_step_pays(n_samples, support.shape[0] + n_blocks - 1,
+            # for several blocks: the model's Hessian has a rank up to (n_blocks - 1)
+            # n_samples, and costs two products (1.5^2 ~ 2) and those with the other
+            # blocks' probabilities (about n_blocks - 1 more weights)
+            n_support = support.shape[0]
+            if multinomial:
+                rank = (n_blocks - 1) * n_samples
+                newton_size = int(1.5 * n_support) + n_blocks - 1
+            else:
+                rank, newton_size = n_samples, n_support
+            if (0 < n_support < rank - fit_intercept
+                    and newton_step_pays(n_samples, newton_size,
                                          min(descent_entries, remaining * epoch_entries))):
                 newton_tried = True
                 descent_entries = 0.0
@@ -606,11 +613,34 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
     it stops at (exactly zero) and repeats on the rest until a step is not stopped, so that
     every twin that must reach zero does in one call. Each segment lowers the model; the
     result is kept only when the model's value is lower. Returns whether it is.
+
+    Without an L2 penalty, a feature whose weights are nonzero in every block makes the
+    support's model flat along their common shift (the softmax does not change, nor the
+    L1 penalty when as many of them are positive as negative): its weight of smallest
+    magnitude is then kept fixed, which :func:`_recenter_classes` then optimizes.
     """
     n_blocks, n_samples = D.shape
     multinomial = n_blocks > 1
     n_ws = working_set.shape[0]
+    if multinomial and l2_strength == 0.0:
+        in_support = np.zeros(n_blocks * n_ws, dtype=np.bool_)
+        in_support[support] = True
+        for m in range(n_ws):
+            smallest = -1
+            for a in range(n_blocks):
+                position = a * n_ws + m
+                if not in_support[position]:
+                    smallest = -1
+                    break
+                if (smallest < 0 or abs(W[a, working_set[m]] + delta[a, m])
+                        < abs(W[smallest, working_set[m]] + delta[smallest, m])):
+                    smallest = a
+            if smallest >= 0:
+                in_support[smallest * n_ws + m] = False
+        support = np.flatnonzero(in_support)
     k = support.shape[0]
+    if k == 0:
+        return False
     blocks = support // n_ws
     positions = support % n_ws
     features = working_set[positions]
@@ -647,7 +677,8 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
     # the weights' Hessian, their gradient, and their mixed curvature with the intercepts
     curved = np.empty((k, n_samples))
     for a in range(k):
-        curved[a] = columns[a] * curvature[blocks[a]]
+        for i in range(n_samples):
+            curved[a, i] = columns[a, i] * curvature[blocks[a], i]
     H = curved @ columns.T
     gradient = np.empty(k)
     for a in range(k):
@@ -669,8 +700,9 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
         weighted = np.empty((k, n_samples))  # the columns times c p of their block
         scaled = np.empty((k, n_samples))  # ... times p
         for a in range(k):
-            weighted[a] = columns[a] * c * P[blocks[a]]
-            scaled[a] = columns[a] * P[blocks[a]]
+            for i in range(n_samples):
+                scaled[a, i] = columns[a, i] * P[blocks[a], i]
+                weighted[a, i] = scaled[a, i] * c[i]
         H -= weighted @ scaled.T
         free_probabilities = np.empty((n_free, n_samples))
         for f in range(n_free):
@@ -697,6 +729,7 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
         H[a, a] += l2_strength
     point = current.copy()
     kept = np.arange(k)
+    moved = False
     for _ in range(k):
         rhs = linear_part[kept] - l1_strength * np.sign(point[kept])
         face_point = orthant_newton_point(np.ascontiguousarray(H[kept][:, kept]), rhs,
@@ -704,6 +737,7 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
         if face_point.shape[0] == 0:
             break
         point[kept] = face_point
+        moved = True
         if np.all(face_point != 0.0):
             break
         kept = kept[face_point != 0.0]
@@ -717,13 +751,14 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
         # its removal 1e13 times: predictions off by 1e-2, gaps stuck near 1e-7)
         new_delta[blocks[a], positions[a]] = point[a] - W[blocks[a], features[a]]
         change[a] = new_delta[blocks[a], positions[a]] - delta[blocks[a], positions[a]]
-    if not np.any(change != 0.0):
+    if not moved or not np.any(change != 0.0):
         return False
     # the predictions change by the centered columns' product plus the intercepts' change
     # in the centered parametrization; the intercepts' own change subtracts means.change
     new_D = D.copy()
     for a in range(k):
-        new_D[blocks[a]] += change[a] * columns[a]
+        for i in range(n_samples):
+            new_D[blocks[a], i] += change[a] * columns[a, i]
     new_delta_b = delta_b.copy()
     for a in range(k):
         new_delta_b[blocks[a]] -= means[a] * change[a]
