@@ -55,11 +55,33 @@ def _check_instance(estimator):
         )
 
 
+def _alpha_axis(ax, alphas):
+    """Put ``alphas`` on a decreasing log axis of ``ax``, with 0 shown when present.
+
+    A log axis drops ``alpha=0`` (the unpenalized fit) silently, so a grid holding it gets
+    a symmetric log axis, linear between 0 and its smallest positive ``alpha``.
+    """
+    alphas = np.ravel(alphas)
+    positive = alphas[alphas > 0]
+    if positive.size and not np.any(alphas == 0):
+        ax.set_xscale("log")
+        ax.set_xlabel("alpha (log scale, decreasing)")
+    elif positive.size:
+        ax.set_xscale("symlog", linthresh=positive.min())
+        ax.set_xlabel(f"alpha (log scale, linear below {positive.min():.3g}; decreasing)")
+    else:
+        ax.set_xscale("linear")
+        ax.set_xlabel("alpha (decreasing)")
+    if not ax.xaxis_inverted():
+        ax.invert_xaxis()
+
+
 def plot_regularization_path(path, ax=None, *, target=None, feature_names=None):
     """Plot each coefficient along a regularization path against ``alpha`` (log scale).
 
     ``alpha`` decreases from left to right, so the plot reads from the sparsest model to
-    the least penalized one.
+    the least penalized one. A path that ends at ``alpha=0`` is drawn on a symmetric log
+    scale, linear between 0 and its smallest positive ``alpha``.
 
     Parameters
     ----------
@@ -114,11 +136,8 @@ def plot_regularization_path(path, ax=None, *, target=None, feature_names=None):
     labels = feature_names if feature_names is not None else [None] * coefs.shape[0]
     for coef, label in zip(coefs, labels, strict=True):
         ax.plot(alphas, coef, label=label)
-    ax.set_xscale("log")
-    if not ax.xaxis_inverted():
-        ax.invert_xaxis()
+    _alpha_axis(ax, alphas)
     ax.axhline(0.0, color="0.5", linewidth=0.8, zorder=0)
-    ax.set_xlabel("alpha (log scale, decreasing)")
     ax.set_ylabel("coefficient")
     if feature_names is not None:
         ax.legend(fontsize="small")
@@ -130,7 +149,8 @@ def plot_cv_curve(estimator, ax=None):
 
     The mean over folds is drawn with a band of plus or minus one standard deviation, and
     the selected ``alpha_`` as a vertical dashed line. With several ``l1_ratio`` values,
-    one curve per value.
+    one curve per value. The ``alpha`` axis is logarithmic and decreasing (symmetric log,
+    linear near 0, when the grid holds ``alpha=0``).
 
     Parameters
     ----------
@@ -170,10 +190,7 @@ def plot_cv_curve(estimator, ax=None):
                         alpha=0.2, linewidth=0)
     ax.axvline(estimator.alpha_, color="k", linestyle="--", linewidth=1,
                label=f"alpha_={estimator.alpha_:.3g}")
-    ax.set_xscale("log")
-    if not ax.xaxis_inverted():
-        ax.invert_xaxis()
-    ax.set_xlabel("alpha (log scale, decreasing)")
+    _alpha_axis(ax, alphas)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize="small")
     return ax

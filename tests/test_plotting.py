@@ -248,3 +248,30 @@ def test_missing_matplotlib_names_the_extra(monkeypatch, sparse_mlp):
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     with pytest.raises(ImportError, match=r"pip install sklreg\[plotting\]"):
         module.plot_layer_sparsity(sparse_mlp)
+
+
+def _shown_x(ax, x):
+    """Whether the abscissa ``x`` falls inside the axes' view (in display coordinates)."""
+    low, high = sorted(ax.get_xlim())
+    transform = ax.xaxis.get_transform()
+    points = transform.transform(np.array([low, x, high], dtype=float))
+    return bool(np.all(np.isfinite(points)) and points.min() == points[0]
+                and points.max() == points[2])
+
+
+def test_alpha_zero_is_drawn(regression_data):
+    """A grid ending at alpha=0 (the unpenalized fit) lost that point on the log axis, and
+    with it the curve's minimum and the line of the selected alpha_=0."""
+    X, y = regression_data
+    path = regularization_path(X, y, penalty="l1", alphas=[1.0, 0.1, 0.0])
+    ax = plotting.plot_regularization_path(path)
+    assert _shown_x(ax, 0.0) and _shown_x(ax, 1.0)
+    assert ax.xaxis_inverted()
+    X, y = make_regression(n_samples=60, n_features=6, n_informative=3, random_state=0)
+    cv = LinearRegressorCV(penalty="l1", alphas=[1.0, 0.1, 0.0], cv=3).fit(X, y)
+    assert cv.alpha_ == 0.0  # noiseless data: no penalty is best
+    ax = plotting.plot_cv_curve(cv)
+    assert _shown_x(ax, cv.alpha_) and _shown_x(ax, 1.0)
+    assert ax.xaxis_inverted()
+    ax = plotting.plot_regularization_path(([0.0], np.ones((2, 1))))
+    assert _shown_x(ax, 0.0)
