@@ -9,6 +9,8 @@ Callers skip cleanly when :func:`find_data_dir` returns None.
 import json
 import os
 import warnings
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +43,77 @@ def find_data_dir():
     return path if (path / "manifest.json").is_file() else None
 
 
-def manifest(data_dir=None):
-    """The parsed ``manifest.json`` of the dataset folder."""
-    data_dir = Path(data_dir) if data_dir is not None else find_data_dir()
+def _folder(data_dir):
+    """``data_dir`` (default: :func:`find_data_dir`) as a Path; FileNotFoundError without one."""
     if data_dir is None:
-        raise FileNotFoundError(f"No dataset folder: set {ENV_VAR}.")
-    return json.loads((data_dir / "manifest.json").read_text())
+        data_dir = find_data_dir()
+        if data_dir is None:
+            configured = os.environ.get(ENV_VAR)
+            raise FileNotFoundError(
+                f"No dataset folder: {ENV_VAR}={configured!r} is not a folder." if configured
+                else f"No dataset folder: set {ENV_VAR}.")
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"No dataset folder {data_dir}: no such folder.")
+    return data_dir
+
+
+def manifest(data_dir=None):
+    """The parsed ``manifest.json`` of the dataset folder.
+
+    Raises
+    ------
+    FileNotFoundError
+        Without a dataset folder, or without a ``manifest.json`` in it.
+    ValueError
+        When ``manifest.json`` is not valid JSON.
+    """
+    path = _folder(data_dir) / "manifest.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"No manifest.json in {path.parent}.")
+    try:
+        return json.loads(path.read_text())
+    except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8
+        raise ValueError(f"{path} is not valid JSON: {error}") from error
+
+
+def _manifest_shape(data_dir, name):
+    """``(n_samples, n_features)`` the manifest gives ``name``; None without a manifest entry
+    (the manifest is optional for loading)."""
+    try:
+        entries = manifest(data_dir)
+    except (OSError, ValueError):
+        return None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("name") == name:
+            shape = entry.get("n_samples"), entry.get("n_features")
+            return shape if None not in shape else None
+    return None
+
+
+def _read_npz(path):
+    """``(X, y)`` of an ``.npz`` dataset file; ValueError for whatever is not one."""
+    if not zipfile.is_zipfile(path):  # np.load would try a pickle: "contains pickled data"
+        raise ValueError("not an .npz (zip) archive; empty or truncated?")
+    with np.load(path, allow_pickle=False) as data:
+        if "X" in data:
+            X = data["X"]
+            if X.ndim != 2:
+                raise ValueError(f"X has shape {X.shape}, not (n_samples, n_features)")
+        elif {"data", "indices", "indptr", "shape"} <= set(data.files):
+            X = sp.csr_matrix(
+                (data["data"], data["indices"], data["indptr"]), shape=tuple(data["shape"])
+            )
+            X.check_format(full_check=True)  # column indices within the shape, sorted indptr
+        else:
+            raise ValueError(f"neither X nor the CSR arrays data, indices, indptr, shape "
+                             f"(it holds {', '.join(data.files) or 'nothing'})")
+        if "y" not in data:
+            raise ValueError("no y")
+        y = data["y"]
+    if len(y) != X.shape[0]:
+        raise ValueError(f"{X.shape[0]} rows of X for {len(y)} values of y")
+    return X, y
 
 
 def load_dataset(name, data_dir=None):
@@ -63,16 +130,28 @@ def load_dataset(name, data_dir=None):
     -------
     X : ndarray or scipy.sparse.csr_matrix
     y : ndarray
+
+    Raises
+    ------
+    FileNotFoundError
+        Without a dataset folder, or without ``NAME.npz`` in it (the message lists the
+        datasets of the folder).
+    ValueError
+        When ``NAME.npz`` is not a dataset: not an ``.npz`` archive (empty, truncated),
+        without ``X`` (or its CSR arrays) or ``y``, with lengths that differ, or a shape
+        other than the one ``manifest.json`` gives it.
     """
-    data_dir = Path(data_dir) if data_dir is not None else find_data_dir()
-    if data_dir is None:
-        raise FileNotFoundError(f"No dataset folder: set {ENV_VAR}.")
-    with np.load(data_dir / f"{name}.npz", allow_pickle=False) as data:
-        if "X" in data:
-            X = data["X"]
-        else:
-            X = sp.csr_matrix(
-                (data["data"], data["indices"], data["indptr"]), shape=tuple(data["shape"])
-            )
-        y = data["y"]
+    data_dir = _folder(data_dir)
+    path = data_dir / f"{name}.npz"
+    if not path.is_file():
+        available = sorted(file.stem for file in data_dir.glob("*.npz"))
+        raise FileNotFoundError(f"No dataset {name!r} in {data_dir} (no file {path.name}); "
+                                f"available: {', '.join(available) or 'none'}.")
+    try:
+        X, y = _read_npz(path)
+        expected = _manifest_shape(data_dir, name)
+        if expected is not None and tuple(X.shape) != tuple(expected):
+            raise ValueError(f"X has shape {X.shape}, the manifest says {tuple(expected)}")
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error) as error:
+        raise ValueError(f"{path} is not a readable dataset: {error}.") from error
     return X, y

@@ -1,0 +1,118 @@
+"""The offline dataset loader: NAME.npz files read as (X, y), clear errors for bad ones."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_array_equal
+
+from sklreg import _bench
+from sklreg._datasets import ENV_VAR, load_dataset, manifest
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    rng = np.random.RandomState(0)
+    np.savez(tmp_path / "dense.npz", X=rng.randn(5, 3), y=rng.randn(5))
+    X = sp.random(6, 4, density=0.5, format="csr", random_state=0)
+    np.savez(tmp_path / "sparse.npz", data=X.data, indices=X.indices, indptr=X.indptr,
+             shape=np.array(X.shape), y=np.arange(6))
+    entries = [{"name": "dense", "n_samples": 5, "n_features": 3},
+               {"name": "sparse", "n_samples": 6, "n_features": 4}]
+    (tmp_path / "manifest.json").write_text(json.dumps(entries))
+    return tmp_path
+
+
+def test_dense_and_sparse_datasets_load(data_dir):
+    X, y = load_dataset("dense", data_dir)
+    assert X.shape == (5, 3) and y.shape == (5,)
+    X, y = load_dataset("sparse", data_dir)
+    assert sp.issparse(X) and X.format == "csr" and X.shape == (6, 4)
+    assert_array_equal(y, np.arange(6))
+
+
+def test_unknown_name_lists_the_datasets_of_the_folder(data_dir):
+    """The error was numpy's bare "No such file or directory: '.../nope.npz'"."""
+    with pytest.raises(FileNotFoundError, match=r"No dataset 'nope'.*dense, sparse"):
+        load_dataset("nope", data_dir)
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        load_dataset("dense", data_dir / "missing")
+
+
+def test_folder_setting_that_is_not_a_folder_is_named(tmp_path, monkeypatch):
+    """With SKLREG_DATA_DIR set to a missing folder the error said "set SKLREG_DATA_DIR"."""
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(FileNotFoundError, match="is not a folder"):
+            load_dataset("dense")
+        with pytest.raises(FileNotFoundError, match="is not a folder"):
+            manifest()
+
+
+def _corrupt(data_dir, kind):
+    path = data_dir / "bad.npz"
+    content = (data_dir / "dense.npz").read_bytes()
+    rng = np.random.RandomState(0)
+    if kind == "text":
+        path.write_text("not an npz archive")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "truncated":
+        path.write_bytes(content[: len(content) // 2])
+    elif kind == "npy":
+        np.save(path.with_suffix(".npy"), np.ones(3))
+        path.with_suffix(".npy").rename(path)
+    elif kind == "no y":
+        np.savez(path, X=rng.randn(4, 2))
+    elif kind == "no X":
+        np.savez(path, y=rng.randn(4))
+    elif kind == "lengths":
+        np.savez(path, X=rng.randn(4, 2), y=rng.randn(5))
+    elif kind == "X not 2-D":
+        np.savez(path, X=rng.randn(4), y=rng.randn(4))
+    elif kind == "column index":
+        np.savez(path, data=np.ones(2), indices=np.array([0, 7]), indptr=np.array([0, 1, 2]),
+                 shape=np.array([2, 3]), y=np.ones(2))
+    elif kind == "manifest":
+        np.savez(path, X=rng.randn(4, 2), y=rng.randn(4))
+        entries = json.loads((data_dir / "manifest.json").read_text())
+        entries.append({"name": "bad", "n_samples": 40, "n_features": 2})
+        (data_dir / "manifest.json").write_text(json.dumps(entries))
+
+
+CORRUPTIONS = ["text", "empty", "truncated", "npy", "no y", "no X", "lengths", "X not 2-D",
+               "column index", "manifest"]
+
+
+@pytest.mark.parametrize("kind", CORRUPTIONS)
+def test_unreadable_dataset_is_a_value_error_naming_the_file(data_dir, kind):
+    """A text file was reported as "contains pickled (object) data", an empty one raised
+    EOFError, a missing array a bare KeyError ("data is not a file in the archive" for a
+    missing X), and X and y of different lengths, a CSR column index beyond the shape or a
+    shape other than the manifest's loaded silently."""
+    _corrupt(data_dir, kind)
+    with pytest.raises(ValueError, match=r"bad\.npz is not a readable dataset"):
+        load_dataset("bad", data_dir)
+
+
+def test_bench_skips_an_empty_dataset_file_with_a_warning(tmp_path, monkeypatch):
+    """An empty riboflavin.npz stopped ``python -m sklreg bench`` with an EOFError."""
+    (tmp_path / "riboflavin.npz").write_bytes(b"")
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    for name in ("_regression_cases", "_logistic_cases"):
+        monkeypatch.setattr(_bench, name, lambda *args, **kwargs: [])
+    monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
+    with pytest.warns(UserWarning, match="riboflavin.npz"):
+        _bench.build_cases(quick=False)
+
+
+def test_manifest_errors_name_the_file(data_dir):
+    (data_dir / "manifest.json").write_text("{not json")
+    with pytest.raises(ValueError, match=r"manifest\.json is not valid JSON"):
+        manifest(data_dir)
+    (data_dir / "manifest.json").unlink()
+    with pytest.raises(FileNotFoundError, match=r"No manifest\.json in"):
+        manifest(data_dir)
