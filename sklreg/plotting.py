@@ -47,12 +47,18 @@ def _check_index(value, name):
 
 
 def _check_instance(estimator):
-    """TypeError for an estimator class passed instead of a fitted instance."""
+    """The estimator to plot: ``estimator``, or the final step of a Pipeline; TypeError for
+    an estimator class passed instead of a fitted instance."""
     if isinstance(estimator, type):
         raise TypeError(
             f"Expected a fitted estimator, got the class {estimator.__name__}: pass "
             "an instance."
         )
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, Pipeline) and estimator.steps:
+        return _check_instance(estimator.steps[-1][1])
+    return estimator
 
 
 def _alpha_axis(ax, alphas):
@@ -154,7 +160,7 @@ def plot_cv_curve(estimator, ax=None):
 
     Parameters
     ----------
-    estimator : LinearRegressorCV or LinearClassifierCV
+    estimator : LinearRegressorCV or LinearClassifierCV, or a Pipeline ending in one
         A fitted estimator: its ``alphas_`` and ``mse_path_`` (regressor) or ``scores_``
         (classifier) are plotted.
     ax : matplotlib Axes, default=None
@@ -165,7 +171,7 @@ def plot_cv_curve(estimator, ax=None):
     ax : matplotlib Axes
         The axes; the mean curves are the first ``n_l1_ratios`` lines.
     """
-    _check_instance(estimator)
+    estimator = _check_instance(estimator)
     params = estimator.get_params() if hasattr(estimator, "get_params") else {}
     if "cv" not in params or "alphas" not in params:
         raise TypeError(
@@ -198,7 +204,7 @@ def plot_cv_curve(estimator, ax=None):
 
 def _check_mlp(mlp):
     """The weight matrices of a fitted network (TypeError for an estimator that is not one)."""
-    _check_instance(mlp)
+    mlp = _check_instance(mlp)
     params = mlp.get_params() if hasattr(mlp, "get_params") else {}
     if not hasattr(mlp, "coefs_") and "hidden_layer_sizes" not in params:
         # check_is_fitted alone called a fitted linear model "not fitted yet"
@@ -220,7 +226,7 @@ def plot_weight_heatmap(mlp, layer=0, ax=None, *, colorbar=True):
 
     Parameters
     ----------
-    mlp : MLPRegressor or MLPClassifier
+    mlp : MLPRegressor or MLPClassifier, or a Pipeline ending in one
         A fitted network (any estimator with a ``coefs_`` list of 2-D arrays).
     layer : int, default=0
         Index into ``coefs_`` (negative values count from the output layer).
@@ -261,7 +267,7 @@ def plot_layer_sparsity(mlp, ax=None):
 
     Parameters
     ----------
-    mlp : MLPRegressor or MLPClassifier
+    mlp : MLPRegressor or MLPClassifier, or a Pipeline ending in one
         A fitted network (any estimator with a ``coefs_`` list of 2-D arrays).
     ax : matplotlib Axes, default=None
         Where to draw; a new figure when None.

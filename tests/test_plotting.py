@@ -275,3 +275,31 @@ def test_alpha_zero_is_drawn(regression_data):
     assert ax.xaxis_inverted()
     ax = plotting.plot_regularization_path(([0.0], np.ones((2, 1))))
     assert _shown_x(ax, 0.0)
+
+
+def test_plots_of_a_pipeline_are_those_of_its_final_step(regression_data):
+    """The user guide's make_pipeline(StandardScaler(), LinearRegressorCV(...)) was
+    rejected ("Expected a LinearRegressorCV or LinearClassifierCV, got Pipeline")."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = regression_data
+    model = make_pipeline(StandardScaler(), LinearRegressorCV(penalty="l1", alphas=6, cv=3))
+    with pytest.raises(NotFittedError):
+        plotting.plot_cv_curve(model)
+    model.fit(X, y)
+    ax = plotting.plot_cv_curve(model)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), model[-1].mse_path_.mean(axis=1))
+    network = make_pipeline(StandardScaler(), MLPRegressor((4,), max_iter=20, random_state=0))
+    with pytest.raises(NotFittedError):
+        plotting.plot_layer_sparsity(network)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        network.fit(X, y / y.std())
+    ax = plotting.plot_weight_heatmap(network, layer=1)
+    np.testing.assert_array_equal(ax.images[0].get_array().data, network[-1].coefs_[1])
+    ax = plotting.plot_layer_sparsity(network)
+    np.testing.assert_allclose([bar.get_height() for bar in ax.patches],
+                               network[-1].sparsity_)
+    with pytest.raises(TypeError, match="LinearRegressorCV or LinearClassifierCV"):
+        plotting.plot_cv_curve(make_pipeline(StandardScaler(), LinearRegressor()).fit(X, y))
