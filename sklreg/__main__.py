@@ -107,7 +107,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser():
     """The command-line parser: ``[--repeats N]`` alone runs the demo."""
     parser = _Parser(
-        prog="python -m sklreg", description=__doc__,
+        prog="python -m sklreg", description=__doc__.replace("``", ""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--repeats", type=_positive_int, default=None,

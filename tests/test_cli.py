@@ -229,3 +229,12 @@ def test_quick_bench_does_not_look_for_the_datasets(tmp_path, monkeypatch):
         warnings.simplefilter("error")
         cases = _bench.build_cases(quick=True)
     assert cases
+
+
+def test_help_is_plain_text(capsys):
+    """The description is the module docstring, whose reST markup (``python -m sklreg``)
+    was printed as is by --help."""
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    printed = capsys.readouterr().out
+    assert "python -m sklreg: L1" in printed and "``" not in printed
