@@ -122,3 +122,16 @@ def test_mlp_without_tqdm_fails_before_training(regression, monkeypatch):
     with pytest.raises(ImportError, match="pip install tqdm"):
         model.partial_fit(*regression)
     assert not hasattr(model, "coefs_")
+
+
+def test_mlp_lbfgs_verbose_says_why_training_stopped(regression, capsys):
+    """verbose promises the reason training stopped; 'lbfgs' printed only its losses (the
+    stochastic solvers name the stall that stops them)."""
+    X, y = regression
+    params = dict(hidden_layer_sizes=(4,), solver="lbfgs", random_state=0, verbose=True)
+    MLPRegressor(**params, max_iter=3).fit(X, y)
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("L-BFGS stopped after 3 iterations") and "LIMIT" in last
+    MLPRegressor(**params, max_iter=5000, tol=1e-2).fit(X, y)
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("L-BFGS stopped after") and "CONVERGENCE" in last

@@ -394,6 +394,8 @@ class BaseMLP(BaseEstimator):
             callback=record,
             options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
         )
+        if self.verbose:
+            print(f"L-BFGS stopped after {result.nit} iterations: {result.message}")
         self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
         flat[:] = result.x
         self.loss_ = float(result.fun)
