@@ -479,8 +479,10 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
             support, newton_tried = settled_support(
                 signs, (W[:, working_set] + delta).ravel(), newton_tried)
             remaining = np.inf  # epochs to cd_tol at the last epoch's rate
-            if cd_tol < violation < previous_violation:
-                remaining = np.log(violation / cd_tol) / np.log(previous_violation / violation)
+            # (no rate when the ratio rounds to 1; cd_tol shrinks to 0 over many steps)
+            rate = np.log(previous_violation / violation) if violation > 0.0 else 0.0
+            if 0.0 < cd_tol < violation and rate > 0.0:
+                remaining = np.log(violation / cd_tol) / rate
             # for several blocks: the model's Hessian has a rank up to (n_blocks - 1)
             # n_samples, and costs two products (1.5^2 ~ 2) and those with the other
             # blocks' probabilities (about n_blocks - 1 more weights)
