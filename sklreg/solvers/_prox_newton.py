@@ -681,13 +681,19 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
     for a in range(k):
         for i in range(n_samples):
             curved[a, i] = columns[a, i] * curvature[blocks[a], i]
-    H = curved @ columns.T
+    # the diagonal part couples the weights of a block only: the support is sorted, so
+    # each block's weights are a contiguous range
+    H = np.zeros((k, k))
+    start = 0
+    while start < k:
+        end = start
+        while end < k and blocks[end] == blocks[start]:
+            end += 1
+        H[start:end, start:end] = curved[start:end] @ columns[start:end].T
+        start = end
     gradient = np.empty(k)
     for a in range(k):
         gradient[a] = np.dot(columns[a], model_residual[blocks[a]])
-        for b in range(k):
-            if blocks[b] != blocks[a]:
-                H[a, b] = 0.0
     cross = np.zeros((k, n_free))
     for a in range(k):
         for f in range(n_free):
