@@ -323,6 +323,71 @@ def test_huge_data_path_and_cv_give_the_scaled_solution(penalty):
     assert cv.coef_ == pytest.approx(cv_reference.coef_, rel=1e-9, abs=1e-9 * size)
 
 
+@pytest.mark.parametrize("variant", ["dense", "sparse", "weights"])
+@pytest.mark.parametrize("penalty, solver", [
+    ("l2", "auto"), ("l2", "cd"), ("l2", "lsqr"), ("l1", "auto"), ("elasticnet", "auto"),
+    ("elasticnet", "gram"),
+])
+def test_alpha_near_float_max_gives_the_scaled_solution(penalty, solver, variant):
+    """``alpha`` times the weight sum beyond float64's range (alpha = 2^1020 on 40 samples
+    near 1e150): the strengths were inf, the gaps NaN or inf (ConvergenceWarning), and the
+    ridge coefficients (about 1e-7, as those of alpha = 2^24 on the unscaled data)
+    silently zeros. The elastic net's L1 part (l1_ratio=1e-8) is below alpha_max."""
+    X, y, sample_weight = _scaled_problem(variant)
+    scale = 2.0**498
+    _assert_scaled_fit(
+        lambda alpha_scale: LinearRegressor(penalty, alpha=2.0**24 * alpha_scale,
+                                            l1_ratio=1e-8, solver=solver, tol=1e-10),
+        X, y, sample_weight, scale, scale, scale**2,
+    )
+
+
+@pytest.mark.parametrize("sample_weight", [None, "large"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
+def test_alpha_near_float_max_certifies_zeros(penalty, sparse, dtype, sample_weight):
+    """alpha=1e308 on unit data: coefficients zero (to float64's smallest numbers), a
+    finite gap (was NaN with an L1 part, inf for ridge) and no ConvergenceWarning."""
+    X, y, _ = _scaled_problem("sparse" if sparse else "dense")
+    X = X.astype(dtype)
+    if sample_weight == "large":
+        sample_weight = np.random.RandomState(1).uniform(1e100, 3e100, X.shape[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LinearRegressor(penalty, alpha=1e308, l1_ratio=1e-8).fit(
+            X, y, sample_weight=sample_weight)
+    assert np.abs(model.coef_).max() <= 1e-300
+    assert 0.0 <= model.dual_gap_ <= 1e-4 * np.var(y)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
+def test_alpha_near_float_max_in_path_and_cv(penalty):
+    """The path and the cross-validation on data near 1e150 at alphas whose products with
+    the weight sum overflow: finite gaps without warning, the coefficients of the
+    unscaled problem (at alpha * 2^-996: 2^27, 2^24, 16; all zeros for the lasso)."""
+    X, y, sample_weight = _scaled_problem("weights")
+    alphas = np.array([2.0**1023, 2.0**1020, 2.0**1000])
+    scale = 2.0**498
+    reference = regularization_path(X, y, penalty=penalty, l1_ratio=1e-8,
+                                    alphas=alphas / scale**2, tol=1e-10,
+                                    sample_weight=sample_weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = regularization_path(X * scale, y * scale, penalty=penalty, l1_ratio=1e-8,
+                                   alphas=alphas, tol=1e-10, sample_weight=sample_weight)
+        cv = LinearRegressorCV(penalty, l1_ratio=1e-8, alphas=list(alphas), tol=1e-10).fit(
+            X * scale, y * scale, sample_weight=sample_weight)
+    assert np.all(np.isfinite(path.dual_gaps))
+    size = np.abs(reference.coefs).max()
+    assert (size > 0.0) == (penalty != "l1")
+    assert np.abs(path.coefs - reference.coefs).max() <= 1e-9 * size
+    if penalty != "l1":  # the lasso ties at zero: the largest alpha is chosen
+        assert cv.alpha_ == 2.0**1000
+    assert np.isfinite(cv.dual_gap_)
+    assert np.abs(cv.coef_ - reference.coefs[:, -1]).max() <= 1e-9 * size
+
+
 @pytest.mark.parametrize("penalty, solver", [
     ("l2", "cd"), ("l2", "gram"), ("l2", "cholesky"), ("l2", "lsqr"), ("l1", "cd"), ("l1", "gram"),
 ])

@@ -42,6 +42,7 @@ from ._regressor import (
     LinearRegressor,
     check_sample_weight,
     set_fitted_attributes,
+    weights_for_strength,
 )
 
 
@@ -438,6 +439,13 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             moments = moments._replace(part_products=())  # each job gets its own
             whole_design = moments_design(moments, Y, sample_weight, self.fit_intercept)
         alphas = self._grids(X, Y, sample_weight, l1_ratios, whole_design)
+        rescaled = weights_for_strength(sample_weight, X.shape[0], alphas.max())
+        if rescaled is not sample_weight:  # the same objectives, on finite strengths
+            sample_weight = rescaled
+            if moments is not None:
+                moments = whole_data_moments(X, Y, sample_weight, self.fit_intercept)
+                whole_design = moments_design(moments, Y, sample_weight, self.fit_intercept)
+                test_products = [None] * len(folds)
         # a job per fold: the paths of its l1_ratios share its design and Gram matrix
         fold_results = run_paths(
             self, (

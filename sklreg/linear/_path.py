@@ -24,7 +24,7 @@ from ._least_squares import (
     warn_if_intercept_rounding_exceeds_tol,
     warn_if_not_converged,
 )
-from ._regressor import check_sample_weight
+from ._regressor import check_sample_weight, weights_for_strength
 
 # an L2 grid (no alpha makes w = 0) starts at this many times the datafit's largest
 # curvature at w = 0, where every direction of the data is shrunk at least 11-fold, and
@@ -346,6 +346,9 @@ def regularization_path(
         alphas = alpha_grid(alpha_grid_top(design, ratio, positive), n_alphas, eps, ratio)
     else:
         alphas = check_alphas(alphas)
+    rescaled = weights_for_strength(sample_weight, X.shape[0], alphas[0])
+    if rescaled is not sample_weight:  # the same objective, on strengths that stay finite
+        design = prepare_design(X, Y, rescaled, fit_intercept)
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     with tqdm_bar(progress_bar, len(alphas), "regularization_path", "alpha") as bar:
 

@@ -50,6 +50,39 @@ def check_sample_weight(sample_weight, X):
     return sample_weight
 
 
+# the largest penalty strength on the solvers' scaled objective (``alpha * S``): the gaps
+# add it, or its products with norms of X and y, to sums of squares bounded by
+# check_value_range (about max / 4); beyond it alpha * S overflowed to inf, and the gap
+# of the (correct) zero coefficients was inf * 0 = NaN
+LARGEST_STRENGTH = float(np.finfo(np.float64).max) / 16
+
+
+def weights_for_strength(sample_weight, n_samples, alpha):
+    """Sample weights on which ``alpha * S`` (``S`` their sum) is at most
+    ``LARGEST_STRENGTH``: the given ones (None for uniform), or, when that product is
+    larger, the same weights times a common factor (the objective is their weighted mean,
+    unchanged by it), so that it is ``LARGEST_STRENGTH``.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,) or None
+        Validated weights (see :func:`check_sample_weight`).
+    n_samples : int
+        Number of samples.
+    alpha : float
+        The largest regularization strength the weights will be fitted with.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,) or None
+    """
+    weight_sum = float(n_samples) if sample_weight is None else float(sample_weight.sum())
+    if not float(alpha) * weight_sum > LARGEST_STRENGTH:  # Python floats: inf, no warning
+        return sample_weight
+    weights = np.ones(n_samples) if sample_weight is None else sample_weight
+    return weights * (LARGEST_STRENGTH / alpha / weight_sum)
+
+
 class LinearPredictorMixin:
     """``predict`` (``X @ coef_.T + intercept_``) and the sparse-input tag of the linear models."""
 
@@ -277,6 +310,8 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         check_device(self.device, X)  # before validation: a failed fit changes nothing
         X, y = validate_fit_data(self, X, y, multi_output=True, y_numeric=True)
         sample_weight = check_sample_weight(sample_weight, X)
+        if self.penalty is not None:
+            sample_weight = weights_for_strength(sample_weight, X.shape[0], self.alpha)
         Y = np.asarray(y, dtype=np.float64)
         check_value_range(Y, "y", X.shape[0])
         single_target = Y.ndim == 1
