@@ -326,6 +326,13 @@ class BaseMLP(BaseEstimator):
         # overflow, or the objective is infinite (with early stopping the best weights are
         # kept, whatever the last epochs' losses)
         kept_best = self.solver in STOCHASTIC_SOLVERS and self.early_stopping
+        if kept_best and self.best_validation_score_ == -np.inf:
+            # every score NaN (non-finite outputs): the "best" weights are the initial ones
+            raise ValueError(
+                "Solver diverged: no epoch gave a finite validation score (the network's "
+                "outputs on the validation split were not finite after every epoch). The "
+                "input data may need scaling, or learning_rate_init or alpha lowering."
+            )
         if not (kept_best or np.isfinite(self.loss_)) or not self._outputs_finite(X):
             raise ValueError(
                 f"Solver diverged: the training objective ({self.loss_:.3g}) or the "

@@ -1,0 +1,35 @@
+"""MLPRegressor / MLPClassifier edge cases found by the defect hunt: divergence, early stopping."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_regression
+
+from sklreg import MLPClassifier, MLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(n_samples=200, n_features=5, random_state=0)
+    return X, y / y.std()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflows of the diverging network
+@pytest.mark.parametrize("Estimator", [MLPRegressor, MLPClassifier])
+def test_early_stopping_with_no_finite_validation_score_raises(regression, Estimator):
+    # SGD with a huge learning rate has NaN outputs after its first epoch: every validation
+    # score was NaN, none became the best, and fit returned the untrained initial weights
+    # with best_validation_score_ = -inf and no error (without early stopping the same fit
+    # raises "non-finite parameter weights")
+    X, y = regression
+    if Estimator is MLPClassifier:  # saturated probabilities stay finite longer
+        y, learning_rate_init, batch_size = (y > 0).astype(int), 1e10, 1
+    else:
+        y, learning_rate_init, batch_size = 100 * y, 100.0, 10
+    model = Estimator((5,), solver="sgd", learning_rate_init=learning_rate_init,
+                      batch_size=batch_size, early_stopping=True, n_iter_no_change=3,
+                      random_state=0)
+    with pytest.raises(ValueError, match="no epoch gave a finite validation score"):
+        model.fit(X, y)
+    assert np.isnan(model.validation_scores_).all()
