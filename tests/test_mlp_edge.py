@@ -33,3 +33,15 @@ def test_early_stopping_with_no_finite_validation_score_raises(regression, Estim
     with pytest.raises(ValueError, match="no epoch gave a finite validation score"):
         model.fit(X, y)
     assert np.isnan(model.validation_scores_).all()
+
+
+@pytest.mark.parametrize("hidden_layer_sizes, shapes",
+                         [(np.array(3), [(5, 3), (3, 1)]), (np.int64(2), [(5, 2), (2, 1)]),
+                          ((), [(5, 1)]), (np.array([3, 2]), [(5, 3), (3, 2), (2, 1)])])
+def test_hidden_layer_sizes_scalar_array_and_empty(regression, hidden_layer_sizes, shapes):
+    # a 0-d array passes the "array-like" constraint, then list() of it raised
+    # "TypeError: iteration over a 0-d array"
+    X, y = regression
+    model = MLPRegressor(hidden_layer_sizes, max_iter=2, random_state=0).fit(X, y)
+    assert [W.shape for W in model.coefs_] == shapes
+    assert model.n_layers_ == len(shapes) + 1

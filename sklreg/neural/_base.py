@@ -246,7 +246,8 @@ class BaseMLP(BaseEstimator):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         hidden = self.hidden_layer_sizes
-        hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+        # an int, a sequence, or an array (np.array(3) too), items kept as given
+        hidden = np.atleast_1d(np.asarray(hidden, dtype=object)).tolist()
         if not all(isinstance(h, Integral) and h > 0 for h in hidden):
             raise ValueError(f"hidden_layer_sizes must be positive integers, got {hidden}.")
         hidden = [int(h) for h in hidden]
