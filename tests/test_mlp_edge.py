@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_regression
 
 from sklreg import MLPClassifier, MLPRegressor
@@ -45,3 +46,20 @@ def test_hidden_layer_sizes_scalar_array_and_empty(regression, hidden_layer_size
     model = MLPRegressor(hidden_layer_sizes, max_iter=2, random_state=0).fit(X, y)
     assert [W.shape for W in model.coefs_] == shapes
     assert model.n_layers_ == len(shapes) + 1
+
+
+@pytest.mark.parametrize("Estimator", [MLPRegressor, MLPClassifier])
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_sparse_tag_matches_what_fit_accepts(regression, Estimator, device):
+    # the tag said sparse input for device='cuda' too, whose fit rejects sparse X (before
+    # looking for a GPU, so this runs without one)
+    X, y = regression
+    model = Estimator((3,), max_iter=2, random_state=0, device=device)
+    y = (y > 0).astype(int) if Estimator is MLPClassifier else y
+    accepts_sparse = model.__sklearn_tags__().input_tags.sparse
+    if accepts_sparse:
+        model.fit(sp.csr_matrix(X), y)
+    else:
+        with pytest.raises(ValueError, match="dense X only"):
+            model.fit(sp.csr_matrix(X), y)
+    assert accepts_sparse == (device == "cpu")

@@ -666,5 +666,5 @@ class BaseMLP(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
+        tags.input_tags.sparse = self.device != "cuda"  # the device kernels take dense X
         return tags
