@@ -219,6 +219,20 @@ def test_bench_skips_unreadable_datasets_with_a_warning(tmp_path, monkeypatch):
     assert not {"riboflavin", "leukemia"} & {case.data for case in cases}
 
 
+def test_bench_names_the_datasets_missing_from_its_folder(tmp_path, monkeypatch):
+    """A data folder without the suite's files (an empty one, a mistyped name) gave a
+    benchmark of generated data only, without a word about the real sets it skipped."""
+    monkeypatch.setenv("SKLREG_DATA_DIR", str(tmp_path))
+    for name in ("_regression_cases", "_logistic_cases"):
+        monkeypatch.setattr(_bench, name, lambda *args, **kwargs: [])
+    monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
+    with pytest.warns(UserWarning) as caught:
+        _bench.build_cases(quick=False)
+    messages = " ".join(str(w.message) for w in caught)
+    assert "riboflavin.npz" in messages and "leukemia.npz" in messages
+    assert str(tmp_path) in messages
+
+
 def test_quick_bench_does_not_look_for_the_datasets(tmp_path, monkeypatch):
     """``--quick`` uses no real dataset, but warned about a SKLREG_DATA_DIR that is not a
     folder."""
