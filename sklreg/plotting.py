@@ -154,8 +154,9 @@ def plot_cv_curve(estimator, ax=None):
     """Plot the cross-validated error or score of a fitted CV estimator against ``alpha``.
 
     The mean over folds is drawn with a band of plus or minus one standard deviation, and
-    the selected ``alpha_`` as a vertical dashed line. With several ``l1_ratio`` values,
-    one curve per value. The ``alpha`` axis is logarithmic and decreasing (symmetric log,
+    the selected ``alpha_`` as a vertical dashed line, with a dot on the selected curve.
+    With several ``l1_ratio`` values, one curve per value, the selected ``l1_ratio_``'s
+    labelled so. The ``alpha`` axis is logarithmic and decreasing (symmetric log,
     linear near 0, when the grid holds ``alpha=0``).
 
     Parameters
@@ -188,14 +189,21 @@ def plot_cv_curve(estimator, ax=None):
     else:
         ratios = np.atleast_1d(estimator.l1_ratio)
     ax = _axes(ax)
+    selected_label = f"alpha_={estimator.alpha_:.3g}"
     for grid, ratio_alphas, ratio in zip(values, alphas, ratios, strict=True):
         mean, std = grid.mean(axis=1), grid.std(axis=1)
         label = "mean over folds" if ratio is None else f"l1_ratio={ratio:g}"
+        is_selected = ratio is None or ratio == estimator.l1_ratio_
+        if ratio is not None and is_selected:
+            label += " (selected)"
+            selected_label += f", l1_ratio_={ratio:g}"
         (line,) = ax.plot(ratio_alphas, mean, label=label)
         ax.fill_between(ratio_alphas, mean - std, mean + std, color=line.get_color(),
                         alpha=0.2, linewidth=0)
-    ax.axvline(estimator.alpha_, color="k", linestyle="--", linewidth=1,
-               label=f"alpha_={estimator.alpha_:.3g}")
+        if is_selected:
+            selected_point = (estimator.alpha_, mean[ratio_alphas == estimator.alpha_][:1])
+    ax.axvline(estimator.alpha_, color="k", linestyle="--", linewidth=1, label=selected_label)
+    ax.plot(*selected_point, "ko", markersize=5)
     _alpha_axis(ax, alphas)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize="small")

@@ -148,6 +148,15 @@ def test_cv_curve_one_line_per_l1_ratio(regression_data):
     ax = plotting.plot_cv_curve(cv)
     for line, grid in zip(ax.get_lines()[:2], cv.mse_path_, strict=True):
         np.testing.assert_allclose(line.get_ydata(), grid.mean(axis=1))
+    # the selected l1_ratio_ is named, and its curve marked at alpha_ (it was not)
+    best = int(np.flatnonzero(np.array([0.2, 0.9]) == cv.l1_ratio_)[0])
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels[best].endswith("(selected)") and not labels[1 - best].endswith("(selected)")
+    assert f"l1_ratio_={cv.l1_ratio_:g}" in labels[2]
+    point = ax.get_lines()[3]
+    selected_mean = cv.mse_path_[best].mean(axis=1)[cv.alphas_[best] == cv.alpha_]
+    np.testing.assert_allclose(point.get_ydata(), selected_mean)
+    np.testing.assert_array_equal(point.get_xdata(), [cv.alpha_])
 
 
 def test_cv_curve_classifier_scores():
