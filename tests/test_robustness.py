@@ -493,3 +493,50 @@ def test_iteration_budget_warning_keeps_its_advice():
     with pytest.warns(ConvergenceWarning, match="Increase max_iter") as record:
         LinearRegressor("l2", alpha=1e-6, tol=1e-10, max_iter=3, solver="cd").fit(X, y)
     assert not any("Rounding" in str(w.message) for w in record)
+
+
+def _unit_regression(n_samples=200, n_features=40):
+    """Standardized data with noise: the unpenalized fit leaves a residual (relative 1e-2)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_samples, n_features))
+    y = X @ rng.standard_normal(n_features) + 3.0 * rng.standard_normal(n_samples)
+    return (X - X.mean(axis=0)) / X.std(axis=0), (y - y.mean()) / y.std()
+
+
+BELOW_ROUNDING = "below the float64 rounding of the gradient.*penalty=None"
+
+
+@pytest.mark.parametrize("alpha", [1e-150, 1e-300, 5e-324])
+@pytest.mark.parametrize("penalty, solver", [("l1", "auto"), ("l1", "cd"), ("l1", "gram"),
+                                             ("elasticnet", "cd"), ("elasticnet", "gram"),
+                                             ("l2", "auto"), ("l2", "cd")])
+def test_penalty_below_rounding_gives_the_unpenalized_fit_and_says_why(alpha, penalty,
+                                                                       solver):
+    """A penalty far below the rounding of ``X^T r`` cannot be certified (the lasso dual
+    point is scaled to nothing; the L2 conjugate divides rounding by alpha): the warning
+    says so, instead of advising max_iter, and coordinate descent stops at the
+    unpenalized solution instead of running all its 10000 epochs."""
+    X, y = _unit_regression()
+    with pytest.warns(ConvergenceWarning, match=BELOW_ROUNDING) as record:
+        model = LinearRegressor(penalty, alpha=alpha, solver=solver).fit(X, y)
+    assert not any("max_iter" in str(w.message) for w in record)
+    assert model.n_iter_ < 1000
+    unpenalized = np.linalg.lstsq(X, y, rcond=None)[0]
+    np.testing.assert_allclose(model.coef_, unpenalized, rtol=0, atol=1e-9)
+    # a small alpha above the rounding is certified as before
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        LinearRegressor(penalty, alpha=1e-9, solver=solver, tol=1e-8).fit(X, y)
+
+
+@pytest.mark.parametrize("alpha", [1e-150, 5e-324])
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_classifier_penalty_below_rounding_says_why(alpha, penalty, n_classes):
+    """The classifier's warning at such an alpha names the cause, not max_iter."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((150, 10))
+    y = rng.integers(n_classes, size=150)  # labels unrelated to X: not separable
+    with pytest.warns(ConvergenceWarning, match=BELOW_ROUNDING) as record:
+        sklreg.LinearClassifier(penalty, alpha=alpha).fit(X, y)
+    assert not any("Increase max_iter" in str(w.message) for w in record)

@@ -14,6 +14,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .._datafits import gradient_rounding, penalty_below_rounding
 from .._penalties import penalty_strengths
 from .._validation import validate_fit_data, validate_predict_data
 from ..cuda import check_device
@@ -273,6 +274,17 @@ class ClassificationProblem:
             b -= W @ X_offset
             self._solved = True
         return float(gap), int(n_iter), gap_tol
+
+    def penalty_below_rounding(self, l1_strength, l2_strength, gap_tol):
+        """Whether the penalty is below the rounding of the gradient ``X^T (c (p - y))``,
+        ``eps ||X||_F ||c||`` (the residuals ``p - y`` are within 1, known to ``eps``), so
+        that no dual point can certify ``gap_tol`` (see
+        :func:`~sklreg._datafits.penalty_below_rounding`)."""
+        X = self.X
+        values = np.ravel(X.data if sp.issparse(X) else X)
+        frobenius2 = float(np.dot(values, values).astype(np.float64))
+        return penalty_below_rounding(l1_strength, l2_strength,
+                                      gradient_rounding(frobenius2, self.c @ self.c), gap_tol)
 
     @property
     def has_absent_classes(self):
@@ -542,7 +554,7 @@ class LinearClassifierMixin:
 
 
 def warn_if_not_converged(gap, gap_tol, max_iter, n_iter, solver="proximal Newton", where="",
-                          penalized=True):
+                          penalized=True, below_rounding=False):
     """ConvergenceWarning naming the gap reached when the solver stopped above ``gap_tol``.
 
     A solver stops before ``max_iter`` (``n_iter < max_iter``) only where rounding keeps
@@ -550,11 +562,18 @@ def warn_if_not_converged(gap, gap_tol, max_iter, n_iter, solver="proximal Newto
     predictions takes back above ``gap_tol``): the message then says so, instead of
     advising more iterations. ``where``, e.g. ``' at alpha=0.01'``, follows
     ``max_iter`` in the message. Without penalty (``penalized=False``) ``gap`` is the
-    Newton decrease that stands for the duality gap.
+    Newton decrease that stands for the duality gap. ``below_rounding``: the penalty is
+    below the rounding of the gradient (see :meth:`ClassificationProblem.penalty_below_rounding`),
+    where no dual point certifies ``gap_tol`` however many iterations run.
     """
     if gap > gap_tol:
         measure = "duality gap" if penalized else "Newton decrease"
-        if n_iter < max_iter:
+        if below_rounding:
+            stopped = f"stopped after {n_iter} of max_iter={max_iter} iterations{where}"
+            advice = ("The penalty is below the float64 rounding of the gradient, so no "
+                      "dual point can certify tol, however many iterations run. Use "
+                      "penalty=None, or a larger alpha, or a looser tol.")
+        elif n_iter < max_iter:
             stopped = (f"stopped after {n_iter} of max_iter={max_iter} iterations{where}, "
                        "limited by float64 rounding,")
             advice = "Increase tol."
@@ -785,7 +804,9 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         penalized = l1_strength > 0.0 or l2_strength > 0.0
         warn_if_not_converged(gap, gap_tol, max_iter, n_iter,
                               "GPU FISTA" if use_cuda else problem.solver_name,
-                              penalized=penalized)
+                              penalized=penalized, below_rounding=penalized and gap > gap_tol
+                              and problem.penalty_below_rounding(l1_strength, l2_strength,
+                                                                 gap_tol))
         center_solution(W, b, penalized)
         self.classes_ = classes
         self.coef_ = W

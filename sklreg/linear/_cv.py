@@ -491,7 +491,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             seed=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
             gram=training_gram(design, moments, np.empty(0, dtype=np.intp)),
         )
-        set_fitted_attributes(self, result, design, np.float64, single_target)
+        set_fitted_attributes(self, result, design, np.float64, single_target, (l1, l2))
 
     def get_metadata_routing(self):
         """Metadata routing of this estimator: ``fit`` routes to the CV splitter's ``split``.

@@ -9,7 +9,12 @@ import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from .._datafits import quadratic_dual_gap, quadratic_gap_from_sums
+from .._datafits import (
+    gradient_rounding,
+    penalty_below_rounding,
+    quadratic_dual_gap,
+    quadratic_gap_from_sums,
+)
 from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
 from ..solvers._columns import centered_column_sq_norms
 from ..solvers._direct import (
@@ -704,6 +709,13 @@ def unpenalized_atol(tol):
     return min(tol, 1e-6) * 1e-2
 
 
+def centered_frobenius2(design):
+    """``||X||_F^2`` of the centered, row-weighted design."""
+    A = design.A
+    squares = A.data @ A.data if design.is_sparse else np.einsum("ij,ij->", A, A)
+    return float(squares - design.sw_sum * design.X_mean @ design.X_mean)
+
+
 def _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter, max_rounds=3):
     """LSQR with its tolerance derived from the gap target, tightened until certified.
 
@@ -713,9 +725,7 @@ def _lsqr_to_gap(design, W, active, l2_strength, tol, gap_tols, max_iter, max_ro
     ``tol``. Updates ``W[active]`` in place; returns the iterations per active target.
     """
     A = design.A
-    squares = A.data @ A.data if design.is_sparse else np.einsum("ij,ij->", A, A)
-    frobenius2 = squares - design.sw_sum * design.X_mean @ design.X_mean
-    frobenius2 += A.shape[1] * l2_strength
+    frobenius2 = centered_frobenius2(design) + A.shape[1] * l2_strength
     if l2_strength > 0.0 and frobenius2 > 0.0:
         atol = np.sqrt(l2_strength * tol / frobenius2)
     else:  # no gap to aim at: a tight fixed tolerance
@@ -751,12 +761,14 @@ ROUNDING_GAP_FACTOR = 1e2  # relative gaps below this many eps are at the roundi
 NORM_SPREAD = 1e6  # column norms spread wider than this let rounding limit the certificate
 
 
-def warn_if_not_converged(result, tol, design, where=""):
+def warn_if_not_converged(result, tol, design, where="", strengths=None):
     """Warn with ``ConvergenceWarning`` when a target's gap is above ``tol`` (names the gap).
 
     The message says when rounding in the ``design``, not the iteration budget, is what
-    stops the gap (see :func:`rounding_diagnosis`). ``where``, e.g. ``' at alpha=0.01'``,
-    places the fit in a path.
+    stops the gap (see :func:`rounding_diagnosis`), or when the penalty, of strengths
+    ``(l1, l2)`` on the scaled objective (``strengths``, when given), is below the
+    rounding of the gradient, where no dual point can certify ``tol``.
+    ``where``, e.g. ``' at alpha=0.01'``, places the fit in a path.
     """
     not_converged = result.gaps > result.gap_tols  # False for NaN (no certificate)
     if not np.any(not_converged):
@@ -769,7 +781,18 @@ def warn_if_not_converged(result, tol, design, where=""):
     relative = f", relative gap {result.gaps[k] / null:.3e}" if null > 0 else ""
     reached = f"duality gap {result.gaps[k] / design.sw_sum:.3e}{relative} > tol={tol:g}"
     diagnosis = rounding_diagnosis(result.gaps[k] / null, design)
-    if result.solver in ("cholesky", "nnls"):
+    rounding = gradient_rounding(centered_frobenius2(design), 2.0 * null)
+    if strengths is not None and penalty_below_rounding(*strengths, rounding,
+                                                        result.gap_tols[k]):
+        message = (
+            f"The fit{where} stopped after {int(result.n_iter[k])} iterations at a "
+            f"{reached}: the penalty is below the float64 rounding of the gradient (about "
+            f"{rounding / design.sw_sum:.1e} on the scale of alpha), so no dual point can "
+            "certify tol, however many iterations run; the solution found is (nearly) "
+            "the unpenalized least-squares one. Use penalty=None for it, or a larger "
+            "alpha, or a looser tol."
+        )
+    elif result.solver in ("cholesky", "nnls"):
         message = (
             f"The direct solve{where} reached a {reached}: the problem is too "
             "ill-conditioned for this tolerance in this float precision."

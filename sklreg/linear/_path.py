@@ -222,7 +222,7 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
         )
         # the epochs of the compiled descent it went on from count too (in the warning)
         result = result._replace(n_iter=result.n_iter + spent)
-        warn_if_not_converged(result, tol, design, f" at alpha={alphas[i]:.4g}")
+        warn_if_not_converged(result, tol, design, f" at alpha={alphas[i]:.4g}", (l1, l2))
         W[i], gaps[i], n_iter[i] = result.W, result.gaps / design.sw_sum, result.n_iter
         previous = result.W
         if callback is not None:

@@ -109,12 +109,12 @@ class LinearPredictorMixin:
         return tags
 
 
-def set_fitted_attributes(estimator, result, design, dtype, single_target):
+def set_fitted_attributes(estimator, result, design, dtype, single_target, strengths=None):
     """Set ``coef_``, ``intercept_``, ``n_iter_`` and ``dual_gap_`` of ``estimator`` from
     the :class:`~sklreg.linear._least_squares.LeastSquaresResult` of ``design``, rounded
     to ``dtype``; warn where a gap is above ``estimator.tol`` (the intercepts' rounding
-    included)."""
-    warn_if_not_converged(result, estimator.tol, design)
+    included). ``strengths``: the penalty's ``(l1, l2)`` on the scaled objective."""
+    warn_if_not_converged(result, estimator.tol, design, strengths=strengths)
     coef = result.W.astype(dtype)
     intercept, rounding = design.intercepts(result.W, dtype)
     warn_if_intercept_rounding_exceeds_tol(result.gaps / design.sw_sum, rounding,
@@ -352,6 +352,7 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
                 solver=self.solver, max_iter=self.max_iter, tol=self.tol, W_init=W_init,
                 random_selection=self.selection == "random", seed=seed,
             )
-        set_fitted_attributes(self, result, design, X.dtype, single_target)
+        set_fitted_attributes(self, result, design, X.dtype, single_target,
+                              (l1_strength, l2_strength))
         return self
 

@@ -19,7 +19,13 @@ import math
 
 import numpy as np
 
-from .._datafits import quadratic_dual_gap
+from .._datafits import (
+    STALLED_GAP_DECREASE,
+    gradient_rounding,
+    penalty_below_rounding,
+    quadratic_dual_gap,
+    stationary_to_rounding,
+)
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
 from ._columns import REASSOCIATE, columns_axpy, columns_dot, dense_columns
@@ -431,7 +437,11 @@ def enet_coordinate_descent(
     :func:`orthant_newton_point`) lands on the solution when the support is right; it is
     taken when its cost is within ``NEWTON_WORK_RATIO`` times both the descent work since
     the last one and the work descent still needs at its last rate (see
-    :func:`newton_step_pays`), and counts as an epoch.
+    :func:`newton_step_pays`), and counts as an epoch. When the penalty is below the
+    rounding of ``X^T r`` (see :func:`~sklreg._datafits.penalty_below_rounding`), no dual
+    point can certify ``gap_tol``: descent stops, unconverged, once the gradient is within
+    that rounding and the gap fell by less than ``STALLED_GAP_DECREASE`` over an outer
+    iteration.
 
     Parameters
     ----------
@@ -515,6 +525,10 @@ def enet_coordinate_descent(
     newton_tried = False  # on the current signs
     descent_entries = 0.0  # column entries visited by descent since the last Newton step
     entries_per_pass = float(n_samples)  # over a column of the working set, on average
+    # a penalty below the rounding of X^T r: no dual point will certify gap_tol, and the
+    # descent stops at the unpenalized solution (to rounding), where the gap stalls
+    rounding = gradient_rounding(np.sum(lipschitz), y @ y)
+    uncertifiable = penalty_below_rounding(l1_strength, l2_strength, rounding, gap_tol)
     while True:
         features = active[:n_active]
         r_norm2, r_dot_y = residual_summaries(
@@ -533,6 +547,9 @@ def enet_coordinate_descent(
             best_w[:] = w
         work += n_active
         if gap <= gap_tol or n_iter >= max_iter or work >= max_work:
+            break
+        if (uncertifiable and gap >= (1.0 - STALLED_GAP_DECREASE) * previous_gap
+                and stationary_to_rounding(XTr, w, l2_strength, features, rounding)):
             break
         remaining_passes = work_to_converge(gap, previous_gap, gap_tol, work - previous_work)
         previous_gap, previous_work = gap, work
@@ -630,6 +647,8 @@ def enet_coordinate_descent(
                 n_history = 0
             if violation <= inner_tol or work >= max_work:
                 break
+            if uncertifiable and violation <= rounding:  # stationary to rounding: an
+                break  # inner_tol below the rounding may never be met
     remaining_work = work_to_converge(gap, previous_gap, gap_tol, work - previous_work)
     if primal > best_primal:  # screening zeroed weights and descent did not make up for it
         w[:] = best_w

@@ -20,10 +20,14 @@ import math
 import numpy as np
 
 from .._datafits import (
+    STALLED_GAP_DECREASE,
     conjugate_scale,
     enet_conjugate_term,
+    gradient_rounding,
+    penalty_below_rounding,
     quadratic_dual_gap,
     quadratic_gap_from_sums,
+    stationary_to_rounding,
 )
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
@@ -185,7 +189,9 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     :func:`~sklreg.solvers._cd.orthant_newton_point`) lands on the solution when the support
     is right; it is taken when its cost is within ``NEWTON_WORK_RATIO`` times both the
     updates since the last one and those descent still needs at its last rate, and counts
-    as an epoch.
+    as an epoch. When the penalty is below the rounding of ``X^T r``, descent stops
+    (unconverged) at the unpenalized solution, as
+    :func:`~sklreg.solvers._cd.enet_coordinate_descent` does.
 
     Parameters
     ----------
@@ -240,10 +246,16 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     descent_work = 0.0  # multiply-adds of the updates of q since the last Newton step
     work = 0.0  # all of them
     previous_gap, previous_work = np.inf, 0.0
+    # a penalty below the rounding of X^T r (see enet_coordinate_descent)
+    rounding = gradient_rounding(np.trace(G), y_norm2)
+    uncertifiable = penalty_below_rounding(l1_strength, l2_strength, rounding, gap_tol)
     while True:
         _refresh_gradient(G, b, w, q)
         gap = _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive)
         if gap <= gap_tol or n_iter >= max_iter:
+            break
+        if (uncertifiable and gap >= (1.0 - STALLED_GAP_DECREASE) * previous_gap
+                and stationary_to_rounding(q, w, l2_strength, all_features, rounding)):
             break
         remaining_work = work_to_converge(gap, previous_gap, gap_tol, work - previous_work)
         previous_gap, previous_work = gap, work
