@@ -451,16 +451,72 @@ def test_invalid_alphas_are_named(alphas, message):
 # overflows a product in the line search (a warning; the fits are right)
 @pytest.mark.filterwarnings("ignore:overflow encountered in matmul:RuntimeWarning")
 def test_l2_path_on_constant_features():
-    """Constant features carry no information: with intercepts, the L2 grid (all at the
-    smallest normal float, the data having no curvature) gives the intercept-only model's
-    held-out accuracy in every fold. L-BFGS took a curvature pair whose ``y^T y``
-    underflowed to zero there, and its two-loop recursion divided by it
+    """Constant features carry no information: with intercepts, an L2 path at the
+    smallest normal float (the automatic grid's before it had a fallback) gives the
+    intercept-only model's held-out accuracy in every fold. L-BFGS took a curvature pair
+    whose ``y^T y`` underflowed to zero there, and its two-loop recursion divided by it
     (ZeroDivisionError inside the compiled kernel)."""
     y = np.random.default_rng(3).integers(0, 3, 40)
     X = np.full((40, 3), 5.0)
     cv = StratifiedKFold(5)
-    model = LinearClassifierCV(alphas=4, cv=cv).fit(X, y)
+    model = LinearClassifierCV(alphas=np.full(4, np.finfo(np.float64).tiny), cv=cv).fit(X, y)
     for k, (train, test) in enumerate(cv.split(X, y)):
         majority = np.argmax(np.bincount(y[train], minlength=3))
         assert_allclose(model.scores_[:, k], np.mean(y[test] == majority))
     assert_allclose(model.predict_proba(X[:1])[0], np.bincount(y) / len(y), rtol=1e-6)
+
+
+def _constant_feature_cases():
+    """``(X, y, sample_weight, fit_intercept)`` where W = 0 is optimal at every alpha and
+    the grid's top is 0: constant features with intercepts (rounding in their weighted
+    means: 0.1 with weights), all-zero features, and, for L1 (alpha_max; the L2 grid has
+    the curvature), constant features without intercepts with balanced classes (whose
+    gradient at W = 0 rounds to 3e-18)."""
+    rng = np.random.default_rng(3)
+    sw = rng.uniform(0.5, 2, 42)
+    return [
+        (np.full((42, 3), 5.0), rng.integers(0, 3, 42), None, True),
+        (np.full((42, 3), 0.1), rng.integers(0, 2, 42), sw, True),
+        (np.full((42, 3), 0.1), rng.integers(0, 3, 42), sw, True),
+        (np.full((42, 3), 5.0), np.arange(42) % 2, None, False),
+        (np.zeros((42, 3)), rng.integers(0, 3, 42), sw, True),
+    ]
+
+
+@pytest.mark.parametrize("case, penalty", [(case, penalty) for case in range(5)
+                                           for penalty in ("l1", "l2")
+                                           if (case, penalty) != (3, "l2")])
+def test_automatic_grid_where_alpha_changes_nothing_starts_at_one(case, penalty):
+    """The automatic grid's top is 0 there, or rounding (1e-33 to 1e-18): the grid sat
+    at 2.2e-308 or at that noise, L-BFGS overflowed there (RuntimeWarning) and weights
+    drifted to 4e6 with ConvergenceWarnings (3 classes). It starts at 1, without
+    warnings, and the refit is the intercept-only model."""
+    X, y, sw, fit_intercept = _constant_feature_cases()[case]
+    expected = np.geomspace(1.0, 1e-3 if penalty == "l1" else 1e-6, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LinearClassifierCV(penalty, alphas=4, cv=3, fit_intercept=fit_intercept,
+                                   tol=1e-8).fit(X, y, sample_weight=sw)
+    assert_allclose(model.alphas_, expected, rtol=1e-12)
+    assert model.alpha_ == 1.0
+    assert_allclose(model.coef_, 0.0, atol=1e-6)
+    frequencies = np.bincount(y, weights=sw) / (len(y) if sw is None else sw.sum())
+    if not fit_intercept:
+        frequencies = np.full(len(frequencies), 1.0 / len(frequencies))
+    assert_allclose(model.predict_proba(X[:1])[0], frequencies, rtol=1e-6)
+
+
+def test_constant_float32_columns_leave_the_grid_to_the_varying_ones():
+    """With intercepts, constant columns add nothing to the curvature or to alpha_max:
+    the grid is that of the varying columns alone. The curvature's products in float32
+    left 0.02 of rounding from columns at 7e5, a grid 1e10 times too high."""
+    rng = np.random.RandomState(1)
+    varying = rng.standard_normal((40, 2)) * 1e-6
+    y = (varying @ [1e6, -2e6] + rng.standard_normal(40) > 0).astype(int)
+    X = np.hstack([np.full((40, 3), 7e5), varying]).astype(np.float32)
+    sw = rng.uniform(0.5, 2, 40)
+    for penalty in ("l1", "l2"):
+        ours = LinearClassifierCV(penalty, alphas=3, cv=2).fit(X, y, sample_weight=sw)
+        alone = LinearClassifierCV(penalty, alphas=3, cv=2).fit(X[:, 3:], y,
+                                                                  sample_weight=sw)
+        assert_allclose(ours.alphas_, alone.alphas_, rtol=1e-5)

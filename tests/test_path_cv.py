@@ -547,3 +547,62 @@ def test_automatic_grid_whose_bottom_underflows_ends_at_the_smallest_normal(pena
     for alphas in (path.alphas, cv.alphas_):
         assert alphas[-1] == tiny
         assert np.all(alphas > 0) and np.all(np.diff(alphas) < 0)
+
+
+def _degenerate_regression_designs():
+    """``(X, y, sample_weight, penalties)`` on which every alpha of the listed penalties
+    gives the same model (w = 0): constant features with an intercept (with rounding in
+    their weighted means: 0.1, float32 near 7e5, sparse), all-zero features, a constant
+    target (for an L1 part, whose alpha_max is then 0)."""
+    rng = np.random.RandomState(0)
+    y = rng.standard_normal(30)
+    sw = rng.uniform(0.5, 2, 30)
+    every = ("l1", "elasticnet", "l2")
+    return [
+        (np.full((30, 3), 5.0), y, None, every),
+        (np.full((30, 3), 0.1), y, sw, every),
+        (np.full((30, 3), 7e5, dtype=np.float32), y, sw, every),
+        (sp.csc_matrix(np.full((30, 3), 0.1)), y, sw, every),
+        (np.zeros((30, 3)), y, None, every),
+        (rng.standard_normal((30, 3)), np.full(30, 0.1), sw, ("l1", "elasticnet")),
+    ]
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_automatic_grid_where_alpha_changes_nothing_starts_at_one(case):
+    """Where every alpha gives w = 0, the automatic grid's top (alpha_max, or the L2
+    curvature) is 0 -- or the rounding of the centering of constant columns (1e-61 to
+    1e-10): the grid sat at 2.2e-308 or at that noise, alpha_ with it, and fits there
+    warned (a direct solve's gap of 3e272 on the float32 columns). It now starts at 1, as
+    a data-free grid (scikit-learn's RidgeCV and LogisticRegressionCV), without warnings,
+    and the flat held-out errors select its top."""
+    X, y, sw, penalties = _degenerate_regression_designs()[case]
+    mean = np.average(y, weights=sw)
+    for penalty in penalties:
+        expected = np.geomspace(1.0, 1e-3 if penalty != "l2" else 1e-6, 4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            path = regularization_path(X, y, penalty=penalty, n_alphas=4, sample_weight=sw)
+            cv = LinearRegressorCV(penalty, alphas=4, cv=3).fit(X, y, sample_weight=sw)
+        assert_allclose(path.alphas, expected, rtol=1e-12)
+        assert_allclose(cv.alphas_, expected, rtol=1e-12)
+        if X.dtype == np.float64:  # (float32 folds fit what centering them leaves: 1e-5)
+            assert cv.alpha_ == 1.0
+        assert_allclose(path.coefs, 0.0, atol=1e-9)
+        assert_allclose(cv.predict(X), mean, rtol=1e-6)
+
+
+def test_constant_columns_leave_the_grid_to_the_varying_ones():
+    """With an intercept, constant columns contribute nothing to alpha_max or to the L2
+    curvature: the grid is that of the varying columns alone, not moved by the rounding
+    of the constant columns' centering."""
+    rng = np.random.RandomState(1)
+    varying = rng.standard_normal((40, 2)) * 1e-6
+    y = varying @ [1e6, -2e6] + rng.standard_normal(40)
+    X = np.hstack([np.full((40, 3), 7e5), varying]).astype(np.float32)
+    sw = rng.uniform(0.5, 2, 40)
+    for penalty in ("l1", "l2"):
+        ours = regularization_path(X, y, penalty=penalty, n_alphas=3, sample_weight=sw)
+        alone = regularization_path(X[:, 3:], y, penalty=penalty, n_alphas=3,
+                                    sample_weight=sw)
+        assert_allclose(ours.alphas, alone.alphas, rtol=1e-5)

@@ -38,7 +38,13 @@ from ._cv import (
     split_folds,
     splitter_routing,
 )
-from ._path import RIDGE_GRID_TOP, alpha_grid, check_alphas, largest_curvature
+from ._path import (
+    RIDGE_GRID_TOP,
+    alpha_grid,
+    check_alphas,
+    column_ranges,
+    largest_curvature,
+)
 from ._regressor import check_sample_weight
 
 
@@ -47,12 +53,19 @@ def classification_alpha_max(X, labels, n_classes, sample_weight, fit_intercept,
     (with the intercepts alone fitted).
 
     It is ``max |X^T R| / l1_ratio`` with ``R`` the datafit derivatives of the
-    intercept-only model. For ``l1_ratio = 0`` (no such alpha), ``RIDGE_GRID_TOP`` times
+    intercept-only model, or 0 when that is within the rounding of its sums
+    (``n_samples * eps * max |X| * ||R||_1``): balanced classes on constant features,
+    without intercepts. For ``l1_ratio = 0`` (no such alpha), ``RIDGE_GRID_TOP`` times
     the largest eigenvalue of the datafit's Hessian there, ``Xc^T diag(c) Xc`` times that
     of ``diag(f) - f f^T`` (``f`` the class frequencies, or its ``f (1 - f)`` for two
     classes), with ``c`` the normalized weights and ``Xc`` centered when the intercepts
-    are fitted.
+    are fitted. With intercepts, constant columns (on the rows of positive weight) are
+    left out: centered, they are zero (see :func:`~sklreg.linear._path.varying_columns`).
     """
+    low, high = column_ranges(X, sample_weight)
+    columns = low < high if fit_intercept else np.ones(X.shape[1], dtype=bool)
+    if not np.any(columns):
+        return 0.0
     c = sample_weight / sample_weight.sum()
     onehot = (labels[:, None] == np.arange(n_classes)).astype(np.float64)
     freq = c @ onehot if fit_intercept else np.full(n_classes, 1.0 / n_classes)
@@ -64,12 +77,16 @@ def classification_alpha_max(X, labels, n_classes, sample_weight, fit_intercept,
         offsets = (np.asarray(X.T @ c, dtype=np.float64).ravel() if fit_intercept
                    else np.zeros(X.shape[1]))
         return RIDGE_GRID_TOP * class_curvature * largest_curvature(
-            X, offsets, np.ones(X.shape[0]), c)
+            X, offsets, np.ones(X.shape[0]), c, columns)
     residual = (freq - onehot) * c[:, None]
     if n_classes == 2:
         residual = residual[:, 1:]
-    gradient = np.asarray(X.T @ residual)
-    return float(np.abs(gradient).max()) / l1_ratio
+    gradient = np.abs(np.asarray(X.T @ residual))[columns]
+    largest_entry = np.maximum(np.abs(low), np.abs(high))[columns].max()
+    rounding = (X.shape[0] * np.finfo(np.float64).eps * largest_entry
+                * np.abs(residual).sum(axis=0).max())
+    top = float(gradient.max())
+    return top / l1_ratio if top > rounding else 0.0
 
 
 def scorer_with_labels(scorer, classes):
@@ -261,7 +278,10 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         decreasingly). For ``l1_ratio = 0`` (L2, the default), which has no such alpha,
         the grid starts at 10 times the largest curvature of the loss at ``W = 0`` (the
         top eigenvalue of its Hessian, with the intercepts fitted), where every direction
-        of the data is shrunk at least 11-fold, and spans ``eps ** 2``.
+        of the data is shrunk at least 11-fold, and spans ``eps ** 2``. Where that top
+        is 0, every alpha giving ``W = 0`` on all the data (features constant with
+        intercepts, all-zero features, or, with an L1 part, no feature telling the
+        classes apart at ``W = 0``), the grid starts at 1 instead.
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid (squared for L2); an ``alpha_min``
         below the smallest normal float64 (2.2e-308) is raised to it.

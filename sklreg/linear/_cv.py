@@ -36,6 +36,7 @@ from ._path import (
     check_alphas,
     design_path,
     path_pays_for_gram,
+    varying_columns,
 )
 from ._regressor import (
     LinearPredictorMixin,
@@ -250,7 +251,9 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         ``l1_ratio = 0`` (L2), which has no such alpha, the grid starts at 10 times the
         largest eigenvalue of the (centered, weighted) ``X^T X / sum(sample_weight)``,
         where every direction of the data is shrunk at least 11-fold, and spans
-        ``eps ** 2``.
+        ``eps ** 2``. Where that top is 0, every alpha giving the same coefficients
+        (all zero: features constant with an intercept, all-zero features, or, with an
+        L1 part, a constant target), the grid starts at 1 instead.
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid (squared for L2); an ``alpha_min``
         below the smallest normal float64 (2.2e-308) is raised to it.
@@ -367,9 +370,10 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
             return np.tile(check_alphas(self.alphas), (len(l1_ratios), 1))
         if design is None:
             design = prepare_design(X, Y, sample_weight, self.fit_intercept, fortran=False)
+        columns = varying_columns(X, sample_weight, self.fit_intercept)
         return np.array([
-            alpha_grid(alpha_grid_top(design, ratio, self.positive), self.alphas, self.eps,
-                       ratio)
+            alpha_grid(alpha_grid_top(design, ratio, self.positive, columns), self.alphas,
+                       self.eps, ratio)
             for ratio in l1_ratios
         ])
 

@@ -4,6 +4,7 @@ from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array, check_consistent_length
@@ -34,6 +35,12 @@ from ._regressor import check_sample_weight, weights_for_strength
 # want it lower still. glmnet's start, the alpha_max of l1_ratio = 1e-3 (used before), put
 # it anywhere from 1e-9 to 2e3 times itself: mostly below its grid
 RIDGE_GRID_TOP = 10.0
+# the top of an automatic grid whose data set none: every alpha gives the same model
+# (w = 0) when alpha_max or the L2 curvature is 0, and a top there (or at the rounding
+# left by centering constant columns, 1e-61 to 1e-10) put the grid at 2.2e-308, where
+# fits on the rounding overflowed and warned. A data-free scale, as scikit-learn's
+# RidgeCV (0.1, 1, 10) and LogisticRegressionCV (C from 1e-4 to 1e4)
+DEGENERATE_GRID_TOP = 1.0
 POWER_ITERATIONS = 20  # estimate of the largest curvature (a factor of 2 off is harmless)
 
 
@@ -62,9 +69,39 @@ PATH_GRAM_MIN_SIZE = 100_000
 GRAM_PATH_CHUNK = 10
 
 
-def largest_curvature(X, offsets, row_scale, row_weights):
+def column_ranges(X, sample_weight):
+    """Smallest and largest entry of each column of ``X`` (dense or sparse) on the rows of
+    positive ``sample_weight`` (all rows when None); ``inf`` and ``-inf`` for no row."""
+    rows = None
+    if sample_weight is not None and not np.all(sample_weight > 0):
+        rows = sample_weight > 0
+    if sp.issparse(X):  # the implicit zeros count
+        X = X if rows is None else X[np.flatnonzero(rows)]
+        if X.shape[0] == 0:
+            return np.full(X.shape[1], np.inf), np.full(X.shape[1], -np.inf)
+        low, high = X.min(axis=0), X.max(axis=0)
+        return tuple(np.asarray(m.toarray() if sp.issparse(m) else m,
+                                dtype=np.float64).ravel() for m in (low, high))
+    where = True if rows is None else rows[:, None]
+    return (np.min(X, axis=0, where=where, initial=np.inf).astype(np.float64),
+            np.max(X, axis=0, where=where, initial=-np.inf).astype(np.float64))
+
+
+def varying_columns(X, sample_weight, fit_intercept):
+    """Mask of the columns of ``X`` that the automatic grids take into account: with an
+    intercept, those not constant on the rows of positive ``sample_weight``; centered,
+    the others are exactly zero (only the rounding of their centering is left), and
+    change neither ``alpha_max`` nor the curvature. Without, all of them."""
+    if not fit_intercept:
+        return np.ones(X.shape[1], dtype=bool)
+    low, high = column_ranges(X, sample_weight)
+    return low < high
+
+
+def largest_curvature(X, offsets, row_scale, row_weights, columns=None):
     """Largest eigenvalue of ``Xc^T diag(row_weights) Xc``, ``Xc = X - row_scale offsets^T``
-    (centered implicitly, dense or sparse ``X``), by power iteration from a seeded start.
+    (centered implicitly, dense or sparse ``X``), by power iteration from a seeded start;
+    on the ``columns`` (a mask) alone when given, the others taken as zero.
 
     ``X`` multiplies vectors of its own dtype (a float32 design is never copied to
     float64) scaled to a largest entry of 1, and norms are taken on such scaled vectors,
@@ -72,6 +109,10 @@ def largest_curvature(X, offsets, row_scale, row_weights):
     for any design whose squares fit the dtype: the estimate follows ``X**2``.
     """
     v = np.random.default_rng(0).standard_normal(X.shape[1])
+    if columns is not None:
+        if not np.any(columns):
+            return 0.0
+        v[~columns] = 0.0
     eigenvalue = 0.0
     for _ in range(POWER_ITERATIONS):
         v /= _scaled_norm(v)
@@ -83,6 +124,8 @@ def largest_curvature(X, offsets, row_scale, row_weights):
         z /= z_scale
         v = (np.asarray(X.T @ z.astype(X.dtype), dtype=np.float64).ravel()
              - offsets * (row_scale @ z))
+        if columns is not None:
+            v[~columns] = 0.0
         eigenvalue = z_scale * _scaled_norm(v)
         if not eigenvalue > 0.0:
             return 0.0
@@ -95,15 +138,20 @@ def _scaled_norm(v):
     return v_scale * np.linalg.norm(v / v_scale) if v_scale > 0.0 else 0.0
 
 
-def alpha_grid_top(design, l1_ratio, positive=False):
+def alpha_grid_top(design, l1_ratio, positive=False, columns=None):
     """Top of the automatic grid: the smallest ``alpha`` at which ``w = 0`` is optimal for
     every target; for ``l1_ratio = 0`` (no such alpha), ``RIDGE_GRID_TOP`` times the largest
-    eigenvalue of the datafit's Hessian ``Xc^T diag(s) Xc / S``."""
+    eigenvalue of the datafit's Hessian ``Xc^T diag(s) Xc / S``. Only the ``columns`` (a
+    mask, see :func:`varying_columns`) count when given."""
     if l1_ratio == 0.0:
         return RIDGE_GRID_TOP * largest_curvature(
-            design.A, design.X_mean, design.sqrt_sw, np.full(design.shape[0],
-                                                             1.0 / design.sw_sum))
+            design.A, design.X_mean, design.sqrt_sw,
+            np.full(design.shape[0], 1.0 / design.sw_sum), columns)
+    if columns is not None and not np.any(columns):
+        return 0.0
     XTy = np.asarray(design.A.T @ design.Y, dtype=np.float64)
+    if columns is not None:
+        XTy = XTy[columns]
     correlation = XTy.max() if positive else np.abs(XTy).max()
     return max(correlation, 0.0) / (design.sw_sum * l1_ratio)
 
@@ -124,10 +172,12 @@ def check_alphas(alphas):
 def alpha_grid(alpha_max, n_alphas, eps, l1_ratio):
     """``n_alphas`` values from ``alpha_max`` down to ``eps * alpha_max`` on a log scale
     (``eps ** 2`` for ``l1_ratio = 0``, see ``RIDGE_GRID_TOP``), but no lower than the
-    smallest normal float64 (a bottom that underflowed to 0 ended no log scale)."""
+    smallest normal float64 (a bottom that underflowed to 0 ended no log scale). An
+    ``alpha_max`` of 0 (below that smallest normal), where every alpha gives the same
+    model, is replaced by ``DEGENERATE_GRID_TOP``."""
     tiny = np.finfo(np.float64).tiny
     if alpha_max <= tiny:
-        return np.full(n_alphas, tiny)
+        alpha_max = DEGENERATE_GRID_TOP
     alpha_max = min(alpha_max, np.finfo(np.float64).max / 2)  # a curvature beyond float64
     alpha_min = max(alpha_max * (eps if l1_ratio > 0.0 else eps**2), tiny)
     return np.geomspace(alpha_max, alpha_min, num=n_alphas)
@@ -295,7 +345,10 @@ def regularization_path(
         ``alpha_max`` is the smallest ``alpha`` giving all-zero coefficients. An L2
         penalty has none: its grid starts at 10 times the largest eigenvalue of the
         (centered, weighted) ``X^T X / sum(sample_weight)``, where every direction of
-        the data is shrunk at least 11-fold, and spans ``eps ** 2``.
+        the data is shrunk at least 11-fold, and spans ``eps ** 2``. Where that top is
+        0, every alpha giving the same coefficients (all zero: features constant with
+        an intercept, all-zero features, or, with an L1 part, a constant target), the
+        grid starts at 1 instead.
     n_alphas : int, default=100
         Length of the automatic grid.
     eps : float, default=1e-3
@@ -343,7 +396,9 @@ def regularization_path(
     design = prepare_design(X, Y, sample_weight, fit_intercept)
     ratio = effective_l1_ratio(penalty, l1_ratio)
     if alphas is None:
-        alphas = alpha_grid(alpha_grid_top(design, ratio, positive), n_alphas, eps, ratio)
+        top = alpha_grid_top(design, ratio, positive,
+                             varying_columns(X, sample_weight, fit_intercept))
+        alphas = alpha_grid(top, n_alphas, eps, ratio)
     else:
         alphas = check_alphas(alphas)
     rescaled = weights_for_strength(sample_weight, X.shape[0], alphas[0])
