@@ -271,13 +271,16 @@ def _scaled_problem(variant, n_samples=40, n_features=6, seed=0):
     return (sp.csr_matrix(X) if variant == "sparse" else X), y, sample_weight
 
 
-def _assert_scaled_fit(make, X, y, sample_weight, x_scale, y_scale, alpha_scale):
-    """``make(alpha_scale)`` fitted on the scaled data: no warning (no overflow, no
-    uncertified gap), the scaled coefficients, within about as many epochs."""
+def _assert_scaled_fit(make, X, y, sample_weight, x_scale, y_scale, alpha_scale,
+                       weight_factor=1.0):
+    """``make(alpha_scale)`` fitted on the scaled data (and the weights times
+    ``weight_factor``, the same problem): no warning (no overflow, no uncertified gap), the
+    scaled coefficients, within about as many epochs."""
     reference = make(1.0).fit(X, y, sample_weight=sample_weight)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        model = make(alpha_scale).fit(X * x_scale, y * y_scale, sample_weight=sample_weight)
+        weights = None if sample_weight is None else sample_weight * weight_factor
+        model = make(alpha_scale).fit(X * x_scale, y * y_scale, sample_weight=weights)
     size = np.abs(reference.coef_).max()
     assert np.abs(model.coef_ * (x_scale / y_scale) - reference.coef_).max() <= 1e-9 * size
     assert model.intercept_ / y_scale == pytest.approx(reference.intercept_, rel=1e-9)
@@ -407,6 +410,147 @@ def test_data_of_different_scales_gives_the_scaled_solution(x_scale, y_scale, pe
                                             tol=1e-10),
         X, y, None, x_scale, y_scale, alpha_scale,
     )
+
+
+# ------------------------------------------------------------------ extreme sample weights
+# Every objective is a weighted mean: the weights times any factor pose the same problem.
+# A large factor overflowed the weighted design (sqrt(s_i) x_i, in X's dtype) and its sums
+# of squares (s_i x_i^2), whatever alpha, when weights were only rescaled above
+# sqrt(float64 max) / n_samples: NaN coefficients, LinAlgError, or ConvergenceWarning.
+WEIGHT_FACTORS = {"1e40": 1e40, "1e100": 1e100, "1e300": 1e300, "1e-300": 1e-300}
+SOLVERS = [("l1", "cd"), ("l1", "gram"), ("l2", "auto"), ("l2", "cd"), ("l2", "gram"),
+           ("l2", "cholesky"), ("l2", "lsqr"), ("elasticnet", "auto"), (None, "auto"),
+           (None, "lsqr")]
+
+
+def _weighted_problem(sparse, dtype):
+    X, y, sample_weight = _scaled_problem("weights")
+    X = X.astype(dtype)
+    return (sp.csr_matrix(X) if sparse else X), y, sample_weight
+
+
+def _assert_same_coefficients(model, reference, dtype):
+    rtol = 1e-9 if dtype == np.float64 else 1e-5
+    size = float(np.abs(reference.coef_).max())
+    assert np.abs(model.coef_ - reference.coef_).max() <= rtol * size
+    assert model.intercept_ == pytest.approx(reference.intercept_, rel=rtol, abs=rtol * size)
+
+
+@pytest.mark.parametrize("factor", WEIGHT_FACTORS.values(), ids=WEIGHT_FACTORS.keys())
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("penalty, solver", SOLVERS)
+def test_sample_weights_times_any_factor_give_the_same_fit(penalty, solver, sparse, dtype,
+                                                           factor):
+    """Weights near 1e40 overflowed a float32 design (sqrt(s) x beyond 3.4e38: NaN
+    coefficients, LinAlgError without a penalty)."""
+    X, y, sample_weight = _weighted_problem(sparse, dtype)
+    tol = 1e-10 if dtype == np.float64 else 1e-6
+    reference = LinearRegressor(penalty, alpha=0.01, solver=solver, tol=tol).fit(
+        X, y, sample_weight=sample_weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LinearRegressor(penalty, alpha=0.01, solver=solver, tol=tol).fit(
+            X, y, sample_weight=sample_weight * factor)
+    _assert_same_coefficients(model, reference, dtype)
+    assert model.n_iter_ <= reference.n_iter_ + 1
+
+
+def test_sample_weights_times_a_power_of_4_give_the_same_bits():
+    """Weights are normalized by a power of 4 (exact, and so is its square root), so a fit
+    is bitwise the same with its weights times any power of 4."""
+    X, y, sample_weight = _weighted_problem(False, np.float64)
+    for penalty, solver in SOLVERS:
+        fits = [LinearRegressor(penalty, alpha=0.01, solver=solver).fit(
+            X, y, sample_weight=sample_weight * factor)
+            for factor in [1.0, 4.0, 2.0**-500, 2.0**900]]
+        for model in fits[1:]:
+            assert_array_equal(model.coef_, fits[0].coef_)
+            assert model.intercept_ == fits[0].intercept_
+            assert model.n_iter_ == fits[0].n_iter_
+
+
+@pytest.mark.parametrize("penalty, solver", [
+    ("l2", "cd"), ("l2", "gram"), ("l2", "cholesky"), ("l2", "lsqr"), ("l1", "cd"),
+    ("elasticnet", "cd"), ("elasticnet", "gram"), ("elasticnet", "auto"),
+])
+def test_huge_data_with_huge_weights_gives_the_scaled_solution(penalty, solver):
+    """X and y near 1e150 (accepted by validation) with weights near 1e100: s x^2 near
+    1e400 overflowed (NaN ridge coefficients from the direct solvers, NaN or inf gaps)."""
+    X, y, sample_weight = _scaled_problem("weights")
+    scale = 2.0**498
+    _assert_scaled_fit(
+        lambda alpha_scale: LinearRegressor(penalty, alpha=0.1 * alpha_scale, solver=solver,
+                                            tol=1e-10),
+        X, y, sample_weight, scale, scale, scale**2, weight_factor=1e100,
+    )
+
+
+def test_mixed_huge_and_tiny_weights_fit_the_heavy_samples():
+    """Weights near 1e300 and 1e-300 together: the tiny ones are negligible (relative
+    weights near 1e-600), the fit is that of the heavy samples alone."""
+    X, y, sample_weight = _weighted_problem(False, np.float64)
+    heavy = np.arange(len(y)) % 3 != 0
+    mixed = sample_weight * np.where(heavy, 1e300, 1e-300)
+    for penalty, solver in SOLVERS:
+        reference = LinearRegressor(penalty, alpha=0.01, solver=solver, tol=1e-10).fit(
+            X[heavy], y[heavy], sample_weight=sample_weight[heavy])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model = LinearRegressor(penalty, alpha=0.01, solver=solver, tol=1e-10).fit(
+                X, y, sample_weight=mixed)
+        _assert_same_coefficients(model, reference, np.float64)
+
+
+@pytest.mark.parametrize("case", ["float32", "sparse float32", "X~1e150"])
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
+def test_path_and_cv_with_huge_weights_give_the_same_fits(penalty, case):
+    """Weights near 1e100 in the path and the cross-validation: NaN coefficients (float32
+    designs overflowed, and float64 ones of data near 1e150)."""
+    X, y, sample_weight = _weighted_problem(case.startswith("sparse"),
+                                            np.float64 if case == "X~1e150" else np.float32)
+    alphas = np.logspace(-3, 0, 4)
+    if case == "X~1e150":
+        scale = 2.0**498
+        X, y, alphas = X * scale, y * scale, alphas * scale**2
+    tol = 1e-10 if case == "X~1e150" else 1e-6
+    reference = regularization_path(X, y, penalty=penalty, alphas=alphas, tol=tol,
+                                    sample_weight=sample_weight)
+    cv_reference = LinearRegressorCV(penalty, alphas=list(alphas), tol=tol).fit(
+        X, y, sample_weight=sample_weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = regularization_path(X, y, penalty=penalty, alphas=alphas, tol=tol,
+                                   sample_weight=sample_weight * 1e100)
+        cv = LinearRegressorCV(penalty, alphas=list(alphas), tol=tol).fit(
+            X, y, sample_weight=sample_weight * 1e100)
+    rtol = 1e-9 if case == "X~1e150" else 1e-5
+    size = np.abs(reference.coefs).max()
+    assert np.abs(path.coefs - reference.coefs).max() <= rtol * size
+    assert np.all(path.n_iter <= reference.n_iter + 1)
+    assert cv.alpha_ == cv_reference.alpha_
+    assert np.abs(cv.coef_ - cv_reference.coef_).max() <= rtol * size
+
+
+@pytest.mark.parametrize("factor", WEIGHT_FACTORS.values(), ids=WEIGHT_FACTORS.keys())
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet", None])
+def test_classifier_sample_weights_times_any_factor_give_the_same_fit(penalty, dtype,
+                                                                      factor):
+    X, y, sample_weight = _weighted_problem(False, dtype)
+    labels = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
+    for class_weight in [None, "balanced"]:
+        params = dict(penalty=penalty, alpha=0.01, tol=1e-10, class_weight=class_weight)
+        reference = sklreg.LinearClassifier(**params).fit(X, labels, sample_weight=sample_weight)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model = sklreg.LinearClassifier(**params).fit(X, labels,
+                                                          sample_weight=sample_weight * factor)
+        _assert_same_coefficients(model, reference, np.float64)
+    cv = sklreg.LinearClassifierCV(penalty or "l2", alphas=3, cv=3)
+    reference = cv.fit(X, labels, sample_weight=sample_weight).coef_
+    assert np.abs(cv.fit(X, labels, sample_weight=sample_weight * factor).coef_
+                  - reference).max() <= 1e-6 * np.abs(reference).max()
 
 
 # ------------------------------------------------------------------ ill-conditioned problems

@@ -460,7 +460,7 @@ def encode_targets(estimator, X, y, sample_weight):
         # 'balanced' divides by the weight of each class: a class of zero weight stays at zero
         class_weight[~np.isfinite(class_weight)] = 0.0
         sw *= class_weight[labels]
-        # scaled down, as large sample weights are, where the sum would overflow
+        # normalized as sample weights are (a mean in [1/4, 1))
         sw = check_sample_weight(sw, X) if sw.any() else sw
     if np.count_nonzero(np.bincount(labels, weights=sw, minlength=len(classes)) > 0) < 2:
         raise ValueError(

@@ -22,19 +22,19 @@ from ._least_squares import (
     warn_if_not_converged,
 )
 
-# below this largest weight, sample weights are rescaled: the gaps square weighted sums
-# (e.g. (X^T r)_j^2 in the elastic-net conjugate), which underflowed to zero near 1e-155
-# and stopped coordinate descent at w = 0, certified; the margin covers the data's scale
-SMALLEST_WEIGHT_SCALE = np.finfo(np.float64).tiny ** 0.25
-
 
 def check_sample_weight(sample_weight, X):
     """Validate sample weights: finite, non-negative, one per sample, positive sum.
 
-    Returns None for None (uniform weights), else a float64 array. Weights so large that
-    their sum (or weighted sums of losses) could overflow, or so small that the squares of
-    weighted sums in the duality gaps could underflow, are divided by the largest one:
-    every objective is a weighted mean, unchanged by a common factor.
+    Returns None for None (uniform weights), else a float64 array whose mean is in
+    ``[1/4, 1)``: the weights times a power of 4. Every objective is a weighted mean,
+    unchanged by a common factor, and a power of 4 changes no rounding (its square root,
+    a power of 2, scales the weighted design exactly), so a fit gives the same bits with
+    any such multiple of its weights. With ``sum(s) <= n_samples``, weighted sums of
+    squares (``sum_i s_i x_i^2``, in X's dtype) are bounded as unweighted ones are, by
+    :func:`~sklreg._validation.check_value_range`: larger weights overflowed them (NaN
+    coefficients, float32 designs from weights near 1e77), smaller ones underflowed the
+    squares of weighted sums in the duality gaps.
     """
     if sample_weight is None:
         return None
@@ -42,11 +42,15 @@ def check_sample_weight(sample_weight, X):
         sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
     largest = sample_weight.max()
-    if (largest > np.sqrt(np.finfo(np.float64).max) / sample_weight.shape[0]
-            or 0.0 < largest < SMALLEST_WEIGHT_SCALE):
-        sample_weight = sample_weight / largest
-    if not sample_weight.sum() > 0.0:
+    if not largest > 0.0:
         raise ValueError("The sample weights sum to zero: at least one must be positive.")
+    # mean = 2^e_largest * mean(s / 2^e_largest), the latter at most 1: no overflow
+    _, largest_exponent = np.frexp(largest)
+    relative_mean = np.ldexp(sample_weight, -largest_exponent).mean()
+    _, mean_exponent = np.frexp(relative_mean)  # mean in [2^(e-1), 2^e)
+    quarter_powers = -(-(int(mean_exponent) + int(largest_exponent)) // 2)  # ceil(e / 2)
+    if quarter_powers != 0:
+        sample_weight = np.ldexp(sample_weight, -2 * quarter_powers)
     return sample_weight
 
 
