@@ -553,6 +553,24 @@ def test_classifier_sample_weights_times_any_factor_give_the_same_fit(penalty, d
                   - reference).max() <= 1e-6 * np.abs(reference).max()
 
 
+def test_huge_class_weights_times_sample_weights_do_not_overflow():
+    """class_weight near float64's max times sample weights above 1 overflowed to inf:
+    'Input sample_weight contains infinity' from a valid class_weight. The class weights
+    scale the problem as a whole: the fit is that of the same weights near 1."""
+    X, y, sample_weight = _weighted_problem(False, np.float64)
+    labels = (y > np.median(y)).astype(int)
+    sample_weight = sample_weight.copy()
+    sample_weight[:2] = 1000.0
+    reference = sklreg.LinearClassifier(alpha=0.01, tol=1e-10, class_weight={0: 1.0, 1: 1.5})
+    reference.fit(X, labels, sample_weight=sample_weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = sklreg.LinearClassifier(alpha=0.01, tol=1e-10,
+                                        class_weight={0: 1e308, 1: 1.5e308})
+        model.fit(X, labels, sample_weight=sample_weight)
+    _assert_same_coefficients(model, reference, np.float64)
+
+
 # ------------------------------------------------------------------ ill-conditioned problems
 def _ill_conditioned(kind, n_samples=60, n_features=8, seed=0):
     rng = np.random.RandomState(seed)

@@ -459,6 +459,10 @@ def encode_targets(estimator, X, y, sample_weight):
                 )
         # 'balanced' divides by the weight of each class: a class of zero weight stays at zero
         class_weight[~np.isfinite(class_weight)] = 0.0
+        if class_weight.max() > 0.0:  # times a power of 4 (exact), to below 1: their
+            # products with the sample weights (below n_samples) cannot overflow
+            _, exponent = np.frexp(class_weight.max())
+            class_weight = np.ldexp(class_weight, -2 * (-(-int(exponent) // 2)))
         sw *= class_weight[labels]
         # normalized as sample weights are (a mean in [1/4, 1))
         sw = check_sample_weight(sw, X) if sw.any() else sw
