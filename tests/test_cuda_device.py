@@ -11,7 +11,14 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 import sklreg.cuda
-from sklreg import LinearClassifier, LinearRegressor, MLPClassifier, MLPRegressor
+from sklreg import (
+    LinearClassifier,
+    LinearClassifierCV,
+    LinearRegressor,
+    LinearRegressorCV,
+    MLPClassifier,
+    MLPRegressor,
+)
 
 ESTIMATORS = [LinearRegressor, LinearClassifier, MLPRegressor, MLPClassifier]
 
@@ -113,6 +120,27 @@ def test_sparse_input_rejected_before_any_gpu_check(Estimator):
     X, y = _data()
     with pytest.raises(ValueError, match="dense X only"):
         Estimator(device="cuda").fit(sp.csr_matrix(X), y)
+
+
+@pytest.mark.parametrize("Estimator, device", [
+    *[(Estimator, device) for Estimator in ESTIMATORS for device in ["cpu", "cuda"]],
+    (LinearRegressorCV, None), (LinearClassifierCV, None),
+])
+def test_sparse_tag_matches_what_fit_accepts(Estimator, device):
+    """The linear models' tag said sparse input with device='cuda' too, whose fit rejects
+    sparse X (before looking for a GPU, so this runs without one). The CV estimators have
+    no device (None here): they fit on the CPU."""
+    X, y = _data()
+    model = Estimator() if device is None else Estimator(device=device)
+    accepts_sparse = model.__sklearn_tags__().input_tags.sparse
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if accepts_sparse:
+            model.fit(sp.csr_matrix(X), y)
+        else:
+            with pytest.raises(ValueError, match="dense X only"):
+                model.fit(sp.csr_matrix(X), y)
+    assert accepts_sparse == (device != "cuda")
 
 
 @pytest.mark.parametrize("Estimator", [MLPRegressor, MLPClassifier])

@@ -553,7 +553,8 @@ class LinearClassifierMixin:
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
+        # device='cuda' takes dense X only (the CV estimators have no device: CPU)
+        tags.input_tags.sparse = getattr(self, "device", "cpu") != "cuda"
         return tags
 
 
