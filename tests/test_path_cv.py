@@ -608,6 +608,29 @@ def test_constant_columns_leave_the_grid_to_the_varying_ones():
         assert_allclose(ours.alphas, alone.alphas, rtol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weights", ["none", "zeros", "one_positive"])
+def test_varying_columns_are_the_columns_not_constant_on_weighted_rows(dtype, weights):
+    """The dense shortcut (the first two rows, then the undecided columns on all rows)
+    against the definition: smallest and largest entry on the rows of positive weight."""
+    from sklreg.linear._path import column_ranges, varying_columns
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 3, size=(12, 40)).astype(dtype)  # ties in the first rows
+    X[:, :5] = 7.0
+    X[5, 3] = 1.0  # constant but for one row
+    sample_weight = {"none": None, "zeros": np.where(np.arange(12) == 5, 0.0, 1.0),
+                     "one_positive": np.where(np.arange(12) == 2, 1.0, 0.0)}[weights]
+    low, high = column_ranges(X, sample_weight)
+    expected = low < high
+    assert_array_equal(varying_columns(X, sample_weight, True), expected)
+    assert_array_equal(varying_columns(np.asfortranarray(X), sample_weight, True), expected)
+    assert_array_equal(varying_columns(sp.csc_matrix(X), sample_weight, True), expected)
+    assert varying_columns(X, sample_weight, False).all()
+    if weights == "zeros":
+        assert not expected[3] and expected[5:].any()
+
+
 @pytest.mark.parametrize(("seed", "n_samples", "n_features", "effective_rank"),
                          [(0, 30, 80, 26), (28, 30, 80, 26), (27, 100, 20, None)])
 def test_path_weights_whose_optimum_is_zero_are_exactly_zero(seed, n_samples, n_features,

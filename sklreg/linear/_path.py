@@ -94,8 +94,21 @@ def varying_columns(X, sample_weight, fit_intercept):
     change neither ``alpha_max`` nor the curvature. Without, all of them."""
     if not fit_intercept:
         return np.ones(X.shape[1], dtype=bool)
-    low, high = column_ranges(X, sample_weight)
-    return low < high
+    if sp.issparse(X):
+        low, high = column_ranges(X, sample_weight)
+        return low < high
+    rows = (np.arange(X.shape[0]) if sample_weight is None
+            else np.flatnonzero(sample_weight > 0))
+    if rows.shape[0] < 2:
+        return np.zeros(X.shape[1], dtype=bool)
+    # the second row tells most columns apart from the first, in O(n_features); the
+    # columns it does not are compared on all the rows (min and max are a full pass)
+    first = X[rows[0]]
+    varying = X[rows[1]] != first
+    undecided = np.flatnonzero(~varying)
+    if undecided.shape[0]:
+        varying[undecided] = (X[np.ix_(rows[2:], undecided)] != first[undecided]).any(axis=0)
+    return varying
 
 
 def largest_curvature(X, offsets, row_scale, row_weights, columns=None):
