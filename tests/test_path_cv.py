@@ -631,6 +631,35 @@ def test_varying_columns_are_the_columns_not_constant_on_weighted_rows(dtype, we
         assert not expected[3] and expected[5:].any()
 
 
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_column_ranges_count_implicit_zeros_and_duplicates(fmt, dtype):
+    """The one-pass kernel against the dense minima and maxima: implicit zeros count,
+    explicit zeros are values, duplicate entries are summed, zero-weight rows are out."""
+    from sklreg.linear._path import column_ranges
+
+    rng = np.random.RandomState(0)
+    dense = rng.randint(-2, 3, size=(9, 12)).astype(dtype)
+    dense[:, 0] = 0.0  # an empty column
+    dense[:, 1] = 5.0  # a full, constant one
+    weights = np.where(np.arange(9) == 4, 0.0, 1.0)
+    for sample_weight, rows in [(None, slice(None)), (weights, weights > 0)]:
+        expected = (dense[rows].min(axis=0), dense[rows].max(axis=0))
+        X = sp.csr_matrix(dense)
+        X.data[X.data == 1.0] = 0.0  # explicit zeros
+        assert_array_equal(column_ranges(X.asformat(fmt), sample_weight),
+                           (np.where(dense[rows] == 1.0, 0.0, dense[rows]).min(axis=0),
+                            np.where(dense[rows] == 1.0, 0.0, dense[rows]).max(axis=0)))
+        assert_array_equal(column_ranges(sp.csr_matrix(dense).asformat(fmt), sample_weight),
+                           expected)
+    # the entry (0, 2) stored twice, as 3 and -1: the matrix holds 2 there
+    duplicated = sp.csr_matrix((np.array([3.0, -1.0], dtype=dtype), np.array([2, 2]),
+                                np.array([0, 2, 2])), shape=(2, 4))
+    low, high = column_ranges(duplicated.asformat(fmt) if fmt != "csr" else duplicated, None)
+    assert_array_equal(low, [0.0, 0.0, 0.0, 0.0])
+    assert_array_equal(high, [0.0, 0.0, 2.0, 0.0])
+
+
 @pytest.mark.parametrize(("seed", "n_samples", "n_features", "effective_rank"),
                          [(0, 30, 80, 26), (28, 30, 80, 26), (27, 100, 20, None)])
 def test_path_weights_whose_optimum_is_zero_are_exactly_zero(seed, n_samples, n_features,

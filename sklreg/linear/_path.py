@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_array, check_consistent_length
 from .._penalties import effective_l1_ratio, penalty_strengths
 from .._progress import tqdm_bar
 from .._validation import check_value_range, native_byte_order
+from ..solvers._columns import stored_column_ranges, unsigned_indices
 from ..solvers._direct import ridge_spectral, spectral_ridge
 from ._design import prepare_design
 from ._least_squares import (
@@ -76,12 +77,21 @@ def column_ranges(X, sample_weight):
     if sample_weight is not None and not np.all(sample_weight > 0):
         rows = sample_weight > 0
     if sp.issparse(X):  # the implicit zeros count
+        if X.format not in ("csr", "csc"):
+            X = X.tocsr()
         X = X if rows is None else X[np.flatnonzero(rows)]
         if X.shape[0] == 0:
             return np.full(X.shape[1], np.inf), np.full(X.shape[1], -np.inf)
-        low, high = X.min(axis=0), X.max(axis=0)
-        return tuple(np.asarray(m.toarray() if sp.issparse(m) else m,
-                                dtype=np.float64).ravel() for m in (low, high))
+        if not X.has_canonical_format:  # duplicate entries are summed (on a copy)
+            X = X.copy()
+            X.sum_duplicates()
+        indices, indptr = unsigned_indices(X)
+        low, high, counts = stored_column_ranges(X.data, indices, indptr, X.shape[1],
+                                                 X.format == "csr")
+        implicit_zeros = counts < X.shape[0]
+        low[implicit_zeros] = np.minimum(low[implicit_zeros], 0.0)
+        high[implicit_zeros] = np.maximum(high[implicit_zeros], 0.0)
+        return low, high
     where = True if rows is None else rows[:, None]
     return (np.min(X, axis=0, where=where, initial=np.inf).astype(np.float64),
             np.max(X, axis=0, where=where, initial=-np.inf).astype(np.float64))

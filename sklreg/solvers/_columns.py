@@ -35,6 +35,24 @@ def unsigned_indices(A):
     return A.indices.astype(np.int64, copy=False), A.indptr.astype(np.int64, copy=False)
 
 
+@jit
+def stored_column_ranges(data, indices, indptr, n_columns, by_rows):
+    """Smallest and largest stored entry of each of ``n_columns`` columns (``inf`` and
+    ``-inf`` for none), and how many are stored, from CSR parts (``by_rows``) or CSC parts.
+    One pass over the stored entries: SciPy's ``min(axis=0)`` of a CSR matrix took 18
+    times a product with it on news20."""
+    low = np.full(n_columns, np.inf)
+    high = np.full(n_columns, -np.inf)
+    counts = np.zeros(n_columns, dtype=np.int64)
+    for outer in range(indptr.shape[0] - 1):
+        for s in range(indptr[outer], indptr[outer + 1]):
+            j = indices[s] if by_rows else outer
+            low[j] = min(low[j], data[s])
+            high[j] = max(high[j], data[s])
+            counts[j] += 1
+    return low, high, counts
+
+
 @jit(fastmath=REASSOCIATE)
 def columns_dot(X, X_data, X_indices, X_indptr, is_sparse, v, features, out):
     """``out[j] = X[:, j] . v`` (in float64) for each ``j`` of ``features``."""
