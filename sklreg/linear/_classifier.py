@@ -493,9 +493,25 @@ class LinearClassifierMixin:
             Logit of ``classes_[1]`` for two classes, else the class scores.
         """
         check_is_fitted(self)
-        X = validate_predict_data(self, X)
+        return self._scores(validate_predict_data(self, X))
+
+    def _scores(self, X):
+        """:meth:`decision_function` of an ``X`` already validated (a fold's held-out part)."""
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def _classes_of(self, scores):
+        """The classes :meth:`predict` gives for ``scores`` (:meth:`decision_function`)."""
+        indices = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[indices]
+
+    @staticmethod
+    def _probabilities_of(scores):
+        """The probabilities :meth:`predict_proba` gives for ``scores``."""
+        if scores.ndim == 1:
+            positive = expit(scores)
+            return np.column_stack([1.0 - positive, positive])
+        return softmax(scores, axis=1)
 
     def predict(self, X):
         """Most probable class of each sample.
@@ -510,9 +526,7 @@ class LinearClassifierMixin:
         y_pred : ndarray of shape (n_samples,)
             Predicted classes (from ``classes_``).
         """
-        scores = self.decision_function(X)
-        indices = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
-        return self.classes_[indices]
+        return self._classes_of(self.decision_function(X))
 
     def predict_proba(self, X):
         """Class probabilities (sigmoid for two classes, softmax otherwise).
@@ -527,11 +541,7 @@ class LinearClassifierMixin:
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            positive = expit(scores)
-            return np.column_stack([1.0 - positive, positive])
-        return softmax(scores, axis=1)
+        return self._probabilities_of(self.decision_function(X))
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed without overflow.
