@@ -852,6 +852,52 @@ def test_a_class_of_zero_weight_is_solved_without_it(n_classes, penalty, contain
                     reduced.predict_proba(X), atol=1e-5)
 
 
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet", None])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("zeroed_by", ["sample_weight", "class_weight"])
+def test_one_class_of_positive_weight_is_fitted_in_closed_form(zeroed_by, n_classes,
+                                                              penalty, container):
+    """With intercepts and a single class of positive weight, the loss has the infimum 0
+    at ``W = 0`` and an intercept running to infinity: the target ``tol * P_null`` is 0.
+    The fit raised a ValueError (``LogisticRegression`` fits and predicts that class), and
+    the solvers it reached in cross-validation folds chased the intercept (Newton warned
+    after max_iter=100 of a gap of 4.9e-324 above a target of -0). It is now the closed
+    form: zero weights, the absent classes at probability ``2**-104`` at most, no
+    iterations, the loss of that cap as the certified gap."""
+    X, y = make_data(n_classes, n_samples=60, n_features=5)
+    present = 1
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    if zeroed_by == "sample_weight":
+        sample_weight, class_weight = weights * (y == present), None
+    else:
+        sample_weight = weights
+        class_weight = {k: float(k == present) for k in range(n_classes)}
+    alpha = 1e-3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LinearClassifier(penalty, alpha=alpha, l1_ratio=0.5, class_weight=class_weight,
+                                 tol=0.0).fit(container(X), y, sample_weight)
+    assert model.n_iter_ == 0
+    assert_array_equal(model.coef_, 0.0)
+    assert np.isfinite(model.intercept_).all()
+    far = 100.0 * np.random.RandomState(1).standard_normal((20, X.shape[1]))
+    assert_array_equal(model.predict(X), present)
+    assert_array_equal(model.predict(far), present)
+    reference = LogisticRegression().fit(X, y, weights * (y == present))
+    assert_array_equal(reference.predict(X), present)  # as scikit-learn predicts
+    absent = np.delete(model.predict_log_proba(X), present, axis=1)
+    assert np.all(np.isfinite(absent)) and np.all(absent <= -104.0 * np.log(2.0))
+    if penalty is None:
+        assert np.isnan(model.dual_gap_)
+    else:  # the infimum is 0: the gap bounds the objective, the same loss on every sample
+        # with W = 0 (a log-sum-exp rounds it to 0)
+        scores = model.intercept_ if n_classes > 2 else np.array([0.0, model.intercept_[0]])
+        ours = np.log1p(np.exp(np.delete(scores, present) - scores[present]).sum())
+        assert 0.0 < ours <= model.dual_gap_ * (1.0 + 1e-12)
+        assert model.dual_gap_ <= n_classes * 2.0**-104
+
+
 @pytest.mark.parametrize("estimator", [LinearClassifier(), LinearClassifierCV(cv=3, alphas=3)])
 @pytest.mark.parametrize("weight", [-1.0, np.nan, np.inf])
 def test_invalid_class_weight_values_raise(estimator, weight):
@@ -1655,8 +1701,6 @@ def test_bad_inputs():
     model = LinearClassifier()
     with pytest.raises(ValueError, match="one class"):
         model.fit(X, np.zeros(len(y)))
-    with pytest.raises(ValueError, match="one class"):  # the others have zero weight
-        model.fit(X, y, sample_weight=(y == 0).astype(float))
     X_nan = X.copy()
     X_nan[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):

@@ -100,6 +100,53 @@ def test_parallel_sparse_and_string_labels():
     assert set(sparse.predict(X)) <= {"a", "b", "c"}
 
 
+def test_reproducer_fold_of_one_class_warns_no_convergence():
+    """3 samples, 2 stratified folds: one training part holds only class 0. Its target
+    ``tol * P_null`` was -0 (the intercept-only loss has the infimum 0), and Newton warned
+    after max_iter=100 of a duality gap of 4.9e-324 at the smallest alpha."""
+    X = np.random.default_rng(0).standard_normal((3, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearClassifierCV(alphas=3, cv=2).fit(X, [0, 1, 0])
+    assert np.isfinite(model.coef_).all() and np.isfinite(model.intercept_).all()
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("zeroed_by", ["labels", "sample_weight", "class_weight"])
+def test_fold_training_on_one_class_runs_no_iterations(zeroed_by, n_classes, penalty):
+    """A training part where one class has positive weight (its only labels, or sample or
+    class weights zeroing the others) is solved in closed form at every alpha: no
+    iterations, the loss of the cap on the other classes' probabilities (``2**-104``) as
+    the gap; the solvers chased the intercept to max_iter (Newton, L-BFGS or proximal
+    Newton) and warned of a gap above a target of -0. With class weights leaving one
+    class in all the data, every fold and the refit are so (they raised a ValueError)."""
+    X, y = make_data(n_classes, n_samples=60, n_features=5)
+    folds = [(np.arange(30), np.arange(30, 60)), (np.arange(30, 60), np.arange(30))]
+    sample_weight, class_weight = np.ones(len(y)), None
+    if zeroed_by == "labels":
+        folds[0] = (np.flatnonzero(y == 1), np.flatnonzero(y != 1))
+    elif zeroed_by == "sample_weight":
+        sample_weight[:30] = y[:30] == 1
+    else:
+        class_weight = {k: float(k == 1) for k in range(n_classes)}
+    params = dict(penalty=penalty, l1_ratio=0.5, alphas=[1.0, 1e-2, 1e-4], cv=folds,
+                  class_weight=class_weight, tol=1e-8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        folds_fits = LinearClassifierCV(refit=False, **params).fit(X, y, sample_weight)
+        refit = LinearClassifierCV(**params).fit(X, y, sample_weight)
+    one_class = [0, 1] if zeroed_by == "class_weight" else [0]
+    assert_array_equal(folds_fits.n_iter_[one_class], 0)
+    assert np.all(folds_fits.dual_gap_[one_class] > 0.0)
+    assert np.all(folds_fits.dual_gap_[one_class] <= n_classes * 2.0**-104)
+    assert np.isfinite(folds_fits.scores_).all()
+    if zeroed_by == "class_weight":
+        assert refit.n_iter_ == 0 and 0.0 < refit.dual_gap_ <= n_classes * 2.0**-104
+        assert_array_equal(refit.coef_, 0.0)
+        assert_array_equal(refit.predict(X), 1)
+
+
 def test_bad_parameters():
     X, y = make_data(2)
     with pytest.raises(ValueError, match="l1_ratio"):

@@ -248,3 +248,26 @@ def test_class_of_zero_weight_solved_as_on_the_cpu(penalty):
     np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=1e-5)
     np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=1e-4)
     np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=1e-3)
+
+
+@pytest.mark.parametrize("penalty", [None, "l1", "l2"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_one_class_of_positive_weight_as_on_the_cpu(n_classes, penalty):
+    # one class of positive weight: the loss's infimum 0 has the intercepts at infinity
+    # and a target tol * P_null of 0; the fit raised a ValueError, and FISTA on such a
+    # cross-validation fold ran all of max_iter. Both devices give the closed form
+    import warnings
+
+    X, y = classification_data(n_classes)
+    class_weight = {k: float(k == 1) for k in range(n_classes)}
+    params = dict(penalty=penalty, alpha=0.03, class_weight=class_weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cpu = LinearClassifier(**params).fit(X, y)
+        gpu = LinearClassifier(device="cuda", **params).fit(X, y)
+    assert gpu.n_iter_ == cpu.n_iter_ == 0
+    np.testing.assert_array_equal(gpu.coef_, 0.0)
+    np.testing.assert_array_equal(gpu.intercept_, cpu.intercept_)
+    np.testing.assert_array_equal(gpu.predict(X), 1)
+    if penalty is not None:
+        assert 0.0 < gpu.dual_gap_ == cpu.dual_gap_ <= n_classes * 2.0**-104

@@ -495,7 +495,8 @@ def solve_classification_cuda(problem, W, b, l1_strength, l2_strength, max_iter,
     """GPU counterpart of :meth:`~sklreg.linear._classifier.ClassificationProblem.solve`.
 
     With intercepts and a class of zero weight, solves the problem of the present classes
-    as the CPU does (``ClassificationProblem.solve_present_classes``).
+    as the CPU does (``ClassificationProblem.solve_present_classes``; a single present
+    class in closed form, without the GPU).
     Updates ``W`` and ``b`` (of the original, uncentered problem) in place. Returns the
     final gap, the FISTA iterations and ``tol * P_null``. Without penalty (no certificate)
     the run stops, as least squares does, when the gradient ``g`` satisfies

@@ -102,8 +102,9 @@ class ClassificationProblem:
     n_blocks : int
         1 for two classes, else the number of classes.
     present_classes : ndarray of int
-        The classes of positive total weight. With intercepts, more than two classes and
-        fewer present, :meth:`solve` solves the problem of the present ones.
+        The classes of positive total weight. With intercepts and fewer present than
+        classes, :meth:`solve` solves the problem of the present ones (a closed form for a
+        single one).
     solver_name : str
         The solver :meth:`solve` ran last (for messages).
     """
@@ -288,10 +289,9 @@ class ClassificationProblem:
 
     @property
     def has_absent_classes(self):
-        """Whether the problem has no minimizer for a class of zero weight (with intercepts
-        and more than two classes), which :meth:`solve_present_classes` handles."""
-        return (self.fit_intercept and self.n_blocks > 1
-                and 2 <= self.present_classes.size < self.n_classes)
+        """Whether the problem has no minimizer for a class of zero weight (with
+        intercepts), which :meth:`solve_present_classes` handles."""
+        return self.fit_intercept and self.present_classes.size < self.n_classes
 
     def solve_present_classes(self, solve, W, b, l1_strength, l2_strength, max_iter, tol):
         """``solve`` through the problem of the classes of positive weight.
@@ -311,10 +311,16 @@ class ClassificationProblem:
 
         Each absent class then gets the intercept that puts its probability at
         ``ABSENT_CLASS_PROBABILITY`` at most on every training sample; the loss this adds
-        (computed) is added to the gap, which so stays an upper bound. Without penalty,
-        the absent rows are the present ones' mean (zero once the model is centered).
+        (computed) is added to the gap, which so stays an upper bound, and to the gap
+        tolerance returned: the cap is part of the model, the target ``tol * P_null``
+        (of the present classes' problem) is beyond it. Without penalty, the absent rows
+        are the present ones' mean (zero once the model is centered).
+
+        A single present class leaves no problem: see :meth:`solve_one_class`.
         """
         present = self.present_classes
+        if present.size == 1:
+            return self.solve_one_class(W, b)
         absent = np.setdiff1d(np.arange(self.n_classes), present)
         if self._present_problem is None:
             index = np.zeros(self.n_classes, dtype=np.int64)
@@ -343,9 +349,34 @@ class ClassificationProblem:
         absent_scores = safe_sparse_dot(self.X, W[absent[0]], dense_output=True)
         b[absent] = (np.min(log_normalizers - absent_scores)
                      + np.log(ABSENT_CLASS_PROBABILITY))
-        added_loss = self.c @ np.log1p(
-            absent.size * np.exp(absent_scores + b[absent[0]] - log_normalizers))
-        return gap + float(added_loss), n_iter, gap_tol
+        added_loss = float(self.c @ np.log1p(
+            absent.size * np.exp(absent_scores + b[absent[0]] - log_normalizers)))
+        return gap + added_loss, n_iter, gap_tol + added_loss
+
+    def solve_one_class(self, W, b):
+        """The closed-form solution when one class has positive weight (with intercepts).
+
+        Its loss has the infimum 0, at ``W = 0`` (also the penalty's minimum, and, without
+        penalty, as good as any ``W``) with the other classes' intercepts at ``-inf``:
+        ``P_null`` is 0 and no finite model reaches a target ``tol * P_null`` (the solvers
+        chased the intercept to ``max_iter``). ``W`` is set to 0 and each absent class's
+        probability to at most ``ABSENT_CLASS_PROBABILITY`` (the present class's intercept
+        ``-log ABSENT_CLASS_PROBABILITY`` above theirs; for two classes, the logit of
+        ``classes_[1]`` at ``+-log ABSENT_CLASS_PROBABILITY``). Returns the loss of that
+        cap, ``log(1 + (n_classes - 1) ABSENT_CLASS_PROBABILITY)`` on every sample, as both
+        the gap (exact: the infimum is 0) and the gap tolerance, and 0 iterations.
+        """
+        present = self.present_classes[0]
+        W[:] = 0.0
+        absent_score = np.log(ABSENT_CLASS_PROBABILITY)
+        if self.n_blocks == 1:
+            b[0] = -absent_score if present == 1 else absent_score
+        else:
+            b[:] = absent_score
+            b[present] = 0.0
+        loss = float(np.log1p((self.n_classes - 1) * ABSENT_CLASS_PROBABILITY))
+        self.solver_name = "closed form"
+        return loss, 0, loss
 
     def _newton(self, W, b, l2_strength, max_iter, gap_tol):
         """:func:`~sklreg.solvers._newton_l2.newton_l2` from ``W``, ``b`` (L2 alone)."""
@@ -433,7 +464,9 @@ def class_indices(y):
 def encode_targets(estimator, X, y, sample_weight):
     """``classes_``, class indices and effective sample weights (class weights applied).
 
-    Raises a ValueError when fewer than two classes have positive weight.
+    Raises a ValueError when ``y`` has fewer than two classes, or the weights sum to zero.
+    Weights leaving a single class are fitted (see
+    :meth:`ClassificationProblem.solve_one_class`), as ``LogisticRegression`` fits them.
     """
     if not (type(y) is np.ndarray and y.ndim == 1 and y.dtype.kind in "biuU"):
         check_classification_targets(y)  # integer, boolean, string vectors always pass
@@ -466,11 +499,6 @@ def encode_targets(estimator, X, y, sample_weight):
         sw *= class_weight[labels]
         # normalized as sample weights are (a mean in [1/4, 1))
         sw = check_sample_weight(sw, X) if sw.any() else sw
-    if np.count_nonzero(np.bincount(labels, weights=sw, minlength=len(classes)) > 0) < 2:
-        raise ValueError(
-            "The samples of positive weight contain only one class: at least 2 classes are "
-            "needed."
-        )
     if not sw.sum() > 0.0:
         raise ValueError("The effective sample weights (class weights included) sum to zero.")
     return classes, labels, sw
@@ -711,7 +739,11 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         weight (sample and class weights) has no optimal intercept (it runs to ``-inf``):
         the other classes' problem is solved, and the class gets a zero weight row and an
         intercept that puts its probability below ``2**-104`` on the training samples
-        (with ``device='cuda'`` too).
+        (with ``device='cuda'`` too). When a single class has positive weight (sample or
+        class weights zeroing the others), the fit is that closed form, with no
+        iterations: ``coef_`` zero, the other classes at probability ``2**-104`` at most
+        everywhere (for two classes, an intercept of ``+-104 log 2``, about ``+-72.1``),
+        and ``dual_gap_`` the loss of that cap (the infimum, 0, is not attained).
     n_iter_ : int
         Iterations run by the solver (proximal Newton, Newton, L-BFGS, or dual coordinate
         descent epochs plus L-BFGS iterations).
