@@ -553,6 +553,21 @@ def test_automatic_grid_where_alpha_changes_nothing_starts_at_one(case, penalty)
     assert_allclose(model.predict_proba(X[:1])[0], frequencies, rtol=1e-6)
 
 
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_automatic_grid_for_one_class_of_positive_weight_starts_at_one(n_classes, penalty):
+    """Class weights leaving one class: with intercepts, ``W = 0`` at every alpha (the
+    intercepts alone reach the loss's infimum). The top of the grid was the rounding of
+    the residuals' class frequencies, 3e-16 (L1) or below, not 0."""
+    X, y = make_data(n_classes, n_samples=60, n_features=5)
+    class_weight = {k: float(k == 1) for k in range(n_classes)}
+    model = LinearClassifierCV(penalty, l1_ratio=0.5, alphas=3, cv=3,
+                               class_weight=class_weight).fit(X, y)
+    assert model.alphas_[0] == 1.0
+    assert model.alpha_ == 1.0
+    assert_array_equal(model.coef_, 0.0)
+
+
 def test_constant_float32_columns_leave_the_grid_to_the_varying_ones():
     """With intercepts, constant columns add nothing to the curvature or to alpha_max:
     the grid is that of the varying columns alone. The curvature's products in float32

@@ -61,7 +61,12 @@ def classification_alpha_max(X, labels, n_classes, sample_weight, fit_intercept,
     classes), with ``c`` the normalized weights and ``Xc`` centered when the intercepts
     are fitted. With intercepts, constant columns (on the rows of positive weight) are
     left out: centered, they are zero (see :func:`~sklreg.linear._path.varying_columns`).
+    With intercepts and a single class of positive weight, it is 0: the intercepts alone
+    reach the loss's infimum (where the rounding of the class frequencies left 1e-16).
     """
+    class_totals = np.bincount(labels, weights=sample_weight, minlength=n_classes)
+    if fit_intercept and np.count_nonzero(class_totals > 0.0) < 2:
+        return 0.0
     low, high = column_ranges(X, sample_weight)
     columns = low < high if fit_intercept else np.ones(X.shape[1], dtype=bool)
     if not np.any(columns):
@@ -283,8 +288,9 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         top eigenvalue of its Hessian, with the intercepts fitted), where every direction
         of the data is shrunk at least 11-fold, and spans ``eps ** 2``. Where that top
         is 0, every alpha giving ``W = 0`` on all the data (features constant with
-        intercepts, all-zero features, or, with an L1 part, no feature telling the
-        classes apart at ``W = 0``), the grid starts at 1 instead.
+        intercepts, all-zero features, a single class of positive weight with intercepts,
+        or, with an L1 part, no feature telling the classes apart at ``W = 0``), the grid
+        starts at 1 instead.
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid (squared for L2); an ``alpha_min``
         below the smallest normal float64 (2.2e-308) is raised to it.
