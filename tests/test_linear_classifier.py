@@ -1391,6 +1391,18 @@ def test_weakly_penalized_l1_multinomial_converges_in_a_few_newton_steps(fit_int
         assert_allclose(grad_b, 0.0, atol=1e-10)
 
 
+def test_binary_probabilities_keep_their_precision():
+    """The probability of classes_[0] was 1 - expit(score): 0 from a score of 37 on, as
+    for the absent class of a fit whose weights leave one class (intercept 72), where
+    predict_log_proba gives -72."""
+    X, y = make_data(2, n_samples=40, seed=0)
+    model = LinearClassifier(class_weight={0: 0.0, 1: 1.0}).fit(X, y)
+    proba = model.predict_proba(X)
+    assert np.all(proba[:, 0] > 0.0)
+    assert_allclose(np.log(proba), model.predict_log_proba(X), rtol=1e-12, atol=1e-15)
+    assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-15)
+
+
 @pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
 def test_l1_weights_set_to_zero_stay_exactly_zero(container):
     """Coordinate descent sets a weight to exactly zero, and the extrapolation along the

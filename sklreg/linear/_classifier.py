@@ -536,9 +536,8 @@ class LinearClassifierMixin:
     @staticmethod
     def _probabilities_of(scores):
         """The probabilities :meth:`predict_proba` gives for ``scores``."""
-        if scores.ndim == 1:
-            positive = expit(scores)
-            return np.column_stack([1.0 - positive, positive])
+        if scores.ndim == 1:  # expit(-s), not 1 - expit(s): 0 from s = 37 on
+            return np.column_stack([expit(-scores), expit(scores)])
         return softmax(scores, axis=1)
 
     def predict(self, X):
