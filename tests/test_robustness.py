@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from _reference import objective
 from _registry import ENTRIES, make_problem
 from numpy.testing import assert_array_equal
+from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet
 
@@ -702,3 +703,22 @@ def test_classifier_penalty_below_rounding_says_why(alpha, penalty, n_classes):
     with pytest.warns(ConvergenceWarning, match=BELOW_ROUNDING) as record:
         sklreg.LinearClassifier(penalty, alpha=alpha).fit(X, y)
     assert not any("Increase max_iter" in str(w.message) for w in record)
+
+
+def test_penalty_near_rounding_on_a_scaled_column_is_still_certified():
+    """A column 1e8 times the others puts ``eps ||X||_F ||y||`` (the rounding estimate of
+    ``X^T r``) at 1e3 times this alpha's L1 strength, yet descent takes that column's
+    gradient below it in about 50 epochs, as it did before the stop below rounding. The
+    stop's inner solves ended after a single epoch once the violations were within the
+    estimate, so an outer iteration without an extrapolation saw the gap stall and
+    stopped at a gap of 0.3 with a warning; they now run a whole extrapolation window."""
+    X, y = make_regression(300, 100, noise=1.0, random_state=0)
+    X[:, 0] *= 1e8
+    eps = np.finfo(np.float64).eps
+    rounding = eps * np.linalg.norm(X - X.mean(axis=0)) * np.linalg.norm(y - y.mean())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearRegressor("l1", alpha=1e-3 * rounding / len(y), tol=1e-8,
+                                solver="cd").fit(X, y)
+    null = 0.5 * np.mean((y - y.mean()) ** 2)
+    assert model.dual_gap_ <= 1e-8 * null

@@ -654,6 +654,7 @@ def enet_coordinate_descent(
         visits = working_set.copy()
         working_set_entries = column_entries(is_sparse, X_indptr, n_samples, working_set)
         entries_per_pass = working_set_entries / max(working_set.shape[0], 1)
+        inner_epochs = 0
         while n_iter < max_iter:
             if (not shuffle and not random_selection
                     and working_set_epochs == SHUFFLE_AFTER_EPOCHS
@@ -666,6 +667,7 @@ def enet_coordinate_descent(
                                      sw_sum, w, r, t, lipschitz, visits, l1_strength,
                                      l2_strength, positive, random_selection)
             n_iter += 1
+            inner_epochs += 1
             off_zero = False
             working_set_epochs += 1
             work += working_set.shape[0]
@@ -679,8 +681,11 @@ def enet_coordinate_descent(
                 n_history = 0
             if violation <= inner_tol or work >= max_work:
                 break
-            if uncertifiable and violation <= rounding:  # stationary to rounding: an
-                break  # inner_tol below the rounding may never be met
+            # stationary to rounding: an inner_tol below it may never be met; but only
+            # after a whole extrapolation window (the outer stall test needs one: the
+            # estimate of the rounding can be far above what descent reaches)
+            if uncertifiable and violation <= rounding and inner_epochs > ANDERSON_DEPTH:
+                break
     remaining_work = work_to_converge(gap, previous_gap, gap_tol, work - previous_work)
     if primal > best_primal:  # screening zeroed weights and descent did not make up for it
         w[:] = best_w
