@@ -144,6 +144,11 @@ FLOAT64_EPS = float(np.finfo(np.float64).eps)
 # a gap that falls by less than this fraction over an outer iteration of a solver has
 # stalled (with a penalty below the gradient's rounding: see penalty_below_rounding)
 STALLED_GAP_DECREASE = 1e-12
+# the solvers stop early (unconverged) only for penalties this far below the estimate of
+# the gradient's rounding (gradient_rounding): it is an upper estimate, 1e3 - 1e12 times
+# the rounding reached on designs with a column scaled by 1e4 - 1e12, where penalties
+# just below it were still certified
+STOP_BELOW_ROUNDING = 1e-20
 
 
 @jit
@@ -164,8 +169,10 @@ def penalty_below_rounding(l1_strength, l2_strength, rounding, gap_tol):
     At the optimum ``|X_j^T r| = l1`` on the support: below the rounding, the lasso dual
     point is scaled by about ``l1 / rounding`` and its gap is nearly the whole objective;
     the L2 conjugate's gap, ``(|X^T r| - l1)_+^2 / (2 l2)`` summed, is then at least
-    ``(rounding - l1)^2 / (2 l2)``. Both are out of reach when this is True, however
-    long a solver runs; ordinary strengths are many orders of magnitude above it.
+    ``(rounding - l1)^2 / (2 l2)``. Both are out of reach when this is True and
+    ``rounding`` is the rounding reached; :func:`gradient_rounding` is an upper estimate
+    of it (see ``STOP_BELOW_ROUNDING``). Ordinary strengths are many orders of magnitude
+    above it.
     """
     if l1_strength >= rounding:
         return False

@@ -21,6 +21,7 @@ import numpy as np
 
 from .._datafits import (
     STALLED_GAP_DECREASE,
+    STOP_BELOW_ROUNDING,
     gradient_rounding,
     penalty_below_rounding,
     quadratic_dual_gap,
@@ -544,10 +545,11 @@ def enet_coordinate_descent(
     off_zero = False  # the last extrapolation moved weights off zero, no epoch since
     descent_entries = 0.0  # column entries visited by descent since the last Newton step
     entries_per_pass = float(n_samples)  # over a column of the working set, on average
-    # a penalty below the rounding of X^T r: no dual point will certify gap_tol, and the
-    # descent stops at the unpenalized solution (to rounding), where the gap stalls
+    # a penalty far below the rounding of X^T r: no dual point will certify gap_tol, and
+    # the descent stops at the unpenalized solution (to rounding), where the gap stalls
     rounding = gradient_rounding(np.sum(lipschitz), y @ y)
-    uncertifiable = penalty_below_rounding(l1_strength, l2_strength, rounding, gap_tol)
+    uncertifiable = penalty_below_rounding(l1_strength, l2_strength,
+                                           STOP_BELOW_ROUNDING * rounding, gap_tol)
     while True:
         features = active[:n_active]
         r_norm2, r_dot_y = residual_summaries(

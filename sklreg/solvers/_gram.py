@@ -21,6 +21,7 @@ import numpy as np
 
 from .._datafits import (
     STALLED_GAP_DECREASE,
+    STOP_BELOW_ROUNDING,
     conjugate_scale,
     enet_conjugate_term,
     gradient_rounding,
@@ -248,7 +249,8 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     previous_gap, previous_work = np.inf, 0.0
     # a penalty below the rounding of X^T r (see enet_coordinate_descent)
     rounding = gradient_rounding(np.trace(G), y_norm2)
-    uncertifiable = penalty_below_rounding(l1_strength, l2_strength, rounding, gap_tol)
+    uncertifiable = penalty_below_rounding(l1_strength, l2_strength,
+                                           STOP_BELOW_ROUNDING * rounding, gap_tol)
     while True:
         _refresh_gradient(G, b, w, q)
         gap = _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive)
