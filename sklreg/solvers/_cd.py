@@ -456,11 +456,11 @@ def enet_coordinate_descent(
     :func:`orthant_newton_point`) lands on the solution when the support is right; it is
     taken when its cost is within ``NEWTON_WORK_RATIO`` times both the descent work since
     the last one and the work descent still needs at its last rate (see
-    :func:`newton_step_pays`), and counts as an epoch. When the penalty is below the
-    rounding of ``X^T r`` (see :func:`~sklreg._datafits.penalty_below_rounding`), no dual
-    point can certify ``gap_tol``: descent stops, unconverged, once the gradient is within
-    that rounding and the gap fell by less than ``STALLED_GAP_DECREASE`` over an outer
-    iteration.
+    :func:`newton_step_pays`), and counts as an epoch. When the penalty is far below the
+    rounding of ``X^T r`` (``STOP_BELOW_ROUNDING`` times its estimate, see
+    :func:`~sklreg._datafits.penalty_below_rounding`), no dual point can certify
+    ``gap_tol``: descent stops, unconverged, once the gradient is within that rounding and
+    the gap fell by less than ``STALLED_GAP_DECREASE`` over an outer iteration.
 
     Parameters
     ----------

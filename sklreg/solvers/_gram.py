@@ -190,7 +190,7 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     :func:`~sklreg.solvers._cd.orthant_newton_point`) lands on the solution when the support
     is right; it is taken when its cost is within ``NEWTON_WORK_RATIO`` times both the
     updates since the last one and those descent still needs at its last rate, and counts
-    as an epoch. When the penalty is below the rounding of ``X^T r``, descent stops
+    as an epoch. When the penalty is far below the rounding of ``X^T r``, descent stops
     (unconverged) at the unpenalized solution, as
     :func:`~sklreg.solvers._cd.enet_coordinate_descent` does.
 
@@ -247,7 +247,7 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     descent_work = 0.0  # multiply-adds of the updates of q since the last Newton step
     work = 0.0  # all of them
     previous_gap, previous_work = np.inf, 0.0
-    # a penalty below the rounding of X^T r (see enet_coordinate_descent)
+    # a penalty far below the rounding of X^T r (see enet_coordinate_descent)
     rounding = gradient_rounding(np.trace(G), y_norm2)
     uncertifiable = penalty_below_rounding(l1_strength, l2_strength,
                                            STOP_BELOW_ROUNDING * rounding, gap_tol)
