@@ -530,6 +530,23 @@ def _constant_feature_cases():
     ]
 
 
+def test_alpha_max_rounding_is_judged_per_column():
+    """Without intercepts, gradients within the rounding of their sums count as 0; the
+    rounding was that of the largest column of all, so a constant column of 1e14 (whose
+    gradient is that rounding) hid a real gradient of 5e-4 and the grid started at 1."""
+    from sklreg.linear._classifier_cv import classification_alpha_max
+
+    rng = np.random.RandomState(0)
+    n_samples = 100
+    y = np.arange(n_samples) % 2
+    informative = (np.where(y == 1, 1.0, -1.0) + rng.standard_normal(n_samples)) * 1e-3
+    X = np.column_stack([np.full(n_samples, 1e14), informative])
+    weights = np.ones(n_samples)
+    alone = classification_alpha_max(X[:, 1:], y, 2, weights, False, 1.0)
+    assert alone > 0.0
+    assert classification_alpha_max(X, y, 2, weights, False, 1.0) == alone
+
+
 @pytest.mark.parametrize("case, penalty", [(case, penalty) for case in range(5)
                                            for penalty in ("l1", "l2")
                                            if (case, penalty) != (3, "l2")])

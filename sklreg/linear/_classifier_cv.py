@@ -53,16 +53,17 @@ def classification_alpha_max(X, labels, n_classes, sample_weight, fit_intercept,
     (with the intercepts alone fitted).
 
     It is ``max |X^T R| / l1_ratio`` with ``R`` the datafit derivatives of the
-    intercept-only model, or 0 when that is within the rounding of its sums
-    (``n_samples * eps * max |X| * ||R||_1``): balanced classes on constant features,
-    without intercepts. For ``l1_ratio = 0`` (no such alpha), ``RIDGE_GRID_TOP`` times
-    the largest eigenvalue of the datafit's Hessian there, ``Xc^T diag(c) Xc`` times that
-    of ``diag(f) - f f^T`` (``f`` the class frequencies, or its ``f (1 - f)`` for two
-    classes), with ``c`` the normalized weights and ``Xc`` centered when the intercepts
-    are fitted. With intercepts, constant columns (on the rows of positive weight) are
-    left out: centered, they are zero (see :func:`~sklreg.linear._path.varying_columns`).
-    With intercepts and a single class of positive weight, it is 0: the intercepts alone
-    reach the loss's infimum (where the rounding of the class frequencies left 1e-16).
+    intercept-only model, leaving out the entries within the rounding of their sums
+    (``n_samples * eps * max |X_j| * ||R_k||_1``; 0 when all are): balanced classes on
+    constant features, without intercepts. For ``l1_ratio = 0`` (no such alpha),
+    ``RIDGE_GRID_TOP`` times the largest eigenvalue of the datafit's Hessian there,
+    ``Xc^T diag(c) Xc`` times that of ``diag(f) - f f^T`` (``f`` the class frequencies,
+    or its ``f (1 - f)`` for two classes), with ``c`` the normalized weights and ``Xc``
+    centered when the intercepts are fitted. With intercepts, constant columns (on the
+    rows of positive weight) are left out: centered, they are zero (see
+    :func:`~sklreg.linear._path.varying_columns`). With intercepts and a single class of
+    positive weight, it is 0: the intercepts alone reach the loss's infimum (where the
+    rounding of the class frequencies left 1e-16).
     """
     class_totals = np.bincount(labels, weights=sample_weight, minlength=n_classes)
     if fit_intercept and np.count_nonzero(class_totals > 0.0) < 2:
@@ -87,11 +88,11 @@ def classification_alpha_max(X, labels, n_classes, sample_weight, fit_intercept,
     if n_classes == 2:
         residual = residual[:, 1:]
     gradient = np.abs(np.asarray(X.T @ residual))[columns]
-    largest_entry = np.maximum(np.abs(low), np.abs(high))[columns].max()
-    rounding = (X.shape[0] * np.finfo(np.float64).eps * largest_entry
-                * np.abs(residual).sum(axis=0).max())
-    top = float(gradient.max())
-    return top / l1_ratio if top > rounding else 0.0
+    largest_entries = np.maximum(np.abs(low), np.abs(high))[columns]
+    # per column and block: a huge column's rounding hid the others' gradients
+    rounding = (X.shape[0] * np.finfo(np.float64).eps * largest_entries[:, None]
+                * np.abs(residual).sum(axis=0))
+    return float(np.where(gradient > rounding, gradient, 0.0).max()) / l1_ratio
 
 
 def scorer_with_labels(scorer, classes):
