@@ -835,29 +835,14 @@ def _anderson_model_step(X, X_data, X_indices, X_indptr, is_sparse, W, working_s
     extrapolated = anderson_extrapolation(history, history.shape[0] < 0)
     if extrapolated.shape[0] == 0:
         return
-    n_blocks, n_samples = D.shape
+    n_blocks = D.shape[0]
     n_ws = working_set.shape[0]
     new_delta = extrapolated[:n_blocks * n_ws].copy().reshape(n_blocks, n_ws)
     new_delta_b = extrapolated[n_blocks * n_ws:].copy()
     new_D = D.copy()
     new_u = u.copy()
-    for m in range(n_ws):
-        j = working_set[m]
-        for k in range(n_blocks):
-            change = new_delta[k, m] - delta[k, m]
-            if change == 0.0:
-                continue
-            if is_sparse:
-                for s in range(X_indptr[j], X_indptr[j + 1]):
-                    i = X_indices[s]
-                    new_D[k, i] += change * X_data[s]
-                    if multinomial:
-                        new_u[i] += change * P[k, i] * X_data[s]
-            else:
-                for i in range(n_samples):
-                    new_D[k, i] += change * X[i, j]
-                    if multinomial:
-                        new_u[i] += change * P[k, i] * X[i, j]
+    _add_column_changes(X, X_data, X_indices, X_indptr, is_sparse, working_set, P,
+                        new_delta - delta, new_D, new_u)
     for k in range(n_blocks):
         change = new_delta_b[k] - delta_b[k]
         if change != 0.0:
@@ -874,6 +859,33 @@ def _anderson_model_step(X, X_data, X_indices, X_indptr, is_sparse, W, working_s
         u[:] = new_u
 
 
+@jit(fastmath=REASSOCIATE)
+def _add_column_changes(X, X_data, X_indices, X_indptr, is_sparse, working_set, P, changes,
+                        D, u):
+    """``D[k] += changes[k, m] X[:, working_set[m]]`` for every block ``k`` and weight
+    ``m`` (zero changes skipped), and for several blocks ``u += changes[k, m] P[k] X[:, j]``:
+    the change of the model's predictions when ``delta`` changes by ``changes``."""
+    n_blocks, n_samples = D.shape
+    multinomial = n_blocks > 1
+    for m in range(working_set.shape[0]):
+        j = working_set[m]
+        for k in range(n_blocks):
+            change = changes[k, m]
+            if change == 0.0:
+                continue
+            if is_sparse:
+                for s in range(X_indptr[j], X_indptr[j + 1]):
+                    i = X_indices[s]
+                    D[k, i] += change * X_data[s]
+                    if multinomial:
+                        u[i] += change * P[k, i] * X_data[s]
+            else:
+                for i in range(n_samples):
+                    D[k, i] += change * X[i, j]
+                    if multinomial:
+                        u[i] += change * P[k, i] * X[i, j]
+
+
 @jit
 def _hold_zero_weights(X, X_data, X_indices, X_indptr, is_sparse, W, working_set, P, delta,
                        D_prev, u_prev, delta_prev):
@@ -887,26 +899,14 @@ def _hold_zero_weights(X, X_data, X_indices, X_indptr, is_sparse, W, working_set
     over the later steps its sign alternated and its size shrank (7e-21, where the optimum
     has a zero).
     """
-    n_blocks, n_samples = D_prev.shape
-    multinomial = n_blocks > 1
+    held = np.zeros_like(delta)
     for m in range(working_set.shape[0]):
-        j = working_set[m]
-        for k in range(n_blocks):
-            e = delta[k, m] - delta_prev[k, m]
-            if e == 0.0 or W[k, j] + delta[k, m] != 0.0:
-                continue
-            delta_prev[k, m] = delta[k, m]
-            if is_sparse:
-                for s in range(X_indptr[j], X_indptr[j + 1]):
-                    i = X_indices[s]
-                    D_prev[k, i] += e * X_data[s]
-                    if multinomial:
-                        u_prev[i] += e * P[k, i] * X_data[s]
-            else:
-                for i in range(n_samples):
-                    D_prev[k, i] += e * X[i, j]
-                    if multinomial:
-                        u_prev[i] += e * P[k, i] * X[i, j]
+        for k in range(delta.shape[0]):
+            if W[k, working_set[m]] + delta[k, m] == 0.0:
+                held[k, m] = delta[k, m] - delta_prev[k, m]
+                delta_prev[k, m] = delta[k, m]
+    _add_column_changes(X, X_data, X_indices, X_indptr, is_sparse, working_set, P, held,
+                        D_prev, u_prev)
 
 
 @jit
