@@ -63,3 +63,23 @@ def test_sparse_tag_matches_what_fit_accepts(regression, Estimator, device):
         with pytest.raises(ValueError, match="dense X only"):
             model.fit(sp.csr_matrix(X), y)
     assert accepts_sparse == (device == "cpu")
+
+
+@pytest.mark.parametrize("penalty, alpha, l1_ratio",
+                         [("elasticnet", 0.01, 0.0), ("l1", 0.0, 0.15), ("group", 0.0, 0.15),
+                          ("elasticnet", 0.0, 0.5)])
+def test_lbfgs_takes_smooth_settings_of_any_penalty_name(regression, penalty, alpha, l1_ratio):
+    # solver='lbfgs' refused penalty='elasticnet' with l1_ratio=0 (pure L2) and alpha=0
+    # with 'l1' / 'group' (no penalty) by the penalty's name: both are smooth, and the fit
+    # is that of penalty='l2' at alpha * (1 - l1_ratio)
+    X, y = regression
+    model = MLPRegressor((4,), solver="lbfgs", penalty=penalty, alpha=alpha,
+                         l1_ratio=l1_ratio, max_iter=30, random_state=0).fit(X, y)
+    l2_alpha = alpha * (1 - l1_ratio) if penalty == "elasticnet" else alpha
+    reference = MLPRegressor((4,), solver="lbfgs", penalty="l2", alpha=l2_alpha, max_iter=30,
+                             random_state=0).fit(X, y)
+    np.testing.assert_allclose(model.loss_, reference.loss_, rtol=1e-12)
+    np.testing.assert_allclose(model.predict(X), reference.predict(X), rtol=1e-12)
+    with pytest.raises(ValueError, match="lbfgs"):  # any L1 or group part is not smooth
+        MLPRegressor(solver="lbfgs", penalty=penalty, alpha=0.01, l1_ratio=1e-3).fit(X, y)
+

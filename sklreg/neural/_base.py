@@ -190,10 +190,15 @@ class BaseMLP(BaseEstimator):
         return [self.coefs_[0].shape[0]] + [W.shape[1] for W in self.coefs_]
 
     def _check_solver_penalty(self):
-        if self.solver == "lbfgs" and self.penalty in ("l1", "elasticnet", "group"):
+        """'lbfgs' takes smooth settings, whatever the penalty's name (``'elasticnet'`` with
+        ``l1_ratio=0`` is the L2 penalty, ``alpha=0`` no penalty)."""
+        l1_strength, _, group_strength = self._strengths()
+        if self.solver == "lbfgs" and (l1_strength > 0.0 or group_strength > 0.0):
             raise ValueError(
-                f"solver='lbfgs' supports penalty='l2' or None, got penalty={self.penalty!r}: "
-                "its non-smooth part needs the proximal steps of solver='adam' or 'sgd'."
+                f"solver='lbfgs' supports the smooth penalties only ('l2', None, or an "
+                f"alpha * l1_ratio of 0), got penalty={self.penalty!r} with alpha="
+                f"{self.alpha}: its non-smooth part needs the proximal steps of "
+                "solver='adam' or 'sgd'."
             )
 
     def _initialize(self, layer_units, dtype):

@@ -36,8 +36,9 @@ OBJECTIVE = r"""
     ``s_j`` and a scalar ``lam`` per group found by Newton's method (a few iterations;
     zero when ``||z / s||_2 <= alpha sqrt(|g|)``), so a group stays at zero exactly when
     its gradient estimate is small enough for the group lasso's optimality condition.
-    ``solver='lbfgs'`` handles the smooth penalties only ('l2', None) and raises
-    ValueError for the others.
+    ``solver='lbfgs'`` handles the smooth penalties only ('l2', None, or any penalty
+    without an L1 or group part: ``'elasticnet'`` with ``l1_ratio=0``, ``alpha=0``) and
+    raises ValueError for the others.
 
     Conversions:
 
