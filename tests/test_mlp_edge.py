@@ -83,3 +83,16 @@ def test_lbfgs_takes_smooth_settings_of_any_penalty_name(regression, penalty, al
     with pytest.raises(ValueError, match="lbfgs"):  # any L1 or group part is not smooth
         MLPRegressor(solver="lbfgs", penalty=penalty, alpha=0.01, l1_ratio=1e-3).fit(X, y)
 
+
+def test_binary_probabilities_keep_their_precision(regression):
+    # predict_proba of a binary classifier gave the negative class 1 - expit(score): 0 from
+    # a score of about 37, while predict_log_proba (from the logits) gave -37
+    X, y = regression
+    model = MLPClassifier((3,), max_iter=2, random_state=0).fit(X, (y > 0).astype(int))
+    model.coefs_[-1][...] = 0.0
+    model.intercepts_[-1][...] = 40.0  # score 40 for every sample
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba[:, 0], np.exp(-40.0) / (1 + np.exp(-40.0)), rtol=1e-12)
+    np.testing.assert_allclose(np.log(proba), model.predict_log_proba(X), rtol=1e-12,
+                               atol=1e-15)
+    np.testing.assert_array_equal(proba[:, 1], 1.0)

@@ -2,13 +2,13 @@
 penalty."""
 
 import numpy as np
-from scipy.special import log_expit, log_softmax
+from scipy.special import expit, log_expit, log_softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
-from sklearn.utils.validation import column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import _docs
 from ._base import BaseMLP, is_stochastic
@@ -127,12 +127,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Probabilities in the order of ``classes_``.
+            Probabilities in the order of ``classes_``; for a binary problem the first
+            class has ``expit(-score)``, not ``1 - expit(score)`` (0 from a score of 37).
         """
-        output = self._predict_output(X)
-        if output.shape[1] == 1:
-            return np.hstack([1 - output, output])
-        return output
+        check_is_fitted(self)
+        if self.out_activation_ == "logistic" and self.n_outputs_ == 1:
+            scores = self._predict_output(X, out_activation="identity")
+            return np.hstack([expit(-scores), expit(scores)])
+        return self._predict_output(X)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, from the logits (finite where the
