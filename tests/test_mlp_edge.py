@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import make_regression
+from sklearn.datasets import make_multilabel_classification, make_regression
 
 from sklreg import MLPClassifier, MLPRegressor
 
@@ -96,3 +96,28 @@ def test_binary_probabilities_keep_their_precision(regression):
     np.testing.assert_allclose(np.log(proba), model.predict_log_proba(X), rtol=1e-12,
                                atol=1e-15)
     np.testing.assert_array_equal(proba[:, 1], 1.0)
+
+
+def test_multilabel_targets_other_than_zero_one_are_refused():
+    # an indicator matrix in {-1, +1} passes as multilabel (two integer values) and
+    # label_binarize keeps its entries, so .astype(bool) made every label positive: the
+    # network learned "all labels on" without a word (scikit-learn's MLPClassifier too);
+    # 1-D labels given to a multilabel network were silently one-hot encoded
+    X, Y = make_multilabel_classification(n_samples=60, n_features=5, n_classes=3,
+                                          random_state=0)
+    for bad in [2 * Y - 1, 2 * Y, sp.csr_matrix(2 * Y)]:
+        model = MLPClassifier((3,), max_iter=2, random_state=0)
+        with pytest.raises(ValueError, match="0 and 1"):
+            model.fit(X, bad)
+        assert not hasattr(model, "classes_")
+        with pytest.raises(ValueError, match="0 and 1"):
+            MLPClassifier((3,), random_state=0).partial_fit(X, bad, classes=[0, 1, 2])
+    model = MLPClassifier((3,), max_iter=2, random_state=0).fit(X, Y)
+    with pytest.raises(ValueError, match="0 and 1"):
+        model.objective(X, 2 * Y - 1)
+    with pytest.raises(ValueError, match="indicator matrix"):
+        model.partial_fit(X, Y.argmax(axis=1))
+    with pytest.raises(ValueError, match="indicator matrix"):
+        model.objective(X, Y.argmax(axis=1))
+    model.partial_fit(X, Y.astype(bool))  # booleans and sparse 0 / 1 indicators are fine
+    model.fit(X, sp.csr_matrix(Y))

@@ -2,6 +2,7 @@
 penalty."""
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, log_expit, log_softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
@@ -12,6 +13,21 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import _docs
 from ._base import BaseMLP, is_stochastic
+
+
+def check_indicator_matrix(y):
+    """Raise ValueError unless ``y`` (dense or sparse) is a 2-D matrix of 0 and 1.
+
+    Any matrix of two integer values passes as a multilabel indicator, and the label
+    binarizer keeps its entries: {-1, +1} would encode every label as present.
+    """
+    if y.ndim != 2:
+        raise ValueError("The network was fitted on a multilabel indicator matrix: y must "
+                         f"be one too, of shape (n_samples, n_labels), got shape {y.shape}.")
+    values = np.unique(y.data if sp.issparse(y) else y)
+    if not np.isin(values, [0, 1]).all():
+        raise ValueError("A multilabel indicator matrix y must hold 0 and 1 only, got the "
+                         f"values {values}.")
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
@@ -57,6 +73,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return X, self._encode_targets(y)
 
     def _encode_targets(self, y):
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            check_indicator_matrix(y)
         return self._label_binarizer.transform(y).astype(bool)
 
     def _validation_score(self, Y, output, sample_weight):
@@ -74,7 +92,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; float32 input trains float32 weights.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels (or a label-indicator matrix for multilabel problems).
+            Class labels (or a label-indicator matrix of 0 and 1 for multilabel problems).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights (a positive sum): the loss is their weighted mean.
 
