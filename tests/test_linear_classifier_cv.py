@@ -9,7 +9,7 @@ import scipy.sparse as sp
 import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning, UnsetMetadataPassedError
-from sklearn.metrics import accuracy_score, get_scorer, log_loss
+from sklearn.metrics import accuracy_score, get_scorer, log_loss, make_scorer
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, cross_validate
 from test_linear_classifier import make_data
 
@@ -279,6 +279,42 @@ def test_logistic_regression_cv_conversion_is_per_training_part():
                               tol=1e-10).fit(X, y)
     assert_allclose(ours.scores_.T, theirs.scores_[1], rtol=1e-4)  # 2e-2 with 1 / (Cs * S)
     assert ours.alpha_ * 448 == pytest.approx(1 / theirs.C_[0])
+
+
+def test_scorer_gets_the_given_sample_weights():
+    """The scorer of the held-out parts gets the sample weights as given to ``fit``, with
+    and without metadata routing, as in scikit-learn's LogisticRegressionCV (it got them
+    times a power of 4, the scale the solvers work at: a weighted count of correct
+    predictions was 16 times too small with weights of 10)."""
+    X, y = make_data(2, n_samples=60)
+    sample_weight = np.full(len(y), 10.0)
+    sample_weight[::3] = 3.0
+    folds = list(StratifiedKFold(3).split(X, y))
+    seen = []
+
+    def weighted_count(estimator, X, y, sample_weight=None):
+        seen.append(sample_weight)
+        return accuracy_score(y, estimator.predict(X), normalize=False,
+                              sample_weight=sample_weight)
+
+    model = LinearClassifierCV(alphas=[0.1], cv=folds, scoring=weighted_count, tol=1e-10)
+    model.fit(X, y, sample_weight)
+    for (_, test), weights in zip(folds, seen, strict=True):
+        assert_array_equal(weights, sample_weight[test])
+    counts = [accuracy_score(y[test], model.predict(X[test]), normalize=False,
+                             sample_weight=sample_weight[test]) for _, test in folds]
+    refit = LinearClassifier(alpha=0.1, tol=1e-10)
+    fold_counts = [weighted_count(refit.fit(X[train], y[train], sample_weight[train]),
+                                  X[test], y[test], sample_weight[test])
+                   for train, test in folds]
+    assert_allclose(model.scores_[0], fold_counts)
+    assert model.score(X, y, sample_weight) == pytest.approx(sum(counts))
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = LinearClassifierCV(
+            alphas=[0.1], cv=folds, tol=1e-10,
+            scoring=make_scorer(accuracy_score, normalize=False).set_score_request(
+                sample_weight=True)).fit(X, y, sample_weight)
+        assert_allclose(routed.scores_[0], fold_counts)
 
 
 def test_score_uses_the_scoring_option_as_logistic_regression_cv():

@@ -18,7 +18,11 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _check_method_params, check_is_fitted
+from sklearn.utils.validation import (
+    _check_method_params,
+    _check_sample_weight,
+    check_is_fitted,
+)
 
 from .._penalties import penalty_strengths
 from .._validation import validate_fit_data
@@ -45,7 +49,6 @@ from ._path import (
     column_ranges,
     largest_curvature,
 )
-from ._regressor import check_sample_weight
 
 
 def classification_alpha_max(X, labels, n_classes, sample_weight, fit_intercept, l1_ratio):
@@ -447,7 +450,11 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         _raise_for_params(params, self, "fit")
         X, y = validate_fit_data(self, X, y)
         classes, labels, effective = encode_targets(self, X, y, sample_weight)
-        sample_weight = check_sample_weight(sample_weight, X)
+        # the splitter, the scorer and the refit get the weights as given (validated by
+        # encode_targets): the scaling of check_sample_weight is the solvers' own, and a
+        # scorer's weighted sums (accuracy_score(normalize=False)) were scaled by it
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         # before the routing, which would consume a generator of folds (as LassoCV)
         cv = check_cv(self.cv, y, classifier=True)
         if _routing_enabled():
