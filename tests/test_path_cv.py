@@ -325,6 +325,26 @@ def test_cv_routes_groups_to_the_splitter_as_lasso_cv():
         LinearRegressorCV(cv=GroupKFold(3)).fit(X, y, groups=groups)
 
 
+def test_cv_routes_the_given_sample_weights_to_the_splitter():
+    # a splitter requesting the sample weights got them times the power of 4 that
+    # check_sample_weight scales them by for the solvers
+    X, y = problem()
+    sample_weight = np.full(len(y), 10.0)
+    seen = []
+
+    class WeightedKFold(KFold):
+        def split(self, X, y=None, groups=None, sample_weight=None):
+            seen.append(sample_weight)
+            return super().split(X, y, groups)
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        splitter = WeightedKFold(3).set_split_request(sample_weight=True)
+        LinearRegressorCV("l1", cv=splitter, alphas=3).set_fit_request(
+            sample_weight=True).fit(X, y, sample_weight=sample_weight)
+    assert len(seen) == 1
+    assert_array_equal(seen[0], sample_weight)
+
+
 def test_cv_rejects_a_splitter_without_folds():
     # a consumed generator of folds selected alpha_max silently (NaN mean errors)
     X, y = problem()

@@ -19,6 +19,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import _check_sample_weight
 
 from .._penalties import effective_l1_ratio, penalty_strengths
 from .._progress import tqdm_bar
@@ -416,7 +417,10 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         """
         _raise_for_params(params, self, "fit")
         X, y = validate_fit_data(self, X, y, multi_output=True, y_numeric=True)
+        given_weight = sample_weight
         sample_weight = check_sample_weight(sample_weight, X)
+        if given_weight is not None:  # to the splitter as given, not at the solvers' scale
+            given_weight = _check_sample_weight(given_weight, X, dtype=np.float64)
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         check_value_range(Y, "y", X.shape[0])
         l1_ratios = self._l1_ratios()
@@ -425,7 +429,7 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         # before the routing, which would consume a generator of folds (as LassoCV)
         cv = check_cv(self.cv)
         if _routing_enabled():
-            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
+            routed = process_routing(self, "fit", sample_weight=given_weight, **params)
         else:
             routed = _manual_routing({"splitter": {}})
         folds = split_folds(cv, X, y, routed.splitter.split)
