@@ -705,6 +705,17 @@ def test_classifier_penalty_below_rounding_says_why(alpha, penalty, n_classes):
     assert not any("Increase max_iter" in str(w.message) for w in record)
 
 
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_classifier_cv_penalty_below_rounding_says_why(penalty):
+    """The path's warnings at such alphas name the cause too, as a single fit's do."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((150, 10))
+    y = rng.integers(3, size=150)
+    with pytest.warns(ConvergenceWarning, match=BELOW_ROUNDING) as record:
+        sklreg.LinearClassifierCV(penalty, alphas=[1e-200], cv=2).fit(X, y)
+    assert not any("Increase max_iter" in str(w.message) for w in record)
+
+
 def test_penalty_near_rounding_on_a_scaled_column_is_still_certified():
     """A column 1e8 times the others puts ``eps ||X||_F ||y||`` (the rounding estimate of
     ``X^T r``) at 1e3 times this alpha's L1 strength, yet descent takes that column's

@@ -630,6 +630,18 @@ def warn_if_not_converged(gap, gap_tol, max_iter, n_iter, solver="proximal Newto
         )
 
 
+def warn_if_problem_not_converged(problem, gap, gap_tol, max_iter, n_iter, l1_strength,
+                                  l2_strength, solver=None, where=""):
+    """:func:`warn_if_not_converged` for a solve of ``problem`` (a
+    :class:`ClassificationProblem`) at these strengths, by ``solver`` (default: the
+    problem's own solver): it says when the penalty is below the rounding of the gradient."""
+    penalized = l1_strength > 0.0 or l2_strength > 0.0
+    below_rounding = (penalized and gap > gap_tol
+                      and problem.penalty_below_rounding(l1_strength, l2_strength, gap_tol))
+    warn_if_not_converged(gap, gap_tol, max_iter, n_iter, solver or problem.solver_name, where,
+                          penalized, below_rounding)
+
+
 def center_solution(W, b, penalized):
     """Center, in place, what the multinomial model leaves free, as fitted models report it.
 
@@ -848,11 +860,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
             gap, n_iter, gap_tol = problem.solve(W, b, l1_strength, l2_strength, max_iter,
                                                  self.tol)
         penalized = l1_strength > 0.0 or l2_strength > 0.0
-        warn_if_not_converged(gap, gap_tol, max_iter, n_iter,
-                              "GPU FISTA" if use_cuda else problem.solver_name,
-                              penalized=penalized, below_rounding=penalized and gap > gap_tol
-                              and problem.penalty_below_rounding(l1_strength, l2_strength,
-                                                                 gap_tol))
+        warn_if_problem_not_converged(problem, gap, gap_tol, max_iter, n_iter, l1_strength,
+                                      l2_strength, "GPU FISTA" if use_cuda else None)
         center_solution(W, b, penalized)
         self.classes_ = classes
         self.coef_ = W

@@ -32,7 +32,7 @@ from ._classifier import (
     LinearClassifierMixin,
     center_solution,
     encode_targets,
-    warn_if_not_converged,
+    warn_if_problem_not_converged,
 )
 from ._cv import (
     cv_l1_ratios,
@@ -190,8 +190,8 @@ def _solve_at(problem, W, b, alpha, penalty, l1_ratio, params):
     penalized = l1_strength > 0.0 or l2_strength > 0.0
     gap, n_iter, gap_tol = problem.solve(W, b, l1_strength, l2_strength, params["max_iter"],
                                          params["tol"])
-    warn_if_not_converged(gap, gap_tol, params["max_iter"], n_iter, problem.solver_name,
-                          f" at alpha={alpha:.4g}", penalized)
+    warn_if_problem_not_converged(problem, gap, gap_tol, params["max_iter"], n_iter,
+                                  l1_strength, l2_strength, where=f" at alpha={alpha:.4g}")
     return n_iter, gap if penalized else float("nan")
 
 
