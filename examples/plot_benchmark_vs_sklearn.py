@@ -93,7 +93,9 @@ cases = {
     ),
     "MLPRegressor (30 epochs)": (
         lambda: neural_network.MLPRegressor(alpha=1e-4, **mlp_settings),
-        lambda: sklreg.MLPRegressor(penalty="l2", alpha=1e-4 / len(y_mlp), **mlp_settings),
+        # scikit-learn divides alpha by the batch size under adam ('auto': 200 samples)
+        lambda: sklreg.MLPRegressor(penalty="l2", alpha=1e-4 / min(200, len(y_mlp)),
+                                    **mlp_settings),
         X_mlp, y_mlp,
         None,
     ),

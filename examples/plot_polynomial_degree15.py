@@ -72,8 +72,9 @@ axes[0].legend(loc="lower left", fontsize="small")
 # The coefficients
 # ----------------
 # One panel per model, each with its own scale: without a penalty the coefficients of the
-# standardized monomials reach about 10 000, cancelling each other. Exact zeros are
-# marked with a black cross.
+# standardized monomials reach about 1e10, cancelling each other (the exact least-squares
+# solution of a design whose condition number is about 1e13). Exact zeros are marked with
+# a black cross.
 fig, axes = plt.subplots(3, 1, figsize=(8, 6.5), sharex=True, layout="constrained")
 degrees = np.arange(1, 16)
 for ax, (name, model) in zip(axes, models.items(), strict=True):
