@@ -289,8 +289,9 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         ``eps * alpha_max`` on a log scale; an array is used as given (sorted
         decreasingly). For ``l1_ratio = 0`` (L2, the default), which has no such alpha,
         the grid starts at 10 times the largest curvature of the loss at ``W = 0`` (the
-        top eigenvalue of its Hessian, with the intercepts fitted), where every direction
-        of the data is shrunk at least 11-fold, and spans ``eps ** 2``. Where that top
+        top eigenvalue of its Hessian, with the intercepts fitted, estimated from below by
+        power iteration), where every direction of the data is shrunk about 11-fold or
+        more, and spans ``eps ** 2``. Where that top
         is 0, every alpha giving ``W = 0`` on all the data (features constant with
         intercepts, all-zero features, a single class of positive weight with intercepts,
         or, with an L1 part, no feature telling the classes apart at ``W = 0``), the grid

@@ -250,8 +250,9 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         coefficients) down to ``eps * alpha_max`` on a log scale, as scikit-learn's
         ``LassoCV(alphas=100)``; an array is used as given (sorted decreasingly). For
         ``l1_ratio = 0`` (L2), which has no such alpha, the grid starts at 10 times the
-        largest eigenvalue of the (centered, weighted) ``X^T X / sum(sample_weight)``,
-        where every direction of the data is shrunk at least 11-fold, and spans
+        largest eigenvalue of the (centered, weighted) ``X^T X / sum(sample_weight)``
+        (estimated from below by power iteration), where every direction of the data is
+        shrunk about 11-fold or more, and spans
         ``eps ** 2``. Where that top is 0, every alpha giving the same coefficients
         (all zero: features constant with an intercept, all-zero features, or, with an
         L1 part, a constant target), the grid starts at 1 instead.

@@ -29,7 +29,8 @@ from ._least_squares import (
 from ._regressor import check_sample_weight, weights_for_strength
 
 # an L2 grid (no alpha makes w = 0) starts at this many times the datafit's largest
-# curvature at w = 0, where every direction of the data is shrunk at least 11-fold, and
+# curvature at w = 0 (a power-iteration estimate, from below: 20 iterations reach 0.96 -
+# 0.998 of it on random designs), where the data is shrunk about 11-fold or more, and
 # spans eps ** 2. The alpha of best held-out error lay at 3e-4 to 4e-2 times that curvature
 # on standardized and on wide sets (breast cancer, iris, wine, digits, dna, diabetes,
 # riboflavin, colon, leukemia); raw features of tiny variance (cpusmall, breast cancer)
@@ -367,8 +368,9 @@ def regularization_path(
         values from ``alpha_max`` down to ``eps * alpha_max`` on a log grid, where
         ``alpha_max`` is the smallest ``alpha`` giving all-zero coefficients. An L2
         penalty has none: its grid starts at 10 times the largest eigenvalue of the
-        (centered, weighted) ``X^T X / sum(sample_weight)``, where every direction of
-        the data is shrunk at least 11-fold, and spans ``eps ** 2``. Where that top is
+        (centered, weighted) ``X^T X / sum(sample_weight)`` (estimated from below by
+        power iteration), where every direction of the data is shrunk about 11-fold or
+        more, and spans ``eps ** 2``. Where that top is
         0, every alpha giving the same coefficients (all zero: features constant with
         an intercept, all-zero features, or, with an L1 part, a constant target), the
         grid starts at 1 instead.
