@@ -682,7 +682,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     Conversion: scikit-learn's ``LogisticRegression(C=c, l1_ratio=r)`` (and the deprecated
     ``penalty='l1' / 'l2' / 'elasticnet'``, binary or multinomial) minimizes ``S C`` times
     this objective with ``alpha = 1 / (c S)`` and the same ``l1_ratio`` (``S = n_samples``
-    without weights); ``C=np.inf`` is ``penalty=None``.
+    without weights; a ``class_weight`` dict changes ``S``, 'balanced' does not);
+    ``C=np.inf`` is ``penalty=None``.
 
     Solved by proximal Newton with working sets (coordinate descent on each quadratic
     model, line search on the objective), stopped on a certified duality gap. With an L2
