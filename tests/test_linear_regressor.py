@@ -746,3 +746,46 @@ def test_ridge_on_a_sparse_design_of_few_samples_factors_x_xt(fmt, fit_intercept
     LinearRegressor("l2", alpha=alpha, fit_intercept=fit_intercept).fit(
         tall, tall @ rng.randn(2500))
     assert calls  # LSQR: X X^T would be 3000 x 3000
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", ["csc", "csr", "dense", "fortran", "memmap"])
+def test_read_only_inputs_give_the_same_fit_with_every_solver(layout, dtype, tmp_path):
+    """A read-only design (``np.memmap`` opened with mode='r', ``writeable=False`` arrays,
+    sparse matrices whose data and indices are read-only), read-only targets and weights
+    are fitted by every solver as their writable copies, with and without intercept, and
+    are not modified (a kernel typed for writable arrays would raise instead)."""
+    X, y, sample_weight = make_problem(n_samples=40, n_features=12, sparse=layout in ("csc", "csr"))
+    X = {"csc": sp.csc_matrix, "csr": sp.csr_matrix, "dense": np.array,
+         "fortran": np.asfortranarray, "memmap": np.array}[layout](X).astype(dtype)
+    if layout == "memmap":
+        np.save(tmp_path / "X.npy", X)
+        read_only = np.load(tmp_path / "X.npy", mmap_mode="r")
+        parts = [read_only]
+    else:
+        read_only = X.copy() if sp.issparse(X) else X.copy(order="K")  # same layout
+        parts = ([read_only.data, read_only.indices, read_only.indptr]
+                 if sp.issparse(read_only) else [read_only])
+    y_read_only, weights_read_only = y.copy(), sample_weight.copy()
+    parts += [y_read_only, weights_read_only]
+    for part in parts:
+        part.flags.writeable = False
+    settings = [("l1", "cd"), ("elasticnet", "gram"), ("l2", "cd"), ("l2", "cholesky"),
+                ("l2", "lsqr"), (None, "cholesky"), (None, "lsqr"), ("l1", "auto")]
+    for (penalty, solver), fit_intercept, positive in zip(
+            settings * 2, [True] * 8 + [False] * 8, [False, True] * 8, strict=True):
+        if positive and solver in ("cholesky", "lsqr"):
+            solver = "auto"
+        kwargs = {"alpha": 0.05, "l1_ratio": 0.5, "fit_intercept": fit_intercept,
+                  "positive": positive, "solver": solver, "tol": 1e-8}
+        writable = LinearRegressor(penalty, **kwargs).fit(X, y, sample_weight=sample_weight)
+        model = LinearRegressor(penalty, **kwargs).fit(read_only, y_read_only,
+                                                       sample_weight=weights_read_only)
+        assert np.count_nonzero(model.coef_) > 0
+        assert_array_equal(model.coef_, writable.coef_)
+        assert model.intercept_ == writable.intercept_
+    assert not any(part.flags.writeable for part in parts)
+    assert_array_equal(read_only.toarray() if sp.issparse(X) else read_only,
+                       X.toarray() if sp.issparse(X) else X)
+    assert_array_equal(y_read_only, y)
+    assert_array_equal(weights_read_only, sample_weight)
