@@ -271,3 +271,50 @@ def test_one_class_of_positive_weight_as_on_the_cpu(n_classes, penalty):
     np.testing.assert_array_equal(gpu.predict(X), 1)
     if penalty is not None:
         assert 0.0 < gpu.dual_gap_ == cpu.dual_gap_ <= n_classes * 2.0**-104
+
+
+def design_hiding_its_top_direction(n_samples=16, n_features=6, top=4.0):
+    """Centered columns whose top right singular vector is orthogonal to the power
+    iteration's start vector (seed 0): the iteration sees a plateau at the second
+    eigenvalue, ``top**2`` times below the largest."""
+    from numpy.random import default_rng
+
+    start = default_rng(0).standard_normal((1, n_features + 1))[0, :n_features]
+    rng = default_rng(1)
+    basis, _ = np.linalg.qr(np.column_stack([np.ones(n_samples),
+                                             rng.standard_normal((n_samples, n_features))]))
+    U = basis[:, 1:]  # orthogonal to the ones: zero column means
+    directions, _ = np.linalg.qr(np.column_stack([start, rng.standard_normal(
+        (n_features, n_features - 1))]))
+    V = np.roll(directions, -1, axis=1)  # the start vector is the last (smallest) one
+    singular = np.sqrt(n_samples) * np.r_[top, np.ones(n_features - 1)]
+    return (U * singular) @ V.T + 2.0
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2", None])
+def test_underestimated_lipschitz_does_not_diverge(penalty):
+    # the power iteration stopped at 1/16 of the largest eigenvalue: FISTA's step was 15
+    # times too long and the weights reached 1e290 (l1: a NaN gap, and no warning at all)
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklreg.cuda._linear import QUADRATIC, DeviceProblem
+
+    X = design_hiding_its_top_direction()
+    Xc = X - X.mean(axis=0)
+    rng = np.random.default_rng(0)
+    y = X @ rng.standard_normal(X.shape[1]) + 0.1 * rng.standard_normal(X.shape[0])
+    estimate = DeviceProblem(X, QUADRATIC, 1, False, X_mean=X.mean(axis=0),
+                             q=np.ones(len(y))).lipschitz()
+    assert estimate < 0.2 * np.linalg.norm(Xc, 2) ** 2  # the premise: an underestimate
+    params = dict(penalty=penalty, alpha=1e-2, tol=1e-8, max_iter=2000)
+    cpu = LinearRegressor(**params).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        gpu = LinearRegressor(device="cuda", **params).fit(X, y)
+    np.testing.assert_allclose(gpu.coef_, cpu.coef_, atol=1e-4)
+    np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=1e-4)
+    if penalty is not None:
+        assert np.isfinite(gpu.dual_gap_) and gpu.dual_gap_ <= 1e-8 * 10
+

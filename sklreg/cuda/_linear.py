@@ -50,6 +50,8 @@ CHECK_EVERY = 10  # iterations between two gap computations
 POWER_ITERATIONS = 50
 LIPSCHITZ_SAFETY = 1.1  # power iteration underestimates the largest eigenvalue
 MAX_INTERCEPT_NEWTON = 100
+# an objective this far (relative) above the starting one at a check means divergence
+DIVERGENCE_SLACK = 1e-6
 
 # state array: t of FISTA, restart test accumulator, next t
 T, RESTART, T_NEXT = 0, 1, 2
@@ -376,34 +378,47 @@ class DeviceProblem:
                                             conj_scaled, entropy_one, conj_one, l1, l2)
 
     def gradient_mapping_norm2(self, step, positive):
-        """``step * ||G_step(theta)||^2``, the stopping measure without penalty.
+        """``||G_step(theta)||^2``, the stopping measure without penalty.
 
         ``G_step(theta) = (theta - P(theta - step * grad)) / step`` with ``P`` the projection
         on the constraints (``positive``): zero exactly at a constrained optimum, and
-        ``step * ||grad||^2`` without constraints.
+        ``||grad||^2`` without constraints.
         """
         if step == 0.0:
             return 0.0
         self.gradient(self.theta, take_step=True, step=step, positive=positive)
         move = self.theta.copy_to_host() - self.theta_new.copy_to_host()
-        return float(np.sum(move * move)) / step
+        return float(np.sum(move * move)) / (step * step)
+
+    def restart_from(self, theta):
+        """Set ``theta`` (host array) as the current point, without momentum."""
+        self.theta.copy_to_device(np.ascontiguousarray(theta, dtype=np.float64))
+        self.theta_z.copy_to_device(np.ascontiguousarray(theta, dtype=np.float64))
+        self.state.copy_to_device(np.array([1.0, 0.0, 1.0]))
 
     def fista(self, theta0, l1, l2, positive, max_iter, gap_tol, lipschitz=None):
         """Run FISTA with adaptive restart from ``theta0`` until the gap is below ``gap_tol``.
 
         Returns ``(theta, gap, n_iter)``. Without penalty there is no certificate: ``gap`` is
-        then :meth:`gradient_mapping_norm2` with the step ``1 / L``, and the run stops when
-        it is below ``gap_tol``.
+        then ``||G||^2 / lipschitz``, ``G`` the gradient mapping
+        (:meth:`gradient_mapping_norm2`), and the run stops when it is below ``gap_tol``.
+
+        The power iteration can underestimate ``lipschitz`` (it stops on a plateau of its
+        estimate, far below the largest eigenvalue when the start vector barely meets its
+        eigenvector), and FISTA then diverges. Every check compares the objective with the
+        one at ``theta0``: above it, the run restarts from the last checked point that was
+        not, with twice the constant.
         """
         if lipschitz is None:
             lipschitz = self.lipschitz()
-        self.theta.copy_to_device(np.ascontiguousarray(theta0, dtype=np.float64))
-        self.theta_z.copy_to_device(np.ascontiguousarray(theta0, dtype=np.float64))
-        self.state.copy_to_device(np.array([1.0, 0.0, 1.0]))
+        measure_scale = 1.0 / lipschitz if lipschitz > 0.0 else 0.0
+        last_good = np.array(theta0, dtype=np.float64)
+        self.restart_from(last_good)
         penalized = l1 > 0.0 or l2 > 0.0
         if lipschitz == 0.0:  # X == 0 (or all weights zero): nothing to fit but intercepts
             max_iter = 0
         step = 1.0 / lipschitz if lipschitz > 0.0 else 0.0
+        start_objective = None
         n_iter = 0
         width = self.n_blocks * (self.n_features + 1)
         while True:
@@ -411,15 +426,20 @@ class DeviceProblem:
                 moves_intercepts = self.fit_intercept and self.datafit != QUADRATIC
                 if moves_intercepts:
                     b_before = self.theta.copy_to_host()[:, -1]
-                if penalized:
-                    _, gap = self.gap(l1, l2, positive)
-                    if gap <= gap_tol:
-                        break
-                else:
-                    gap = self.gradient_mapping_norm2(step, positive)
-                    if gap <= gap_tol:
-                        break
-                if n_iter >= max_iter:
+                objective, gap = self.gap(l1, l2, positive)
+                if start_objective is None:
+                    start_objective = objective
+                if not objective <= start_objective * (1.0 + DIVERGENCE_SLACK):
+                    # diverging (or not finite): the step was too long
+                    lipschitz *= 2.0
+                    step = 1.0 / lipschitz
+                    self.restart_from(last_good)
+                    objective, gap = self.gap(l1, l2, positive)
+                    moves_intercepts = False  # z is reset to theta
+                last_good = self.theta.copy_to_host()
+                if not penalized:
+                    gap = self.gradient_mapping_norm2(step, positive) * measure_scale
+                if gap <= gap_tol or n_iter >= max_iter:
                     break
                 if moves_intercepts:  # the gap moved the intercepts: shift z with them
                     theta_z = self.theta_z.copy_to_host()
