@@ -49,6 +49,7 @@ from ._path import (
     column_ranges,
     largest_curvature,
 )
+from ._regressor import check_sample_weight
 
 
 def classification_alpha_max(X, labels, n_classes, sample_weight, fit_intercept, l1_ratio):
@@ -453,9 +454,13 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         classes, labels, effective = encode_targets(self, X, y, sample_weight)
         # the splitter, the scorer and the refit get the weights as given (validated by
         # encode_targets): the scaling of check_sample_weight is the solvers' own, and a
-        # scorer's weighted sums (accuracy_score(normalize=False)) were scaled by it
+        # scorer's weighted sums (accuracy_score(normalize=False)) were scaled by it;
+        # unless their sum overflows, where that scaling keeps weighted means defined
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            with np.errstate(over="ignore"):
+                if not np.isfinite(sample_weight.sum()):
+                    sample_weight = check_sample_weight(sample_weight, X)
         # before the routing, which would consume a generator of folds (as LassoCV)
         cv = check_cv(self.cv, y, classifier=True)
         if _routing_enabled():
