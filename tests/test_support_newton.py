@@ -222,3 +222,29 @@ def test_newton_step_cost_is_weighed_against_the_entries_descent_visited():
     assert not _cd.newton_step_pays(n_samples, k, epochs * entries)
     assert _cd.newton_step_pays(n_samples, k, 100 * epochs * entries)
     assert not _cd.newton_step_pays(n_samples, 0, np.inf)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_orthant_point_on_dependent_columns_leaves_an_independent_support(seed):
+    """More weights than the rank: the quadratic has no minimizer on the orthant, and the
+    point moves along the flat directions (no objective increase) until the columns left
+    are independent, then to their minimizer, never crossing a sign."""
+    rng = np.random.RandomState(seed)
+    n_samples, k = 8, 20
+    C = rng.randn(n_samples, k)
+    C[:, 1] = C[:, 0]  # an exact duplicate too
+    y = rng.randn(n_samples)
+    l1 = 0.05 * np.abs(C.T @ y).max()
+    current = rng.uniform(0.1, 1.0, k) * rng.choice([-1.0, 1.0], k)
+    H, rhs = C.T @ C, C.T @ y - l1 * np.sign(current)
+
+    def value(v):
+        return 0.5 * np.sum((y - C @ v) ** 2) + l1 * np.abs(v).sum()
+
+    point = _cd.orthant_newton_point(H, rhs, current)
+    assert point.shape == (k,)
+    kept = np.flatnonzero(point)
+    assert np.all(point[kept] * current[kept] > 0.0)
+    assert np.linalg.matrix_rank(C[:, kept]) == kept.size <= n_samples
+    assert value(point) < value(current)
+

@@ -53,6 +53,9 @@ SHUFFLE_MIN_SAMPLES_PER_FEATURE = 2
 NEWTON_WORK_RATIO = 4.0
 SCREENING_MARGIN = 1e-9  # relative, on l1, for the rounding of the Gap Safe test
 NEWTON_MAX_ENTRIES = 1 << 24  # of the support's columns copied for its Newton step (128 MiB)
+# a support's column is a combination of the previous ones when its squared distance to
+# their span is within this fraction of its squared norm (see _independent_support)
+DEPENDENT_PIVOT = 1e-10
 
 
 @jit(fastmath=REASSOCIATE)
@@ -252,6 +255,86 @@ def settled_support(signs, w, newton_tried):
 
 
 @jit
+def _independent_support(H, rhs, current):
+    """Move ``current`` along directions of ``H d = 0`` until the weights left nonzero
+    have independent columns; for :func:`orthant_newton_point` where ``H`` is singular.
+
+    Along such a direction the quadratic ``1/2 v.H v - rhs.v`` is linear: each move goes
+    the way it does not increase, until a weight reaches zero and leaves. The directions
+    come from a Cholesky factorization of ``H`` on the weights kept, column by column: a
+    column whose pivot (its squared distance to the previous columns' span) is within
+    ``DEPENDENT_PIVOT`` of its diagonal entry is their combination, ``d`` one on it and
+    minus its coefficients on them.
+
+    Returns
+    -------
+    point : ndarray of shape (k,)
+        The weights moved, exactly zero where they left.
+    kept : ndarray of int
+        Positions of the weights left nonzero, in order.
+    L : ndarray of shape (k, k)
+        Cholesky factor of ``H[kept][:, kept]`` in its leading block.
+    found : bool
+        False when a direction moved no weight towards zero (the quadratic is then
+        unbounded below, or flat, along it: no penalty).
+    """
+    k = current.shape[0]
+    point = current.copy()
+    kept = np.arange(k)
+    L = np.zeros((k, k))
+    start = 0  # rows of L before it are factored
+    while True:
+        dependent = -1
+        for a in range(start, kept.shape[0]):
+            for b in range(a):
+                value = H[kept[a], kept[b]]
+                for c in range(b):
+                    value -= L[a, c] * L[b, c]
+                L[a, b] = value / L[b, b]
+            pivot = H[kept[a], kept[a]]
+            for c in range(a):
+                pivot -= L[a, c] * L[a, c]
+            if not pivot > DEPENDENT_PIVOT * H[kept[a], kept[a]]:
+                dependent = a
+                break
+            L[a, a] = np.sqrt(pivot)
+        if dependent < 0:
+            return point, kept, L, True
+        # column a = sum_c beta_c column c, c < a: L[:a, :a]^T beta = L[a, :a]
+        a = dependent
+        d = np.zeros(kept.shape[0])
+        d[a] = 1.0
+        for c in range(a - 1, -1, -1):
+            beta = L[a, c]
+            for e in range(c + 1, a):
+                beta += L[e, c] * d[e]
+            d[c] = -beta / L[c, c]
+        slope = 0.0  # of the quadratic along d
+        for b in range(a + 1):
+            H_point = 0.0
+            for c in range(kept.shape[0]):
+                H_point += H[kept[b], kept[c]] * point[kept[c]]
+            slope += (H_point - rhs[kept[b]]) * d[b]
+        if slope > 0.0:
+            d = -d
+        step = np.inf
+        leaving = -1
+        for b in range(a + 1):
+            value = point[kept[b]]
+            if value * d[b] < 0.0 and -value / d[b] < step:
+                step = -value / d[b]
+                leaving = b
+        if leaving < 0:  # a flat direction along which no weight reaches zero
+            return point, kept, L, False
+        for b in range(a + 1):
+            point[kept[b]] += step * d[b]
+        point[kept[leaving]] = 0.0
+        kept = np.concatenate((kept[:leaving], kept[leaving + 1:]))
+        L[leaving:-1, :leaving] = L[leaving + 1:, :leaving].copy()
+        start = leaving
+
+
+@jit
 def orthant_newton_point(H, rhs, current):
     """Step from ``current`` towards the minimizer of ``1/2 v.H v - rhs.v``, stopping where a
     coordinate first reaches zero (set exactly to zero there).
@@ -260,33 +343,50 @@ def orthant_newton_point(H, rhs, current):
     restricted to a support is such a quadratic (``H`` the Gram matrix of its columns plus
     ``l2 I``, ``rhs`` their products with the target minus ``l1`` times the signs); it
     decreases all along the segment to its minimizer, so the point returned lowers the
-    objective as far as the signs allow. Returns an empty array when ``H`` is not
-    numerically positive definite (collinear columns) or the point is not finite.
+    objective as far as the signs allow. Where the support has more weights than the
+    data's rank (``H`` singular), the quadratic has no minimizer: weights first leave it
+    along the directions it is flat in (see :func:`_independent_support`). Returns an
+    empty array when the point is not finite, or when it has a flat direction along which
+    no weight reaches zero.
     """
     k = current.shape[0]
+    independent = True
     try:
         L = np.linalg.cholesky(H)
-    except Exception:  # noqa: BLE001 - singular on the support
-        return np.empty(0)
-    target = rhs.copy()  # L L^T target = rhs
-    for a in range(k):
+        for a in range(k):
+            independent &= L[a, a] * L[a, a] > DEPENDENT_PIVOT * H[a, a]
+    except Exception:  # noqa: BLE001 - singular
+        independent = False
+    point = current.copy()
+    kept = np.arange(k)
+    if not independent:  # dependent columns on the support
+        point, kept, L, found = _independent_support(H, rhs, current)
+        if not found:
+            return np.empty(0)
+    m = kept.shape[0]
+    target = np.empty(m)  # L L^T target = rhs on the weights kept
+    for a in range(m):
+        target[a] = rhs[kept[a]]
         for c in range(a):
             target[a] -= L[a, c] * target[c]
         target[a] /= L[a, a]
-    for a in range(k - 1, -1, -1):
-        for c in range(a + 1, k):
+    for a in range(m - 1, -1, -1):
+        for c in range(a + 1, m):
             target[a] -= L[c, a] * target[c]
         target[a] /= L[a, a]
+    start = point.copy()
     step = 1.0
-    for a in range(k):
-        if target[a] * current[a] <= 0.0:
-            step = min(step, current[a] / (current[a] - target[a]))
+    for a in range(m):
+        value = start[kept[a]]
+        if target[a] * value <= 0.0:
+            step = min(step, value / (value - target[a]))
     if not step > 0.0:
         return np.empty(0)
-    point = current + step * (target - current)
-    for a in range(k):
-        if target[a] * current[a] <= 0.0 and current[a] / (current[a] - target[a]) <= step:
-            point[a] = 0.0
+    for a in range(m):
+        j = kept[a]
+        point[j] = start[j] + step * (target[a] - start[j])
+        if target[a] * start[j] <= 0.0 and start[j] / (start[j] - target[a]) <= step:
+            point[j] = 0.0
     if not np.all(np.isfinite(point)):
         return np.empty(0)
     return point
