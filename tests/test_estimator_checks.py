@@ -18,6 +18,10 @@ CONFIGURATIONS = [
     LinearRegressor(penalty="l2", alpha=0.1, solver="cd", tol=1e-10),
     LinearRegressor(penalty=None),
     LinearRegressor(penalty="l1", alpha=0.01, selection="random", random_state=0, tol=1e-10),
+    # the defaults of each penalty, as a user first tries them (alpha=1e-4 on the 30-feature,
+    # 15- to 27-sample problems of the sample-weight checks: supports above the rank)
+    LinearRegressor(penalty="l1"),
+    LinearRegressor(penalty="elasticnet"),
     LinearRegressorCV(alphas=5, cv=3),
     LinearRegressorCV(penalty="l1", alphas=5, cv=3, tol=1e-10),
     LinearRegressorCV(penalty="elasticnet", l1_ratio=[0.2, 0.8], alphas=5, cv=3, tol=1e-10),
@@ -28,6 +32,8 @@ CONFIGURATIONS = [
     # repeated rows and on integer weights end at different certified points
     LinearClassifier(penalty="elasticnet", alpha=0.03, l1_ratio=0.5, tol=1e-10),
     LinearClassifier(penalty=None),
+    LinearClassifier(penalty="l1"),
+    LinearClassifier(penalty="elasticnet"),
     LinearClassifierCV(alphas=4, cv=3),
     LinearClassifierCV(penalty="elasticnet", l1_ratio=[0.2, 0.8], alphas=4, cv=3, tol=1e-10),
     LinearClassifierCV(alphas=4, cv=3, refit=False),

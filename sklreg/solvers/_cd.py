@@ -34,6 +34,10 @@ from ._columns import REASSOCIATE, columns_axpy, columns_dot, dense_columns
 WS_START = 10  # first working-set size
 WS_FILLED = 0.9  # support / working-set size from which the working set grows 4x, not 2x
 INNER_TOL_RATIO = 0.3  # inner solves stop at this fraction of the outer violation
+# ... or once their epochs have visited this many times as many columns as an outer pass
+# does: the next outer pass may take a Newton step. Support sizes above the data's rank
+# (n < p, tiny alpha) crawled without one: an inner solve of 14500 epochs on 27 x 30
+INNER_MAX_PASSES = 10
 ANDERSON_DEPTH = 5  # epochs between Anderson extrapolations
 # epochs on one working set after which the cyclic order turns to a fresh random permutation
 # per epoch, when there are at least SHUFFLE_MIN_SAMPLES_PER_FEATURE samples per working-set
@@ -547,7 +551,8 @@ def enet_coordinate_descent(
     the full problem), discard features with the Gap Safe sphere, and build a working set
     from the nonzero weights and the largest optimality violations. Inner iterations run
     coordinate descent on the working set, extrapolated every ``ANDERSON_DEPTH`` epochs,
-    until its violations fall below ``INNER_TOL_RATIO`` times the outer one. Cyclic
+    until its violations fall below ``INNER_TOL_RATIO`` times the outer one, or for the
+    work of ``INNER_MAX_PASSES`` outer passes. Cyclic
     descent visits the working set in order, until ``SHUFFLE_AFTER_EPOCHS`` epochs have run
     (across outer passes) on one working set of at most
     ``n_samples / SHUFFLE_MIN_SAMPLES_PER_FEATURE`` features; from then on every epoch
@@ -781,7 +786,8 @@ def enet_coordinate_descent(
                                              X_mean, sw_sum, w, r, t, working_set, history,
                                              l1_strength, l2_strength, positive)
                 n_history = 0
-            if violation <= inner_tol or work >= max_work:
+            if (violation <= inner_tol or work >= max_work
+                    or inner_epochs * working_set.shape[0] >= INNER_MAX_PASSES * n_active):
                 break
             # stationary to rounding: an inner_tol below it may never be met; but only
             # after a whole extrapolation window (the outer stall test needs one: the
