@@ -286,7 +286,7 @@ def _independent_support(H, rhs, current):
     point = current.copy()
     kept = np.arange(k)
     L = np.zeros((k, k))
-    start = 0  # rows of L before it are factored
+    start = 0  # the rows of L before it are factored
     while True:
         dependent = -1
         for a in range(start, kept.shape[0]):
@@ -334,8 +334,7 @@ def _independent_support(H, rhs, current):
             point[kept[b]] += step * d[b]
         point[kept[leaving]] = 0.0
         kept = np.concatenate((kept[:leaving], kept[leaving + 1:]))
-        L[leaving:-1, :leaving] = L[leaving + 1:, :leaving].copy()
-        start = leaving
+        start = leaving  # the rows from it on are factored again
 
 
 @jit
