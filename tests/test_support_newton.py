@@ -265,3 +265,33 @@ def test_lasso_of_more_features_than_the_rank_converges_in_few_epochs(seed):
     assert kkt_violation(X, y, model.coef_, model.intercept_, alpha, 1.0, None,
                          False) <= 1e-3 * alpha
     assert model.n_iter_ <= 1000
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_orthant_point_of_a_faint_ridge_is_no_worse_than_its_newton_step(seed):
+    """More weights than the rank but an L2 penalty of 1e-12 of the columns' squared norms:
+    ``H`` is positive definite, with pivots (near the penalty) below ``DEPENDENT_PIVOT``.
+    The quadratic has a minimizer; the point must lower it as much as the truncated
+    Newton step towards it, to the rounding of a condition number of 1e12 (moving along
+    the nearly flat directions only, which ignore the penalty's curvature, lost up to all
+    of the decrease: seeds 1, 4 and 7)."""
+    rng = np.random.RandomState(seed)
+    n_samples, k = 5, 12
+    C = rng.randn(n_samples, k)
+    y = rng.randn(n_samples)
+    l2 = 1e-12
+    current = rng.uniform(0.1, 1.0, k) * rng.choice([-1.0, 1.0], k)
+    H, rhs = C.T @ C + l2 * np.eye(k), C.T @ y
+
+    def value(v):
+        return 0.5 * v @ H @ v - rhs @ v
+
+    target = np.linalg.solve(H, rhs)
+    crossing = target * current <= 0.0
+    step = min(1.0, np.min(current[crossing] / (current[crossing] - target[crossing]),
+                           initial=1.0))
+    newton = current + step * (target - current)
+    point = _cd.orthant_newton_point(H, rhs, current)
+    assert point.shape == (k,)
+    assert np.all(point * current >= 0.0)
+    assert value(point) - value(newton) <= 1e-3 * (value(current) - value(newton))

@@ -338,6 +338,47 @@ def _independent_support(H, rhs, current):
 
 
 @jit
+def _truncated_newton_point(L, rhs, start, kept):
+    """``start`` moved on the weights ``kept`` towards the solution of ``L L^T v = rhs``
+    restricted to them (``L`` factors ``H[kept][:, kept]`` in its leading block), stopping
+    where a weight first reaches zero (set exactly to zero there); an empty array when no
+    step is possible or the point is not finite."""
+    m = kept.shape[0]
+    target = np.empty(m)
+    for a in range(m):
+        target[a] = rhs[kept[a]]
+        for c in range(a):
+            target[a] -= L[a, c] * target[c]
+        target[a] /= L[a, a]
+    for a in range(m - 1, -1, -1):
+        for c in range(a + 1, m):
+            target[a] -= L[c, a] * target[c]
+        target[a] /= L[a, a]
+    step = 1.0
+    for a in range(m):
+        value = start[kept[a]]
+        if target[a] * value <= 0.0:
+            step = min(step, value / (value - target[a]))
+    if not step > 0.0:
+        return np.empty(0)
+    point = start.copy()
+    for a in range(m):
+        j = kept[a]
+        point[j] = start[j] + step * (target[a] - start[j])
+        if target[a] * start[j] <= 0.0 and start[j] / (start[j] - target[a]) <= step:
+            point[j] = 0.0
+    if not np.all(np.isfinite(point)):
+        return np.empty(0)
+    return point
+
+
+@jit
+def _quadratic_value(H, rhs, v):
+    """``1/2 v.H v - rhs.v``."""
+    return 0.5 * (v @ (H @ v)) - rhs @ v
+
+
+@jit
 def orthant_newton_point(H, rhs, current):
     """Step from ``current`` towards the minimizer of ``1/2 v.H v - rhs.v``, stopping where a
     coordinate first reaches zero (set exactly to zero there).
@@ -348,50 +389,35 @@ def orthant_newton_point(H, rhs, current):
     decreases all along the segment to its minimizer, so the point returned lowers the
     objective as far as the signs allow. Where the support has more weights than the
     data's rank (``H`` singular), the quadratic has no minimizer: weights first leave it
-    along the directions it is flat in (see :func:`_independent_support`). Returns an
-    empty array when the point is not finite, or when it has a flat direction along which
-    no weight reaches zero.
+    along the directions it is flat in (see :func:`_independent_support`). When a faint
+    ``l2`` (within ``DEPENDENT_PIVOT`` of the columns' squared norms) keeps ``H``
+    positive definite, those directions are curved and its minimizer exists: of the two
+    points, the one of lower value is returned. Returns an empty array when the point is
+    not finite, or when it has a flat direction along which no weight reaches zero.
     """
     k = current.shape[0]
     independent = True
+    factored = True
     try:
         L = np.linalg.cholesky(H)
         for a in range(k):
             independent &= L[a, a] * L[a, a] > DEPENDENT_PIVOT * H[a, a]
     except Exception:  # noqa: BLE001 - singular
         independent = False
-    point = current.copy()
-    kept = np.arange(k)
-    if not independent:  # dependent columns on the support
-        point, kept, L, found = _independent_support(H, rhs, current)
-        if not found:
-            return np.empty(0)
-    m = kept.shape[0]
-    target = np.empty(m)  # L L^T target = rhs on the weights kept
-    for a in range(m):
-        target[a] = rhs[kept[a]]
-        for c in range(a):
-            target[a] -= L[a, c] * target[c]
-        target[a] /= L[a, a]
-    for a in range(m - 1, -1, -1):
-        for c in range(a + 1, m):
-            target[a] -= L[c, a] * target[c]
-        target[a] /= L[a, a]
-    start = point.copy()
-    step = 1.0
-    for a in range(m):
-        value = start[kept[a]]
-        if target[a] * value <= 0.0:
-            step = min(step, value / (value - target[a]))
-    if not step > 0.0:
-        return np.empty(0)
-    for a in range(m):
-        j = kept[a]
-        point[j] = start[j] + step * (target[a] - start[j])
-        if target[a] * start[j] <= 0.0 and start[j] / (start[j] - target[a]) <= step:
-            point[j] = 0.0
-    if not np.all(np.isfinite(point)):
-        return np.empty(0)
+        factored = False
+    if independent:
+        return _truncated_newton_point(L, rhs, current, np.arange(k))
+    # dependent columns on the support, or curved by a faint l2 only
+    newton = np.empty(0)
+    if factored:
+        newton = _truncated_newton_point(L, rhs, current, np.arange(k))
+    moved, kept, L_kept, found = _independent_support(H, rhs, current)
+    if not found:
+        return newton
+    point = _truncated_newton_point(L_kept, rhs, moved, kept)
+    if (newton.shape[0] and (point.shape[0] == 0 or _quadratic_value(H, rhs, newton)
+                             < _quadratic_value(H, rhs, point))):
+        return newton
     return point
 
 
