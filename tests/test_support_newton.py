@@ -295,3 +295,29 @@ def test_orthant_point_of_a_faint_ridge_is_no_worse_than_its_newton_step(seed):
     assert point.shape == (k,)
     assert np.all(point * current >= 0.0)
     assert value(point) - value(newton) <= 1e-3 * (value(current) - value(newton))
+
+
+@pytest.mark.parametrize("seed", [8, 9, 12, 30])
+def test_orthant_point_drops_weights_that_reach_zero_together(seed):
+    """A third column the sum of two others, whose weights are equal: along the flat
+    direction both reach zero at the same step. The one left at (or a rounding of) zero
+    stopped the Newton step on the others: no point was returned."""
+    rng = np.random.RandomState(seed)
+    n_samples = 6
+    first, second = rng.randn(n_samples), rng.randn(n_samples)
+    C = np.column_stack([first, second, first + second, rng.randn(n_samples)])
+    y = rng.randn(n_samples)
+    l1 = 0.05
+    weight = rng.uniform(0.1, 1.0)
+    current = np.array([weight, weight, rng.uniform(0.1, 1.0), 0.3])
+    H, rhs = C.T @ C, C.T @ y - l1 * np.sign(current)
+
+    def value(v):
+        return 0.5 * np.sum((y - C @ v) ** 2) + l1 * np.abs(v).sum()
+
+    point = _cd.orthant_newton_point(H, rhs, current)
+    assert point.shape == (4,)
+    assert np.all(point * current >= 0.0)
+    kept = np.flatnonzero(point)
+    assert np.linalg.matrix_rank(C[:, kept]) == kept.size
+    assert value(point) < value(current)

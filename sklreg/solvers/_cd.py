@@ -264,7 +264,8 @@ def _independent_support(H, rhs, current):
     have independent columns; for :func:`orthant_newton_point` where ``H`` is singular.
 
     Along such a direction the quadratic ``1/2 v.H v - rhs.v`` is linear: each move goes
-    the way it does not increase, until a weight reaches zero and leaves. The directions
+    the way it does not increase, until a weight reaches zero and leaves (with any that
+    reach it at the same step). The directions
     come from a Cholesky factorization of ``H`` on the weights kept, column by column: a
     column whose pivot (its squared distance to the previous columns' span) is within
     ``DEPENDENT_PIVOT`` of its diagonal entry is their combination, ``d`` one on it and
@@ -330,11 +331,18 @@ def _independent_support(H, rhs, current):
                 leaving = b
         if leaving < 0:  # a flat direction along which no weight reaches zero
             return point, kept, L, False
+        # the weights reaching zero together with the leaving one (to rounding: on or
+        # across zero) leave too, exactly zero
+        first_left = a + 1
         for b in range(a + 1):
-            point[kept[b]] += step * d[b]
-        point[kept[leaving]] = 0.0
-        kept = np.concatenate((kept[:leaving], kept[leaving + 1:]))
-        start = leaving  # the rows from it on are factored again
+            value = point[kept[b]]
+            moved = value + step * d[b]
+            if b == leaving or moved * value <= 0.0:
+                moved = 0.0
+                first_left = min(first_left, b)
+            point[kept[b]] = moved
+        kept = kept[point[kept] != 0.0]
+        start = first_left  # the rows from it on are factored again
 
 
 @jit
