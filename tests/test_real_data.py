@@ -29,8 +29,10 @@ from sklearn.linear_model import ElasticNet, Lasso, Ridge
 
 from sklreg import LinearRegressor
 
-# Relative duality gap (times the intercept-only objective) requested from sklreg.
-TOL = {np.float64: 1e-13, np.float32: 1e-10}
+# Relative duality gap (times the intercept-only objective) requested from sklreg. The
+# certificate of float32 weights stalls at their rounding, which depends on the last
+# iterate: dorothea's lasso ends at 4.8e-11 or at 1.7e-10 depending on where descent stops.
+TOL = {np.float64: 1e-13, np.float32: 1e-9}
 # Largest relative objective difference to the reference.
 OBJECTIVE_RTOL = 1e-6
 # Coefficient agreement, as a fraction of the largest reference coefficient. In float32
@@ -183,6 +185,22 @@ def _load(real_dataset, name):
         y = 2.0 * y - 1.0 if y.dtype.kind in "iub" else np.asarray(y, dtype=np.float64)
         _DATA[name] = (X, y)
     return _DATA[name]
+
+
+def _identical_column_groups(X):
+    """Matrix summing the coefficients of each group of identical columns of ``X`` (one
+    row per distinct column)."""
+    if sp.issparse(X):
+        X = sp.csc_matrix(X)
+        X.sort_indices()
+        first = {}
+        group = np.array([
+            first.setdefault((X.indices[start:end].tobytes(), X.data[start:end].tobytes()),
+                             len(first))
+            for start, end in zip(X.indptr[:-1], X.indptr[1:], strict=True)])
+    else:
+        group = np.unique(X, axis=1, return_inverse=True)[1].ravel()
+    return sp.csr_matrix((np.ones(group.size), (group, np.arange(group.size))))
 
 
 def _sample_weight(case, n_samples):
@@ -403,8 +421,10 @@ def test_matches_scikit_learn_on_real_data(real_dataset, record_property, case, 
         f"+ rounding slack {slack:.3e}"
     )
 
-    # Coefficients.
-    assert_allclose(coef, ref.coef, rtol=0, atol=COEF_ATOL[dtype] * scale)
+    # Coefficients; the lasso's optimum is unique only up to how identical columns (colon
+    # has three groups) share their weight: compared summed over each group
+    groups = _identical_column_groups(X)
+    assert_allclose(groups @ coef, groups @ ref.coef, rtol=0, atol=COEF_ATOL[dtype] * scale)
     if case.l1_ratio < 1:
         # P is mu-strongly convex in w (after minimizing over b): |w - w*|^2 <= 2 gap / mu.
         mu = ref.alpha * (1 - case.l1_ratio)
