@@ -265,11 +265,10 @@ def _independent_support(H, rhs, current):
 
     Along such a direction the quadratic ``1/2 v.H v - rhs.v`` is linear: each move goes
     the way it does not increase, until a weight reaches zero and leaves (with any that
-    reach it at the same step). The directions
-    come from a Cholesky factorization of ``H`` on the weights kept, column by column: a
-    column whose pivot (its squared distance to the previous columns' span) is within
-    ``DEPENDENT_PIVOT`` of its diagonal entry is their combination, ``d`` one on it and
-    minus its coefficients on them.
+    reach it at the same step). The directions come from a Cholesky factorization of
+    ``H`` on the weights kept, column by column: a column whose pivot (its squared
+    distance to the previous columns' span) is within ``DEPENDENT_PIVOT`` of its diagonal
+    entry is their combination, ``d`` one on it and minus its coefficients on them.
 
     Returns
     -------
