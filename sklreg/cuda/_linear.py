@@ -411,13 +411,13 @@ class DeviceProblem:
         """
         if lipschitz is None:
             lipschitz = self.lipschitz()
-        measure_scale = 1.0 / lipschitz if lipschitz > 0.0 else 0.0
         last_good = np.array(theta0, dtype=np.float64)
         self.restart_from(last_good)
         penalized = l1 > 0.0 or l2 > 0.0
         if lipschitz == 0.0:  # X == 0 (or all weights zero): nothing to fit but intercepts
             max_iter = 0
         step = 1.0 / lipschitz if lipschitz > 0.0 else 0.0
+        measure_scale = step  # the first one: a doubled lipschitz does not loosen the stop
         start_objective = None
         n_iter = 0
         width = self.n_blocks * (self.n_features + 1)
