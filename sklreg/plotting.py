@@ -188,6 +188,7 @@ def plot_cv_curve(estimator, ax=None):
         values, alphas, ratios = values[None], alphas[None], [None]
     else:
         ratios = np.atleast_1d(estimator.l1_ratio)
+        alphas = np.broadcast_to(alphas, values.shape[:2])  # given alphas: one grid
     ax = _axes(ax)
     selected_label = f"alpha_={estimator.alpha_:.3g}"
     for grid, ratio_alphas, ratio in zip(values, alphas, ratios, strict=True):

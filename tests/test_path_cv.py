@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, cross_valid
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklreg import LinearRegressor, LinearRegressorCV, regularization_path
+from sklreg import LinearClassifierCV, LinearRegressor, LinearRegressorCV, regularization_path
 
 
 def problem(n_samples=60, n_features=100, sparse=False, seed=0):
@@ -232,6 +232,25 @@ def test_cv_on_tall_data_shares_one_gram_matrix_per_fold(monkeypatch):
     assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-4)
 
 
+def test_given_alphas_with_several_l1_ratios_have_elastic_net_cv_shapes():
+    # ElasticNetCV keeps given alphas as one grid (n_alphas,), generated ones per l1_ratio
+    X, y = problem()
+    cv = KFold(3, shuffle=True, random_state=0)
+    for alphas in (np.geomspace(1.0, 1e-3, 7), 7):
+        kwargs = {"l1_ratio": [0.3, 0.9], "alphas": alphas, "cv": cv, "max_iter": 10**5}
+        ours = LinearRegressorCV("elasticnet", tol=1e-10, **kwargs).fit(X, y)
+        theirs = ElasticNetCV(tol=1e-12, **kwargs).fit(X, y)
+        assert ours.alphas_.shape == theirs.alphas_.shape
+        assert ours.mse_path_.shape == theirs.mse_path_.shape == (2, 7, 3)
+        assert_allclose(ours.alphas_, theirs.alphas_, rtol=1e-12)
+        assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)
+        labels = (y > np.median(y)).astype(int)
+        classifier = LinearClassifierCV("elasticnet", l1_ratio=[0.3, 0.9], alphas=alphas,
+                                        cv=cv).fit(X, labels)
+        assert classifier.alphas_.shape == ours.alphas_.shape
+        assert classifier.alpha_ in classifier.alphas_
+
+
 def test_cv_on_tall_data_gathers_no_fold_rows(monkeypatch):
     """A plain tall CV fit (paths certified on the folds' Gram matrices) never gathers a
     fold's training rows: its designs from the moments keep them as a RowGather."""
@@ -359,7 +378,6 @@ def test_cv_rejects_a_splitter_without_folds():
 def test_alphas_of_more_than_one_dimension_are_an_error(fit):
     """A 2-D ``alphas`` was flattened and sorted silently (``[[0.1, 0.2]]`` ran as
     ``[0.2, 0.1]``); the grid is 1-D, as scikit-learn's."""
-    from sklreg import LinearClassifierCV
 
     X, y = make_regression(40, 5, random_state=0)
     alphas = [[0.1, 0.2]]
@@ -399,8 +417,6 @@ def test_default_l2_grids_bracket_the_held_out_optimum():
     where the optimum lay 100x lower, and its first on raw colon-like data."""
     from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 
-    from sklreg import LinearClassifierCV
-
     cv = KFold(5, shuffle=True, random_state=0)
     X, y = load_diabetes(return_X_y=True)
     problems = [
@@ -431,7 +447,6 @@ def test_l2_grid_top_follows_the_scale_of_the_data(sparse, scale):
     the whole range the estimators accept: the power iteration's norms overflowed (the
     squares of values near 1e150) or underflowed (near 1e-150) to an estimate of 0, and a
     grid of the smallest float (alpha = 2e-308, unpenalized fits with infinite gaps)."""
-    from sklreg import LinearClassifierCV
 
     X, y = problem(sparse=sparse)
     labels = (y > np.median(y)).astype(int) + (y > np.quantile(y, 0.8))

@@ -350,7 +350,8 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     l1_ratio_ : float
         Selected ``l1_ratio``.
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
-        Grids used (decreasing).
+        Grids used (decreasing): one per ``l1_ratio`` when they are generated and there are
+        several, else the one grid.
     scores_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
         Held-out scores.
     classes_, coef_, intercept_ :
@@ -503,7 +504,7 @@ class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         )
         self.l1_ratio_, self.alpha_, self.alphas_, self.scores_ = select_on_grid(
             tasks, [scores for scores, _ in results], l1_ratios, alphas, len(folds),
-            maximize=True,
+            maximize=True, shared_grid=not isinstance(self.alphas, Integral),
         )
         self.classes_ = classes
         if self.refit:

@@ -176,7 +176,7 @@ def cv_l1_ratios(penalty, l1_ratio):
     return ratios
 
 
-def select_on_grid(tasks, results, l1_ratios, alphas, n_folds, maximize):
+def select_on_grid(tasks, results, l1_ratios, alphas, n_folds, maximize, shared_grid):
     """Gather per-fold paths into a grid and pick the best ``(l1_ratio, alpha)``.
 
     Parameters
@@ -191,6 +191,8 @@ def select_on_grid(tasks, results, l1_ratios, alphas, n_folds, maximize):
     maximize : bool
         Best is the largest mean over folds (a score) rather than the smallest (an error).
         NaN means (a fold's score undefined) rank last, with a warning.
+    shared_grid : bool
+        Every ``l1_ratio`` has the same alphas (given by the user): they are returned once.
 
     Returns
     -------
@@ -198,7 +200,8 @@ def select_on_grid(tasks, results, l1_ratios, alphas, n_folds, maximize):
         The selection.
     alphas, grid : ndarray
         The alphas and the ``(n_l1_ratios, n_alphas, n_folds)`` grid, with the first axis
-        dropped when there is a single ``l1_ratio`` (as scikit-learn's CV estimators).
+        dropped when there is a single ``l1_ratio`` (as scikit-learn's CV estimators); the
+        alphas are also 1-D for a ``shared_grid`` (as ``ElasticNetCV``'s given alphas).
     """
     grid = np.empty((len(l1_ratios), alphas.shape[1], n_folds))
     for (i, k), values in zip(tasks, results, strict=True):
@@ -218,7 +221,8 @@ def select_on_grid(tasks, results, l1_ratios, alphas, n_folds, maximize):
     best_ratio, best_alpha = np.unravel_index(best, mean.shape)
     single_ratio = len(l1_ratios) == 1
     return (float(l1_ratios[best_ratio]), float(alphas[best_ratio, best_alpha]),
-            alphas[0] if single_ratio else alphas, grid[0] if single_ratio else grid)
+            alphas[0] if single_ratio or shared_grid else alphas,
+            grid[0] if single_ratio else grid)
 
 
 class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -298,7 +302,8 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
     l1_ratio_ : float
         Selected ``l1_ratio``.
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
-        Grids used (decreasing).
+        Grids used (decreasing): one per ``l1_ratio`` when they are generated and there are
+        several, else the one grid (as ``ElasticNetCV``).
     mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
         Test mean squared errors (averaged over the targets).
     coef_, intercept_, dual_gap_, n_iter_ :
@@ -470,7 +475,8 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         tasks = [(i, k) for k in range(len(folds)) for i in range(len(l1_ratios))]
         results = [paths[i] for paths in fold_results for i in range(len(l1_ratios))]
         self.l1_ratio_, self.alpha_, self.alphas_, self.mse_path_ = select_on_grid(
-            tasks, results, l1_ratios, alphas, len(folds), maximize=False
+            tasks, results, l1_ratios, alphas, len(folds), maximize=False,
+            shared_grid=not isinstance(self.alphas, Integral),
         )
 
         if moments is not None:  # on the Gram matrix of the moments: no pass over X
