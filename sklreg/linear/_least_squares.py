@@ -213,13 +213,17 @@ def gram_bound_norms(design, G, bound_norms=None):
     return np.sqrt(G.diagonal() + design.sw_sum * design.X_mean**2)
 
 
-def certify_rounded(design, W, active, l1_strength, l2_strength, positive, gap_tols=None):
+def certify_rounded(design, W, active, l1_strength, l2_strength, positive, gap_tols=None,
+                    known_gaps=None):
     """Round ``W`` to the design's float dtype and certify the rounded weights.
 
     For float32 the gap of the rounded weights is bounded by the smaller of their own
     gap and ``gap(W) + P(rounded) - P(W)`` (since ``P(W) - P* <= gap(W)``): rounding
     moves the dual point to first order but the objective only to second order. The
     second bound is computed only where the first is above ``gap_tols`` (when given).
+    ``known_gaps``, when given, are certified gaps of ``W`` (a solver's, from the best
+    dual point it met, which can be far tighter than that of ``W``'s own residual) that
+    take the place of ``gap(W)`` in the second bound where they are smaller.
 
     Returns
     -------
@@ -237,6 +241,8 @@ def certify_rounded(design, W, active, l1_strength, l2_strength, positive, gap_t
         if gap_tols is None or gap > gap_tols[k]:
             primal, gap_unrounded = design_gap(design, W[k], k, l1_strength, l2_strength,
                                                positive)
+            if known_gaps is not None:
+                gap_unrounded = min(gap_unrounded, known_gaps[k])
             gap = min(gap, gap_unrounded + max(primal_rounded - primal, 0.0))
         gaps[k] = gap
     return W_rounded, gaps
@@ -693,7 +699,7 @@ def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_stren
         W[k] = w
     if design.dtype != np.float64 and len(targets):  # certify the returned coefficients
         W[:], certified = certify_rounded(design, W, targets, l1_strength, l2_strength,
-                                          positive, gap_tols)
+                                          positive, gap_tols, known_gaps=gaps)
         gaps[targets] = certified[targets]
     return remaining_work
 
