@@ -867,6 +867,37 @@ def test_compiled_gram_path_warning_counts_the_epochs_it_spent():
         assert epochs == path.n_iter[i] == 40
 
 
+def test_float32_path_on_tall_data_certifies_its_rounded_weights_on_the_gram_matrix(
+        monkeypatch):
+    """A float32 path on n_samples >> n_features rounds each fit's weights to float32 and
+    certifies them on the float64 Gram matrix of the float32 data: no pass over X per
+    alpha (each one cost a residual and a product with X before), and each gap still
+    bounds the suboptimality of the rounded weights (a tight float64 fit on the same data
+    as the optimum)."""
+    import sklreg.linear._least_squares as least_squares
+
+    X, y, sw = correlated_problem(n_samples=2000, n_features=60, rho=0.5, seed=5)
+    X = X.astype(np.float32)
+    passes = []
+    for name in ("design_gap", "residual"):
+        function = getattr(least_squares, name)
+        monkeypatch.setattr(least_squares, name,
+                            lambda *args, f=function: passes.append(1) or f(*args))
+    tol = 1e-6
+    path = regularization_path(X, y, penalty="l1", sample_weight=sw, n_alphas=30, tol=tol)
+    assert not passes
+    monkeypatch.undo()
+    assert path.coefs.dtype == np.float32
+    tight = regularization_path(X.astype(np.float64), y, penalty="l1", sample_weight=sw,
+                                n_alphas=30, tol=1e-13, solver="cd", max_iter=10**6)
+    null = objective(X, y, np.zeros(X.shape[1]), np.average(y, weights=sw), 1.0, 1.0, sw)
+    for i, alpha in enumerate(path.alphas):
+        ours = objective(X, y, path.coefs[:, i], path.intercepts[i], alpha, 1.0, sw)
+        optimum = objective(X, y, tight.coefs[:, i], tight.intercepts[i], alpha, 1.0, sw)
+        assert ours - optimum <= path.dual_gaps[i] + 1e-13 * null
+        assert path.dual_gaps[i] <= tol * null
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_l2_path_on_tall_data_certifies_on_its_gram_matrix(monkeypatch, weighted):
     """A ridge path with more samples than features solves every fit from one

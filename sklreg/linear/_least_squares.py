@@ -477,24 +477,30 @@ def solve_least_squares(
                 n_iter[k] += epochs
                 W[k, features] = w
 
+            def gram_certified_on_rounded(k):
+                # the weights as returned: rounded to a float32 design's dtype, whose
+                # float64 Gram matrix certifies them as well (without the descent's b - G w)
+                rounded = design.dtype != np.float64
+                if rounded:
+                    W[k] = W[k].astype(design.dtype)
+                return gram_certified_gap(design, G, B, W[k], k, l1_strength, l2_strength,
+                                          positive, gap_tols[k], bound_norms,
+                                          None if rounded else gradients[k])
+
             # a Gram matrix that overflowed (columns near 1e150 with large weights) steers
             # nothing: descent on the design alone, below
             finite = np.all(np.isfinite(G.diagonal())) and np.all(np.isfinite(B))
             for gram_round in range(1, (MAX_GRAM_ROUNDS if finite else 0) + 1):
                 for k in active:
                     gram_descent(k, gap_tols[k])
-                if features.size == n_features and design.dtype == np.float64:
+                if features.size == n_features:
                     for k in active:  # on the Gram matrix when its rounding allows
-                        gaps[k] = gram_certified_gap(design, G, B, W[k], k, l1_strength,
-                                                     l2_strength, positive, gap_tols[k],
-                                                     bound_norms, gradients[k])
+                        gaps[k] = gram_certified_on_rounded(k)
                         if gaps[k] > gap_tols[k] and n_iter[k] < max_iter:
                             # stopped just under the target, the rounding bound took it
                             # over: a tighter target here costs less than a pass over X
                             gram_descent(k, GRAM_RETARGET * gap_tols[k])
-                            gaps[k] = gram_certified_gap(design, G, B, W[k], k, l1_strength,
-                                                         l2_strength, positive, gap_tols[k],
-                                                         bound_norms, gradients[k])
+                            gaps[k] = gram_certified_on_rounded(k)
                         if gaps[k] > gap_tols[k]:
                             gaps[k] = design_gap(design, W[k], k, l1_strength, l2_strength,
                                                  positive)[1]
