@@ -563,9 +563,9 @@ def solve_least_squares(
 def gram_path(design, gram, l1_strengths, l2_strengths, W_init, W, gaps, n_iter, *,
               positive, max_iter, tol, random_selection, seed):
     """Fits along a path on the full Gram matrix, compiled, while its rounding bound
-    certifies them: what :func:`solve_least_squares` with ``solver='gram'`` does on a
-    float64 design, fit after fit, without Python between the fits
-    (:func:`~sklreg.solvers._gram.enet_gram_path`).
+    certifies them: what :func:`solve_least_squares` with ``solver='gram'`` does, fit
+    after fit, without Python between the fits (:func:`~sklreg.solvers._gram.enet_gram_path`;
+    on a float32 design, the weights are then rounded and certified again, one by one).
 
     Fit ``i`` has the strengths ``l1_strengths[i]``, ``l2_strengths[i]`` (not both zero)
     and starts from fit ``i - 1``'s solution (``W_init``, or zeros, for the first). Its
@@ -606,6 +606,12 @@ def gram_path(design, gram, l1_strengths, l2_strengths, W_init, W, gaps, n_iter,
             GRAM_RETARGET, random_selection, seed, norms, design.shape[0], W_k, gaps_k,
             n_iter_k,
         )
+        if design.dtype != np.float64:
+            n_rounded = _certify_rounded_on_gram(design, G, B, bound_norms, k, W_k, gaps_k,
+                                                 n_k, l1_strengths, l2_strengths, positive,
+                                                 tol * null_objectives[k])
+            if n_rounded < n_k:  # the next fit goes on from its own rounded solution
+                n_k, w = n_rounded, W_k[n_rounded].copy()
         W[:n_k, k], gaps[:n_k, k] = W_k[:n_k], gaps_k[:n_k]
         n_iter[:tried, k] = n_iter_k[:tried]
         reached[k] = n_k, w
@@ -619,6 +625,20 @@ def gram_path(design, gram, l1_strengths, l2_strengths, W_init, W, gaps, n_iter,
         start[k] = W[n_certified, k] if n_k > n_certified else w
         spent[k] = n_iter[n_certified, k]
     return n_certified, start, spent
+
+
+def _certify_rounded_on_gram(design, G, B, bound_norms, target, W_fits, gaps, n_fits,
+                             l1_strengths, l2_strengths, positive, gap_tol):
+    """Round the first ``n_fits`` weights ``W_fits`` of a float32 design's path to float32
+    and certify them on its float64 Gram matrix, in place; the number of fits, from the
+    first, still certified within ``gap_tol`` once rounded."""
+    for i in range(n_fits):
+        W_fits[i] = W_fits[i].astype(design.dtype)
+        gaps[i] = gram_certified_gap(design, G, B, W_fits[i], target, l1_strengths[i],
+                                     l2_strengths[i], positive, gap_tol, bound_norms)
+        if gaps[i] > gap_tol:
+            return i
+    return n_fits
 
 
 def likely_support(design, W, targets, l1_strength, near_active=None):

@@ -262,7 +262,7 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
     strengths = np.array([penalty_strengths(penalty, alpha * design.sw_sum, l1_ratio)
                           for alpha in alphas]).reshape(-1, 2)
     penalized = (strengths > 0.0).any(axis=1)  # 'gram' cannot certify alpha = 0
-    compiled = (design.dtype == np.float64 and penalized.any()
+    compiled = (penalized.any()
                 and choose_solver(penalized_solver, design.shape, design.is_sparse,
                                   *strengths[penalized][0], positive) == "gram")
     i = 0
