@@ -121,3 +121,41 @@ def test_multilabel_targets_other_than_zero_one_are_refused():
         model.objective(X, Y.argmax(axis=1))
     model.partial_fit(X, Y.astype(bool))  # booleans and sparse 0 / 1 indicators are fine
     model.fit(X, sp.csr_matrix(Y))
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_interrupted_training_returns_the_epochs_run(monkeypatch, early_stopping):
+    """Ctrl-C during a stochastic fit (as scikit-learn): a warning, and a fitted model of
+    the epochs completed, its weights copied out of the training buffer (with early
+    stopping, the best ones restored); before, the interrupt propagated and left the
+    weights as views of that buffer."""
+    from sklreg.neural import _base
+
+    X, y = make_regression(120, 5, noise=1.0, random_state=0)
+    kwargs = {"hidden_layer_sizes": (8,), "batch_size": 40, "max_iter": 50, "tol": 0.0,
+              "random_state": 0, "early_stopping": early_stopping,
+              "n_iter_no_change": 100}
+    complete = MLPRegressor(max_iter=4, **{k: v for k, v in kwargs.items() if k != "max_iter"})
+    with pytest.warns(Warning):  # max_iter reached
+        complete.fit(X, y)
+    loss_gradient = _base.loss_gradient
+    calls = []
+
+    def interrupting(*args):
+        calls.append(1)
+        if len(calls) == 4 * 3 + 2:  # in the fifth epoch (three batches each)
+            raise KeyboardInterrupt
+        return loss_gradient(*args)
+
+    monkeypatch.setattr(_base, "loss_gradient", interrupting)
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        model = MLPRegressor(**kwargs).fit(X, y)
+    assert model.n_iter_ == 4 and len(model.loss_curve_) == 4
+    for W, W_complete in zip(model.coefs_, complete.coefs_, strict=True):
+        assert W.base is None or W.base.size == W.size  # not a view of the flat buffer
+        if not early_stopping:  # two more steps were taken in the fifth epoch
+            assert not np.array_equal(W, W_complete)
+    if early_stopping:  # the best weights of the four epochs, as the complete fit's
+        for W, W_complete in zip(model.coefs_, complete.coefs_, strict=True):
+            np.testing.assert_array_equal(W, W_complete)
+    assert np.all(np.isfinite(model.predict(X)))

@@ -510,59 +510,67 @@ class BaseMLP(BaseEstimator):
             network.load_state(self._optimizer_state)
             l1_strength, l2_strength, _ = self._strengths()
         self.n_iter_ = 0  # as scikit-learn: epochs of this call
-        for _ in range(self.max_iter):
-            if self.shuffle:
-                sample_idx = shuffle(sample_idx, random_state=self._random_state)
-            accumulated = 0.0
-            for batch in gen_batches(n_samples, batch_size):
-                if network is not None:  # the rows are gathered on the device
-                    loss, penalty = network.loss_gradient(sample_idx[batch], l1_strength,
-                                                          l2_strength)
-                    accumulated += (batch.stop - batch.start) * (loss + penalty)
-                    self._step(flat, grad, steps, layout, network)
-                    continue
+        try:
+            for _ in range(self.max_iter):
                 if self.shuffle:
-                    idx = sample_idx[batch]
-                    X_batch = _safe_indexing(X_train, idx)
-                else:
-                    idx = batch
-                    X_batch = X_train[batch]
-                sw_batch = None if sw_train is None else sw_train[idx]
-                loss = loss_gradient(X_batch, Y_train[idx], sw_batch, self.coefs_,
-                                     self.intercepts_, coef_grads, intercept_grads,
-                                     self.activation, self.out_activation_, self._loss_name())
-                # the objective of this batch, at the weights before the step
-                accumulated += ((batch.stop - batch.start)
-                                * (loss + self._penalty_value(flat, layout)))
-                self._step(flat, grad, steps, layout)
+                    sample_idx = shuffle(sample_idx, random_state=self._random_state)
+                accumulated = 0.0
+                for batch in gen_batches(n_samples, batch_size):
+                    if network is not None:  # the rows are gathered on the device
+                        loss, penalty = network.loss_gradient(sample_idx[batch], l1_strength,
+                                                              l2_strength)
+                        accumulated += (batch.stop - batch.start) * (loss + penalty)
+                        self._step(flat, grad, steps, layout, network)
+                        continue
+                    if self.shuffle:
+                        idx = sample_idx[batch]
+                        X_batch = _safe_indexing(X_train, idx)
+                    else:
+                        idx = batch
+                        X_batch = X_train[batch]
+                    sw_batch = None if sw_train is None else sw_train[idx]
+                    loss = loss_gradient(X_batch, Y_train[idx], sw_batch, self.coefs_,
+                                         self.intercepts_, coef_grads, intercept_grads,
+                                         self.activation, self.out_activation_,
+                                         self._loss_name())
+                    # the objective of this batch, at the weights before the step
+                    accumulated += ((batch.stop - batch.start)
+                                    * (loss + self._penalty_value(flat, layout)))
+                    self._step(flat, grad, steps, layout)
+                if network is not None:
+                    network.to_host(flat)
+                    network.save_state(self._optimizer_state)
+                self.n_iter_ += 1
+                self.loss_ = accumulated / n_samples
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
+                bar.set_postfix_str(f"loss={self.loss_:.4g}", refresh=False)
+                bar.update()
+                self._update_no_improvement_count(early_stopping, X_val, Y_val, sw_val)
+                if self.solver == "sgd" and self.learning_rate == "invscaling":
+                    self._optimizer_state["learning_rate"] = (
+                        float(self.learning_rate_init) / (self.t_ + 1) ** self.power_t)
+                if self._no_improvement_count > self.n_iter_no_change:
+                    what = "Validation score" if early_stopping else "Training loss"
+                    msg = (f"{what} did not improve more than tol={self.tol:f} for "
+                           f"{self.n_iter_no_change} consecutive epochs.")
+                    if self._trigger_stopping(msg):
+                        break
+                    self._no_improvement_count = 0
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                        "and the optimization hasn't converged yet.", ConvergenceWarning,
+                        stacklevel=3)
+        except KeyboardInterrupt:  # as scikit-learn: a fitted model of the epochs run
+            warnings.warn("Training interrupted by user.", stacklevel=3)
             if network is not None:
                 network.to_host(flat)
                 network.save_state(self._optimizer_state)
-            self.n_iter_ += 1
-            self.loss_ = accumulated / n_samples
-            self.t_ += n_samples
-            self.loss_curve_.append(self.loss_)
-            if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-            bar.set_postfix_str(f"loss={self.loss_:.4g}", refresh=False)
-            bar.update()
-            self._update_no_improvement_count(early_stopping, X_val, Y_val, sw_val)
-            if self.solver == "sgd" and self.learning_rate == "invscaling":
-                self._optimizer_state["learning_rate"] = (
-                    float(self.learning_rate_init) / (self.t_ + 1) ** self.power_t)
-            if self._no_improvement_count > self.n_iter_no_change:
-                what = "Validation score" if early_stopping else "Training loss"
-                msg = (f"{what} did not improve more than tol={self.tol:f} for "
-                       f"{self.n_iter_no_change} consecutive epochs.")
-                if self._trigger_stopping(msg):
-                    break
-                self._no_improvement_count = 0
-            if incremental:
-                break
-            if self.n_iter_ == self.max_iter:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
-                    "the optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
         if early_stopping:
             for W, best in zip(self.coefs_, self._best_coefs, strict=True):
                 W[...] = best
