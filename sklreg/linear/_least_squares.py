@@ -172,7 +172,8 @@ def design_gap(design, w, target, l1_strength, l2_strength, positive):
 def gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength, positive, gap_tol,
                        bound_norms=None, XTr=None):
     """Duality gap of ``w`` for one target from the Gram matrix of all the features, with
-    a bound on its rounding (scaled objective, float64 design).
+    a bound on its rounding (scaled objective; ``G`` and ``B`` in float64, of a float64 or
+    float32 design: its entries are exact in float64).
 
     ``X^T r = B - G w`` is known up to ``delta_j``, which covers the rounding of ``G`` and
     ``B`` (with the cancellation of the implicit centering: the bound grows with the
@@ -211,6 +212,58 @@ def gram_bound_norms(design, G, bound_norms=None):
     if bound_norms is not None:
         return bound_norms
     return np.sqrt(G.diagonal() + design.sw_sum * design.X_mean**2)
+
+
+def gram_certified_rounded(design, G, B, w, target, l1_strength, l2_strength, positive,
+                           gap_tol, bound_norms, XTr):
+    """``w`` rounded to the design's dtype and its gap from the Gram matrix of all the
+    features, as :func:`certify_rounded` on the design: the smaller of the rounded
+    weights' own gap (:func:`gram_certified_gap`) and, where that one is above
+    ``gap_tol``, ``gap(w) + P(rounded) - P(w)``, the increase bounded on the Gram
+    summaries with their rounding (:func:`gram_objective_increase`). ``XTr`` is ``b - G
+    w`` as the solver formed it.
+    """
+    rounded = w.astype(design.dtype).astype(np.float64)
+    gap = gram_certified_gap(design, G, B, rounded, target, l1_strength, l2_strength,
+                             positive, gap_tol, bound_norms)
+    if gap > gap_tol:  # rounding moves the dual point to first order, P to second only
+        unrounded = gram_certified_gap(design, G, B, w, target, l1_strength, l2_strength,
+                                       positive, gap_tol, bound_norms, XTr)
+        y = design.Y[:, target]
+        increase = gram_objective_increase(G, XTr, w, rounded, float(y @ y),
+                                           gram_bound_norms(design, G, bound_norms),
+                                           design.shape[0], l1_strength, l2_strength)
+        gap = min(gap, unrounded + max(increase, 0.0))
+    return rounded, gap
+
+
+def gram_objective_increase(G, q, w, v, y_norm2, norms, n_samples, l1_strength,
+                            l2_strength):
+    """An upper bound on ``P(v) - P(w)`` (scaled objective) from the Gram matrix ``G`` of
+    all the features and ``q = b - G w``, for ``v`` near ``w`` (``w`` rounded).
+
+    With ``d = v - w``: ``P(v) - P(w) = -d.q + d^T G d / 2 + R(v) - R(w)``, no term of the
+    size of ``P`` cancelling. ``q`` is known up to ``delta_j = u spread norms_j`` and ``G``
+    up to ``u norms_j norms_k`` (the bounds of
+    :func:`~sklreg.solvers._gram.gram_gap_bound`, whose ``u`` and ``spread`` these are),
+    which add ``u spread (norms.|d|) + u (norms.|d|)^2 / 2``; the sums here are bounded as
+    ``(n_features + 2) eps`` times those of absolute values.
+    """
+    eps = np.finfo(np.float64).eps
+    n_features = w.shape[0]
+    d = v - w
+    abs_d = np.abs(d)
+    unit_bound = (2.0 * n_features + 4.0 * n_samples + 12.0) * eps
+    spread = np.sqrt(y_norm2) + norms @ np.abs(w)
+    d_norms = norms @ abs_d
+    Gd = G @ d
+    penalty_terms = l1_strength * (np.abs(v) - np.abs(w)) + 0.5 * l2_strength * d * (v + w)
+    increase = -(d @ q) + 0.5 * (d @ Gd) + np.sum(penalty_terms)
+    magnitudes = (abs_d @ np.abs(q) + d_norms**2 + l1_strength * abs_d.sum()
+                  + l2_strength * abs_d @ np.abs(v + w))
+    rounding = (unit_bound * spread * d_norms + 0.5 * unit_bound * d_norms**2
+                + (n_features + 2.0) * eps * magnitudes)
+    return float(increase + rounding)
 
 
 def certify_rounded(design, W, active, l1_strength, l2_strength, positive, gap_tols=None,
@@ -465,6 +518,7 @@ def solve_least_squares(
                                          design.sqrt_sw, design.Y)
 
             gradients = {}  # b - G w of each target's last descent
+            unrounded = {}  # a float32 design's weights where that descent stopped
 
             def gram_descent(k, gap_target):
                 w = W[k, features]
@@ -479,13 +533,28 @@ def solve_least_squares(
 
             def gram_certified_on_rounded(k):
                 # the weights as returned: rounded to a float32 design's dtype, whose
-                # float64 Gram matrix certifies them as well (without the descent's b - G w)
-                rounded = design.dtype != np.float64
-                if rounded:
-                    W[k] = W[k].astype(design.dtype)
-                return gram_certified_gap(design, G, B, W[k], k, l1_strength, l2_strength,
-                                          positive, gap_tols[k], bound_norms,
-                                          None if rounded else gradients[k])
+                # float64 Gram matrix certifies them as well (see gram_certified_rounded)
+                if design.dtype == np.float64:
+                    return gram_certified_gap(design, G, B, W[k], k, l1_strength,
+                                              l2_strength, positive, gap_tols[k],
+                                              bound_norms, gradients[k])
+                unrounded[k] = W[k].copy()
+                W[k], gap = gram_certified_rounded(design, G, B, W[k], k, l1_strength,
+                                                   l2_strength, positive, gap_tols[k],
+                                                   bound_norms, gradients[k])
+                return gap
+
+            def design_certified(k):
+                # the exact gap of the design, without the Gram matrix's rounding bound; a
+                # float32 design's weights certified as rounded, from where descent stopped
+                if design.dtype == np.float64:
+                    return design_gap(design, W[k], k, l1_strength, l2_strength, positive)[1]
+                stopped = W.copy()
+                stopped[k] = unrounded[k]
+                rounded, certified = certify_rounded(design, stopped, [k], l1_strength,
+                                                     l2_strength, positive, gap_tols)
+                W[k] = rounded[k]
+                return certified[k]
 
             # a Gram matrix that overflowed (columns near 1e150 with large weights) steers
             # nothing: descent on the design alone, below
@@ -502,8 +571,7 @@ def solve_least_squares(
                             gram_descent(k, GRAM_RETARGET * gap_tols[k])
                             gaps[k] = gram_certified_on_rounded(k)
                         if gaps[k] > gap_tols[k]:
-                            gaps[k] = design_gap(design, W[k], k, l1_strength, l2_strength,
-                                                 positive)[1]
+                            gaps[k] = design_certified(k)
                 else:  # the Gram summaries only steer: certify on the design itself
                     W, certified = certify_rounded(design, W, active, l1_strength,
                                                    l2_strength, positive, gap_tols)
