@@ -698,12 +698,14 @@ def gram_path(design, gram, l1_strengths, l2_strengths, W_init, W, gaps, n_iter,
 def _certify_rounded_on_gram(design, G, B, bound_norms, target, W_fits, gaps, n_fits,
                              l1_strengths, l2_strengths, positive, gap_tol):
     """Round the first ``n_fits`` weights ``W_fits`` of a float32 design's path to float32
-    and certify them on its float64 Gram matrix, in place; the number of fits, from the
-    first, still certified within ``gap_tol`` once rounded."""
+    and certify them on its float64 Gram matrix (:func:`gram_certified_rounded`), in
+    place; the number of fits, from the first, still certified within ``gap_tol`` once
+    rounded."""
+    b = B[:, target]
     for i in range(n_fits):
-        W_fits[i] = W_fits[i].astype(design.dtype)
-        gaps[i] = gram_certified_gap(design, G, B, W_fits[i], target, l1_strengths[i],
-                                     l2_strengths[i], positive, gap_tol, bound_norms)
+        W_fits[i], gaps[i] = gram_certified_rounded(
+            design, G, B, W_fits[i], target, l1_strengths[i], l2_strengths[i], positive,
+            gap_tol, bound_norms, b - G @ W_fits[i])
         if gaps[i] > gap_tol:
             return i
     return n_fits
