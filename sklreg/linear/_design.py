@@ -192,9 +192,9 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
     sw_sum = float(sw.sum())
     sqrt_sw = np.sqrt(sw)
 
-    if fit_intercept:
+    if fit_intercept and not sp.issparse(X):
         X_offset = _weighted_column_sums(X, sw) / sw_sum
-    else:
+    else:  # (a sparse design's offsets are those of its weighted parts, below)
         X_offset = np.zeros(n_features)
     Y_design, y_offset = design_targets(Y, None if uniform else sw, fit_intercept)
 
@@ -463,12 +463,13 @@ def _copy(X, order):
 
 
 def _weighted_column_sums(X, weights):
-    """``X^T weights`` summed in float64, a dense float32 ``X`` converted by blocks of about
-    ``DENSIFY_BLOCK_ENTRIES`` entries (never copied whole). Summed in float32, a column
-    of 7e5 everywhere came out 7e5 - 0.0625 (one rounding step) with some BLAS kernels:
-    the offsets then left it nonzero once centered, and fits at small alpha followed it."""
-    if sp.issparse(X) or X.dtype == np.float64:
-        return np.asarray(X.T @ weights, dtype=np.float64).ravel()
+    """``X^T weights`` of a dense ``X``, summed in float64, a float32 ``X`` converted by
+    blocks of about ``DENSIFY_BLOCK_ENTRIES`` entries (never copied whole). Summed in
+    float32, a column of 7e5 everywhere came out 7e5 - 0.0625 (one rounding step) with some
+    BLAS kernels: the offsets then left it nonzero once centered, and fits at small alpha
+    followed it."""
+    if X.dtype == np.float64:
+        return X.T @ weights
     sums = np.zeros(X.shape[1])
     step = max(1, DENSIFY_BLOCK_ENTRIES // max(X.shape[1], 1))
     for start in range(0, X.shape[0], step):
