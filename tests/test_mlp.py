@@ -64,7 +64,8 @@ def random_weights(layer_units, seed=0):
 @pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
 @pytest.mark.parametrize(
     "loss, out_activation, n_outputs",
-    [("squared", "identity", 3), ("log_loss", "softmax", 3), ("binary_log_loss", "logistic", 2)],
+    [("squared", "identity", 3), ("log_loss", "softmax", 3), ("binary_log_loss", "logistic", 2),
+     ("poisson", "exp", 2)],
 )
 def test_loss_gradient_matches_finite_differences(activation, loss, out_activation, n_outputs):
     rng = np.random.RandomState(0)
@@ -73,6 +74,9 @@ def test_loss_gradient_matches_finite_differences(activation, loss, out_activati
         n_outputs, size=15)]
     if loss == "binary_log_loss":
         Y = (rng.rand(15, n_outputs) > 0.5).astype(float)
+    if loss == "poisson":
+        Y = rng.poisson(1.5, (15, n_outputs)).astype(float)  # zeros among them
+        assert (Y == 0).any()
     sample_weight = rng.rand(15)
     layout = make_layout([4, 5, 3, n_outputs])
     flat = pack(*random_weights(layout.layer_units), np.float64)
@@ -234,6 +238,112 @@ def test_lbfgs_classifier_matches_sklearn(y_kind):
     theirs.fit(X, y)
     assert_allclose(ours.loss_, theirs.loss_, rtol=1e-6)
     assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-5, atol=1e-7)
+
+
+def poisson_data(n_outputs=1):
+    rng = np.random.RandomState(0)
+    X = rng.randn(120, 6)
+    mean = np.exp(0.5 * X[:, 0] - 0.3 * X[:, 1])
+    Y = rng.poisson(mean[:, None] * np.arange(1, n_outputs + 1)).astype(float)
+    return X, (Y[:, 0] if n_outputs == 1 else Y)
+
+
+@pytest.mark.parametrize("solver, extra", [("adam", {}), ("sgd", {"learning_rate_init": 0.01})])
+def test_poisson_stochastic_matches_sklearn_trajectory(solver, extra):
+    X, y = poisson_data()
+    common = dict(hidden_layer_sizes=(5,), batch_size=30, max_iter=15, random_state=0,
+                  solver=solver, **extra)
+    ours = MLPRegressor(loss="poisson", alpha=1e-2 / 30, **common).fit(X, y)
+    theirs = neural_network.MLPRegressor(loss="poisson", alpha=1e-2, **common).fit(X, y)
+    assert ours.out_activation_ == theirs.out_activation_ == "exp"
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_,
+                    strict=True):
+        assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9)
+
+
+def test_poisson_objective_is_half_the_deviance_summed_over_outputs():
+    """The objective of ``loss='poisson'`` at given weights: our formula written out, and
+    scikit-learn's 'lbfgs' loss at ``alpha * n_samples`` (several outputs, zero counts)."""
+    X, Y = poisson_data(n_outputs=2)
+    assert (Y == 0).any()
+    coefs, intercepts = random_weights([6, 5, 2], seed=3)
+    ours = fitted_with_weights(MLPRegressor((5,), loss="poisson", solver="lbfgs", alpha=1e-2),
+                               X, Y, coefs, intercepts)
+    mean = ours.predict(X)
+    assert_allclose(mean, np.exp(np.maximum(X @ coefs[0] + intercepts[0], 0) @ coefs[1]
+                                 + intercepts[1]), rtol=1e-13)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y_log_ratio = np.where(Y > 0, Y * np.log(Y / mean), 0.0)
+    weights = np.concatenate([c.ravel() for c in coefs])
+    expected = (y_log_ratio - Y + mean).sum(axis=1).mean() + 1e-2 / 2 * weights @ weights
+    assert_allclose(ours.objective(X, Y), expected, rtol=1e-13)
+    theirs = fitted_with_weights(
+        neural_network.MLPRegressor(hidden_layer_sizes=(5,), loss="poisson", solver="lbfgs",
+                                    alpha=1e-2 * len(Y)), X, Y, coefs, intercepts)
+    sk_value = theirs._loss_grad_lbfgs(
+        pack(coefs, intercepts, np.float64), X, Y, None, [X, None, None], [None, None],
+        [np.empty_like(c) for c in coefs], [np.empty_like(b) for b in intercepts])[0]
+    assert_allclose(ours.objective(X, Y), sk_value, rtol=1e-13)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_poisson_fit_reaches_a_stationary_point_of_its_objective(penalty):
+    """'lbfgs' (L2, a smooth network) ends where the gradient vanishes (to L-BFGS-B's
+    relative decrease ``ftol``); proximal Adam (L1) gives exact zeros and improves on the
+    objective of its starting weights."""
+    X, y = poisson_data()
+    if penalty == "l2":
+        model = MLPRegressor((4,), activation="tanh", loss="poisson", solver="lbfgs",
+                             alpha=1e-3, tol=1e-10, max_iter=2000, random_state=0).fit(X, y)
+        layout = make_layout(model._layer_units())
+        flat = pack(model.coefs_, model.intercepts_, np.float64)
+        grad = np.empty_like(flat)
+        loss_gradient(X, y[:, None], None, *unpack(flat, layout), *unpack(grad, layout),
+                      "tanh", "exp", "poisson")
+        grad[:layout.n_penalized] += 1e-3 * flat[:layout.n_penalized]
+        assert np.abs(grad).max() < 1e-4
+        assert_allclose(model.loss_, model.objective(X, y), rtol=1e-12)
+    else:
+        start = MLPRegressor((8,), loss="poisson", max_iter=1, random_state=0).fit(X, y)
+        model = MLPRegressor((8,), loss="poisson", penalty="l1", alpha=0.05, max_iter=300,
+                             learning_rate_init=0.01, random_state=0).fit(X, y)
+        assert model.sparsity_[0] > 0.3
+        assert model.objective(X, y) < start.objective(X, y)
+    assert (model.predict(X) > 0).all()
+
+
+def test_poisson_sample_losses_at_the_edges_of_the_floats():
+    """``y / mu`` underflowing to 0 gave -inf (a loss that rewards a diverged network), and an
+    overflowed ``mu`` gave NaN (inf - inf)."""
+    from sklreg.neural._network import sample_losses
+
+    Y = np.array([[1e-20], [3.0], [0.0], [2.0], [0.0], [5.0], [1e300]])
+    mean = np.array([[1e305], [0.0], [0.0], [np.inf], [np.inf], [5.0], [1e-10]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        losses = sample_losses(Y, mean, "poisson")
+    expected = [1e305, np.inf, 0.0, np.inf, np.inf, 0.0, 1e300 * (np.log(1e300) + np.log(1e10) - 1)]
+    assert_allclose(losses, expected, rtol=1e-12)
+
+
+def test_poisson_refuses_negative_targets_and_a_changed_loss_on_warm_start():
+    X, y = poisson_data()
+    y_negative = y - 1.0
+    kept = y_negative.copy()
+    with pytest.raises(ValueError, match="loss='poisson' needs non-negative targets"):
+        MLPRegressor((3,), loss="poisson", max_iter=2).fit(X, y_negative)
+    assert_array_equal(y_negative, kept)
+    model = MLPRegressor((3,), loss="poisson", solver="lbfgs", max_iter=5).fit(X, y)
+    with pytest.raises(ValueError, match="non-negative targets"):
+        model.objective(X, y_negative)
+    model.set_params(loss="squared_error", warm_start=True)
+    with pytest.raises(ValueError, match="output activation is 'exp'"):
+        model.fit(X, y)
+    assert model.out_activation_ == "exp"  # the failed fit changed nothing
+    model.set_params(warm_start=False).fit(X, y)
+    assert model.out_activation_ == "identity"
 
 
 STOCHASTIC_CASES = [
@@ -884,7 +994,7 @@ def test_diverged_classifier_with_saturated_outputs_raises():
 def test_lbfgs_with_an_overflowing_objective_raises(regression):
     # alpha=1e300: L-BFGS-B's first steps overflow the penalty; the fit kept its initial
     # weights and returned loss_ = nan without a word
-    with pytest.raises(ValueError, match="not finite"):
+    with pytest.raises(ValueError, match="not finite|non-finite"):
         MLPRegressor((5,), solver="lbfgs", alpha=1e300, max_iter=3, random_state=0).fit(
             *regression)
 

@@ -102,3 +102,38 @@ def test_early_stopping_equal_cpu():
                         validation_fraction=0.25, max_iter=4)
     assert_same_network(cpu, gpu, np.float64)
     np.testing.assert_allclose(gpu.validation_scores_, cpu.validation_scores_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_poisson_loss_equal_cpu(solver, dtype):
+    """The exp output and half Poisson deviance of ``loss='poisson'``, zero counts included."""
+    _, X, _ = data("regression", n_samples=30, seed=2)
+    rng = np.random.default_rng(2)
+    Y = rng.poisson(np.exp(X[:, :2] * [0.5, -0.4])).astype(float)
+    assert (Y == 0).any()
+    penalty = "l2" if solver == "lbfgs" else "l1"
+    cpu, gpu = fit_both(MLPRegressor, X.astype(dtype), Y, solver=solver, penalty=penalty,
+                        loss="poisson", activation="tanh")
+    assert gpu.out_activation_ == "exp"
+    if solver == "lbfgs":
+        atol = 1e-4 if dtype == np.float32 else 1e-9
+        for a, b in zip(cpu.coefs_, gpu.coefs_, strict=True):
+            np.testing.assert_allclose(b, a, atol=atol)
+    else:
+        assert_same_network(cpu, gpu, dtype)
+
+
+# the simulator runs the kernels on NumPy scalars in threads of its own, outside the fit's
+# np.errstate: the device's inf arithmetic warns there (and is silent on a GPU)
+@pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning")
+def test_poisson_lbfgs_steps_back_from_an_overflowing_exp_as_the_cpu():
+    """Inputs of scale 30: an early trial point of L-BFGS overflows the exp output (inf on
+    the device, where the simulator's math.exp would raise OverflowError)."""
+    _, X, _ = data("regression", n_samples=30, seed=2)
+    Y = np.random.default_rng(2).poisson(np.exp(X[:, :2] * [0.5, -0.4])).astype(float)
+    cpu, gpu = fit_both(MLPRegressor, 30.0 * X, Y, solver="lbfgs", penalty="l2",
+                        loss="poisson", activation="identity", max_iter=5)
+    assert np.isfinite(cpu.loss_)
+    for a, b in zip(cpu.coefs_, gpu.coefs_, strict=True):
+        np.testing.assert_allclose(b, a, atol=1e-9)

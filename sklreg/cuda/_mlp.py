@@ -28,8 +28,10 @@ from ._device import (
     to_device,
 )
 
-ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3, "softmax": 4}
-LOSSES = {"squared": 0, "log_loss": 1, "binary_log_loss": 2}
+ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3, "softmax": 4, "exp": 5}
+LOSSES = {"squared": 0, "log_loss": 1, "binary_log_loss": 2, "poisson": 3}
+# exp(z) overflows float64 above this (the simulator's math.exp raises there)
+LOG_MAX_FLOAT = math.log(np.finfo(np.float64).max)
 
 
 @cuda.jit(device=True)
@@ -40,6 +42,8 @@ def _activate(z, activation):
         return math.tanh(z)
     if activation == 3:
         return max(z, 0.0)
+    if activation == 5:
+        return math.exp(z) if z <= LOG_MAX_FLOAT else math.inf
     return z
 
 
@@ -110,7 +114,7 @@ def softmax_rows(Z):
 def output_delta(output, Y, sample_weight, weighted, scale, loss, eps, delta, sums):
     """Per-sample losses (weighted, summed into ``sums[0]``) and ``delta = (out - Y) s scale``.
 
-    The three losses have the canonical link: the derivative in the pre-activation is
+    The four losses have the canonical link: the derivative in the pre-activation is
     ``output - Y``.
     """
     i = cuda.grid(1)
@@ -123,6 +127,17 @@ def output_delta(output, Y, sample_weight, weighted, scale, loss, eps, delta, su
         out, y = output[i, o], Y[i, o]
         if loss == 0:
             value += 0.5 * (y - out) ** 2 / n_out
+        elif loss == 3:  # as sample_losses on the CPU
+            if out == math.inf or (out == 0.0 and y != 0.0):
+                value += math.inf
+            else:
+                value += out - y
+                if y != 0.0:
+                    ratio = y / out
+                    if 0.0 < ratio < math.inf:
+                        value += y * math.log(ratio)
+                    else:
+                        value += y * (math.log(y) - math.log(out))
         else:
             p = min(max(out, eps), 1.0 - eps)
             if y != 0.0:

@@ -281,6 +281,12 @@ class BaseMLP(BaseEstimator):
                 f"warm_start / partial_fit need the fitted layer sizes {self._layer_units()}; "
                 f"got {layer_units}."
             )
+        elif self.out_activation_ != self._output_activation():
+            raise ValueError(
+                f"warm_start / partial_fit continue the fitted network, whose output "
+                f"activation is {self.out_activation_!r}; the loss now set needs "
+                f"{self._output_activation()!r}. Fit with warm_start=False to change the loss."
+            )
         layout = make_layout(layer_units)
         flat = pack(self.coefs_, self.intercepts_, X.dtype)
         self.coefs_, self.intercepts_ = unpack(flat, layout)
@@ -383,16 +389,19 @@ class BaseMLP(BaseEstimator):
 
         def objective_and_gradient(x):
             flat[:] = x
-            if network is not None:
-                network.flat.copy_to_device(flat)
-                value, _ = network.loss_gradient(all_rows)
-                grad[:] = network.gradient_to_host()
-            else:
-                value = loss_gradient(X, Y, sample_weight, self.coefs_, self.intercepts_,
-                                      coef_grads, intercept_grads, self.activation,
-                                      self.out_activation_, self._loss_name())
-            value += enet_penalty_value(flat, n_penalized, 0.0, l2_strength)
-            grad[:n_penalized] += l2_strength * flat[:n_penalized]
+            # a trial point may overflow (the exp output of 'poisson'): its inf objective
+            # and NaN gradient (inf - inf) are L-BFGS-B's to handle, without warnings
+            with np.errstate(over="ignore", invalid="ignore"):
+                if network is not None:
+                    network.flat.copy_to_device(flat)
+                    value, _ = network.loss_gradient(all_rows)
+                    grad[:] = network.gradient_to_host()
+                else:
+                    value = loss_gradient(X, Y, sample_weight, self.coefs_, self.intercepts_,
+                                          coef_grads, intercept_grads, self.activation,
+                                          self.out_activation_, self._loss_name())
+                value += enet_penalty_value(flat, n_penalized, 0.0, l2_strength)
+                grad[:n_penalized] += l2_strength * flat[:n_penalized]
             return value, grad.astype(np.float64)
 
         def record(intermediate_result):

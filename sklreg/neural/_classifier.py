@@ -206,7 +206,7 @@ MLPClassifier.__doc__ = (
     logistic loss for binary ones, and the sum of the labels' logistic losses for
     multilabel ones (as scikit-learn).
     """
-    + _docs.OBJECTIVE + _docs.PARAMETERS + """
+    + _docs.OBJECTIVE + _docs.parameters() + """
     Attributes
     ----------
     classes_ : ndarray

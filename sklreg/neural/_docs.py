@@ -66,14 +66,14 @@ OBJECTIVE = r"""
       labels with ``BCEWithLogitsLoss``, which averages over them).
 """
 
-PARAMETERS = """
+_PARAMETERS = """
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
         Number of units of each hidden layer.
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation of the hidden layers.
-    penalty : {'l1', 'l2', 'elasticnet', 'group'} or None, default='l2'
+{loss}    penalty : {'l1', 'l2', 'elasticnet', 'group'} or None, default='l2'
         Penalty on the weights (biases are never penalized). None: no penalty.
     alpha : float, default=1e-4
         Penalty strength, the same dataset-level strength for every solver and batch size.
@@ -134,6 +134,19 @@ PARAMETERS = """
         host as on the CPU, and the weights come back to the host after every epoch.
         Fitted attributes are NumPy arrays either way.
 """
+
+
+LOSS_PARAMETER = """    loss : {'squared_error', 'poisson'}, default='squared_error'
+        Data loss: half the squared error (identity output), or half the Poisson deviance
+        with a log link (exponential output; non-negative targets), as scikit-learn.
+"""
+
+
+def parameters(loss=""):
+    """The Parameters section, with the entry ``loss`` (a docstring block) after
+    ``activation`` (scikit-learn's ``MLPRegressor`` has ``loss``, its ``MLPClassifier`` not)."""
+    return _PARAMETERS.replace("{loss}", loss)
+
 
 ATTRIBUTES = """
     loss_ : float

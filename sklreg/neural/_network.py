@@ -68,6 +68,9 @@ def inplace_activation(name, Z):
         np.tanh(Z, out=Z)
     elif name == "logistic":
         expit(Z, out=Z)
+    elif name == "exp":
+        with np.errstate(over="ignore"):  # an overflow is a divergence, caught by the fit
+            np.exp(Z, out=Z)
     elif name == "softmax":
         Z -= Z.max(axis=1, keepdims=True)
         np.exp(Z, out=Z)
@@ -101,12 +104,25 @@ def forward(X, coefs, intercepts, activation, out_activation):
 def sample_losses(Y, output, loss):
     """Loss of each sample's prediction ``output`` (ndarray of shape (n_samples,)).
 
-    ``loss``: 'squared' (half the squared error, averaged over outputs), 'log_loss'
-    (softmax cross-entropy) or 'binary_log_loss' (logistic, summed over the labels of a
-    multilabel problem, as scikit-learn). Probabilities are clipped to ``[eps, 1 - eps]``.
+    ``loss``: 'squared' (half the squared error, averaged over outputs), 'poisson' (half
+    the Poisson deviance ``y log(y / mu) - y + mu`` of the predicted mean ``mu``, summed over
+    outputs, as scikit-learn), 'log_loss' (softmax cross-entropy) or 'binary_log_loss'
+    (logistic, summed over the labels of a multilabel problem, as scikit-learn).
+    Probabilities are clipped to ``[eps, 1 - eps]``.
     """
     if loss == "squared":
         return 0.5 * ((Y - output) ** 2).mean(axis=1)
+    if loss == "poisson":
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ratio = Y / output
+            y_log_ratio = xlogy(Y, ratio)
+            # y / mu under- or overflowed: the logarithms apart (inf where mu is 0)
+            apart = (Y > 0) & ~((ratio > 0) & (ratio < np.inf))
+            y_log_ratio[apart] = Y[apart] * (np.log(Y[apart]) - np.log(output[apart]))
+            y_log_ratio[Y == 0] = 0.0  # 0 log(0 / mu) = 0, also where mu underflowed to 0
+            losses = y_log_ratio - Y + output
+        losses[output == np.inf] = np.inf  # not inf - inf
+        return losses.sum(axis=1)
     eps = np.finfo(output.dtype).eps
     prob = np.clip(output, eps, 1 - eps)
     if loss == "log_loss":
@@ -146,7 +162,7 @@ def loss_gradient(X, Y, sample_weight, coefs, intercepts, coef_grads, intercept_
     activations = forward(X, coefs, intercepts, activation, out_activation)
     output = activations[-1]
     losses = sample_losses(Y, output, loss)
-    # canonical link: d loss / d pre-activation = output - Y for all three losses
+    # canonical link: d loss / d pre-activation = output - Y for all four losses
     delta = output - Y
     scale = 1.0 / (X.shape[0] * (Y.shape[1] if loss == "squared" else 1.0))
     if sample_weight is None:

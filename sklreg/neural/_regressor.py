@@ -4,6 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import MultiOutputMixin, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import validate_data
 
@@ -12,11 +13,65 @@ from ._base import BaseMLP, is_stochastic
 
 
 class MLPRegressor(MultiOutputMixin, RegressorMixin, BaseMLP):
+    _parameter_constraints = {
+        **BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        loss="squared_error",
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        solver="adam",
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        progress_bar=False,
+        device="cpu",
+    ):
+        super().__init__(
+            hidden_layer_sizes, activation, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+            solver=solver, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun, progress_bar=progress_bar, device=device,
+        )
+        self.loss = loss
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = self.loss == "poisson"
+        return tags
+
     def _output_activation(self):
-        return "identity"
+        return "exp" if self.loss == "poisson" else "identity"
 
     def _loss_name(self):
-        return "squared"
+        return "poisson" if self.loss == "poisson" else "squared"
 
     def _stratify_validation(self):
         return False
@@ -31,6 +86,10 @@ class MLPRegressor(MultiOutputMixin, RegressorMixin, BaseMLP):
             raise TypeError("Sparse data was passed for y, but dense data is required. Use "
                             "'.toarray()' to convert to a dense numpy array.")
         y = np.asarray(y)
+        if self.loss == "poisson" and not (y >= 0).all():  # NaN is caught later, as ever
+            if not np.isnan(y).any():
+                raise ValueError("loss='poisson' needs non-negative targets y (counts or "
+                                 f"rates); the smallest is {y.min()}.")
         return y.reshape(y.shape[0], -1)
 
     def _validation_score(self, Y, output, sample_weight):
@@ -97,9 +156,13 @@ class MLPRegressor(MultiOutputMixin, RegressorMixin, BaseMLP):
 MLPRegressor.__doc__ = (
     """Multi-layer perceptron regressor with an L1, L2, elastic-net or group penalty.
 
-    The data loss is half the squared error, averaged over the outputs.
+    The data loss :math:`\\ell` is half the squared error, averaged over the outputs
+    (``loss='squared_error'``), or half the Poisson deviance
+    :math:`y \\log(y / \\mu) - y + \\mu`, summed over the outputs, of the predicted mean
+    :math:`\\mu = \\exp(z)` of the last layer's values :math:`z` (``loss='poisson'``, a log
+    link, for counts and rates: the targets must be non-negative). Both are scikit-learn's.
     """
-    + _docs.OBJECTIVE + _docs.PARAMETERS + """
+    + _docs.OBJECTIVE + _docs.parameters(_docs.LOSS_PARAMETER) + """
     Attributes
     ----------"""
     + _docs.ATTRIBUTES + """
