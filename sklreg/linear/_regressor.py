@@ -221,8 +221,10 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         a CUDA GPU) runs accelerated proximal gradient with adaptive restart (FISTA) on
         the GPU, stopped on the same certified relative duality gap (``max_iter`` then
         counts its iterations; ``solver``, ``selection`` and ``random_state`` are not
-        used). Without penalty it stops, as LSQR, at ``||X^T r|| <= atol ||X||_F ||y||``
-        with ``atol = min(tol, 1e-6) / 100``. Fitted attributes are NumPy arrays either way.
+        used). Without penalty it stops, as LSQR, when the gradient mapping ``g`` (the
+        gradient ``X^T r``, projected for ``positive=True``) satisfies
+        ``||g|| <= atol ||X||_F ||y||`` with ``atol = min(tol, 1e-6) / 100``. Fitted
+        attributes are NumPy arrays either way.
 
     Attributes
     ----------
