@@ -741,3 +741,17 @@ def test_float32_path_keeps_the_certificate_of_its_descent():
         ours = objective(X, y, path.coefs[:, i], path.intercepts[i], alpha, 1.0)
         best = objective(X - X.mean(0), y - y.mean(), reference[:, i], 0.0, alpha, 1.0)
         assert ours - best <= path.dual_gaps[i] + 1e-9 * null
+
+
+def test_path_takes_a_scalar_sample_weight_as_the_estimators_do():
+    """A float weight is every sample's: the weighted means are the unweighted ones. The
+    path refused it (InvalidParameterError) where LinearRegressor and the CV fits take it."""
+    X, y = problem(sparse=False, seed=2)
+    plain = regularization_path(X, y, penalty="l1", n_alphas=5, tol=1e-10)
+    scalar = regularization_path(X, y, penalty="l1", n_alphas=5, tol=1e-10, sample_weight=2.5)
+    assert_allclose(scalar.alphas, plain.alphas, rtol=1e-14)
+    assert_allclose(scalar.coefs, plain.coefs, rtol=1e-8, atol=1e-12)
+    fit = LinearRegressor("l1", alpha=plain.alphas[2], tol=1e-10).fit(X, y, sample_weight=2.5)
+    assert_allclose(scalar.coefs[..., 2].ravel(), fit.coef_, rtol=1e-7, atol=1e-10)
+    with pytest.raises(ValueError, match="sample_weight"):
+        regularization_path(X, y, sample_weight=-1.0)

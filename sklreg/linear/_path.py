@@ -315,7 +315,7 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
         "n_alphas": [Interval(Integral, 1, None, closed="left")],
         "eps": [Interval(Real, 0, 1, closed="neither")],
         "fit_intercept": ["boolean"],
-        "sample_weight": ["array-like", None],
+        "sample_weight": ["array-like", Interval(Real, 0, None, closed="left"), None],
         "positive": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -381,8 +381,9 @@ def regularization_path(
         ``alpha_min`` below the smallest normal float64 (2.2e-308) is raised to it.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights.
+    sample_weight : float or array-like of shape (n_samples,), default=None
+        Non-negative sample weights (a float: the same weight for every sample, as in
+        ``fit`` of the estimators).
     positive : bool, default=False
         Non-negative coefficients.
     max_iter : int, default=10000
