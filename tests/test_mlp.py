@@ -977,6 +977,20 @@ def test_diverged_network_with_finite_weights_raises(regression, dtype, learning
         model.fit(X.astype(dtype), y)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflows of the diverging network
+@pytest.mark.parametrize("dtype, learning_rate_init", [(np.float32, 1.0), (np.float64, 10.0)])
+def test_poisson_diverged_network_with_overflowing_means_raises(dtype, learning_rate_init):
+    # one SGD step from a finite loss: the logits stay finite (the check looked at them) but
+    # their exp overflows: fit returned a network predicting inf on its own training data
+    X, y = poisson_data()
+    X = X.astype(dtype)
+    model = MLPRegressor((5,), loss="poisson", solver="sgd", momentum=0.0,
+                         learning_rate_init=learning_rate_init, batch_size=120, max_iter=1,
+                         random_state=0)
+    with pytest.raises(ValueError, match="not finite"):
+        model.fit(X, 10 * y)
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_diverged_classifier_with_saturated_outputs_raises():
     # finite weights up to 1e160 and finite (saturated) probabilities, but an infinite

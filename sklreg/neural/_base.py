@@ -354,17 +354,23 @@ class BaseMLP(BaseEstimator):
         return self
 
     def _outputs_finite(self, X):
-        """Whether the logits on validated ``X`` are finite.
+        """Whether the logits on validated ``X`` are finite, and the outputs too where the
+        output activation can overflow (the exp of ``loss='poisson'``).
 
         A cheap bound first (``|a_{l+1}| <= |a_l| * max column abs-sum of W_l + |b_l|``, 1
         after a bounded activation); the forward pass only when it cannot rule out overflow.
         """
         bound = float(max(abs(X.max()), abs(X.min())))
+        limit = float(np.finfo(X.dtype).max)
+        last = len(self.coefs_) - 1
         for layer, (W, b) in enumerate(zip(self.coefs_, self.intercepts_, strict=True)):
             column_sums = np.abs(W).sum(axis=0, dtype=np.float64)
             bound = bound * float(column_sums.max()) + float(np.abs(b).max())
-            if not bound < np.finfo(X.dtype).max:
-                return bool(np.isfinite(self._forward(X, out_activation="identity")).all())
+            if layer == last and self.out_activation_ == "exp":
+                limit = np.log(limit)  # exp(z) overflows above log(max)
+            if not bound < limit:
+                out_activation = "exp" if self.out_activation_ == "exp" else "identity"
+                return bool(np.isfinite(self._forward(X, out_activation=out_activation)).all())
             if layer < len(self.coefs_) - 1 and self.activation in ("tanh", "logistic"):
                 bound = 1.0
         return True
