@@ -328,6 +328,35 @@ def test_poisson_sample_losses_at_the_edges_of_the_floats():
     assert_allclose(losses, expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_poisson_zero_weight_outlier_is_a_removed_row(solver):
+    """A zero weight excludes a row whose mean overflows (an outlier): ``inf * 0`` made the
+    loss and gradient NaN, and the fit failed where the fit without the row succeeds."""
+    X, y = poisson_data()
+    X = X.copy()
+    X[0] = 1e4
+    sample_weight = np.ones(len(y))
+    sample_weight[0] = 0.0
+    params = dict(hidden_layer_sizes=(5,), loss="poisson", solver=solver, max_iter=20,
+                  random_state=0, shuffle=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        removed = MLPRegressor(**params).fit(X[1:], y[1:])
+        weighted = MLPRegressor(**params).fit(X, y, sample_weight=sample_weight)
+    assert_allclose(weighted.objective(X, y, sample_weight), removed.objective(X[1:], y[1:]),
+                    rtol=1e-13)
+    assert_allclose(weighted.loss_curve_, removed.loss_curve_, rtol=1e-9)
+    assert_allclose(weighted.predict(X[1:]), removed.predict(X[1:]), rtol=1e-8)
+    if solver == "adam":  # outliers in the validation split do not count either
+        X[:10] = 1e4
+        sample_weight[:10] = 0.0
+        model = MLPRegressor(**params, early_stopping=True, validation_fraction=0.5)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y, sample_weight=sample_weight)
+        assert np.isfinite(model.validation_scores_).all()
+
+
 def test_poisson_refuses_negative_targets_and_a_changed_loss_on_warm_start():
     X, y = poisson_data()
     y_negative = y - 1.0

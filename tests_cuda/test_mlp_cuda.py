@@ -137,3 +137,26 @@ def test_poisson_lbfgs_steps_back_from_an_overflowing_exp_as_the_cpu():
     assert np.isfinite(cpu.loss_)
     for a, b in zip(cpu.coefs_, gpu.coefs_, strict=True):
         np.testing.assert_allclose(b, a, atol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning")  # the simulator's inf
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_poisson_zero_weight_outlier_adds_nothing_as_on_the_cpu(solver):
+    """A zero-weight row whose exp mean overflows: ``inf * 0`` made the device's loss and
+    gradient NaN (the CPU skips the row)."""
+    _, X, _ = data("regression", n_samples=30, seed=2)
+    Y = np.random.default_rng(2).poisson(np.exp(X[:, :2] * [0.5, -0.4])).astype(float)
+    X[0] = 1e4
+    sample_weight = np.ones(len(X))
+    sample_weight[0] = 0.0
+    params = dict(hidden_layer_sizes=(5, 3), alpha=0.01, max_iter=3, batch_size=10,
+                  random_state=0, learning_rate_init=0.05, solver=solver, loss="poisson",
+                  activation="relu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cpu = MLPRegressor(**params).fit(X, Y, sample_weight=sample_weight)
+        gpu = MLPRegressor(device="cuda", **params).fit(X, Y, sample_weight=sample_weight)
+    assert np.isfinite(cpu.loss_curve_).all()
+    for a, b in zip(cpu.coefs_ + cpu.intercepts_, gpu.coefs_ + gpu.intercepts_, strict=True):
+        np.testing.assert_allclose(b, a, atol=1e-9)
+    np.testing.assert_allclose(gpu.loss_curve_, cpu.loss_curve_, rtol=1e-9)

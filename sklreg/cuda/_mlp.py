@@ -122,6 +122,10 @@ def output_delta(output, Y, sample_weight, weighted, scale, loss, eps, delta, su
     if i >= n_rows:
         return
     weight = sample_weight[i] if weighted else 1.0
+    if weight == 0.0:  # adds nothing, even where its loss overflowed (inf * 0 is NaN)
+        for o in range(n_out):
+            delta[i, o] = 0.0
+        return
     value = 0.0
     for o in range(n_out):
         out, y = output[i, o], Y[i, o]

@@ -317,6 +317,11 @@ class BaseMLP(BaseEstimator):
             if weights is not None and not weights.sum() > 0.0:
                 raise ValueError(f"The sample weights of the early_stopping {name} split "
                                  "sum to zero.")
+        if sw_val is not None and not sw_val.all():
+            # rows of zero weight do not count in the score; their outputs may not even be
+            # finite (an excluded outlier under the exp output of 'poisson')
+            kept = sw_val != 0
+            X_val, Y_val, sw_val = X_val[kept], Y_val[kept], sw_val[kept]
         return X_train, Y_train, sw_train, (X_val, Y_val, sw_val)
 
     def _fit_prepared(self, X, Y, sample_weight, validation, flat, layout, use_cuda,
@@ -345,6 +350,8 @@ class BaseMLP(BaseEstimator):
                 "outputs on the validation split were not finite after every epoch). The "
                 "input data may need scaling, or learning_rate_init or alpha lowering."
             )
+        if sample_weight is not None and not sample_weight.all():
+            X = X[sample_weight != 0]  # excluded rows: their outputs are not the fit's
         if not (kept_best or np.isfinite(self.loss_)) or not self._outputs_finite(X):
             raise ValueError(
                 f"Solver diverged: the training objective ({self.loss_:.3g}) or the "

@@ -131,8 +131,13 @@ def sample_losses(Y, output, loss):
 
 
 def data_loss(Y, output, sample_weight, loss):
-    """Sample-weighted mean loss ``sum_i s_i l_i / sum_i s_i`` (float); see sample_losses."""
-    return float(np.average(sample_losses(Y, output, loss), weights=sample_weight))
+    """Sample-weighted mean loss ``sum_i s_i l_i / sum_i s_i`` (float); see sample_losses.
+
+    A row of zero weight adds nothing, even where its loss overflowed (``inf * 0``)."""
+    losses = sample_losses(Y, output, loss)
+    if sample_weight is not None:
+        losses[sample_weight == 0] = 0.0
+    return float(np.average(losses, weights=sample_weight))
 
 
 def loss_gradient(X, Y, sample_weight, coefs, intercepts, coef_grads, intercept_grads,
@@ -169,6 +174,11 @@ def loss_gradient(X, Y, sample_weight, coefs, intercepts, coef_grads, intercept_
         value = float(np.mean(losses))
         delta *= scale
     else:
+        # a row of zero weight adds nothing, even where its loss overflowed (the exp output
+        # of 'poisson': inf * 0 would be NaN)
+        excluded = sample_weight == 0
+        losses[excluded] = 0.0
+        delta[excluded] = 0.0
         value = float(np.mean(losses * sample_weight))
         delta *= (sample_weight * scale)[:, None].astype(delta.dtype)
     for layer in range(len(coefs) - 1, -1, -1):
