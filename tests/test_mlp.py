@@ -263,6 +263,33 @@ def test_poisson_stochastic_matches_sklearn_trajectory(solver, extra):
     assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9)
 
 
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_poisson_several_outputs_match_sklearn_without_the_squared_errors_factor(solver):
+    """The docstring's ``k``-outputs caveat is the squared error's: scikit-learn sums the
+    Poisson deviance over the outputs in its loss and its gradient alike, so its
+    ``alpha=a`` is ``a / batch_size`` ('adam', 'sgd') or ``a / S`` ('lbfgs') here."""
+    X, Y = poisson_data(n_outputs=3)
+    sample_weight = np.random.RandomState(1).rand(len(Y)) * 2
+    common = dict(hidden_layer_sizes=(5,), activation="tanh", max_iter=10, random_state=0,
+                  solver=solver)
+    if solver == "lbfgs":
+        fit = dict(sample_weight=sample_weight)
+        ours = MLPRegressor(loss="poisson", alpha=1e-2 / sample_weight.sum(), **common)
+    else:
+        fit, common["batch_size"] = {}, 30
+        common["learning_rate_init"] = 0.01
+        ours = MLPRegressor(loss="poisson", alpha=1e-2 / 30, **common)
+    theirs = neural_network.MLPRegressor(loss="poisson", alpha=1e-2, **common)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, Y, **fit)
+        theirs.fit(X, Y, **fit)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_,
+                    strict=True):
+        assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    assert_allclose(ours.loss_, theirs.loss_, rtol=1e-10)
+
+
 def test_poisson_objective_is_half_the_deviance_summed_over_outputs():
     """The objective of ``loss='poisson'`` at given weights: our formula written out, and
     scikit-learn's 'lbfgs' loss at ``alpha * n_samples`` (several outputs, zero counts)."""

@@ -49,11 +49,12 @@ OBJECTIVE = r"""
       ``alpha=a / batch_size`` here (exactly when ``batch_size`` divides ``n_samples``;
       with sample weights it divides each batch's loss and penalty by the batch's sum of
       weights, which no fixed ``alpha`` matches). For ``MLPRegressor`` with ``k > 1``
-      outputs, scikit-learn's gradient sums the squared errors over the outputs while its
-      reported loss averages them: its 'adam' steps are those of ``alpha=a / (k *
-      batch_size)`` here, its 'sgd' steps those of that ``alpha`` with a ``k`` times larger
-      ``learning_rate_init``, and its 'lbfgs', whose line search sees the averaged loss,
-      has no exact equivalent.
+      outputs and ``loss='squared_error'``, scikit-learn's gradient sums the squared errors
+      over the outputs while its reported loss averages them: its 'adam' steps are those
+      of ``alpha=a / (k * batch_size)`` here, its 'sgd' steps those of that ``alpha`` with
+      a ``k`` times larger ``learning_rate_init``, and its 'lbfgs', whose line search sees
+      the averaged loss, has no exact equivalent. With ``loss='poisson'`` both sum the
+      deviance over the outputs: the conversions above hold for any ``k``.
     - Keras ``kernel_regularizer=L2(l2)`` with loss ``'mse'`` (no 1/2 factor):
       ``penalty='l2', alpha=l2`` (Keras' mse, averaged over outputs, is twice our loss
       and its penalty is ``l2 ||W||^2``); ``L1(l1)``: ``penalty='l1', alpha=l1 / 2``;
