@@ -1111,3 +1111,18 @@ def test_early_stopping_split_errors_name_validation_fraction(regression, classi
     with pytest.raises(ValueError, match="validation_fraction="):
         model.fit(X[:n_samples], (y % 2)[:n_samples] if Estimator is MLPClassifier
                   else y[:n_samples])
+
+
+def test_objective_refuses_targets_that_fit_refuses(regression):
+    """y of 1e39 overflows a float32 network's dtype: fit raises, objective() returned inf."""
+    X, y = regression
+    X32 = X.astype(np.float32)
+    model = MLPRegressor((3,), solver="lbfgs", max_iter=5).fit(X32, y)
+    huge = y * 1e39
+    with pytest.raises(ValueError, match="y"):
+        model.fit(X32, huge)
+    with pytest.raises(ValueError, match="y"):
+        MLPRegressor((3,), solver="lbfgs", max_iter=5).fit(X32, y).objective(X32, huge)
+    with pytest.raises(ValueError, match="X"):
+        model.objective(X32 * np.float32(1e30), y)
+    assert np.isfinite(model.objective(X32, y))

@@ -175,9 +175,13 @@ class BaseMLP(BaseEstimator):
             y = column_or_1d(y)  # labels, as fit takes them (not a one-label indicator)
         if is_classifier(self) and y.ndim == 1 and not np.isin(y, self.classes_).all():
             raise ValueError(f"y has labels not in classes_ {self.classes_}.")
-        Y = self._encode_targets(y).astype(X.dtype)
+        with np.errstate(over="ignore"):  # too large for X's dtype: inf, refused below
+            Y = self._encode_targets(y).astype(X.dtype)
         if Y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {Y.shape[1]} outputs, the network {self.n_outputs_}.")
+        # the ranges fit accepts (y of 1e39 is inf in a float32 network's dtype)
+        check_value_range(X, "X", X.shape[0], check_small=False)
+        check_value_range(Y, "y", X.shape[0], check_small=False)
         sample_weight = check_sample_weight(sample_weight, X)
         output = self._forward(X)
         layout = make_layout(self._layer_units())
@@ -266,7 +270,8 @@ class BaseMLP(BaseEstimator):
         X = native_byte_order(X)
         if not first_pass:  # the network keeps the dtype of its first fit, as scikit-learn's
             X = X.astype(self.coefs_[0].dtype, copy=False)
-        Y = Y.astype(X.dtype, copy=False)
+        with np.errstate(over="ignore"):  # too large for X's dtype: inf, refused below
+            Y = Y.astype(X.dtype, copy=False)
         # squared losses and activations overflow long before float max; tiny values are fine
         check_value_range(X, "X", X.shape[0], check_small=False)
         check_value_range(Y, "y", X.shape[0], check_small=False)
