@@ -318,3 +318,74 @@ def test_underestimated_lipschitz_does_not_diverge(penalty):
     if penalty is not None:
         assert np.isfinite(gpu.dual_gap_) and gpu.dual_gap_ <= 1e-8 * 10
 
+
+def _fit_without_warning(model, X, y, sample_weight=None):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        return model.fit(X, y, sample_weight)
+
+
+def test_ill_scaled_columns_regressor_converges_as_well_scaled():
+    # FISTA with one step for all the weights: columns scaled by 1e3 and 1e-3 needed 6420
+    # iterations at the default tol, and stopped at max_iter=5000 at a relative gap of
+    # 2.5e-3 at tol=1e-8. With the step of each column from its own curvature, the scales
+    # no longer matter
+    rng = np.random.default_rng(0)
+    X0 = rng.standard_normal((16, 5))
+    y = X0 @ rng.standard_normal(5) + 0.3 * rng.standard_normal(16)
+    scales = np.array([1e3, 1.0, 1e-3, 1.0, 10.0])
+    X = X0 * scales
+    for penalty in ["l1", "elasticnet"]:
+        params = dict(penalty=penalty, alpha=0.05, l1_ratio=0.5, tol=1e-8, max_iter=1000)
+        cpu = LinearRegressor(**params).fit(X, y)
+        gpu = _fit_without_warning(LinearRegressor(device="cuda", **params), X, y)
+        assert gpu.n_iter_ <= 300
+        null_objective = 0.5 * np.mean((y - y.mean()) ** 2)
+        assert gpu.dual_gap_ <= 1e-8 * null_objective
+        np.testing.assert_allclose(gpu.coef_ * scales, cpu.coef_ * scales, atol=1e-5)
+        np.testing.assert_array_equal(gpu.coef_ == 0, cpu.coef_ == 0)
+        np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=1e-5)
+        excess = least_squares_objective(gpu, X, y) - least_squares_objective(cpu, X, y)
+        assert excess <= gpu.dual_gap_ + cpu.dual_gap_ + 1e-12
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_ill_scaled_columns_classifier_converges_at_default_max_iter(n_classes):
+    # columns scaled by 100 and 0.01: the default max_iter=1000 ended at a gap of 2e-3
+    # against a target of 6.8e-5, with a ConvergenceWarning
+    X, y = classification_data(n_classes, n_samples=24, seed=0)
+    scales = np.array([100.0, 1.0, 0.01, 1.0])
+    X = X * scales
+    params = dict(penalty="l1", alpha=0.02, tol=1e-6)
+    cpu = LinearClassifier(**params).fit(X, y)
+    gpu = _fit_without_warning(LinearClassifier(device="cuda", **params), X, y)
+    assert gpu.n_iter_ <= 300
+    assert gpu.dual_gap_ <= 1e-6 * np.log(n_classes)
+    np.testing.assert_allclose(gpu.coef_ * scales, cpu.coef_ * scales, atol=2e-3)
+    np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=2e-3)
+    np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=1e-3)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2", None])
+def test_zero_and_constant_columns_with_ill_scaled_ones(penalty):
+    # columns without curvature (zero; constant, centered to zero or to the rounding of
+    # a weighted mean, here 1e-17) take a finite step: their weights stay (nearly) 0, where
+    # a step from the rounding's own curvature would fit it, and the others converge
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((16, 5)) * np.array([1e3, 1.0, 1e-3, 1.0, 1.0])
+    X[:, 3] = 0.0
+    X[:, 4] = 0.1
+    y = X[:, :3] @ np.array([1e-3, 1.0, 1e3]) + 0.3 * rng.standard_normal(16)
+    sample_weight = rng.random(16) + 0.5
+    params = dict(penalty=penalty, alpha=0.05, tol=1e-8, max_iter=1000)
+    cpu = LinearRegressor(**params).fit(X, y, sample_weight=sample_weight)
+    gpu = _fit_without_warning(LinearRegressor(device="cuda", **params), X, y, sample_weight)
+    assert gpu.n_iter_ <= 300
+    assert gpu.coef_[3] == 0.0 and abs(gpu.coef_[4]) <= 1e-12
+    np.testing.assert_allclose(gpu.coef_ * np.array([1e3, 1, 1e-3, 1, 1]),
+                               cpu.coef_ * np.array([1e3, 1, 1e-3, 1, 1]), atol=1e-4)
+    np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=1e-4)
