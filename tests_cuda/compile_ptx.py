@@ -74,6 +74,7 @@ for X in (nt.float64, nt.float32):
             arr(f8, 2),
             arr(f8, 2),
             f8,
+            arr(f8, 1),
             f8,
             f8,
             b1,
@@ -81,6 +82,7 @@ for X in (nt.float64, nt.float32):
             arr(f8, 1),
         ),
     )
+    check(L.column_curvatures, (arr(X, 2), arr(f8, 1), arr(f8, 1), arr(f8, 1), b1, arr(f8, 1)))
 check(L.momentum, (arr(f8, 2),) * 3 + (arr(f8, 1),))
 check(
     L.quadratic_gap_sums, (arr(f8, 2), arr(f8, 1), arr(f8, 2), arr(f8, 2), f8, f8, b1, arr(f8, 1))

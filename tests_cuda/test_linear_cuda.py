@@ -273,28 +273,49 @@ def test_one_class_of_positive_weight_as_on_the_cpu(n_classes, penalty):
         assert 0.0 < gpu.dual_gap_ == cpu.dual_gap_ <= n_classes * 2.0**-104
 
 
-def design_hiding_its_top_direction(n_samples=16, n_features=6, top=4.0):
-    """Centered columns whose top right singular vector is orthogonal to the power
-    iteration's start vector (seed 0): the iteration sees a plateau at the second
-    eigenvalue, ``top**2`` times below the largest."""
+def design_hiding_its_top_direction(n_samples=16, n_features=6, top=5.0,
+                                    scales=(4.0, 1.0, 0.25, 1.0, 2.0, 0.5)):
+    """Centered columns whose top eigenvector in the metric of the GPU solver is orthogonal
+    to the power iteration's start vector (seed 0): the iteration sees a plateau at the
+    second eigenvalue, far below the largest.
+
+    The solver's operator is ``C = D^-1/2 Xc^T Xc D^-1/2`` (``D`` the squared column norms),
+    of unit diagonal whatever the column ``scales``: ``C = top w w^T + V V^T`` with ``w``
+    orthogonal to the start vector and ``V`` orthogonal to ``w`` (alternating projections
+    onto the rows of norm ``1 - top w_j^2`` and onto the complement of ``w``).
+    """
+    import itertools
+
     from numpy.random import default_rng
 
     start = default_rng(0).standard_normal((1, n_features + 1))[0, :n_features]
+    start /= np.linalg.norm(start)
+    w = None  # of near-equal entries (a top eigenvalue of a unit diagonal needs them)
+    for signs in itertools.product([-1.0, 1.0], repeat=n_features):
+        candidate = np.array(signs) - (np.array(signs) @ start) * start
+        candidate /= np.linalg.norm(candidate)
+        if w is None or np.max(candidate**2) < np.max(w**2):
+            w = candidate
+    rows2 = 1.0 - top * w**2
+    V = np.linalg.svd(np.eye(n_features) - np.outer(w, w))[0][:, : n_features - 1]
+    for _ in range(2000):
+        V *= np.sqrt(rows2 / np.sum(V * V, axis=1))[:, None]
+        V -= np.outer(w, w @ V)
+    C = top * np.outer(w, w) + V @ V.T
+    eigenvalues, Q = np.linalg.eigh(C)
     rng = default_rng(1)
     basis, _ = np.linalg.qr(np.column_stack([np.ones(n_samples),
                                              rng.standard_normal((n_samples, n_features))]))
     U = basis[:, 1:]  # orthogonal to the ones: zero column means
-    directions, _ = np.linalg.qr(np.column_stack([start, rng.standard_normal(
-        (n_features, n_features - 1))]))
-    V = np.roll(directions, -1, axis=1)  # the start vector is the last (smallest) one
-    singular = np.sqrt(n_samples) * np.r_[top, np.ones(n_features - 1)]
-    return (U * singular) @ V.T + 2.0
+    Xc = (U * np.sqrt(n_samples * np.maximum(eigenvalues, 0.0))) @ Q.T
+    return Xc * np.asarray(scales) + 2.0
 
 
 @pytest.mark.parametrize("penalty", ["l1", "l2", None])
 def test_underestimated_lipschitz_does_not_diverge(penalty):
     # the power iteration stopped at 1/16 of the largest eigenvalue: FISTA's step was 15
-    # times too long and the weights reached 1e290 (l1: a NaN gap, and no warning at all)
+    # times too long and the weights reached 1e290 (l1: a NaN gap, and no warning at all).
+    # The eigenvalue is the one of the preconditioned operator D^-1/2 Xc^T Xc D^-1/2
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -307,7 +328,9 @@ def test_underestimated_lipschitz_does_not_diverge(penalty):
     y = X @ rng.standard_normal(X.shape[1]) + 0.1 * rng.standard_normal(X.shape[0])
     estimate = DeviceProblem(X, QUADRATIC, 1, False, X_mean=X.mean(axis=0),
                              q=np.ones(len(y))).lipschitz()
-    assert estimate < 0.2 * np.linalg.norm(Xc, 2) ** 2  # the premise: an underestimate
+    normalized = Xc / np.linalg.norm(Xc, axis=0)
+    # the premise: an underestimate
+    assert estimate < 0.2 * np.linalg.norm(normalized, 2) ** 2
     params = dict(penalty=penalty, alpha=1e-2, tol=1e-8, max_iter=2000)
     cpu = LinearRegressor(**params).fit(X, y)
     with warnings.catch_warnings():
@@ -317,6 +340,7 @@ def test_underestimated_lipschitz_does_not_diverge(penalty):
     np.testing.assert_allclose(gpu.intercept_, cpu.intercept_, atol=1e-4)
     if penalty is not None:
         assert np.isfinite(gpu.dual_gap_) and gpu.dual_gap_ <= 1e-8 * 10
+
 
 
 def _fit_without_warning(model, X, y, sample_weight=None):

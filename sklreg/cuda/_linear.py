@@ -14,6 +14,15 @@ centering). Every iteration is three launches, with no copy to the host:
    accumulating the restart test ``(z - w_new) . (w_new - w)``;
 3. ``momentum``: the FISTA extrapolation, or a restart.
 
+The steps are diagonally preconditioned: FISTA runs in the metric ``D = diag(d)``, ``d_j``
+the curvature of column ``j`` alone (its weighted, centered squared norm; for the intercept
+the sum of the weights), i.e. on the variable ``D^1/2 theta`` of unit-norm columns.
+Coordinate ``j`` takes the step ``step / d_j`` (the separable prox with it), ``1 / step`` is
+the largest eigenvalue of ``D^-1/2 H D^-1/2`` (power iteration), and the restart test and
+the gradient mapping are measured in the metric. Columns scaled by ``1e3`` or ``1e-3`` then
+converge as unscaled ones. Columns that are zero, or constant up to the rounding of their
+centering, have no curvature of their own and take the longest step of the others.
+
 Every ``CHECK_EVERY`` iterations the certified duality gap of ``CONVENTIONS.md`` is computed
 on the device (sums reduced with atomics, a handful of scalars copied back, assembled by the
 same scalar functions as on the CPU) and compared with ``tol * P_null``. Centering of the
@@ -52,6 +61,10 @@ LIPSCHITZ_SAFETY = 1.1  # power iteration underestimates the largest eigenvalue
 MAX_INTERCEPT_NEWTON = 100
 # an objective this far (relative) above the starting one at a check means divergence
 DIVERGENCE_SLACK = 1e-6
+
+# a centered column whose norm is below this times sqrt(n_samples) eps times the norm it
+# had before centering is the rounding of a constant one: no curvature of its own
+CONSTANT_COLUMN_ROUNDING = 4.0
 
 # state array: t of FISTA, restart test accumulator, next t
 T, RESTART, T_NEXT = 0, 1, 2
@@ -101,10 +114,30 @@ def predict_residual(X, X_mean, q, theta, fit_intercept, datafit, y, labels, c, 
 
 
 @cuda.jit
-def gradient_prox(X, X_mean, q, R, fit_intercept, theta_z, theta, theta_new, G, step,
+def column_curvatures(X, X_mean, q, c, fit_intercept, d):
+    """``d[j] = sum_i c_i (X[i, j] - q_i X_mean[j])^2`` (the diagonal of ``X^T diag(c) X``
+    of the centered design), and ``d[n_features] = sum_i c_i`` (0 without intercept)."""
+    j = cuda.grid(1)
+    n_samples, n_features = X.shape
+    if j > n_features:
+        return
+    total = 0.0
+    if j < n_features:
+        for i in range(n_samples):
+            x = X[i, j] - q[i] * X_mean[j]
+            total += c[i] * x * x
+    elif fit_intercept:
+        for i in range(n_samples):
+            total += c[i]
+    d[j] = total
+
+
+@cuda.jit
+def gradient_prox(X, X_mean, q, R, fit_intercept, theta_z, theta, theta_new, G, step, scale,
                   l1_strength, l2_strength, positive, take_step, state):
     """``G = R X`` (last column: ``R`` summed, the intercepts); with ``take_step`` the prox
-    step from ``theta_z`` into ``theta_new``, accumulating the restart test."""
+    step from ``theta_z`` into ``theta_new``, of length ``step * scale[j]`` for column ``j``,
+    accumulating the restart test in the metric ``diag(1 / scale)``."""
     index = cuda.grid(1)
     n_blocks = R.shape[0]
     n_samples, n_features = X.shape
@@ -123,12 +156,13 @@ def gradient_prox(X, X_mean, q, R, fit_intercept, theta_z, theta, theta_new, G, 
     if not take_step:
         return
     z = theta_z[k, j]
+    step_j = step * scale[j]
     if j < n_features:
-        new = d_prox_enet(z - step * g, step, l1_strength, l2_strength, positive)
+        new = d_prox_enet(z - step_j * g, step_j, l1_strength, l2_strength, positive)
     else:
-        new = z - step * g if fit_intercept else 0.0
+        new = z - step_j * g if fit_intercept else 0.0
     theta_new[k, j] = new
-    cuda.atomic.add(state, RESTART, (z - new) * (new - theta[k, j]))
+    cuda.atomic.add(state, RESTART, (z - new) * (new - theta[k, j]) / scale[j])
 
 
 @cuda.jit
@@ -266,10 +300,20 @@ class DeviceProblem:
         On-the-fly centering ``X[i, j] - q[i] X_mean[j]`` (least squares).
     labels, c : ndarray, optional
         Class indices and normalized sample weights (classification).
+    removed_sq_norms : ndarray of shape (n_features,), optional
+        What centering removed from each column's weighted squared norm (``S X_offset_j^2``),
+        to tell the columns that are constant up to rounding (see :meth:`set_metric`).
+
+    Attributes
+    ----------
+    scale : ndarray of shape (n_features + 1,)
+        ``1 / d_j``, the inverse of the metric of FISTA (also on the device, ``d_scale``).
+    curvatures : ndarray of shape (n_features + 1,)
+        ``d_j`` as computed (zero for zero columns and for an intercept not fitted).
     """
 
     def __init__(self, X, datafit, n_blocks, fit_intercept, X_mean=None, q=None, labels=None,
-                 c=None):
+                 c=None, removed_sq_norms=None):
         n_samples, n_features = X.shape
         self.n_samples, self.n_features, self.n_blocks = n_samples, n_features, n_blocks
         self.datafit, self.fit_intercept = datafit, bool(fit_intercept)
@@ -293,6 +337,42 @@ class DeviceProblem:
         self.Z = cuda.device_array((n_blocks, n_samples))
         self.R = cuda.device_array((n_blocks, n_samples))
         self.state = to_device(np.array([1.0, 0.0, 1.0]))
+        self.set_metric(removed_sq_norms)
+
+    def set_metric(self, removed_sq_norms=None):
+        """The diagonal metric ``d`` of FISTA: the column curvatures ``d_j`` (a kernel).
+
+        A column of no curvature (zero, constant, or an intercept not fitted), or of one at
+        the rounding of a constant column's centering (``d_j`` below
+        ``(CONSTANT_COLUMN_ROUNDING sqrt(n) eps)^2`` times ``d_j + removed_sq_norms[j]``),
+        gets the smallest curvature of the others: its gradient is (nearly) zero and its
+        weight only follows its penalty, while a metric at the rounding would move an
+        unpenalized weight by the inverse of the rounding (up to 1e15).
+        """
+        width = self.n_features + 1
+        d_device = to_device(np.zeros(width))
+        launch(column_curvatures, width, self.X, self.X_mean, self.q, self.c,
+               self.fit_intercept, d_device)
+        d = d_device.copy_to_host()
+        self.curvatures = d.copy()
+        before = d.copy()
+        if removed_sq_norms is not None:
+            before[:-1] += removed_sq_norms
+        rounding = CONSTANT_COLUMN_ROUNDING * math.sqrt(self.n_samples) * np.finfo(float).eps
+        flat = ~(d > rounding**2 * before)  # also NaN
+        if not self.fit_intercept:
+            flat[-1] = True
+        if np.all(flat):
+            d = np.ones(width)
+        else:
+            d[flat] = np.min(d[~flat])
+        self.scale = 1.0 / d
+        self.d_scale = to_device(self.scale)
+
+    def metric_frobenius2(self):
+        """``||X D^-1/2||_F^2 = sum_j d_j / metric_j`` (intercept included): the number of
+        columns of nonzero curvature, for the stops without penalty."""
+        return float(self.curvatures @ self.scale)
 
     def set_target(self, y):
         self.y = to_device(y, np.float64)
@@ -306,10 +386,12 @@ class DeviceProblem:
                self.state)
         launch(gradient_prox, self.n_blocks * (self.n_features + 1), self.X, self.X_mean,
                self.q, self.R, self.fit_intercept, theta, self.theta, self.theta_new, self.G,
-               step, l1, l2, positive, take_step, self.state)
+               step, self.d_scale, l1, l2, positive, take_step, self.state)
 
     def lipschitz(self, seed=0):
-        """Lipschitz constant of the datafit gradient, by power iteration on the device."""
+        """Lipschitz constant of the datafit gradient in the metric ``D``: the largest
+        eigenvalue of ``D^-1/2 H D^-1/2`` (``H`` the bound on the Hessian), by power
+        iteration on the device."""
         factor = {QUADRATIC: 1.0, LOGISTIC: 0.25, MULTINOMIAL: 0.5}[self.datafit]
         v = np.random.default_rng(seed).standard_normal((1, self.n_features + 1))
         if not self.fit_intercept:
@@ -319,12 +401,13 @@ class DeviceProblem:
         self.Z = cuda.device_array((1, self.n_samples))
         self.R = cuda.device_array((1, self.n_samples))
         self.G = cuda.device_array((1, self.n_features + 1))
+        root_scale = np.sqrt(self.scale)
         estimate = 0.0
         try:
             for _ in range(POWER_ITERATIONS):
                 v /= np.linalg.norm(v)
-                self.gradient(to_device(v), datafit=LINEAR)
-                v = self.G.copy_to_host()
+                self.gradient(to_device(v * root_scale), datafit=LINEAR)
+                v = self.G.copy_to_host() * root_scale
                 previous, estimate = estimate, float(np.linalg.norm(v))
                 if estimate == 0.0 or abs(estimate - previous) <= 1e-3 * estimate:
                     break
@@ -378,17 +461,18 @@ class DeviceProblem:
                                             conj_scaled, entropy_one, conj_one, l1, l2)
 
     def gradient_mapping_norm2(self, step, positive):
-        """``||G_step(theta)||^2``, the stopping measure without penalty.
+        """``||G_step(theta)||_D^2``, the stopping measure without penalty, in the metric.
 
-        ``G_step(theta) = (theta - P(theta - step * grad)) / step`` with ``P`` the projection
-        on the constraints (``positive``): zero exactly at a constrained optimum, and
-        ``||grad||^2`` without constraints.
+        ``G_step(theta) = (theta - P(theta - step D^-1 grad)) / step`` with ``P`` the
+        projection on the constraints (``positive``): zero exactly at a constrained optimum,
+        and ``||D^-1/2 grad||^2`` without constraints (the gradient of the problem of
+        unit-norm columns).
         """
         if step == 0.0:
             return 0.0
         self.gradient(self.theta, take_step=True, step=step, positive=positive)
         move = self.theta.copy_to_host() - self.theta_new.copy_to_host()
-        return float(np.sum(move * move)) / (step * step)
+        return float(np.sum(move * move / self.scale)) / (step * step)
 
     def restart_from(self, theta):
         """Set ``theta`` (host array) as the current point, without momentum."""
@@ -400,8 +484,9 @@ class DeviceProblem:
         """Run FISTA with adaptive restart from ``theta0`` until the gap is below ``gap_tol``.
 
         Returns ``(theta, gap, n_iter)``. Without penalty there is no certificate: ``gap`` is
-        then ``||G||^2 / lipschitz``, ``G`` the gradient mapping
+        then ``||G||_D^2 / lipschitz``, ``G`` the gradient mapping in the metric ``D``
         (:meth:`gradient_mapping_norm2`), and the run stops when it is below ``gap_tol``.
+        ``lipschitz`` is the one of the metric (:meth:`lipschitz`).
 
         The power iteration can underestimate ``lipschitz`` (it stops on a plateau of its
         estimate, far below the largest eigenvalue when the start vector barely meets its
@@ -463,8 +548,10 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
     iterations. The weights returned are rounded to the design's dtype and the gap
     reported is the one of the rounded weights, computed on the device. Without penalty
     (no certificate) the run stops, as LSQR does on the CPU, when the gradient mapping
-    ``g`` satisfies ``||g|| <= atol ||X||_F ||y||`` with ``atol``
-    :func:`~sklreg.linear._least_squares.unpenalized_atol` of ``tol``.
+    ``g`` of the problem of unit-norm columns (``D^-1/2`` times the one of ``X``, ``D`` the
+    squared column norms) satisfies ``||g|| <= atol ||X D^-1/2||_F ||y||`` with ``atol``
+    :func:`~sklreg.linear._least_squares.unpenalized_atol` of ``tol``
+    (``||X D^-1/2||_F^2`` is the number of nonzero columns).
     """
     from ..linear._least_squares import LeastSquaresResult, starting_point, unpenalized_atol
 
@@ -472,11 +559,13 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
     n_features = A.shape[1]
     W, gaps, n_iter, null_objectives = starting_point(design, positive, W_init)
     gap_tols = tol * null_objectives
-    problem = DeviceProblem(A, QUADRATIC, 1, False, X_mean=design.X_mean, q=design.sqrt_sw)
+    problem = DeviceProblem(A, QUADRATIC, 1, False, X_mean=design.X_mean, q=design.sqrt_sw,
+                            removed_sq_norms=design.sw_sum * design.X_offset**2)
     penalized = l1_strength > 0.0 or l2_strength > 0.0
-    # ||X||_F^2 ||y||^2 per target, which the unpenalized stop scales (||y||^2 = 2 P_null)
+    # ||X D^-1/2||_F^2 ||y||^2 per target, which the unpenalized stop scales
+    # (||y||^2 = 2 P_null)
     atol = unpenalized_atol(tol)
-    backward_scales = float(np.sum(design.lipschitz)) * 2.0 * null_objectives
+    backward_scales = problem.metric_frobenius2() * 2.0 * null_objectives
     lipschitz = None
     for k in np.flatnonzero(null_objectives > 0.0):
         problem.set_target(design.Y[:, k])
@@ -486,8 +575,9 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
         theta0[0, :n_features] = W[k]
         stop = gap_tols[k]
         if not penalized and lipschitz > 0.0:
-            # fista measures step ||g||^2 (step 1 / lipschitz): ||g|| <= atol ||X||_F ||y||.
-            # tol * P_null on it would leave P - P* up to cond(X^T X) times that
+            # fista measures step ||g||_D^2 (step 1 / lipschitz), in the metric:
+            # ||g||_D <= atol ||X D^-1/2||_F ||y||. tol * P_null on it would leave P - P* up
+            # to cond(D^-1/2 X^T X D^-1/2) times that
             stop = atol**2 * backward_scales[k] / lipschitz
         theta, gap, n_iter[k] = problem.fista(theta0, l1_strength, l2_strength, positive,
                                               max_iter, stop, lipschitz)
@@ -504,7 +594,8 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
             relative = np.sqrt(gap * lipschitz / backward_scales[k])
             warnings.warn(
                 f"The GPU FISTA solver reached max_iter={max_iter} without a penalty with a "
-                f"gradient norm of {relative:.3e} times ||X||_F ||y||, above atol = "
+                f"gradient norm of {relative:.3e} times ||X||_F ||y|| (unit-norm columns), "
+                f"above atol = "
                 f"{atol:.1e} (from tol={tol:g}). Increase max_iter.", ConvergenceWarning,
                 stacklevel=3)
         gaps[k] = gap if penalized else np.nan
@@ -519,9 +610,11 @@ def solve_classification_cuda(problem, W, b, l1_strength, l2_strength, max_iter,
     class in closed form, without the GPU).
     Updates ``W`` and ``b`` (of the original, uncentered problem) in place. Returns the
     final gap, the FISTA iterations and ``tol * P_null``. Without penalty (no certificate)
-    the run stops, as least squares does, when the gradient ``g`` satisfies
-    ``||g|| <= atol sqrt(sum_i c_i ||x_i||^2)`` (the largest norm a gradient can have,
-    ``x_i`` with a 1 for the intercept), ``atol``
+    the run stops, as least squares does, when the gradient ``g`` of the problem of
+    unit-norm columns (in the metric ``D`` of FISTA, ``D`` the column curvatures
+    ``sum_i c_i x_ij^2``, ``x_i`` with a 1 for the intercept) satisfies
+    ``||D^-1/2 g|| <= atol sqrt(sum_i c_i ||D^-1/2 x_i||^2)`` (the largest norm it can
+    have, the square root of the number of nonzero columns), ``atol``
     :func:`~sklreg.linear._least_squares.unpenalized_atol` of ``tol``; it warns itself
     when it does not, and the tolerance returned is then infinite.
     """
@@ -535,7 +628,8 @@ def solve_classification_cuda(problem, W, b, l1_strength, l2_strength, max_iter,
     datafit = LOGISTIC if problem.n_blocks == 1 else MULTINOMIAL
     X, X_offset = problem.centered
     device_problem = DeviceProblem(X, datafit, problem.n_blocks, fit_intercept,
-                                   labels=problem.labels, c=problem.c)
+                                   labels=problem.labels, c=problem.c,
+                                   removed_sq_norms=problem.c.sum() * X_offset**2)
     theta0 = np.zeros((problem.n_blocks, problem.n_features + 1))
     theta0[:, :-1] = W
     theta0[:, -1] = b + W @ X_offset if fit_intercept else 0.0
@@ -544,11 +638,10 @@ def solve_classification_cuda(problem, W, b, l1_strength, l2_strength, max_iter,
     stop = gap_tol
     unpenalized = not penalized and lipschitz > 0.0
     if unpenalized:
-        # fista measures step ||g||^2 (step 1 / lipschitz); tol * P_null on it would leave
-        # P - P* up to the condition number of the Hessian times that
+        # fista measures step ||g||_D^2 (step 1 / lipschitz, in the metric); tol * P_null on
+        # it would leave P - P* up to the condition number of the Hessian times that
         atol = unpenalized_atol(tol)
-        X64 = np.asarray(X, dtype=np.float64)
-        scale2 = problem.c @ np.einsum("ij,ij->i", X64, X64) + float(fit_intercept)
+        scale2 = device_problem.metric_frobenius2()
         stop = atol**2 * scale2 / lipschitz
     theta, gap, n_iter = device_problem.fista(theta0, l1_strength, l2_strength, False,
                                               max_iter, stop, lipschitz)
