@@ -218,13 +218,15 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         Ignored with ``device='cuda'``.
     device : {'cpu', 'cuda'}, default='cpu'
         Where the solver runs. 'cuda' (dense X only; needs ``pip install sklreg[cuda]`` and
-        a CUDA GPU) runs accelerated proximal gradient with adaptive restart (FISTA) on
-        the GPU, stopped on the same certified relative duality gap (``max_iter`` then
-        counts its iterations; ``solver``, ``selection`` and ``random_state`` are not
-        used). Without penalty it stops, as LSQR, when the gradient mapping ``g`` (the
-        gradient ``X^T r``, projected for ``positive=True``) satisfies
-        ``||g|| <= atol ||X||_F ||y||`` with ``atol = min(tol, 1e-6) / 100``. Fitted
-        attributes are NumPy arrays either way.
+        a CUDA GPU) runs accelerated proximal gradient with adaptive restart (FISTA),
+        each column's step scaled by its own curvature, on the GPU, stopped on the same
+        certified relative duality gap (``max_iter`` then counts its iterations;
+        ``solver``, ``selection`` and ``random_state`` are not used). Without penalty it
+        stops, as LSQR, when the gradient mapping ``g`` of the problem of unit-norm
+        columns (``D^-1/2 X^T r``, ``D`` the squared norms of the centered columns;
+        projected for ``positive=True``) satisfies ``||g|| <= atol ||X D^-1/2||_F ||y||``
+        with ``atol = min(tol, 1e-6) / 100``. Fitted attributes are NumPy arrays either
+        way.
 
     Attributes
     ----------
