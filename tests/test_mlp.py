@@ -1126,3 +1126,26 @@ def test_objective_refuses_targets_that_fit_refuses(regression):
     with pytest.raises(ValueError, match="X"):
         model.objective(X32 * np.float32(1e30), y)
     assert np.isfinite(model.objective(X32, y))
+
+
+def test_lbfgs_warns_when_it_ends_far_above_the_constant_prediction():
+    """On unscaled inputs L-BFGS-B's relative-decrease stop (status 0, no warning) ended
+    fits whose line searches stepped back from overflows at objectives of 2.7e7 (poisson,
+    against 0.86 for the constant prediction) or 22 (classifier, 0 iterations, against
+    0.69)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 5)
+    y = rng.poisson(np.exp(0.5 * X[:, 0])).astype(float)
+    with pytest.warns(ConvergenceWarning, match="constant prediction"):
+        MLPRegressor((5,), loss="poisson", solver="lbfgs", random_state=0).fit(100 * X, y)
+    Xc, yc = make_classification(300, 5, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="constant prediction"):
+        MLPClassifier((5,), solver="lbfgs", random_state=0).fit(1e5 * Xc, yc)
+    with warnings.catch_warnings():  # fits that beat the constant prediction: no warning
+        warnings.simplefilter("error", ConvergenceWarning)
+        MLPRegressor((5,), loss="poisson", solver="lbfgs", max_iter=500,
+                     random_state=0).fit(X, y)
+        MLPRegressor((5,), solver="lbfgs", max_iter=500, random_state=0).fit(30 * X, y)
+        MLPClassifier((5,), solver="lbfgs", max_iter=500, random_state=0).fit(Xc, yc)
+        # a constant target: the constant prediction is the optimum, of loss zero
+        MLPRegressor((5,), solver="lbfgs", max_iter=500, random_state=0).fit(X, np.ones(200))

@@ -440,6 +440,19 @@ class BaseMLP(BaseEstimator):
         flat[:] = result.x
         self.loss_ = float(result.fun)
         self.best_loss_ = min(self.loss_curve_ + [self.loss_])
+        # L-BFGS-B's relative-decrease stop can end a run whose line searches stepped back
+        # from overflows (unscaled inputs) far above a point any fit should beat: all
+        # weights zero and the output biases fitted, whose outputs are the weighted means
+        # of the targets (the losses' canonical links), penalty zero
+        mean = np.average(Y, axis=0, weights=sample_weight)
+        constant_loss = data_loss(Y, np.broadcast_to(mean, Y.shape), sample_weight,
+                                  self._loss_name())
+        if self.loss_ > 2.0 * constant_loss and self.loss_ - constant_loss > self.tol:
+            warnings.warn(
+                f"L-BFGS stopped ({result.message}) at an objective of {self.loss_:.4g}, more "
+                f"than twice the {constant_loss:.4g} of the constant prediction (all weights "
+                "zero): the fit failed. The inputs may need scaling (e.g. StandardScaler).",
+                ConvergenceWarning, stacklevel=3)
 
     def _new_optimizer_state(self, flat):
         if self.solver == "sgd":
