@@ -101,16 +101,23 @@ def _read_npz(path):
             if X.ndim != 2:
                 raise ValueError(f"X has shape {X.shape}, not (n_samples, n_features)")
         elif {"data", "indices", "indptr", "shape"} <= set(data.files):
+            shape = data["shape"]
+            if shape.shape != (2,) or shape.dtype.kind not in "iu":
+                raise ValueError(f"the CSR shape is {shape!r}, not two integers")
             X = sp.csr_matrix(
-                (data["data"], data["indices"], data["indptr"]), shape=tuple(data["shape"])
+                (data["data"], data["indices"], data["indptr"]), shape=tuple(shape.tolist())
             )
             X.check_format(full_check=True)  # column indices within the shape, sorted indptr
         else:
             raise ValueError(f"neither X nor the CSR arrays data, indices, indptr, shape "
                              f"(it holds {', '.join(data.files) or 'nothing'})")
+        if X.dtype.kind not in "biuf":
+            raise ValueError(f"X has dtype {X.dtype}, not numbers")
         if "y" not in data:
             raise ValueError("no y")
         y = data["y"]
+    if y.ndim == 0:
+        raise ValueError(f"y is the single value {y!r}, not one value per sample")
     if len(y) != X.shape[0]:
         raise ValueError(f"{X.shape[0]} rows of X for {len(y)} values of y")
     return X, y
@@ -138,7 +145,8 @@ def load_dataset(name, data_dir=None):
         datasets of the folder).
     ValueError
         When ``NAME.npz`` is not a dataset: not an ``.npz`` archive (empty, truncated),
-        without ``X`` (or its CSR arrays) or ``y``, with lengths that differ, or a shape
+        without ``X`` (or its CSR arrays, with a shape of two integers) or ``y``, with an
+        ``X`` that is not numbers, a ``y`` that is not one value per sample, or a shape
         other than the one ``manifest.json`` gives it.
     """
     data_dir = _folder(data_dir)

@@ -76,6 +76,16 @@ def _corrupt(data_dir, kind):
     elif kind == "column index":
         np.savez(path, data=np.ones(2), indices=np.array([0, 7]), indptr=np.array([0, 1, 2]),
                  shape=np.array([2, 3]), y=np.ones(2))
+    elif kind == "y scalar":
+        np.savez(path, X=rng.randn(4, 2), y=np.float64(1.0))
+    elif kind == "CSR shape floats":
+        np.savez(path, data=np.ones(2), indices=np.array([0, 1]), indptr=np.array([0, 1, 2]),
+                 shape=np.array([2.0, 3.0]), y=np.ones(2))
+    elif kind == "CSR shape scalar":
+        np.savez(path, data=np.ones(2), indices=np.array([0, 1]), indptr=np.array([0, 1, 2]),
+                 shape=np.array(2), y=np.ones(2))
+    elif kind == "X text":
+        np.savez(path, X=np.array([["a", "b"], ["c", "d"]]), y=np.ones(2))
     elif kind == "manifest":
         np.savez(path, X=rng.randn(4, 2), y=rng.randn(4))
         entries = json.loads((data_dir / "manifest.json").read_text())
@@ -84,7 +94,8 @@ def _corrupt(data_dir, kind):
 
 
 CORRUPTIONS = ["text", "empty", "truncated", "npy", "no y", "no X", "lengths", "X not 2-D",
-               "column index", "manifest"]
+               "column index", "manifest", "y scalar", "CSR shape floats", "CSR shape scalar",
+               "X text"]
 
 
 @pytest.mark.parametrize("kind", CORRUPTIONS)
@@ -92,7 +103,9 @@ def test_unreadable_dataset_is_a_value_error_naming_the_file(data_dir, kind):
     """A text file was reported as "contains pickled (object) data", an empty one raised
     EOFError, a missing array a bare KeyError ("data is not a file in the archive" for a
     missing X), and X and y of different lengths, a CSR column index beyond the shape or a
-    shape other than the manifest's loaded silently."""
+    shape other than the manifest's loaded silently. A 0-d y or a CSR shape of floats or
+    of one number raised a bare TypeError (which ``python -m sklreg bench`` did not catch),
+    and an X of strings loaded as a dataset."""
     _corrupt(data_dir, kind)
     with pytest.raises(ValueError, match=r"bad\.npz is not a readable dataset"):
         load_dataset("bad", data_dir)
