@@ -171,6 +171,11 @@ def plot_cv_curve(estimator, ax=None):
     -------
     ax : matplotlib Axes
         The axes; the mean curves are the first ``n_l1_ratios`` lines.
+
+    Raises
+    ------
+    ValueError
+        When the ``l1_ratio`` list that labels the curves was changed after ``fit``.
     """
     estimator = _check_instance(estimator)
     params = estimator.get_params() if hasattr(estimator, "get_params") else {}
@@ -185,16 +190,17 @@ def plot_cv_curve(estimator, ax=None):
         values, ylabel = np.asarray(estimator.scores_), "score (held out)"
     alphas = np.asarray(estimator.alphas_)
     if values.ndim == 2:  # a single l1_ratio
-        values, alphas, ratios = values[None], alphas[None], [None]
+        values, alphas, ratios, best = values[None], alphas[None], [None], 0
     else:
-        ratios = np.atleast_1d(estimator.l1_ratio)
+        ratios, best = _fitted_l1_ratios(estimator, values.shape[0])
         alphas = np.broadcast_to(alphas, values.shape[:2])  # given alphas: one grid
     ax = _axes(ax)
     selected_label = f"alpha_={estimator.alpha_:.3g}"
-    for grid, ratio_alphas, ratio in zip(values, alphas, ratios, strict=True):
+    for index, (grid, ratio_alphas, ratio) in enumerate(zip(values, alphas, ratios,
+                                                             strict=True)):
         mean, std = grid.mean(axis=1), grid.std(axis=1)
         label = "mean over folds" if ratio is None else f"l1_ratio={ratio:g}"
-        is_selected = ratio is None or ratio == estimator.l1_ratio_
+        is_selected = index == best
         if ratio is not None and is_selected:
             label += " (selected)"
             selected_label += f", l1_ratio_={ratio:g}"
@@ -209,6 +215,27 @@ def plot_cv_curve(estimator, ax=None):
     ax.set_ylabel(ylabel)
     ax.legend(fontsize="small")
     return ax
+
+
+def _fitted_l1_ratios(estimator, n_ratios):
+    """The ``l1_ratio`` values of the ``n_ratios`` curves of a fitted CV estimator, and the
+    index of the selected one (the first equal to ``l1_ratio_``, as the fit selects).
+
+    They are read from the ``l1_ratio`` parameter (as ``fit`` reads it: any array-like of
+    numbers); ValueError when it no longer matches the fit (changed by ``set_params``).
+    """
+    try:
+        ratios = np.ravel(np.asarray(estimator.l1_ratio, dtype=np.float64))
+    except (TypeError, ValueError):
+        ratios = np.array([])
+    selected = np.flatnonzero(ratios == estimator.l1_ratio_)
+    if ratios.size != n_ratios or not selected.size:
+        raise ValueError(
+            f"l1_ratio={estimator.l1_ratio!r} is not the list of {n_ratios} values the "
+            f"estimator was fitted with (l1_ratio_={estimator.l1_ratio_:g}): fit again "
+            "after set_params."
+        )
+    return ratios, int(selected[0])
 
 
 def _check_mlp(mlp):

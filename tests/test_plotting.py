@@ -312,3 +312,32 @@ def test_plots_of_a_pipeline_are_those_of_its_final_step(regression_data):
                                network[-1].sparsity_)
     with pytest.raises(TypeError, match="LinearRegressorCV or LinearClassifierCV"):
         plotting.plot_cv_curve(make_pipeline(StandardScaler(), LinearRegressor()).fit(X, y))
+
+
+def test_cv_curve_l1_ratio_labels_from_any_accepted_list(regression_data):
+    """The labels came from the l1_ratio parameter as given: a nested list ([[0.3, 0.7]])
+    or numeric strings, which fit accepts, crashed on formatting; with a repeated value
+    both curves were "(selected)" and the legend named l1_ratio_ twice."""
+    X, y = regression_data
+    for l1_ratio in ([[0.3, 0.7]], ["0.3", "0.7"], [0.5, 0.5]):
+        cv = LinearRegressorCV(penalty="elasticnet", l1_ratio=l1_ratio, alphas=4, cv=3)
+        cv.fit(X, y)
+        ratios = np.ravel(np.asarray(l1_ratio, dtype=float))
+        labels = [line.get_label() for line in plotting.plot_cv_curve(cv).get_lines()]
+        best = int(np.flatnonzero(ratios == cv.l1_ratio_)[0])
+        assert labels[:2] == [f"l1_ratio={r:g}" + (" (selected)" if i == best else "")
+                              for i, r in enumerate(ratios)]
+        assert labels[2] == f"alpha_={cv.alpha_:.3g}, l1_ratio_={cv.l1_ratio_:g}"
+        plt.close("all")
+
+
+def test_cv_curve_of_a_changed_l1_ratio_is_a_clear_error(regression_data):
+    """set_params(l1_ratio=...) after fit: the curves were labelled with the new values, or
+    the plot failed with UnboundLocalError ('selected_point') or a zip() length error."""
+    X, y = regression_data
+    cv = LinearRegressorCV(penalty="elasticnet", l1_ratio=[0.3, 0.7], alphas=4, cv=3)
+    cv.fit(X, y)
+    for changed in ([0.1, 0.2], 0.5, [0.3, 0.7, 0.9]):
+        cv.set_params(l1_ratio=changed)
+        with pytest.raises(ValueError, match="fit again"):
+            plotting.plot_cv_curve(cv)
