@@ -252,6 +252,16 @@ def _check_mlp(mlp):
     return [np.asarray(W) for W in mlp.coefs_]
 
 
+def _percent(fraction):
+    """``fraction`` as a whole percentage, never rounded to 0% or 100% when it is neither
+    (one zero weight among thousands is not "0%", one weight left not "100%")."""
+    if 0 < fraction < 0.01:
+        return "<1%"
+    if 0.99 < fraction < 1:
+        return ">99%"
+    return f"{fraction:.0%}"
+
+
 def plot_weight_heatmap(mlp, layer=0, ax=None, *, colorbar=True):
     """Show one weight matrix of a fitted network as a heat map, exact zeros in grey.
 
@@ -292,7 +302,7 @@ def plot_weight_heatmap(mlp, layer=0, ax=None, *, colorbar=True):
     index = layer % len(coefs)
     ax.set_xlabel(f"unit of layer {index + 1}")
     ax.set_ylabel("input feature" if index == 0 else f"unit of layer {index}")
-    ax.set_title(f"weights of layer {index} ({np.mean(W == 0):.0%} exact zeros)")
+    ax.set_title(f"weights of layer {index} ({_percent(np.mean(W == 0))} exact zeros)")
     if colorbar:
         ax.figure.colorbar(image, ax=ax, label="weight")
     return ax
@@ -318,7 +328,7 @@ def plot_layer_sparsity(mlp, ax=None):
     ax = _axes(ax)
     positions = np.arange(len(coefs))
     bars = ax.bar(positions, sparsity, color="tab:blue")
-    ax.bar_label(bars, labels=[f"{value:.0%}" for value in sparsity], padding=2)
+    ax.bar_label(bars, labels=[_percent(value) for value in sparsity], padding=2)
     ax.set_xticks(positions, [f"layer {i}\n{W.shape[0]}x{W.shape[1]}"
                               for i, W in enumerate(coefs)])
     ax.set_ylim(0, 1.1)

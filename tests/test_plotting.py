@@ -341,3 +341,25 @@ def test_cv_curve_of_a_changed_l1_ratio_is_a_clear_error(regression_data):
         cv.set_params(l1_ratio=changed)
         with pytest.raises(ValueError, match="fit again"):
             plotting.plot_cv_curve(cv)
+
+
+def test_sparsity_percentages_are_not_rounded_to_none_or_all(regression_data):
+    """One zero among 1200 weights was labelled "0% exact zeros", and one weight left of
+    1200 "100%" (a layer of zeros: a constant network), in the heat map's title and on the
+    sparsity bars."""
+    X, y = regression_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPRegressor((200,), max_iter=2, random_state=0).fit(X, y / y.std())
+    few, most = np.ones((6, 200)), np.zeros((200, 1))
+    few[0, 0], most[0, 0] = 0.0, 1.0
+    mlp.coefs_ = [few, most]
+    titles = [plotting.plot_weight_heatmap(mlp, layer).get_title() for layer in (0, 1)]
+    bars = [text.get_text() for text in plotting.plot_layer_sparsity(mlp).texts]
+    for shown in (titles, bars):
+        assert "0%" not in shown[0].split() and "100%" not in shown[1].split(), shown
+    assert titles[0] == "weights of layer 0 (<1% exact zeros)"
+    assert titles[1] == "weights of layer 1 (>99% exact zeros)"
+    mlp.coefs_ = [np.ones((6, 200)), np.zeros((200, 1))]
+    assert [text.get_text() for text in plotting.plot_layer_sparsity(mlp).texts] == [
+        "0%", "100%"]
