@@ -22,10 +22,11 @@ ENV_VAR = "SKLREG_DATA_DIR"
 def find_data_dir():
     """The dataset folder, or None when it is not available.
 
-    ``SKLREG_DATA_DIR`` when set (a folder of ``NAME.npz`` files; ``manifest.json`` is
-    needed only by :func:`manifest`), with a warning and None when it is not a folder: a
-    mistyped setting does not fall back to another folder silently. Unset, the source
-    checkout's ``../shared/data`` when it holds a ``manifest.json``.
+    ``SKLREG_DATA_DIR`` when set (a folder of ``NAME.npz`` files, a leading ``~`` standing
+    for the home folder; ``manifest.json`` is needed only by :func:`manifest`), with a
+    warning and None when it is not a folder: a mistyped setting does not fall back to
+    another folder silently. Unset, the source checkout's ``../shared/data`` when it holds
+    a ``manifest.json``.
 
     Returns
     -------
@@ -33,7 +34,7 @@ def find_data_dir():
     """
     configured = os.environ.get(ENV_VAR)
     if configured:
-        path = Path(configured)
+        path = Path(configured).expanduser()  # as scikit-learn's SCIKIT_LEARN_DATA
         if path.is_dir():
             return path
         warnings.warn(f"{ENV_VAR}={configured!r} is not a folder: no datasets.", UserWarning,
@@ -52,7 +53,7 @@ def _folder(data_dir):
             raise FileNotFoundError(
                 f"No dataset folder: {ENV_VAR}={configured!r} is not a folder." if configured
                 else f"No dataset folder: set {ENV_VAR}.")
-    data_dir = Path(data_dir)
+    data_dir = Path(data_dir).expanduser()
     if not data_dir.is_dir():
         raise FileNotFoundError(f"No dataset folder {data_dir}: no such folder.")
     return data_dir

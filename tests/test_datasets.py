@@ -129,3 +129,17 @@ def test_manifest_errors_name_the_file(data_dir):
     (data_dir / "manifest.json").unlink()
     with pytest.raises(FileNotFoundError, match=r"No manifest\.json in"):
         manifest(data_dir)
+
+
+def test_folder_setting_with_a_tilde_is_the_home_folder(data_dir, monkeypatch):
+    """SKLREG_DATA_DIR='~/data' (as written in a .env file or a CI setting, where no shell
+    expands it) was "not a folder": scikit-learn expands its SCIKIT_LEARN_DATA setting."""
+    from sklreg._datasets import find_data_dir
+
+    monkeypatch.setenv("HOME", str(data_dir.parent))
+    monkeypatch.setenv(ENV_VAR, f"~/{data_dir.name}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert find_data_dir() == data_dir
+        assert load_dataset("dense")[0].shape == (5, 3)
+    assert load_dataset("dense", f"~/{data_dir.name}")[0].shape == (5, 3)
