@@ -109,11 +109,27 @@ def test_mlp_partial_fit_progress(classification, capsys):
     lambda X, y: regularization_path(X, y, n_alphas=3, progress_bar=True),
     lambda X, y: LinearRegressorCV(alphas=3, cv=2, progress_bar=True).fit(X, y),
     lambda X, y: MLPRegressor((3,), max_iter=2, progress_bar=True).fit(X, y),
+    lambda X, y: LinearClassifierCV(alphas=3, cv=2, progress_bar=True).fit(X, y > 0),
 ])
 def test_progress_bar_without_tqdm_is_a_clear_error(regression, monkeypatch, run):
     monkeypatch.setitem(sys.modules, "tqdm", None)  # as if not installed
     with pytest.raises(ImportError, match="progress_bar=True needs the tqdm package"):
         run(*regression)
+
+
+def test_without_tqdm_verbose_runs_need_no_bar(regression, monkeypatch, capsys):
+    """tqdm is optional: without it, every estimator still fits and prints its lines."""
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    X, y = regression
+    regularization_path(X, y, n_alphas=3, verbose=1)
+    LinearRegressorCV(alphas=3, cv=2, verbose=1).fit(X, y)
+    LinearClassifierCV(alphas=3, cv=2, verbose=1).fit(X, y > 0)
+    MLPRegressor((3,), max_iter=2, verbose=True).fit(X, y)
+    out, err = capsys.readouterr()
+    for name in ("[regularization_path]", "[LinearRegressorCV]", "[LinearClassifierCV]",
+                 "Iteration 1"):
+        assert name in out
+    assert err == ""
 
 
 def test_mlp_without_tqdm_fails_before_training(regression, monkeypatch):
