@@ -107,7 +107,8 @@ def plot_regularization_path(path, ax=None, *, target=None, feature_names=None):
     Returns
     -------
     ax : matplotlib Axes
-        The axes, with one line per feature (``ax.get_lines()``).
+        The axes: the lines it draws (``ax.get_lines()``, after any it held) are one per
+        feature, in order, then a grey horizontal line at 0.
     """
     if not isinstance(path, tuple | list) or len(path) < 2:
         raise TypeError(
