@@ -6,6 +6,7 @@ the relative objective difference next to the times so that a speed-up bought by
 solution is visible.
 """
 
+import os
 import time
 import warnings
 import zipfile
@@ -14,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._datasets import find_data_dir, load_dataset
+from ._datasets import ENV_VAR, find_data_dir, load_dataset
 
 SKLREG_TOL = 1e-6  # relative duality gap
 SKLEARN_TOL = 1e-6
@@ -193,6 +194,9 @@ def build_cases(quick=False, data_dir=None):
                            100 if quick else 300))
     if not quick and data_dir is None:  # --quick uses none: no warning about the setting
         data_dir = find_data_dir()
+        if data_dir is None and not os.environ.get(ENV_VAR):  # (a bad setting warned)
+            warnings.warn(f"Skipped riboflavin and leukemia: no data folder (set {ENV_VAR} "
+                          "to the folder of the datasets).", UserWarning, stacklevel=2)
     if not quick and data_dir is not None:
         for name, make in [
             ("riboflavin", lambda s: _regression_cases("riboflavin", s, 0.05)[:1]),

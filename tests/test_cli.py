@@ -252,3 +252,15 @@ def test_help_is_plain_text(capsys):
         cli.main(["--help"])
     printed = capsys.readouterr().out
     assert "python -m sklreg: L1" in printed and "``" not in printed
+
+
+def test_bench_says_when_it_finds_no_data_folder(monkeypatch):
+    """Without SKLREG_DATA_DIR and without the checkout's ../shared/data, the benchmark
+    left out its real sets without a word."""
+    monkeypatch.delenv("SKLREG_DATA_DIR", raising=False)
+    monkeypatch.setattr(_bench, "find_data_dir", lambda: None)
+    for name in ("_regression_cases", "_logistic_cases"):
+        monkeypatch.setattr(_bench, name, lambda *args, **kwargs: [])
+    monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
+    with pytest.warns(UserWarning, match="no data folder.*SKLREG_DATA_DIR"):
+        _bench.build_cases(quick=False)
