@@ -1149,3 +1149,34 @@ def test_lbfgs_warns_when_it_ends_far_above_the_constant_prediction():
         MLPClassifier((5,), solver="lbfgs", max_iter=500, random_state=0).fit(Xc, yc)
         # a constant target: the constant prediction is the optimum, of loss zero
         MLPRegressor((5,), solver="lbfgs", max_iter=500, random_state=0).fit(X, np.ones(200))
+
+
+@pytest.mark.parametrize("hidden", [(20,), (100,)])
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_lbfgs_no_constant_prediction_warning_for_all_zero_counts(hidden, n_outputs):
+    """All-zero Poisson counts: the constant prediction (0) is a limit no exp output reaches;
+    L-BFGS-B converges (projected gradient below tol) with means of ~5e-5, but the weights
+    the data no longer moves keep their L2 penalty (~1e-3): the objective was compared with
+    the constant's 0 and the fit was said to have failed ("inputs may need scaling")."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 10)
+    Y = np.zeros((300, n_outputs)).squeeze()
+    model = MLPRegressor(hidden, loss="poisson", solver="lbfgs", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X, Y)
+    assert model.n_iter_ < model.max_iter
+    assert np.all(model.predict(X) < 1e-3)
+
+
+def test_lbfgs_no_constant_prediction_warning_for_constant_labels():
+    """A multilabel fit whose labels are all constant: as with zero counts, the constant
+    prediction's loss (~0) is a limit, and the fit converges above it by its penalty."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(100, 5)
+    Y = np.column_stack([np.zeros(100), np.ones(100)]).astype(int)
+    model = MLPClassifier((8,), solver="lbfgs", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X, Y)
+    assert_array_equal(model.predict(X), Y)

@@ -443,13 +443,18 @@ class BaseMLP(BaseEstimator):
         # L-BFGS-B's relative-decrease stop can end a run whose line searches stepped back
         # from overflows (unscaled inputs) far above a point any fit should beat: all
         # weights zero and the output biases fitted, whose outputs are the weighted means
-        # of the targets (the losses' canonical links), penalty zero
+        # of the targets (the losses' canonical links), penalty zero. Its data loss is
+        # compared, not the objective: a converged fit keeps the penalty of the weights
+        # the data no longer moves (~1e-3, against a constant's ~0 for all-zero counts
+        # or constant labels, a limit that no exp or logistic output reaches: the
+        # stationarity of each output's bias leaves up to tol of loss per output)
         mean = np.average(Y, axis=0, weights=sample_weight)
         constant_loss = data_loss(Y, np.broadcast_to(mean, Y.shape), sample_weight,
                                   self._loss_name())
-        if self.loss_ > 2.0 * constant_loss and self.loss_ - constant_loss > self.tol:
+        fit_loss = self.loss_ - enet_penalty_value(result.x, n_penalized, 0.0, l2_strength)
+        if fit_loss > 2.0 * constant_loss and fit_loss - constant_loss > self.tol * Y.shape[1]:
             warnings.warn(
-                f"L-BFGS stopped ({result.message}) at an objective of {self.loss_:.4g}, more "
+                f"L-BFGS stopped ({result.message}) at a data loss of {fit_loss:.4g}, more "
                 f"than twice the {constant_loss:.4g} of the constant prediction (all weights "
                 "zero): the fit failed. The inputs may need scaling (e.g. StandardScaler).",
                 ConvergenceWarning, stacklevel=3)
