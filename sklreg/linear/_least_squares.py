@@ -805,8 +805,9 @@ def unpenalized_atol(tol):
 
     Without a penalty no dual point certifies the objective, and ``||X^T r||`` alone does
     not bound ``P(w) - P*`` (that takes the smallest eigenvalue of ``X^T X``): iterative
-    solvers (LSQR, the GPU's FISTA) stop at ``||X^T r|| <= atol ||X||_F ||y||``, a backward
-    error of ``atol``, tight whatever ``tol``, as the direct solves are.
+    solvers stop at ``||X^T r|| <= atol ||X||_F ||y||`` (LSQR; the GPU's FISTA on the
+    problem of unit-norm columns, ``X D^-1/2``), a backward error of ``atol``, tight
+    whatever ``tol``, as the direct solves are.
     """
     return min(tol, 1e-6) * 1e-2
 
