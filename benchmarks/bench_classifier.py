@@ -17,7 +17,7 @@ more samples than features, with standard normal features and logits of standard
 2 from a sparse true model: ``tall_binary`` (20000 x 100), ``tall_binary_small``
 (5000 x 50) and ``tall_multinomial`` (3000 x 50, 5 classes).
 
-    python benchmarks/bench_classifier.py [--only NAME] [--repeats 3] [--timeout 60]
+    python benchmarks/bench_classifier.py [--only NAME] [--repeats 3] [--timeout 60] [--out FILE]
 """
 
 import os
@@ -297,8 +297,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--target-gap", type=float, default=1e-6)
-    parser.add_argument("--out", default=str(Path(__file__).with_name(
-        "results-classifier.md")))
+    parser.add_argument("--out", default=None,
+                        help="write the report here (results-classifier.md keeps the "
+                             "recorded runs, section by section: append to it by hand)")
     args = parser.parse_args()
     data_dir = find_data_dir()
     if data_dir is None:
@@ -331,7 +332,8 @@ def main():
               f"`python benchmarks/bench_classifier.py {' '.join(sys.argv[1:])}`\n\n")
     table = markdown(results, args)
     print(table)
-    Path(args.out).write_text(header + table + "\n")
+    if args.out:
+        Path(args.out).write_text(header + table + "\n")
 
 
 if __name__ == "__main__":
