@@ -1180,3 +1180,14 @@ def test_lbfgs_no_constant_prediction_warning_for_constant_labels():
         warnings.simplefilter("error", ConvergenceWarning)
         model.fit(X, Y)
     assert_array_equal(model.predict(X), Y)
+
+
+def test_poisson_takes_numeric_strings_as_the_squared_error_does():
+    """y of numeric strings: the squared error fitted it, the poisson check raised numpy's
+    UFuncTypeError ('<' between strings and an int)."""
+    X = np.random.RandomState(0).randn(40, 3)
+    y = np.array(["1", "0", "3", "2"] * 10)
+    model = MLPRegressor((3,), loss="poisson", solver="lbfgs", max_iter=5).fit(X, y)
+    assert model.predict(X).shape == (40,)
+    with pytest.raises(ValueError, match="non-negative targets"):
+        MLPRegressor((3,), loss="poisson").fit(X, np.array(["1", "-2"] * 20))

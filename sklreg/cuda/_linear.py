@@ -594,10 +594,9 @@ def solve_least_squares_cuda(design, l1_strength, l2_strength, *, positive=False
             relative = np.sqrt(gap * lipschitz / backward_scales[k])
             warnings.warn(
                 f"The GPU FISTA solver reached max_iter={max_iter} without a penalty with a "
-                f"gradient norm of {relative:.3e} times ||X||_F ||y|| (unit-norm columns), "
-                f"above atol = "
-                f"{atol:.1e} (from tol={tol:g}). Increase max_iter.", ConvergenceWarning,
-                stacklevel=3)
+                f"gradient norm of {relative:.3e} times ||X D^-1/2||_F ||y|| (the columns of X "
+                f"scaled to unit norm), above atol = {atol:.1e} (from tol={tol:g}). Increase "
+                "max_iter.", ConvergenceWarning, stacklevel=3)
         gaps[k] = gap if penalized else np.nan
     return LeastSquaresResult(W, gaps, gap_tols, n_iter, "cuda-fista")
 

@@ -86,9 +86,11 @@ class MLPRegressor(MultiOutputMixin, RegressorMixin, BaseMLP):
             raise TypeError("Sparse data was passed for y, but dense data is required. Use "
                             "'.toarray()' to convert to a dense numpy array.")
         y = np.asarray(y)
-        if self.loss == "poisson" and (y < 0).any():  # (NaN is refused later, as ever)
-            raise ValueError("loss='poisson' needs non-negative targets y (counts or rates); "
-                             f"the smallest is {y.min()}.")
+        if self.loss == "poisson":
+            values = y.astype(np.float64)  # (numeric strings too, as the squared error)
+            if (values < 0).any():  # (NaN is refused later, as ever)
+                raise ValueError("loss='poisson' needs non-negative targets y (counts or "
+                                 f"rates); the smallest is {values.min()}.")
         return y.reshape(y.shape[0], -1)
 
     def _validation_score(self, Y, output, sample_weight):
