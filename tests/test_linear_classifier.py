@@ -59,13 +59,12 @@ L1_RATIO = {"l1": 1.0, "l2": 0.0, "elasticnet": 0.5, None: 0.0}
 
 def objective(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None, classes=None):
     """CONVENTIONS.md objective of a binary (one coef row) or multinomial linear classifier."""
-    X = X.toarray() if sp.issparse(X) else np.asarray(X)
-    X = X.astype(np.float64)
+    X = X.astype(np.float64) if sp.issparse(X) else np.asarray(X, dtype=np.float64)
     classes = np.unique(y) if classes is None else classes
     labels = np.searchsorted(classes, y)
     sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
     coef = np.asarray(coef, dtype=np.float64)
-    Z = X @ coef.T + intercept
+    Z = np.asarray(X @ coef.T) + intercept
     if Z.shape[1] == 1:
         signs = np.where(labels == 1, 1.0, -1.0)
         loss = np.logaddexp(0.0, -signs * Z[:, 0])
