@@ -170,10 +170,10 @@ def test_binary_l2_by_lbfgs_matches_the_direct_newton_and_reference(monkeypatch,
         2 * newton.dual_gap_ / alpha)
 
 
-def text_like_data(n_samples=300, n_features=400, raw_counts=False, seed=0):
+def text_like_data(n_samples=300, n_features=400, raw_counts=False, seed=0, density=0.03):
     """Sparse non-negative rows (unit-norm tf-idf-like, or raw counts of varied lengths)."""
     rng = np.random.RandomState(seed)
-    X = sp.random(n_samples, n_features, density=0.03, random_state=rng, format="csr")
+    X = sp.random(n_samples, n_features, density=density, random_state=rng, format="csr")
     if raw_counts:
         X.data = np.ceil(10 * X.data) * rng.lognormal(0, 2, n_samples).round()[X.tocoo().row]
         X.eliminate_zeros()
@@ -218,6 +218,28 @@ def test_binary_l2_dual_cd_matches_reference(monkeypatch, sparse, dtype):
                     fit_intercept=False)
     assert_matches_reference(model, ref, X_fit, y, alpha, "l2", sample_weight=sw)
 
+
+def test_dual_cd_by_blocks_of_rows_sorted_by_class(monkeypatch):
+    """Many short sparse rows are visited by blocks of consecutive rows: with the rows
+    sorted by class (every block of one class), dual coordinate descent still converges on
+    its own, to scikit-learn's solution with a true gap."""
+    from sklreg.solvers._dual_cd_l2 import BLOCK_ROWS, MIN_BLOCKS
+
+    n_samples = BLOCK_ROWS * MIN_BLOCKS + 5  # a last block of 5 rows
+    X, y = text_like_data(n_samples=n_samples, n_features=n_samples + 100, seed=3,
+                          density=0.005)
+    X.data[:] = np.random.RandomState(4).lognormal(0, 0.5, X.nnz)  # same rows, uneven norms
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]
+    alpha = 1e-3
+    runs = spy_on_dual_cd(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LinearClassifier("l2", alpha=alpha, tol=1e-10, fit_intercept=False).fit(X, y)
+    assert len(runs) == 1 and not runs[0][2]
+    assert model.dual_gap_ <= 1e-10 * np.log(2)
+    ref = reference(X, y, alpha, "l2", fit_intercept=False)
+    assert_matches_reference(model, ref, X, y, alpha, "l2")
 
 
 def test_binary_l2_well_conditioned_goes_to_lbfgs(monkeypatch):
@@ -1195,7 +1217,7 @@ def gradient(X, y, coef, intercept, sample_weight=None):
     """Gradient of the datafit in (coef, intercept), in NumPy."""
     classes, labels = np.unique(y, return_inverse=True)
     sw = np.ones(len(y)) if sample_weight is None else sample_weight
-    Z = X @ coef.T + intercept
+    Z = np.asarray(X @ coef.T) + intercept
     if Z.shape[1] == 1:
         residual = (1.0 / (1.0 + np.exp(-Z[:, 0])) - (labels == 1))[:, None]
     else:

@@ -48,6 +48,7 @@ CASES = [
     Case("zipcode", "elasticnet", True, "saga", 0.1, rows=800),
     Case("reuters_earn", "l1", False, "liblinear", 0.05, rows=3000),
     Case("reuters_earn", "elasticnet", True, "saga", 0.1, rows=2000, weights=True),
+    Case("reuters_earn", "l2", False, "liblinear", 0.01),  # dual CD by blocks of rows
     Case("dorothea", "l1", False, "liblinear", 0.05),
 ]
 SLOW_CASES = [

@@ -10,7 +10,8 @@ with ``H`` the binary entropy; at the optimum ``q_i = sigmoid(-y_i x_i w)``. One
 is maximized exactly by a safeguarded Newton method on the variable nearer to its bound
 (``q_i`` or ``1 - q_i``, both stored so that neither loses digits), as in LIBLINEAR's dual
 logistic solver (Yu, Huang and Lin, 2011), and ``w`` follows at the cost of one row. An
-epoch visits the samples in a random order and costs about one pass over the data, like one
+epoch visits the samples in a random order (by blocks of consecutive rows on sparse designs
+of many short rows, see :data:`BLOCK_ROWS`) and costs about one pass over the data, like one
 product with the design; the duality gap ``P(w(q)) - D(q)`` after it costs one more, and
 is not evaluated after the first epoch (never near a target gap on text data).
 
@@ -41,6 +42,13 @@ FIRST_COORDINATE_TOL = 1e-2
 MIN_COORDINATE_TOL = 1e-10
 MIN_DECREASE = 0.5  # an epoch must at least halve the gap, or L-BFGS takes over
 INITIAL_Q = 1e-3  # cold start: w(q) close to zero (LIBLINEAR's choice)
+# sparse designs of many short rows are visited by blocks of consecutive rows in a random
+# order of the blocks: rows one by one in a random order start each row with a cache miss
+# (news20, 80 entries a row: 8.2 ms an epoch, against 4.0 by blocks of 32), and the blocks
+# need as many epochs on news20, reuters (sorted by class or not)
+BLOCK_ROWS = 32
+SHORT_ROW = 256  # mean stored entries per row below which blocks apply
+MIN_BLOCKS = 256  # and with at least this many blocks to shuffle
 
 
 @jit(inline="always")
@@ -219,7 +227,10 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol, row_norms2=None)
     q = np.full(labels.shape[0], INITIAL_Q)
     q_complement = np.full(labels.shape[0], 1.0 - INITIAL_Q)
     w[:] = design_gradient(operands, (c * q * signs / l2_strength)[None])[0]
-    order = np.arange(labels.shape[0])
+    n_samples = labels.shape[0]
+    block_rows = (BLOCK_ROWS if sp.issparse(X) and X.nnz < SHORT_ROW * n_samples
+                  and n_samples >= MIN_BLOCKS * BLOCK_ROWS else 1)
+    block_starts = np.arange(0, n_samples, block_rows)
     rng = np.random.default_rng(0)
     # a coordinate left at |derivative| d costs at most c_i d^2 / 8 of dual value (the
     # entropy's curvature is at least 4): sqrt(gap_tol) keeps their sum below gap_tol / 8
@@ -227,7 +238,10 @@ def dual_cd_l2(X, labels, c, w, l2_strength, max_iter, gap_tol, row_norms2=None)
     coordinate_tol = max(FIRST_COORDINATE_TOL, final_coordinate_tol)
     previous_gap = np.inf
     for n_iter in range(1, max_iter + 1):
-        rng.shuffle(order)  # a cyclic order needs 2-3x more epochs on text data
+        rng.shuffle(block_starts)  # a cyclic order needs 2-3x more epochs on text data
+        order = (block_starts[:, None] + np.arange(block_rows)).ravel()
+        if block_rows > 1:
+            order = order[order < n_samples]
         _epoch(*arrays, order, signs, c, l2_strength, row_norms2, q, q_complement, w,
                coordinate_tol)
         coordinate_tol = max(final_coordinate_tol, 0.1 * coordinate_tol)
