@@ -82,7 +82,7 @@ def _is_plain_target(y, n_samples, multi_output, y_numeric):
     return y.dtype.kind in ("fiu" if y_numeric else "fiuU")
 
 
-def check_value_range(array, name, n_samples, *, check_small=True):
+def check_value_range(array, name, n_samples, *, check_small=True, advice=None):
     """Reject finite values whose squares overflow or underflow the array's float dtype.
 
     The solvers form sums of squares (column norms, ``||y||^2``, ``X^T X``, squared
@@ -102,6 +102,9 @@ def check_value_range(array, name, n_samples, *, check_small=True):
         Number of terms summed.
     check_small : bool, default=True
         Also reject columns whose squares underflow.
+    advice : str, default=None
+        How to rescale, ending the message; ``"Rescale {name} (e.g. StandardScaler)."``
+        when None (wrong where the values must keep their sign, e.g. Poisson counts).
 
     Raises
     ------
@@ -114,11 +117,14 @@ def check_value_range(array, name, n_samples, *, check_small=True):
     largest, smallest_nonzero, finite = _magnitude_range(values.ravel(order="K"))
     if not finite:  # scikit-learn's message ("Input y contains NaN.")
         assert_all_finite(values, input_name=name)
-    _check_magnitudes(array, name, n_samples, check_small, largest, smallest_nonzero)
+    _check_magnitudes(array, name, n_samples, check_small, largest, smallest_nonzero, advice)
 
 
-def _check_magnitudes(array, name, n_samples, check_small, largest, smallest_nonzero):
+def _check_magnitudes(array, name, n_samples, check_small, largest, smallest_nonzero,
+                      advice=None):
     """The checks of :func:`check_value_range`, given the array's magnitude range."""
+    if advice is None:
+        advice = f"Rescale {name} (e.g. StandardScaler)."
     dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
     finfo = np.finfo(dtype)
     largest_safe = np.sqrt(finfo.max / max(n_samples, 1)) / 2
@@ -127,7 +133,7 @@ def _check_magnitudes(array, name, n_samples, check_small, largest, smallest_non
         raise ValueError(
             f"{name} has values up to {largest:.3g} in magnitude: their squares overflow "
             f"{dtype.name} (safe up to {largest_safe:.3g} for {n_samples} samples). "
-            f"Rescale {name} (e.g. StandardScaler)."
+            f"{advice}"
         )
     if check_small:
         if smallest_nonzero >= smallest_safe:
@@ -142,7 +148,7 @@ def _check_magnitudes(array, name, n_samples, check_small, largest, smallest_non
             raise ValueError(
                 f"{name} has a column with values at most {column_max[tiny].max():.3g} in "
                 f"magnitude: their squares underflow {dtype.name} (smallest safe "
-                f"{smallest_safe:.3g}). Rescale {name} (e.g. StandardScaler)."
+                f"{smallest_safe:.3g}). {advice}"
             )
 
 

@@ -1191,3 +1191,35 @@ def test_poisson_takes_numeric_strings_as_the_squared_error_does():
     assert model.predict(X).shape == (40,)
     with pytest.raises(ValueError, match="non-negative targets"):
         MLPRegressor((3,), loss="poisson").fit(X, np.array(["1", "-2"] * 20))
+
+
+@pytest.mark.parametrize("call", ["fit", "partial_fit", "objective"])
+def test_too_large_poisson_targets_get_advice_that_keeps_them_counts(call):
+    """Targets whose squares overflow: the advice "Rescale y (e.g. StandardScaler)" was
+    given to loss='poisson' too, whose standardized targets are negative and refused."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 3)
+    counts = rng.poisson(3.0, 40).astype(float)
+    y = counts * 1e160
+    model = MLPRegressor((3,), loss="poisson", solver="lbfgs", max_iter=5, random_state=0)
+    if call == "objective":
+        model.fit(X, counts)
+    with pytest.raises(ValueError, match="overflow") as info:
+        if call == "objective":
+            model.objective(X, y)
+        elif call == "partial_fit":
+            MLPRegressor((3,), loss="poisson", max_iter=5).partial_fit(X, y)
+        else:
+            model.fit(X, y)
+    message = str(info.value)
+    assert "StandardScaler" not in message
+    assert "positive constant" in message
+    # the advice works: y divided by a positive constant fits
+    MLPRegressor((3,), loss="poisson", solver="lbfgs", max_iter=5).fit(X, y / 1e160)
+    with pytest.raises(ValueError, match="non-negative"):  # what StandardScaler led to
+        from sklearn.preprocessing import StandardScaler
+        scaled = StandardScaler().fit_transform(y.reshape(-1, 1) / 1e160).ravel()
+        MLPRegressor((3,), loss="poisson", max_iter=5).fit(X, scaled)
+    # the squared error keeps its advice
+    with pytest.raises(ValueError, match="StandardScaler"):
+        MLPRegressor((3,), max_iter=5).fit(X, y)

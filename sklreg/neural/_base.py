@@ -181,7 +181,8 @@ class BaseMLP(BaseEstimator):
             raise ValueError(f"y has {Y.shape[1]} outputs, the network {self.n_outputs_}.")
         # the ranges fit accepts (y of 1e39 is inf in a float32 network's dtype)
         check_value_range(X, "X", X.shape[0], check_small=False)
-        check_value_range(Y, "y", X.shape[0], check_small=False)
+        check_value_range(Y, "y", X.shape[0], check_small=False,
+                          advice=self._target_scaling_advice())
         sample_weight = check_sample_weight(sample_weight, X)
         output = self._forward(X)
         layout = make_layout(self._layer_units())
@@ -190,6 +191,10 @@ class BaseMLP(BaseEstimator):
             flat, layout)
 
     # ----------------------------------------------------------------- fitting
+    def _target_scaling_advice(self):
+        """The end of the error on targets too large (None: scikit-learn's scalers)."""
+        return None
+
     def _layer_units(self):
         return [self.coefs_[0].shape[0]] + [W.shape[1] for W in self.coefs_]
 
@@ -274,7 +279,8 @@ class BaseMLP(BaseEstimator):
             Y = Y.astype(X.dtype, copy=False)
         # squared losses and activations overflow long before float max; tiny values are fine
         check_value_range(X, "X", X.shape[0], check_small=False)
-        check_value_range(Y, "y", X.shape[0], check_small=False)
+        check_value_range(Y, "y", X.shape[0], check_small=False,
+                          advice=self._target_scaling_advice())
         sample_weight = check_sample_weight(sample_weight, X)
         use_cuda = check_device(self.device, X)  # again: a sparse DataFrame is sparse now
         layer_units = [X.shape[1]] + hidden + [Y.shape[1]]
@@ -456,7 +462,7 @@ class BaseMLP(BaseEstimator):
             warnings.warn(
                 f"L-BFGS stopped ({result.message}) at a data loss of {fit_loss:.4g}, more "
                 f"than twice the {constant_loss:.4g} of the constant prediction (all weights "
-                "zero): the fit failed. The inputs may need scaling (e.g. StandardScaler).",
+                "zero): the fit failed. The inputs X may need scaling (e.g. StandardScaler).",
                 ConvergenceWarning, stacklevel=3)
 
     def _new_optimizer_state(self, flat):

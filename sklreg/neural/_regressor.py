@@ -73,6 +73,15 @@ class MLPRegressor(MultiOutputMixin, RegressorMixin, BaseMLP):
     def _loss_name(self):
         return "poisson" if self.loss == "poisson" else "squared"
 
+    def _target_scaling_advice(self):
+        if self.loss != "poisson":
+            return None
+        # standardized counts are negative (refused): only a positive factor keeps them
+        return ("Divide y by a positive constant c and multiply the predictions by c (a "
+                "standardization would make targets negative, which loss='poisson' "
+                "refuses); the data loss, half the Poisson deviance, then scales by 1 / c, "
+                "so alpha weighs c times more against it.")
+
     def _stratify_validation(self):
         return False
 
