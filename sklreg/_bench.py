@@ -205,9 +205,8 @@ def build_cases(quick=False, data_dir=None):
         ]:
             try:
                 X, y = load_dataset(name, data_dir)
-            except FileNotFoundError:
-                warnings.warn(f"Skipped {name}: no {name}.npz in {data_dir}.", UserWarning,
-                              stacklevel=2)
+            except FileNotFoundError as error:  # (no file, or a folder of that name)
+                warnings.warn(f"Skipped {name}: {error}", UserWarning, stacklevel=2)
                 continue
             except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
                 warnings.warn(f"Skipped {Path(data_dir) / (name + '.npz')}: not a readable "

@@ -153,8 +153,10 @@ def load_dataset(name, data_dir=None):
     data_dir = _folder(data_dir)
     path = data_dir / f"{name}.npz"
     if not path.is_file():
-        available = sorted(file.stem for file in data_dir.glob("*.npz"))
-        raise FileNotFoundError(f"No dataset {name!r} in {data_dir} (no file {path.name}); "
+        # regular files only (or links to them): a folder x.npz is no dataset x
+        available = sorted(file.stem for file in data_dir.glob("*.npz") if file.is_file())
+        missing = f"{path.name} is a folder" if path.is_dir() else f"no file {path.name}"
+        raise FileNotFoundError(f"No dataset {name!r} in {data_dir} ({missing}); "
                                 f"available: {', '.join(available) or 'none'}.")
     try:
         X, y = _read_npz(path)

@@ -41,6 +41,16 @@ def test_unknown_name_lists_the_datasets_of_the_folder(data_dir):
         load_dataset("dense", data_dir / "missing")
 
 
+def test_unknown_name_lists_only_dataset_files(data_dir):
+    """The list of available datasets came from ``glob("*.npz")``: a folder named
+    ``x.npz`` was listed as the dataset ``x``, which then could not be loaded."""
+    (data_dir / "folder.npz").mkdir()
+    with pytest.raises(FileNotFoundError, match=r"available: dense, sparse\.$"):
+        load_dataset("nope", data_dir)
+    with pytest.raises(FileNotFoundError, match="is a folder"):
+        load_dataset("folder", data_dir)
+
+
 def test_folder_setting_that_is_not_a_folder_is_named(tmp_path, monkeypatch):
     """With SKLREG_DATA_DIR set to a missing folder the error said "set SKLREG_DATA_DIR"."""
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing"))
@@ -119,6 +129,17 @@ def test_bench_skips_an_empty_dataset_file_with_a_warning(tmp_path, monkeypatch)
         monkeypatch.setattr(_bench, name, lambda *args, **kwargs: [])
     monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
     with pytest.warns(UserWarning, match="riboflavin.npz"):
+        _bench.build_cases(quick=False)
+
+
+def test_bench_names_a_dataset_folder_as_such(tmp_path, monkeypatch):
+    """A folder riboflavin.npz was reported as "no riboflavin.npz in ..."."""
+    (tmp_path / "riboflavin.npz").mkdir()
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    for name in ("_regression_cases", "_logistic_cases"):
+        monkeypatch.setattr(_bench, name, lambda *args, **kwargs: [])
+    monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
+    with pytest.warns(UserWarning, match="riboflavin.npz is a folder"):
         _bench.build_cases(quick=False)
 
 
