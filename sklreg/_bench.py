@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._datasets import ENV_VAR, find_data_dir, load_dataset
+from ._datasets import ENV_VAR, caller_stacklevel, find_data_dir, load_dataset
 
 SKLREG_TOL = 1e-6  # relative duality gap
 SKLEARN_TOL = 1e-6
@@ -196,7 +196,8 @@ def build_cases(quick=False, data_dir=None):
         data_dir = find_data_dir()
         if data_dir is None and not os.environ.get(ENV_VAR):  # (a bad setting warned)
             warnings.warn(f"Skipped riboflavin and leukemia: no data folder (set {ENV_VAR} "
-                          "to the folder of the datasets).", UserWarning, stacklevel=2)
+                          "to the folder of the datasets).", UserWarning,
+                          stacklevel=caller_stacklevel())
     if not quick and data_dir is not None:
         for name, make in [
             ("riboflavin", lambda s: _regression_cases("riboflavin", s, 0.05)[:1]),
@@ -206,12 +207,13 @@ def build_cases(quick=False, data_dir=None):
             try:
                 X, y = load_dataset(name, data_dir)
             except FileNotFoundError as error:  # (no file, or a folder of that name)
-                warnings.warn(f"Skipped {name}: {error}", UserWarning, stacklevel=2)
+                warnings.warn(f"Skipped {name}: {error}", UserWarning,
+                              stacklevel=caller_stacklevel())
                 continue
             except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
                 warnings.warn(f"Skipped {Path(data_dir) / (name + '.npz')}: not a readable "
                               f"dataset ({type(error).__name__}: {error}).", UserWarning,
-                              stacklevel=2)
+                              stacklevel=caller_stacklevel())
                 continue
             classifier = name == "leukemia"
             if classifier:

@@ -8,6 +8,7 @@ Callers skip cleanly when :func:`find_data_dir` returns None.
 
 import json
 import os
+import sys
 import warnings
 import zipfile
 import zlib
@@ -17,6 +18,26 @@ import numpy as np
 import scipy.sparse as sp
 
 ENV_VAR = "SKLREG_DATA_DIR"
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def caller_stacklevel():
+    """The ``stacklevel`` that points a warning at the user's line.
+
+    For ``warnings.warn`` in the function calling this: the first frame outside the sklreg
+    package, however many sklreg functions lie between (``bench`` -> ``build_cases`` ->
+    ``find_data_dir``). Under ``python -m sklreg``, where every frame up to runpy's is
+    sklreg's, the outermost sklreg frame (the command line's ``main()``), not runpy.
+    """
+    frame = sys._getframe(1)  # the function that warns: stacklevel 1
+    level = 1
+    while frame.f_back is not None and os.path.abspath(
+            frame.f_code.co_filename).startswith(_PACKAGE):
+        if frame.f_back.f_globals.get("__name__") == "runpy":
+            break
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def find_data_dir():
@@ -38,7 +59,7 @@ def find_data_dir():
         if path.is_dir():
             return path
         warnings.warn(f"{ENV_VAR}={configured!r} is not a folder: no datasets.", UserWarning,
-                      stacklevel=2)
+                      stacklevel=caller_stacklevel())
         return None
     path = Path(__file__).resolve().parents[2] / "shared" / "data"
     return path if (path / "manifest.json").is_file() else None

@@ -264,3 +264,37 @@ def test_bench_says_when_it_finds_no_data_folder(monkeypatch):
     monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
     with pytest.warns(UserWarning, match="no data folder.*SKLREG_DATA_DIR"):
         _bench.build_cases(quick=False)
+
+
+RUN_BENCH_WITHOUT_FITS = """
+import runpy, sys
+from sklreg import _bench
+for name in ("_regression_cases", "_logistic_cases"):
+    setattr(_bench, name, lambda *args, **kwargs: [])
+_bench._mlp_case = lambda *args, **kwargs: None
+_bench.run_case = lambda case, repeats: None
+_bench.format_table = lambda results: ""
+sys.argv = ["sklreg", "bench", "--no-chart", "--repeats", "1"]
+runpy.run_module("sklreg", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize("setting", ["file", "empty folder"])
+def test_module_bench_data_warnings_name_the_command_line_not_internals(tmp_path, setting):
+    """Under ``python -m sklreg bench`` the data-folder warnings pointed at an internal
+    line of _bench.py; now at the command line's own module (no user frame exists, and
+    runpy's frame would be unreadable)."""
+    path = tmp_path / "data"
+    if setting == "file":
+        path.write_text("")
+    else:
+        path.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(Path(sklreg.__file__).resolve().parents[1]),
+               SKLREG_DATA_DIR=str(path))
+    completed = subprocess.run([sys.executable, "-c", RUN_BENCH_WITHOUT_FITS], env=env,
+                               capture_output=True, text=True, timeout=120, check=True)
+    warning_lines = [line for line in completed.stderr.splitlines() if "UserWarning" in line]
+    assert warning_lines, completed.stderr
+    main_file = str(Path(cli.__file__).resolve())
+    for line in warning_lines:
+        assert line.startswith(main_file + ":"), line

@@ -164,3 +164,47 @@ def test_folder_setting_with_a_tilde_is_the_home_folder(data_dir, monkeypatch):
         assert find_data_dir() == data_dir
         assert load_dataset("dense")[0].shape == (5, 3)
     assert load_dataset("dense", f"~/{data_dir.name}")[0].shape == (5, 3)
+
+
+def _no_fits(monkeypatch):
+    for name in ("_regression_cases", "_logistic_cases"):
+        monkeypatch.setattr(_bench, name, lambda *args, **kwargs: [])
+    monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
+    monkeypatch.setattr(_bench, "run_case", lambda case, repeats: None)  # (no case to time)
+    monkeypatch.setattr(_bench, "format_table", lambda results: "")
+
+
+@pytest.mark.parametrize("setting", ["file", "empty folder"])
+@pytest.mark.parametrize("call", ["load_dataset", "manifest", "build_cases", "bench"])
+def test_data_folder_warnings_point_at_the_callers_line(tmp_path, monkeypatch, setting,
+                                                         call):
+    """The warnings about the data folder pointed at internal lines of _datasets.py and
+    _bench.py (stacklevel=2 from a function its caller's caller called), not at the
+    call in the user's code."""
+    path = tmp_path / "data"
+    if setting == "file":
+        path.write_text("")  # SKLREG_DATA_DIR naming a file: "is not a folder"
+    else:
+        path.mkdir()  # no dataset in it: "Skipped riboflavin", "Skipped leukemia"
+    monkeypatch.setenv(ENV_VAR, str(path))
+    _no_fits(monkeypatch)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if call == "load_dataset":
+                load_dataset("riboflavin")
+            elif call == "manifest":
+                manifest()
+            elif call == "build_cases":
+                _bench.build_cases()
+            else:
+                _bench.bench(repeats=1, out=None)
+        except FileNotFoundError:
+            assert call in ("load_dataset", "manifest")
+    caught = [w for w in caught if issubclass(w.category, UserWarning)]
+    if setting == "empty folder" and call in ("load_dataset", "manifest"):
+        assert not caught  # an error, no warning
+        return
+    assert caught
+    for warning in caught:
+        assert warning.filename == __file__, (warning.filename, str(warning.message))
