@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._datasets import ENV_VAR, caller_stacklevel, find_data_dir, load_dataset
 
@@ -217,8 +218,16 @@ def build_cases(quick=False, data_dir=None):
                 continue
             classifier = name == "leukemia"
             if classifier:
-                y = (y == np.unique(y)[1]).astype(np.int64)
-            cases += make(_split(np.asarray(X), y, classifier=classifier))
+                classes = np.unique(y)
+                if len(classes) != 2:  # (one class: IndexError; three: binarized silently)
+                    warnings.warn(f"Skipped {Path(data_dir) / (name + '.npz')}: y has "
+                                  f"{len(classes)} label(s); the benchmark's binary logistic "
+                                  "regression needs 2 classes.", UserWarning,
+                                  stacklevel=caller_stacklevel())
+                    continue
+                y = (y == classes[1]).astype(np.int64)
+            X = X.toarray() if sp.issparse(X) else np.asarray(X)  # (load_dataset's CSR too)
+            cases += make(_split(X, y, classifier=classifier))
     return cases
 
 

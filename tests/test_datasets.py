@@ -208,3 +208,22 @@ def test_data_folder_warnings_point_at_the_callers_line(tmp_path, monkeypatch, s
     assert caught
     for warning in caught:
         assert warning.filename == __file__, (warning.filename, str(warning.message))
+
+
+def test_bench_takes_a_csr_dataset_and_skips_labels_it_cannot_use(tmp_path, monkeypatch):
+    """``load_dataset`` documents CSR datasets, but the benchmark's ``np.asarray(X)`` made a
+    0-d object array of one (TypeError, uncaught); a leukemia.npz of one class raised an
+    IndexError (``np.unique(y)[1]``) and one of three classes was binarized silently."""
+    rng = np.random.RandomState(0)
+    X = sp.random(40, 30, density=0.3, format="csr", random_state=0)
+    np.savez(tmp_path / "riboflavin.npz", data=X.data, indices=X.indices, indptr=X.indptr,
+             shape=np.array(X.shape), y=rng.randn(40))
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
+    for labels in (np.zeros(40), np.arange(40) % 3):
+        np.savez(tmp_path / "leukemia.npz", X=rng.randn(40, 5), y=labels)
+        with pytest.warns(UserWarning, match=r"leukemia\.npz.*2 classes"):
+            cases = _bench.build_cases()
+        riboflavin = [case for case in cases if case is not None and case.data == "riboflavin"]
+        assert len(riboflavin) == 1 and riboflavin[0].X_train.shape == (30, 30)
+        assert not any(case is not None and case.data == "leukemia" for case in cases)
