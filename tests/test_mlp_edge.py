@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from sklearn import neural_network
 from sklearn.datasets import make_multilabel_classification, make_regression
 
 from sklreg import MLPClassifier, MLPRegressor
@@ -159,3 +161,26 @@ def test_interrupted_training_returns_the_epochs_run(monkeypatch, early_stopping
         for W, W_complete in zip(model.coefs_, complete.coefs_, strict=True):
             np.testing.assert_array_equal(W, W_complete)
     assert np.all(np.isfinite(model.predict(X)))
+
+
+@pytest.mark.parametrize("labels", [np.array(["ham", "spam"]), np.array([3, 7])])
+def test_stratified_split_error_names_the_users_class(labels):
+    """Early stopping stratifies a binary y: a class of one sample cannot be split, and the
+    error named the encoded target ('1.0'), a label the user never gave."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 3)
+    y = labels[np.r_[np.zeros(39, dtype=int), 1]]
+    model = MLPClassifier((3,), early_stopping=True, random_state=0)
+    with pytest.raises(ValueError, match="validation_fraction") as info:
+        model.fit(X, y)
+    assert f"are: {labels[1:].tolist()}" in str(info.value)  # ['spam'] / [7]
+    assert "1.0" not in str(info.value)
+    # the split itself is unchanged: scikit-learn's, stratified on its encoded y (its
+    # alpha / batch size is ours: the same weights only from the same training split)
+    y = labels[(np.arange(40) % 3 == 0).astype(int)]
+    ours = MLPClassifier((3,), alpha=1e-2 / 36, early_stopping=True, max_iter=3,
+                         random_state=0).fit(X, y)
+    theirs = neural_network.MLPClassifier((3,), alpha=1e-2, early_stopping=True, max_iter=3,
+                                          random_state=0).fit(X, y)
+    assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+    assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-9)

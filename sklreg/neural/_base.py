@@ -309,7 +309,7 @@ class BaseMLP(BaseEstimator):
     def _early_stopping_split(self, X, Y, sample_weight):
         """``(X_train, Y_train, sw_train, (X_val, Y_val, sw_val))`` (after the weights are
         drawn from ``_random_state``, as scikit-learn)."""
-        stratify = Y if self._stratify_validation() else None
+        stratify = self._stratify_labels(Y)
         arrays = [X, Y] + ([] if sample_weight is None else [sample_weight])
         try:
             split = train_test_split(*arrays, random_state=self._random_state,

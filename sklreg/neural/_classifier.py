@@ -37,8 +37,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _loss_name(self):
         return "log_loss" if self.out_activation_ == "softmax" else "binary_log_loss"
 
-    def _stratify_validation(self):
-        return self.n_outputs_ == 1  # as scikit-learn: neither multiclass nor multilabel
+    def _stratify_labels(self, Y):
+        """The labels the early-stopping split stratifies on: a binary y's, in the user's
+        labels (so an error names them, not the encoded 0.0 / 1.0; the split is the one of
+        scikit-learn, which stratifies on the encoded y); as scikit-learn, neither
+        multiclass nor multilabel targets are stratified."""
+        if self.n_outputs_ != 1:
+            return None
+        return self.classes_[(Y[:, 0] > 0.5).astype(np.intp)]
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,

@@ -82,8 +82,9 @@ class MLPRegressor(MultiOutputMixin, RegressorMixin, BaseMLP):
                 "refuses); the data loss, half the Poisson deviance, then scales by 1 / c, "
                 "so alpha weighs c times more against it.")
 
-    def _stratify_validation(self):
-        return False
+    def _stratify_labels(self, Y):
+        """The labels the early-stopping split stratifies on: none for regression."""
+        return None
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
