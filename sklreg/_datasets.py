@@ -140,8 +140,15 @@ def _read_npz(path):
         y = data["y"]
     if y.ndim == 0:
         raise ValueError(f"y is the single value {y!r}, not one value per sample")
+    if y.ndim != 1:  # (targets or class codes: one value per sample)
+        raise ValueError(f"y has shape {y.shape}, not (n_samples,)")
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"y has dtype {y.dtype}, not real numbers")
     if len(y) != X.shape[0]:
         raise ValueError(f"{X.shape[0]} rows of X for {len(y)} values of y")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError(f"y has {np.count_nonzero(~np.isfinite(y))} NaN or infinite "
+                         "value(s)")
     return X, y
 
 
@@ -158,7 +165,9 @@ def load_dataset(name, data_dir=None):
     Returns
     -------
     X : ndarray or scipy.sparse.csr_matrix
-    y : ndarray
+    y : ndarray of shape (n_samples,)
+        Real numbers as stored: float64 targets for regression, int64 class codes for
+        classification.
 
     Raises
     ------
@@ -168,8 +177,9 @@ def load_dataset(name, data_dir=None):
     ValueError
         When ``NAME.npz`` is not a dataset: not an ``.npz`` archive (empty, truncated),
         without ``X`` (or its CSR arrays, with a shape of two integers) or ``y``, with an
-        ``X`` that is not numbers, a ``y`` that is not one value per sample, or a shape
-        other than the one ``manifest.json`` gives it.
+        ``X`` that is not numbers, a ``y`` that is not one finite real number per sample
+        (a 1-D array of targets or class codes), or a shape other than the one
+        ``manifest.json`` gives it.
     """
     data_dir = _folder(data_dir)
     path = data_dir / f"{name}.npz"

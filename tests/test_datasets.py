@@ -96,6 +96,14 @@ def _corrupt(data_dir, kind):
                  shape=np.array(2), y=np.ones(2))
     elif kind == "X text":
         np.savez(path, X=np.array([["a", "b"], ["c", "d"]]), y=np.ones(2))
+    elif kind == "y text":
+        np.savez(path, X=rng.randn(4, 2), y=np.array(["a", "b", "a", "b"]))
+    elif kind == "y 2-D":
+        np.savez(path, X=rng.randn(4, 2), y=rng.randn(4, 2))
+    elif kind == "y complex":
+        np.savez(path, X=rng.randn(4, 2), y=rng.randn(4) + 1j)
+    elif kind == "y NaN":
+        np.savez(path, X=rng.randn(4, 2), y=np.array([0.0, np.nan, 1.0, np.inf]))
     elif kind == "manifest":
         np.savez(path, X=rng.randn(4, 2), y=rng.randn(4))
         entries = json.loads((data_dir / "manifest.json").read_text())
@@ -105,7 +113,7 @@ def _corrupt(data_dir, kind):
 
 CORRUPTIONS = ["text", "empty", "truncated", "npy", "no y", "no X", "lengths", "X not 2-D",
                "column index", "manifest", "y scalar", "CSR shape floats", "CSR shape scalar",
-               "X text"]
+               "X text", "y text", "y 2-D", "y complex", "y NaN"]
 
 
 @pytest.mark.parametrize("kind", CORRUPTIONS)
@@ -115,7 +123,9 @@ def test_unreadable_dataset_is_a_value_error_naming_the_file(data_dir, kind):
     missing X), and X and y of different lengths, a CSR column index beyond the shape or a
     shape other than the manifest's loaded silently. A 0-d y or a CSR shape of floats or
     of one number raised a bare TypeError (which ``python -m sklreg bench`` did not catch),
-    and an X of strings loaded as a dataset."""
+    and an X of strings loaded as a dataset, as did a y of strings, complex numbers or
+    non-finite values, or of two columns (the README of the datasets: y is float64 targets
+    or int64 class codes, one per sample)."""
     _corrupt(data_dir, kind)
     with pytest.raises(ValueError, match=r"bad\.npz is not a readable dataset"):
         load_dataset("bad", data_dir)
@@ -227,3 +237,20 @@ def test_bench_takes_a_csr_dataset_and_skips_labels_it_cannot_use(tmp_path, monk
         riboflavin = [case for case in cases if case is not None and case.data == "riboflavin"]
         assert len(riboflavin) == 1 and riboflavin[0].X_train.shape == (30, 30)
         assert not any(case is not None and case.data == "leukemia" for case in cases)
+
+
+@pytest.mark.parametrize("y", [np.array(["a", "b"] * 20), np.ones((40, 2))],
+                         ids=["text", "2-D"])
+def test_bench_skips_a_dataset_whose_y_is_not_one_number_per_sample(tmp_path, monkeypatch, y):
+    """A riboflavin.npz whose y was strings or two columns loaded, and ``python -m sklreg
+    bench`` died (TypeError in ``y.mean()``; a 2-D y failed in the fits) instead of
+    skipping it with the warning it gives other unreadable datasets."""
+    rng = np.random.RandomState(0)
+    np.savez(tmp_path / "riboflavin.npz", X=rng.randn(40, 5), y=y)
+    np.savez(tmp_path / "leukemia.npz", X=rng.randn(40, 5), y=np.arange(40) % 2)
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
+    with pytest.warns(UserWarning, match=r"Skipped .*riboflavin\.npz: not a readable dataset"):
+        cases = _bench.build_cases()
+    data = [case.data for case in cases if case is not None]
+    assert "riboflavin" not in data and "leukemia" in data
