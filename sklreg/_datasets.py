@@ -158,7 +158,8 @@ def load_dataset(name, data_dir=None):
     Parameters
     ----------
     name : str
-        Dataset name (file stem), e.g. ``'leukemia'``.
+        Dataset name: the stem of a file of the folder, e.g. ``'leukemia'`` (a name with a
+        path separator or ``'..'``, which would read outside the folder, is refused).
     data_dir : str or path-like, optional
         Folder; defaults to :func:`find_data_dir`.
 
@@ -174,13 +175,22 @@ def load_dataset(name, data_dir=None):
     FileNotFoundError
         Without a dataset folder, or without ``NAME.npz`` in it (the message lists the
         datasets of the folder).
+    TypeError
+        When ``name`` is not a str.
     ValueError
-        When ``NAME.npz`` is not a dataset: not an ``.npz`` archive (empty, truncated),
-        without ``X`` (or its CSR arrays, with a shape of two integers) or ``y``, with an
-        ``X`` that is not numbers, a ``y`` that is not one finite real number per sample
-        (a 1-D array of targets or class codes), or a shape other than the one
-        ``manifest.json`` gives it.
+        When ``name`` is not a plain file stem, or ``NAME.npz`` is not a dataset: not an
+        ``.npz`` archive (empty, truncated), without ``X`` (or its CSR arrays, with a shape
+        of two integers) or ``y``, with an ``X`` that is not numbers, a ``y`` that is not
+        one finite real number per sample (a 1-D array of targets or class codes), or a
+        shape other than the one ``manifest.json`` gives it.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"The dataset name must be a str, not {type(name).__name__}.")
+    if (name in ("", ".", "..") or "\0" in name
+            or any(sep in name for sep in ("/", "\\", os.sep, os.altsep) if sep)):
+        # data_dir / "../x.npz" or "/abs/x.npz" would read a file outside the folder
+        raise ValueError(f"The dataset name {name!r} is not a plain file stem (such as "
+                         "'leukemia'): no path separator, no '..'.")
     data_dir = _folder(data_dir)
     path = data_dir / f"{name}.npz"
     if not path.is_file():

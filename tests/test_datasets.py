@@ -254,3 +254,22 @@ def test_bench_skips_a_dataset_whose_y_is_not_one_number_per_sample(tmp_path, mo
         cases = _bench.build_cases()
     data = [case.data for case in cases if case is not None]
     assert "riboflavin" not in data and "leukemia" in data
+
+
+@pytest.mark.parametrize("name", ["../outside", "..", ".", "", "sub/dense", "sub\\dense",
+                                  "/abs/dense", "dense\0"])
+def test_name_that_is_not_a_plain_file_stem_is_refused(data_dir, name):
+    """``load_dataset('../x')`` read ``x.npz`` beside the data folder (and an absolute
+    name any ``.npz`` on the machine): a dataset name is a file stem of the folder."""
+    sub = data_dir / "sub"
+    sub.mkdir()
+    np.savez(data_dir.parent / "outside.npz", X=np.ones((2, 2)), y=np.ones(2))
+    np.savez(sub / "dense.npz", X=np.ones((2, 2)), y=np.ones(2))
+    with pytest.raises(ValueError, match="plain file stem"):
+        load_dataset(name, sub if name == ".." else data_dir)
+
+
+@pytest.mark.parametrize("name", [3, None, b"dense"])
+def test_name_that_is_not_a_string_is_a_type_error(data_dir, name):
+    with pytest.raises(TypeError, match="dataset name must be a str"):
+        load_dataset(name, data_dir)
