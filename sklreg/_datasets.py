@@ -1,8 +1,8 @@
 """Find and load the offline benchmark datasets (``NAME.npz``; not shipped with the package).
 
 The folder is given by the ``SKLREG_DATA_DIR`` environment variable; from a source
-checkout, ``../shared/data`` beside the repository is used when the variable is unset (not
-when it is set to something else: see :func:`find_data_dir`).
+checkout, ``../shared/data`` beside the repository is used when the variable is unset or
+empty (not when it is set to something else: see :func:`find_data_dir`).
 Callers skip cleanly when :func:`find_data_dir` returns None.
 """
 
@@ -46,8 +46,10 @@ def find_data_dir():
     ``SKLREG_DATA_DIR`` when set (a folder of ``NAME.npz`` files, a leading ``~`` standing
     for the home folder; ``manifest.json`` is needed only by :func:`manifest`), with a
     warning and None when it is not a folder: a mistyped setting does not fall back to
-    another folder silently. Unset, the source checkout's ``../shared/data`` when it holds
-    a ``manifest.json``.
+    another folder silently. Unset or empty (``SKLREG_DATA_DIR=``, as ``.ci/run`` and the
+    XDG base-directory convention take it; scikit-learn's ``SCIKIT_LEARN_DATA=`` would be
+    the current folder), the source checkout's ``../shared/data`` when it holds a
+    ``manifest.json``.
 
     Returns
     -------

@@ -273,3 +273,20 @@ def test_name_that_is_not_a_plain_file_stem_is_refused(data_dir, name):
 def test_name_that_is_not_a_string_is_a_type_error(data_dir, name):
     with pytest.raises(TypeError, match="dataset name must be a str"):
         load_dataset(name, data_dir)
+
+
+def test_empty_folder_setting_is_the_same_as_unset(data_dir, monkeypatch):
+    """``SKLREG_DATA_DIR=`` is unset (as ``.ci/run``'s ``-z`` test takes it), neither the
+    current folder (``Path('')``) nor a setting that is "not a folder"."""
+    from sklreg._datasets import find_data_dir
+
+    monkeypatch.chdir(data_dir)  # the current folder holds datasets: not used
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    unset = find_data_dir()
+    monkeypatch.setenv(ENV_VAR, "")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert find_data_dir() == unset != data_dir
+        if unset is None:
+            with pytest.raises(FileNotFoundError, match=f"set {ENV_VAR}"):
+                load_dataset("dense")
