@@ -175,6 +175,10 @@ def plot_cv_curve(estimator, ax=None):
 
     Raises
     ------
+    NotFittedError
+        When the estimator is not fitted.
+    TypeError
+        When it is not a CV estimator with ``alphas_`` and ``mse_path_`` or ``scores_``.
     ValueError
         When the ``l1_ratio`` list that labels the curves was changed after ``fit``.
     """
@@ -184,7 +188,14 @@ def plot_cv_curve(estimator, ax=None):
         raise TypeError(
             f"Expected a LinearRegressorCV or LinearClassifierCV, got {type(estimator).__name__}."
         )
-    check_is_fitted(estimator, "alphas_")
+    check_is_fitted(estimator)  # (not "alphas_": a fitted RidgeCV was "not fitted yet")
+    if not hasattr(estimator, "alphas_") or not (hasattr(estimator, "mse_path_")
+                                                 or hasattr(estimator, "scores_")):
+        raise TypeError(
+            "Expected a LinearRegressorCV or LinearClassifierCV, got a fitted "
+            f"{type(estimator).__name__} without the alphas_ and mse_path_ (or scores_) of "
+            "a cross-validation curve."
+        )
     if hasattr(estimator, "mse_path_"):
         values, ylabel = np.asarray(estimator.mse_path_), "mean squared error (held out)"
     else:

@@ -363,3 +363,15 @@ def test_sparsity_percentages_are_not_rounded_to_none_or_all(regression_data):
     mlp.coefs_ = [np.ones((6, 200)), np.zeros((200, 1))]
     assert [text.get_text() for text in plotting.plot_layer_sparsity(mlp).texts] == [
         "0%", "100%"]
+
+
+def test_cv_curve_of_a_fitted_estimator_without_a_cv_curve_is_a_type_error(regression_data):
+    """A fitted RidgeCV (whose parameters have ``cv`` and ``alphas`` too, but which keeps
+    no ``alphas_`` grid nor held-out errors) was called "not fitted yet"."""
+    from sklearn.linear_model import RidgeCV
+
+    X, y = regression_data
+    with pytest.raises(NotFittedError):
+        plotting.plot_cv_curve(RidgeCV(alphas=[0.1, 1.0]))
+    with pytest.raises(TypeError, match="got a fitted RidgeCV without"):
+        plotting.plot_cv_curve(RidgeCV(alphas=[0.1, 1.0]).fit(X, y))
