@@ -137,6 +137,10 @@ def _read_npz(path):
                              f"(it holds {', '.join(data.files) or 'nothing'})")
         if X.dtype.kind not in "biuf":
             raise ValueError(f"X has dtype {X.dtype}, not numbers")
+        stored = X.data if sp.issparse(X) else X
+        if X.dtype.kind == "f" and not np.isfinite(stored).all():
+            raise ValueError(f"X has {np.count_nonzero(~np.isfinite(stored))} NaN or "
+                             "infinite value(s)")
         if "y" not in data:
             raise ValueError("no y")
         y = data["y"]
@@ -182,9 +186,9 @@ def load_dataset(name, data_dir=None):
     ValueError
         When ``name`` is not a plain file stem, or ``NAME.npz`` is not a dataset: not an
         ``.npz`` archive (empty, truncated), without ``X`` (or its CSR arrays, with a shape
-        of two integers) or ``y``, with an ``X`` that is not numbers, a ``y`` that is not
-        one finite real number per sample (a 1-D array of targets or class codes), or a
-        shape other than the one ``manifest.json`` gives it.
+        of two integers) or ``y``, with an ``X`` that is not finite numbers, a ``y`` that
+        is not one finite real number per sample (a 1-D array of targets or class codes),
+        or a shape other than the one ``manifest.json`` gives it.
     """
     if not isinstance(name, str):
         raise TypeError(f"The dataset name must be a str, not {type(name).__name__}.")

@@ -104,6 +104,11 @@ def _corrupt(data_dir, kind):
         np.savez(path, X=rng.randn(4, 2), y=rng.randn(4) + 1j)
     elif kind == "y NaN":
         np.savez(path, X=rng.randn(4, 2), y=np.array([0.0, np.nan, 1.0, np.inf]))
+    elif kind == "X NaN":
+        np.savez(path, X=np.array([[1.0, np.nan], [0.0, 1.0]]), y=np.ones(2))
+    elif kind == "CSR inf":
+        np.savez(path, data=np.array([1.0, np.inf]), indices=np.array([0, 1]),
+                 indptr=np.array([0, 1, 2]), shape=np.array([2, 3]), y=np.ones(2))
     elif kind == "manifest":
         np.savez(path, X=rng.randn(4, 2), y=rng.randn(4))
         entries = json.loads((data_dir / "manifest.json").read_text())
@@ -113,7 +118,7 @@ def _corrupt(data_dir, kind):
 
 CORRUPTIONS = ["text", "empty", "truncated", "npy", "no y", "no X", "lengths", "X not 2-D",
                "column index", "manifest", "y scalar", "CSR shape floats", "CSR shape scalar",
-               "X text", "y text", "y 2-D", "y complex", "y NaN"]
+               "X text", "y text", "y 2-D", "y complex", "y NaN", "X NaN", "CSR inf"]
 
 
 @pytest.mark.parametrize("kind", CORRUPTIONS)
@@ -125,7 +130,7 @@ def test_unreadable_dataset_is_a_value_error_naming_the_file(data_dir, kind):
     of one number raised a bare TypeError (which ``python -m sklreg bench`` did not catch),
     and an X of strings loaded as a dataset, as did a y of strings, complex numbers or
     non-finite values, or of two columns (the README of the datasets: y is float64 targets
-    or int64 class codes, one per sample)."""
+    or int64 class codes, one per sample), and an X holding NaN or infinite values."""
     _corrupt(data_dir, kind)
     with pytest.raises(ValueError, match=r"bad\.npz is not a readable dataset"):
         load_dataset("bad", data_dir)
@@ -290,3 +295,17 @@ def test_empty_folder_setting_is_the_same_as_unset(data_dir, monkeypatch):
         if unset is None:
             with pytest.raises(FileNotFoundError, match=f"set {ENV_VAR}"):
                 load_dataset("dense")
+
+
+def test_bench_skips_a_dataset_whose_X_is_not_finite(tmp_path, monkeypatch):
+    """A riboflavin.npz with a NaN in X loaded, and ``python -m sklreg bench`` died in
+    the fit (alpha_max NaN: InvalidParameterError) instead of skipping it."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 5)
+    X[3, 2] = np.nan
+    np.savez(tmp_path / "riboflavin.npz", X=X, y=rng.randn(40))
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
+    with pytest.warns(UserWarning, match=r"Skipped .*riboflavin\.npz: not a readable dataset"):
+        cases = _bench.build_cases()
+    assert not any(case is not None and case.data == "riboflavin" for case in cases)
