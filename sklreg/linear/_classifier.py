@@ -14,13 +14,25 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._datafits import gradient_rounding, penalty_below_rounding
+from .._datafits import (
+    classification_dual_gap,
+    classification_loss_change,
+    classification_probabilities,
+    classification_residuals,
+    gradient_rounding,
+    penalty_below_rounding,
+)
 from .._penalties import penalty_strengths
 from .._validation import validate_fit_data, validate_predict_data
 from ..cuda import check_device
 from ..solvers._direct import symmetric_products
 from ..solvers._dual_cd_l2 import dual_cd_l2, primal_condition_bound, row_sq_norms
-from ..solvers._lbfgs_l2 import lbfgs_l2
+from ..solvers._lbfgs_l2 import (
+    design_gradient,
+    design_predictions,
+    lbfgs_l2,
+    product_operands,
+)
 from ..solvers._newton_l2 import (
     NEWTON_FALLBACK_AFTER,
     NEWTON_RESERVE,
@@ -30,7 +42,7 @@ from ..solvers._newton_l2 import (
     row_space_design,
     row_space_pays,
 )
-from ..solvers._prox_newton import prox_newton
+from ..solvers._prox_newton import optimize_intercepts, prox_newton
 from ._design import (
     _copy,
     dense_fortran_copy,
@@ -344,14 +356,89 @@ class ClassificationProblem:
         W[present], b[present] = W_present, b_present
         penalized = l1_strength > 0.0 or l2_strength > 0.0
         W[absent] = 0.0 if penalized else W_present.mean(axis=0)
-        log_normalizers = logsumexp(
-            safe_sparse_dot(self.X, W_present.T, dense_output=True) + b_present, axis=1)
-        absent_scores = safe_sparse_dot(self.X, W[absent[0]], dense_output=True)
-        b[absent] = (np.min(log_normalizers - absent_scores)
-                     + np.log(ABSENT_CLASS_PROBABILITY))
+        b[absent], log_normalizers, absent_scores = self.absent_intercept(W, b)
         added_loss = float(self.c @ np.log1p(
             absent.size * np.exp(absent_scores + b[absent[0]] - log_normalizers)))
         return gap + added_loss, n_iter, gap_tol + added_loss
+
+    def absent_intercept(self, W, b):
+        """The intercept that puts the probability of the absent classes (their weight rows
+        equal) at ``ABSENT_CLASS_PROBABILITY`` at most on every training sample, given the
+        present classes' rows of ``W`` and ``b``; with the present classes' log-normalizers
+        and the absent classes' scores on each sample."""
+        present = self.present_classes
+        absent = np.setdiff1d(np.arange(self.n_classes), present)
+        log_normalizers = logsumexp(
+            safe_sparse_dot(self.X, W[present].T, dense_output=True) + b[present], axis=1)
+        absent_scores = safe_sparse_dot(self.X, W[absent[0]], dense_output=True)
+        intercept = np.min(log_normalizers - absent_scores) + np.log(ABSENT_CLASS_PROBABILITY)
+        return intercept, log_normalizers, absent_scores
+
+    def round_solution(self, W, b, gap, gap_tol, l1_strength, l2_strength):
+        """Round the solution ``W``, ``b`` (as reported: see :func:`center_solution`) in
+        place to the float dtype of ``X`` and return the duality gap of the rounded point,
+        computed in float64 on the float64 values of ``X``; ``gap`` is that of ``W``, ``b``.
+
+        As :func:`~sklreg.linear._least_squares.certify_rounded` and the regressor's
+        intercepts: the gap of the rounded ``W`` at its own intercepts, made optimal in
+        float64 (where its dual point is feasible), plus what rounding those adds to the
+        objective. Where that is above ``gap_tol``, the smaller of it and ``gap +
+        P(rounded) - P(W, b)``: rounding moves the dual point to first order, the
+        objective to the second only. With absent classes (see
+        :meth:`solve_present_classes`) that second bound alone, their intercept
+        recomputed for the rounded present classes and rounded down, so that their
+        probability stays within its cap (for two classes, the logit rounded away from
+        zero). Without penalty, no certificate: ``W`` and ``b`` are rounded, ``gap``
+        returned as is.
+        """
+        dtype = self.X.dtype
+        if dtype == np.float64:
+            return gap
+        W_exact, b_exact = W.copy(), b.copy()
+        W[:] = W.astype(dtype)
+        penalized = l1_strength > 0.0 or l2_strength > 0.0
+        if self.has_absent_classes:
+            if self.n_blocks == 1:  # a single class present: its logit away from zero
+                b[:] = _round_towards(b_exact, np.sign(b_exact), dtype)
+            else:
+                b[:] = b.astype(dtype)
+                absent = np.setdiff1d(np.arange(self.n_classes), self.present_classes)
+                b[absent] = _round_towards(self.absent_intercept(W, b)[0], -1.0, dtype)
+        elif not penalized:
+            b[:] = b.astype(dtype)
+        if not penalized:
+            return gap
+        multinomial = self.n_blocks > 1
+        operands = product_operands(self.X_float64)
+        rounded_gap = np.inf
+        if not self.has_absent_classes:
+            Z = design_predictions(operands, W) + b[:, None]
+            P = classification_probabilities(Z, multinomial)
+            if self.fit_intercept:
+                optimize_intercepts(Z, b, self.labels, self.c, P)
+            G = design_gradient(operands, classification_residuals(P, self.labels, self.c))
+            rounded_gap = classification_dual_gap(Z, P, self.labels, self.c, G, W,
+                                                  l1_strength, l2_strength)[1]
+            rounded_b = (b - b.mean() if multinomial else b).astype(dtype)
+            rounded_gap += max(self._loss_change(Z, P, rounded_b - b), 0.0)
+            b[:] = rounded_b
+        if rounded_gap > gap_tol:
+            Z = design_predictions(operands, W_exact) + b_exact[:, None]
+            change = self._loss_change(
+                Z, classification_probabilities(Z, multinomial),
+                design_predictions(operands, W) + b[:, None] - Z)
+            change += (l1_strength * (np.abs(W).sum() - np.abs(W_exact).sum())
+                       + 0.5 * l2_strength * np.sum((W - W_exact) * (W + W_exact)))
+            rounded_gap = min(rounded_gap, gap + max(change, 0.0))
+        return float(rounded_gap)
+
+    def _loss_change(self, Z, P, D):
+        """The datafit's change from the predictions ``Z`` (probabilities ``P``) to ``Z +
+        D``, summed per sample (:func:`~sklreg._datafits.classification_loss_change`);
+        ``D`` may hold one shift per block."""
+        D = np.ascontiguousarray(np.broadcast_to(D.reshape(D.shape[0], -1), Z.shape))
+        return classification_loss_change(Z, P, D, 1.0, self.labels, self.c, Z.shape[0] > 1,
+                                          np.empty((Z.shape[0], 0)))
 
     def solve_one_class(self, W, b):
         """The closed-form solution when one class has positive weight (with intercepts).
@@ -429,6 +516,18 @@ def constant_columns(X, rows, first_rows=8):
         constant = constant[(block == first[constant]).all(axis=0)]
         start, stop = stop, 8 * stop
     return constant, first[constant]
+
+
+def _round_towards(values, direction, dtype):
+    """``values`` rounded to ``dtype``, towards ``+inf`` where ``direction`` is positive,
+    else towards ``-inf``; in float64."""
+    values = np.asarray(values, dtype=np.float64)
+    rounded = values.astype(dtype).astype(np.float64)
+    up = np.asarray(direction) > 0.0
+    step = np.where(up, np.inf, -np.inf).astype(dtype)
+    wrong = np.where(up, rounded < values, rounded > values)
+    return np.where(wrong, np.nextafter(rounded.astype(dtype), step).astype(np.float64),
+                    rounded)
 
 
 def writable_values(X):
@@ -642,6 +741,21 @@ def warn_if_problem_not_converged(problem, gap, gap_tol, max_iter, n_iter, l1_st
                           penalized, below_rounding)
 
 
+def warn_if_rounding_exceeds_tol(gap, rounded_gap, gap_tol, dtype):
+    """ConvergenceWarning where rounding the solution to ``dtype`` (float32) is what takes
+    its duality gap above ``gap_tol`` (a ``gap`` already above is
+    :func:`warn_if_not_converged`'s), as the regressor warns for its intercepts."""
+    if gap <= gap_tol < rounded_gap:
+        name = np.dtype(dtype).name
+        warnings.warn(
+            f"Rounding the coefficients and intercepts to {name} takes the duality gap from "
+            f"{gap:.3e} to {rounded_gap:.3e}, above the target tol * P_null = {gap_tol:.3e}: "
+            f"this tolerance is finer than {name} can certify for this model. Use float64 "
+            "input, or increase tol.",
+            ConvergenceWarning, stacklevel=3,
+        )
+
+
 def center_solution(W, b, penalized):
     """Center, in place, what the multinomial model leaves free, as fitted models report it.
 
@@ -742,9 +856,10 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     coef_ : ndarray of shape (1, n_features) for two classes, else (n_classes, n_features)
-        Weights (float64 whatever the dtype of ``X``, so that the certificate holds for
-        them). Without penalty, for ``K > 2`` classes (where only the differences of the
-        rows matter), each column is reported with zero mean, as ``LogisticRegression``.
+        Weights, in the float dtype of ``X`` (float32 for float32 ``X``, dense or sparse,
+        as ``LogisticRegression``; ``dual_gap_`` certifies them as rounded). Without
+        penalty, for ``K > 2`` classes (where only the differences of the rows matter),
+        each column is reported with zero mean, as ``LogisticRegression``.
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts (zeros when ``fit_intercept=False``); for ``K > 2`` classes, where only
         their differences matter, they are reported with zero mean. A class of zero total
@@ -761,7 +876,8 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         descent epochs plus L-BFGS iterations).
     dual_gap_ : float
         Final duality gap, an upper bound on ``P(coef_, intercept_) - min P`` (NaN without
-        penalty).
+        penalty), of the returned coefficients: for float32 ``X``, of the rounded ones
+        (computed in float64).
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -864,9 +980,11 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         warn_if_problem_not_converged(problem, gap, gap_tol, max_iter, n_iter, l1_strength,
                                       l2_strength, "GPU FISTA" if use_cuda else None)
         center_solution(W, b, penalized)
+        rounded_gap = problem.round_solution(W, b, gap, gap_tol, l1_strength, l2_strength)
+        warn_if_rounding_exceeds_tol(gap, rounded_gap, gap_tol, X.dtype)
         self.classes_ = classes
-        self.coef_ = W
-        self.intercept_ = b
+        self.coef_ = W.astype(X.dtype, copy=False)
+        self.intercept_ = b.astype(X.dtype, copy=False)
         self.n_iter_ = n_iter
-        self.dual_gap_ = gap if penalized else float("nan")
+        self.dual_gap_ = rounded_gap if penalized else float("nan")
         return self
