@@ -160,3 +160,39 @@ def test_poisson_zero_weight_outlier_adds_nothing_as_on_the_cpu(solver):
     for a, b in zip(cpu.coefs_ + cpu.intercepts_, gpu.coefs_ + gpu.intercepts_, strict=True):
         np.testing.assert_allclose(b, a, atol=1e-9)
     np.testing.assert_allclose(gpu.loss_curve_, cpu.loss_curve_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_device_allocation_failure_changes_nothing(monkeypatch, solver):
+    """The training data cannot be copied to the device (out of GPU memory): the fit fails
+    before training, so the estimator is left as it was, not "fitted" with the random
+    initial weights (a fresh one) or with a reset optimizer state (a fitted one)."""
+    from numba.cuda.cudadrv.driver import CudaAPIError
+    from sklearn.exceptions import NotFittedError
+
+    from sklreg.cuda import _mlp
+
+    Estimator, X, y = data("regression")
+
+    def out_of_memory(*args, **kwargs):
+        raise CudaAPIError(2, "CUDA_ERROR_OUT_OF_MEMORY")
+
+    params = dict(hidden_layer_sizes=(4,), max_iter=2, random_state=0, solver=solver)
+    monkeypatch.setattr(_mlp.DeviceNetwork, "__init__", out_of_memory)
+    model = Estimator(device="cuda", **params)
+    with pytest.raises(CudaAPIError):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_") and not hasattr(model, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = Estimator(device="cuda", warm_start=True, **params).fit(X, y)
+    before = pickle.dumps(model.__dict__)
+    monkeypatch.setattr(_mlp.DeviceNetwork, "__init__", out_of_memory)
+    for method in ["fit"] + (["partial_fit"] if solver != "lbfgs" else []):
+        with pytest.raises(CudaAPIError):
+            getattr(model, method)(X, y)
+        assert pickle.dumps(model.__dict__) == before, method

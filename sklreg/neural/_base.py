@@ -241,8 +241,9 @@ class BaseMLP(BaseEstimator):
 
     def _fit(self, X, y, sample_weight=None, incremental=False, snapshot=None):
         """Fit (one epoch when ``incremental``). A failure before training starts (bad
-        input, too small a validation split) restores the attributes of ``snapshot``
-        (default: those of the estimator now), so a failed fit changes nothing."""
+        input, too small a validation split, a GPU without room for the training data)
+        restores the attributes of ``snapshot`` (default: those of the estimator now), so a
+        failed fit changes nothing."""
         if snapshot is None:
             snapshot = dict(self.__dict__)
         n_epochs = 1 if incremental else self.max_iter
@@ -304,7 +305,10 @@ class BaseMLP(BaseEstimator):
         validation = None
         if self.early_stopping and self.solver in STOCHASTIC_SOLVERS:
             X, Y, sample_weight, validation = self._early_stopping_split(X, Y, sample_weight)
-        return X, Y, sample_weight, validation, flat, layout, use_cuda
+        # the training data go to the device here, before training: a device that cannot
+        # take them (out of memory) fails the fit with the estimator unchanged
+        network = self._device_network(X, Y, sample_weight, flat, layout) if use_cuda else None
+        return X, Y, sample_weight, validation, flat, layout, network
 
     def _early_stopping_split(self, X, Y, sample_weight):
         """``(X_train, Y_train, sw_train, (X_val, Y_val, sw_val))`` (after the weights are
@@ -335,14 +339,15 @@ class BaseMLP(BaseEstimator):
             X_val, Y_val, sw_val = X_val[kept], Y_val[kept], sw_val[kept]
         return X_train, Y_train, sw_train, (X_val, Y_val, sw_val)
 
-    def _fit_prepared(self, X, Y, sample_weight, validation, flat, layout, use_cuda,
+    def _fit_prepared(self, X, Y, sample_weight, validation, flat, layout, network,
                       incremental, bar):
-        """Train the prepared network (``X``: the training split with early stopping)."""
+        """Train the prepared network (``X``: the training split with early stopping;
+        ``network``: its copy on the GPU, or None)."""
         if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, sample_weight, flat, layout, bar, use_cuda)
+            self._fit_lbfgs(X, Y, sample_weight, flat, layout, bar, network)
         else:
             self._fit_stochastic(X, Y, sample_weight, validation, flat, layout, incremental,
-                                 bar, use_cuda)
+                                 bar, network)
         self.coefs_ = [W.copy() for W in self.coefs_]
         self.intercepts_ = [b.copy() for b in self.intercepts_]
         if not all(np.isfinite(p).all() for p in self.coefs_ + self.intercepts_):
@@ -394,21 +399,22 @@ class BaseMLP(BaseEstimator):
         return True
 
     def _device_network(self, X, Y, sample_weight, flat, layout):
-        """The network and its training data on the GPU (``sklreg.cuda``)."""
+        """The network and its training data on the GPU (``sklreg.cuda``), the sample
+        weights normalized to mean 1 as both solvers normalize them."""
         from ..cuda._mlp import DeviceNetwork
 
+        if sample_weight is not None:
+            sample_weight = sample_weight / sample_weight.mean()
         return DeviceNetwork(X, Y, sample_weight, flat, layout, self.activation,
                              self.out_activation_, self._loss_name())
 
-    def _fit_lbfgs(self, X, Y, sample_weight, flat, layout, bar, use_cuda=False):
+    def _fit_lbfgs(self, X, Y, sample_weight, flat, layout, bar, network=None):
         if sample_weight is not None:
             sample_weight = sample_weight / sample_weight.mean()  # loss_gradient's contract
         grad = np.empty_like(flat)
         coef_grads, intercept_grads = unpack(grad, layout)
         _, l2_strength, _ = self._strengths()
         n_penalized = layout.n_penalized
-        network = (self._device_network(X, Y, sample_weight, flat, layout) if use_cuda
-                   else None)
         all_rows = np.arange(X.shape[0])
 
         def objective_and_gradient(x):
@@ -515,7 +521,7 @@ class BaseMLP(BaseEstimator):
                        velocity_scale)
 
     def _fit_stochastic(self, X_train, Y_train, sw_train, validation, flat, layout,
-                        incremental, bar, use_cuda=False):
+                        incremental, bar, network=None):
         state = getattr(self, "_optimizer_state", None)
         # a new state also when ``solver`` was changed between partial_fit calls: Adam's
         # moments and SGD's velocity are not interchangeable
@@ -555,9 +561,7 @@ class BaseMLP(BaseEstimator):
                                or not hasattr(self, "_best_coefs")):
             self._best_coefs = [W.copy() for W in self.coefs_]
             self._best_intercepts = [b.copy() for b in self.intercepts_]
-        network = None
-        if use_cuda:
-            network = self._device_network(X_train, Y_train, sw_train, flat, layout)
+        if network is not None:
             network.load_state(self._optimizer_state)
             l1_strength, l2_strength, _ = self._strengths()
         self.n_iter_ = 0  # as scikit-learn: epochs of this call
