@@ -1,6 +1,6 @@
 """Plots of regularization paths, cross-validation curves and network sparsity.
 
-matplotlib is an optional dependency (``pip install sklreg[plotting]``), imported only
+matplotlib is an optional dependency (``pip install 'sklreg[plotting]'``), imported only
 when a function here is called. Every function draws on the given ``ax`` (a new figure
 when None) and returns it; none calls ``plt.show()``.
 """
@@ -24,7 +24,7 @@ def _import_matplotlib():
         import matplotlib
     except ImportError as error:
         raise ImportError(
-            "sklreg.plotting needs matplotlib: pip install sklreg[plotting]"
+            "sklreg.plotting needs matplotlib: pip install 'sklreg[plotting]'"
         ) from error
     return matplotlib
 

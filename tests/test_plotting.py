@@ -255,7 +255,7 @@ def test_missing_matplotlib_names_the_extra(monkeypatch, sparse_mlp):
 
     module = importlib.reload(plotting)  # importing sklreg.plotting itself needs no matplotlib
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
-    with pytest.raises(ImportError, match=r"pip install sklreg\[plotting\]"):
+    with pytest.raises(ImportError, match=r"pip install 'sklreg\[plotting\]'"):
         module.plot_layer_sparsity(sparse_mlp)
 
 
