@@ -296,6 +296,50 @@ def test_symmetric_products_of_dense_designs_are_exactly_symmetric(layout):
         assert_array_equal(product, product.T)
 
 
+def test_small_symmetric_products_run_on_one_blas_thread(monkeypatch):
+    """A small product runs with BLAS limited to one thread (a threaded one waited for the
+    scheduler whenever the other core was busy), a large one is not limited, and fits in
+    concurrent threads leave BLAS's limits as they found them (limiting it in each of
+    them left it limited)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info
+
+    import sklreg.solvers._direct as direct
+
+    def blas_threads():
+        return sorted(lib["num_threads"] for lib in threadpool_info()
+                      if lib["user_api"] == "blas")
+
+    before = blas_threads()
+    seen = []
+    syrk = direct._syrk
+
+    def recorded(A, transpose_first):
+        seen.append(blas_threads())
+        return syrk(A, transpose_first)
+
+    monkeypatch.setattr(direct, "_syrk", recorded)
+    A = np.random.RandomState(0).standard_normal((331, 65))
+    assert_allclose(direct._symmetric_product(A, True), A.T @ A, rtol=1e-12, atol=1e-12)
+    assert seen == [[1] * len(before)]
+    assert blas_threads() == before
+    threshold = direct.SERIAL_BLAS_MULTIPLY_ADDS
+    monkeypatch.setattr(direct, "SERIAL_BLAS_MULTIPLY_ADDS", 0.0)  # every product is large
+    direct._symmetric_product(A, True)
+    assert seen[-1] == before
+
+    monkeypatch.setattr(direct, "SERIAL_BLAS_MULTIPLY_ADDS", threshold)
+    X, y = A[:, :20], A[:, 20]
+    with ThreadPoolExecutor(4) as pool:
+        fits = list(pool.map(
+            lambda a: LinearRegressor("l1", alpha=a, solver="gram").fit(X, y),
+            np.linspace(0.01, 0.1, 16)))
+    assert len(seen) == 2 + len(fits)  # every fit formed its Gram matrix
+    assert all(np.isfinite(fit.coef_).all() for fit in fits)
+    assert blas_threads() == before
+
+
 def nearly_constant_column_problem(n_samples=300, n_features=20, seed=0):
     """Sparse design with a dense column whose offset (1e3) dwarfs its spread (1e-5)."""
     rng = np.random.RandomState(seed)
