@@ -2305,3 +2305,39 @@ def test_float32_classifier_cv_refit_is_float32():
     model = LinearClassifierCV("l1", alphas=3, cv=3).fit(X, y)
     assert model.coef_.dtype == np.float32 and model.intercept_.dtype == np.float32
     assert model.decision_function(X).dtype == np.float32
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("offset", [1e4, 1e6])
+def test_float32_rounding_bound_is_the_exact_objective_increase(offset, seed):
+    """The second bound of ``round_solution``, ``gap + P(rounded) - P(W, b)`` (the only one
+    with absent classes), is the objective's increase to the precision of the increase:
+    on features far from the origin, ``P(rounded) - P`` as the loss at the difference of
+    the two predictions ``X W^T + b`` lost ``eps |X W^T|`` to cancellation (1e-4 of it
+    below the true increase at an offset of 1e4), where the shift ``X (W_r - W)^T + (b_r
+    - b)`` (exact differences) keeps it to rounding."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((200, 10))
+    y = (X @ rng.standard_normal((10, 3)) + rng.gumbel(size=(200, 3))).argmax(axis=1)
+    X32 = (X + offset).astype(np.float32)
+    X64 = X32.astype(np.float64)
+    sample_weight = np.where(y == 2, 0.0, 1.0)  # class 2 absent
+    alpha = 1e-2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        double = LinearClassifier(alpha=alpha, tol=1e-12).fit(X64, y, sample_weight)
+    W0, b0 = double.coef_, double.intercept_
+    problem = ClassificationProblem(X32, y, 3, sample_weight, True)
+    W, b = W0.copy(), b0.copy()
+    bound = problem.round_solution(W, b, 0.0, 0.0, 0.0, alpha)  # gap 0: the increase alone
+    assert not np.array_equal(W, W0)
+    Z = X64 @ W0.T + b0
+    D = X64 @ (W - W0).T + (b - b0)  # the shift: no cancellation
+
+    def loss(Z):
+        return logsumexp(Z, axis=1) - Z[np.arange(len(y)), y]
+
+    c = sample_weight / sample_weight.sum()
+    increase = c @ (loss(Z + D) - loss(Z)) + 0.5 * alpha * np.sum((W - W0) * (W + W0))
+    assert increase > 0.0
+    assert_allclose(bound, increase, rtol=1e-6)
