@@ -136,13 +136,19 @@ def test_unreadable_dataset_is_a_value_error_naming_the_file(data_dir, kind):
         load_dataset("bad", data_dir)
 
 
+def _no_fits(monkeypatch):
+    for name in ("_regression_cases", "_logistic_cases"):
+        monkeypatch.setattr(_bench, name, lambda *args, **kwargs: [])
+    monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
+    monkeypatch.setattr(_bench, "run_case", lambda case, repeats: None)  # (no case to time)
+    monkeypatch.setattr(_bench, "format_table", lambda results: "")
+
+
 def test_bench_skips_an_empty_dataset_file_with_a_warning(tmp_path, monkeypatch):
     """An empty riboflavin.npz stopped ``python -m sklreg bench`` with an EOFError."""
     (tmp_path / "riboflavin.npz").write_bytes(b"")
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
-    for name in ("_regression_cases", "_logistic_cases"):
-        monkeypatch.setattr(_bench, name, lambda *args, **kwargs: [])
-    monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
+    _no_fits(monkeypatch)
     with pytest.warns(UserWarning, match="riboflavin.npz"):
         _bench.build_cases(quick=False)
 
@@ -151,9 +157,7 @@ def test_bench_names_a_dataset_folder_as_such(tmp_path, monkeypatch):
     """A folder riboflavin.npz was reported as "no riboflavin.npz in ..."."""
     (tmp_path / "riboflavin.npz").mkdir()
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
-    for name in ("_regression_cases", "_logistic_cases"):
-        monkeypatch.setattr(_bench, name, lambda *args, **kwargs: [])
-    monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
+    _no_fits(monkeypatch)
     with pytest.warns(UserWarning, match="riboflavin.npz is a folder"):
         _bench.build_cases(quick=False)
 
@@ -179,14 +183,6 @@ def test_folder_setting_with_a_tilde_is_the_home_folder(data_dir, monkeypatch):
         assert find_data_dir() == data_dir
         assert load_dataset("dense")[0].shape == (5, 3)
     assert load_dataset("dense", f"~/{data_dir.name}")[0].shape == (5, 3)
-
-
-def _no_fits(monkeypatch):
-    for name in ("_regression_cases", "_logistic_cases"):
-        monkeypatch.setattr(_bench, name, lambda *args, **kwargs: [])
-    monkeypatch.setattr(_bench, "_mlp_case", lambda *args, **kwargs: None)
-    monkeypatch.setattr(_bench, "run_case", lambda case, repeats: None)  # (no case to time)
-    monkeypatch.setattr(_bench, "format_table", lambda results: "")
 
 
 @pytest.mark.parametrize("setting", ["file", "empty folder"])
