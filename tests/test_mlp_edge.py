@@ -184,3 +184,33 @@ def test_stratified_split_error_names_the_users_class(labels):
                                           random_state=0).fit(X, y)
     assert_allclose(ours.validation_scores_, theirs.validation_scores_)
     assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-9)
+
+
+@pytest.mark.parametrize("Estimator", [MLPRegressor, MLPClassifier])
+def test_validation_split_of_one_weighted_row_is_too_small(monkeypatch, Estimator):
+    """Zero-weight rows are dropped from the validation split after its size was checked:
+    a split of two rows, one of weight zero, scored the regressor by the R^2 of one sample
+    (NaN, with an UndefinedMetricWarning every epoch), and the fit then failed with the
+    false 'Solver diverged: no epoch gave a finite validation score'."""
+    import sklreg.neural._base as base
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(20, 3)
+    y = X @ [1.0, -2.0, 0.5] if Estimator is MLPRegressor else (X[:, 0] > 0).astype(int)
+    split = base.train_test_split
+    validation_rows = []
+
+    def spy(*arrays, **kwargs):
+        result = split(*arrays, **kwargs)
+        validation_rows.extend(np.flatnonzero((X[:, None] == result[1]).all(axis=2).any(
+            axis=1)))
+        return result
+
+    monkeypatch.setattr(base, "train_test_split", spy)
+    kwargs = dict(hidden_layer_sizes=(3,), early_stopping=True, max_iter=5, random_state=0)
+    Estimator(**kwargs).fit(X, y)
+    assert len(validation_rows) == 2  # 10% of 20
+    sample_weight = np.ones(20)
+    sample_weight[validation_rows[0]] = 0.0
+    with pytest.raises(ValueError, match="validation set is too small.*positive weight"):
+        Estimator(**kwargs).fit(X, y, sample_weight=sample_weight)

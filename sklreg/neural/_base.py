@@ -337,6 +337,11 @@ class BaseMLP(BaseEstimator):
             # finite (an excluded outlier under the exp output of 'poisson')
             kept = sw_val != 0
             X_val, Y_val, sw_val = X_val[kept], Y_val[kept], sw_val[kept]
+            if X_val.shape[0] < 2:  # the R^2 of one sample is NaN: a false divergence
+                raise ValueError(
+                    f"The validation set is too small: {X_val.shape[0]} of its rows have a "
+                    "positive weight (rows of sample weight zero are not scored). Increase "
+                    "'validation_fraction' or the size of your dataset.")
         return X_train, Y_train, sw_train, (X_val, Y_val, sw_val)
 
     def _fit_prepared(self, X, Y, sample_weight, validation, flat, layout, network,
