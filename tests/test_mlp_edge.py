@@ -1,5 +1,7 @@
 """MLPRegressor / MLPClassifier edge cases found by the defect hunt: divergence, early stopping."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -214,3 +216,25 @@ def test_validation_split_of_one_weighted_row_is_too_small(monkeypatch, Estimato
     sample_weight[validation_rows[0]] = 0.0
     with pytest.raises(ValueError, match="validation set is too small.*positive weight"):
         Estimator(**kwargs).fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_first_partial_fit_names_y_in_its_non_finite_label_error(bad):
+    """The first partial_fit (with classes) reads y's target type before validating it:
+    NaN or inf labels raised 'Input contains NaN.' (X or y?) after a RuntimeWarning
+    'invalid value encountered in cast'; fit and later calls say 'Input y contains NaN.'."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(20, 3)
+    y = (X[:, 0] > 0).astype(float)
+    y[3] = bad
+    model = MLPClassifier((3,), max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="Input y contains (NaN|infinity)"):
+            model.partial_fit(X, y, classes=[0.0, 1.0])
+    # the failed first call left classes_ set with an unfitted label binarizer: the next
+    # call crashed (AttributeError 'y_type_'), or refused other classes
+    assert not hasattr(model, "classes_")
+    labels = np.array(["a", "b"])[(X[:, 0] > 0).astype(int)]
+    model.partial_fit(X, labels, classes=["a", "b"])
+    assert set(model.predict(X)) <= {"a", "b"}

@@ -131,12 +131,20 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             Updated estimator.
         """
         snapshot = dict(self.__dict__)  # a first call that fails leaves no classes_
-        if _check_partial_fit_first_call(self, classes):
-            self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer.fit(y)
-            else:
-                self._label_binarizer.fit(classes)
+        try:
+            if _check_partial_fit_first_call(self, classes):
+                self._label_binarizer = LabelBinarizer()
+                # (NaN or inf labels: refused here, naming y, after an int cast that warns)
+                with np.errstate(invalid="ignore"):
+                    target_type = type_of_target(y, input_name="y")
+                if target_type.startswith("multilabel"):
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
+        except BaseException:  # before _fit's own restoring: classes_ would stay set
+            self.__dict__.clear()
+            self.__dict__.update(snapshot)
+            raise
         return self._fit(X, y, sample_weight=sample_weight, incremental=True,
                          snapshot=snapshot)
 
