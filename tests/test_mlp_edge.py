@@ -238,3 +238,19 @@ def test_first_partial_fit_names_y_in_its_non_finite_label_error(bad):
     labels = np.array(["a", "b"])[(X[:, 0] > 0).astype(int)]
     model.partial_fit(X, labels, classes=["a", "b"])
     assert set(model.predict(X)) <= {"a", "b"}
+
+
+@pytest.mark.parametrize("classes", [[0, 1, 2, 3], [0, 1], ["a", "b", "c"]])
+def test_first_partial_fit_of_multilabel_y_takes_its_label_indices_only(classes):
+    """A multilabel network has one output per column of y, its classes_ the column indices:
+    classes=[0, 1, 2, 3] for 3 columns was taken, leaving classes_ of 4 labels and
+    predict_proba of 3 columns (and a 4-column y refused later by label_binarize)."""
+    X, Y = make_multilabel_classification(n_samples=50, n_features=5, n_classes=3,
+                                          random_state=0)
+    model = MLPClassifier((3,), max_iter=5)
+    with pytest.raises(ValueError, match=r"column indices of the multilabel y, \[0 1 2\]"):
+        model.partial_fit(X, Y, classes=classes)
+    assert not hasattr(model, "classes_")
+    model.partial_fit(X, Y, classes=[0, 1, 2])
+    assert model.classes_.tolist() == [0, 1, 2]
+    assert model.predict_proba(X).shape == (50, 3)

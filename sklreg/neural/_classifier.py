@@ -139,6 +139,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     target_type = type_of_target(y, input_name="y")
                 if target_type.startswith("multilabel"):
                     self._label_binarizer.fit(y)
+                    # one output per column of y: classes_ must name them as predict does
+                    if not np.array_equal(self.classes_, self._label_binarizer.classes_):
+                        raise ValueError(
+                            "For a multilabel y (an indicator matrix), classes must be the "
+                            "column indices of the multilabel y, "
+                            f"{self._label_binarizer.classes_}; got {self.classes_}.")
                 else:
                     self._label_binarizer.fit(classes)
         except BaseException:  # before _fit's own restoring: classes_ would stay set
