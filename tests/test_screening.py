@@ -101,6 +101,22 @@ def test_working_set_takes_the_largest_scores_in_order(seed):
         assert np.all(np.diff(selected) > 0)
 
 
+@pytest.mark.parametrize("pattern", ["random", "ties", "sorted", "reversed", "constant",
+                                     "infinite"])
+def test_kth_smallest_is_the_sorted_value(pattern):
+    from sklreg.solvers._cd import _kth_smallest
+
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 3, 10, 257):
+        values = {"random": rng.standard_normal(n), "ties": rng.integers(0, 3, n) * 1.0,
+                  "sorted": np.arange(n) * 1.0, "reversed": -np.arange(n) * 1.0,
+                  "constant": np.ones(n),
+                  "infinite": np.where(rng.uniform(size=n) < 0.3, np.inf,
+                                       -rng.exponential(size=n))}[pattern]
+        for k in range(n):
+            assert _kth_smallest(values.copy(), k) == np.sort(values)[k]
+
+
 def test_stopped_descent_lowers_the_objective_and_keeps_a_valid_gap():
     """Stopped by max_iter, coordinate descent returns a point of lower objective than its
     start, with a gap no larger than the start's that bounds its suboptimality. A
