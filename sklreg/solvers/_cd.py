@@ -30,6 +30,7 @@ from .._datafits import (
 from .._jit import jit
 from .._penalties import prox_enet, subdiff_distance_enet
 from ._columns import REASSOCIATE, columns_axpy, columns_dot, dense_columns
+from ._small_linalg import solve_small
 
 WS_START = 10  # first working-set size
 WS_FILLED = 0.9  # support / working-set size from which the working set grows 4x, not 2x
@@ -532,10 +533,9 @@ def anderson_extrapolation(history, positive):
         return np.empty(0)
     for k in range(gram.shape[0]):
         gram[k, k] += 1e-10 * trace
-    try:
-        z = np.linalg.solve(gram, np.ones(gram.shape[0]))
-    except Exception:  # noqa: BLE001 - numerically singular: skip this extrapolation
-        return np.empty(0)
+    z = solve_small(gram, np.ones(gram.shape[0]))
+    if z.shape[0] == 0:  # numerically singular: skip this extrapolation
+        return z
     total = z.sum()
     if total == 0.0 or not np.isfinite(total):
         return np.empty(0)

@@ -48,6 +48,7 @@ from ._cd import (
     settled_support,
 )
 from ._columns import REASSOCIATE, csc_layout_of_csr, dense_columns, gather_columns
+from ._small_linalg import cholesky_solve, solve_lower, solve_small
 
 WS_START = 10  # first working-set size
 INNER_TOL_RATIO = 0.3  # working-set solves stop at this fraction of the outer violation
@@ -271,10 +272,9 @@ def intercept_newton_step(grad, hess, b):
         grad = grad - grad.mean()
     if not np.all(np.isfinite(hess)) or np.trace(hess) <= 0.0:
         return np.empty(0), True
-    try:
-        step = -np.linalg.solve(hess, grad)
-    except Exception:  # noqa: BLE001 - singular curvature (e.g. one class left)
-        return np.empty(0), True
+    step = -solve_small(hess, grad)
+    if step.shape[0] == 0:  # singular curvature (e.g. one class left)
+        return step, True
     if multinomial:
         step -= step.mean()
     largest = np.max(np.abs(step))
@@ -728,9 +728,9 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
         except Exception:  # noqa: BLE001 - numerically singular
             return False
         # the intercepts at their optimum for the weights: H - C H_b^-1 C^T, g - C H_b^-1 g_b
-        solved = np.linalg.solve(L, np.ascontiguousarray(cross.T))  # L^-1 C^T
+        solved = solve_lower(L, cross.T)  # L^-1 C^T
         H -= solved.T @ solved
-        gradient -= solved.T @ np.linalg.solve(L, intercepts_gradient)
+        gradient -= solved.T @ solve_lower(L, intercepts_gradient.reshape((n_free, 1))).ravel()
     current = np.empty(k)
     for a in range(k):
         current[a] = W[blocks[a], features[a]] + delta[blocks[a], positions[a]]
@@ -775,8 +775,7 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
     for a in range(k):
         new_delta_b[blocks[a]] -= means[a] * change[a]
     if n_free:
-        centered_shift = -np.linalg.solve(
-            L.T, np.linalg.solve(L, intercepts_gradient + cross.T @ change))
+        centered_shift = -cholesky_solve(L, intercepts_gradient + cross.T @ change)
         for f in range(n_free):
             new_D[intercepts[f]] += centered_shift[f]
             new_delta_b[intercepts[f]] += centered_shift[f]
