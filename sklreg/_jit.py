@@ -31,7 +31,13 @@ def jit(func=None, *, fastmath=False, inline="never"):
         reductions: flags such as ``nnan`` would break NaN handling.
     inline : {'never', 'always'}, default='never'
         ``'always'`` inlines the function into its callers at compile time: for the
-        small per-coordinate helpers, whose call overhead would otherwise dominate.
+        small per-coordinate helpers, whose call overhead would otherwise dominate, and
+        for a large kernel with a single caller. Numba compiles a called kernel on its
+        own, then links its code into each caller and optimizes it again there, so each
+        level of calls re-optimizes everything below it: inlined, the first compilation
+        of ``LinearClassifier('l1')`` took 10 s less (``_newton_step``). Inlining every
+        single-caller kernel made it slower: LLVM's time grows faster than the size of
+        the function it optimizes.
 
     Returns
     -------

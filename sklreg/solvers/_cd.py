@@ -466,7 +466,9 @@ def orthant_newton_point(H, rhs, current):
     return point
 
 
-@jit(fastmath=REASSOCIATE)
+# inlined into its only caller: compiled there once, not compiled alone and then
+# optimized again with the caller (see sklreg/_jit.py)
+@jit(fastmath=REASSOCIATE, inline="always")
 def _support_newton_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, sqrt_sw,
                          w, r, t, support, l1_strength, l2_strength):
     """Newton step on the weights of ``support`` (all the nonzero ones), signs fixed (see
@@ -561,7 +563,9 @@ def moved_off_zero(current, extrapolated):
     return False
 
 
-@jit(fastmath=REASSOCIATE)
+# inlined into its only caller: compiled there once, not compiled alone and then
+# optimized again with the caller (see sklreg/_jit.py)
+@jit(fastmath=REASSOCIATE, inline="always")
 def _anderson_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w, r, t,
                    features, history, l1_strength, l2_strength, positive):
     """Anderson extrapolation of the last iterates of ``w[features]`` (rows of ``history``).

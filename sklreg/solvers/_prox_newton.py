@@ -92,6 +92,24 @@ CURVATURE_FLOOR = 1e-12
 INTERCEPT_UNITS_SLACK = 1e4  # see _newton_step
 
 
+@jit
+def _copy_vector(dst, src):
+    """``dst[:] = src`` for vectors, written out: Numba's assignment of an array to a
+    slice compiles its shape-mismatch message (string formatting, about 2 s per layout and
+    caller; 8 s of the first compilation of ``prox_newton``). The kernels of this module
+    write such assignments as loops, ``Z[k] += step[k]`` included."""
+    for i in range(dst.shape[0]):
+        dst[i] = src[i]
+
+
+@jit
+def _copy_matrix(dst, src):
+    """``dst[:] = src`` for matrices (see :func:`_copy_vector`)."""
+    for i in range(dst.shape[0]):
+        for j in range(dst.shape[1]):
+            dst[i, j] = src[i, j]
+
+
 @jit(fastmath=REASSOCIATE)
 def linear_predictions(X, X_data, X_indices, X_indptr, is_sparse, W, b, n_samples):
     """``Z = W X^T + b`` of shape (n_blocks, n_samples), in float64."""
@@ -149,7 +167,8 @@ def row_predictions(data, indices, indptr, W, b):
     W_t = np.ascontiguousarray(W.T)
     Z_t = np.empty((n_samples, n_blocks))
     for i in range(n_samples):
-        Z_t[i] = b
+        for k in range(n_blocks):
+            Z_t[i, k] = b[k]
         for s in range(indptr[i], indptr[i + 1]):
             j = indices[s]
             for k in range(n_blocks):
@@ -177,7 +196,9 @@ def row_gradient(data, indices, indptr, R, G):
             j = indices[s]
             for k in range(n_blocks):
                 G_t[j, k] += data[s] * R_t[i, k]
-    G[:] = G_t.T
+    for k in range(n_blocks):
+        for j in range(G.shape[1]):
+            G[k, j] = G_t[j, k]
 
 
 @jit
@@ -218,15 +239,18 @@ def optimize_intercepts(Z, b, labels, c, P):
                 for k in range(n_blocks):
                     weighted[k, i] = c[i] * P[k, i]
                     grad[k] += weighted[k, i]
-            hess[:] = -np.dot(weighted, P.T)
+            products = np.dot(weighted, P.T)
             for k in range(n_blocks):
+                for m in range(n_blocks):
+                    hess[k, m] = -products[k, m]
                 hess[k, k] += grad[k]
             for i in range(n_samples):
                 grad[labels[i]] -= c[i]
         step, done = intercept_newton_step(grad, hess, b)
         growth[:] = 0.0
         for k in range(step.shape[0]):
-            Z[k] += step[k]
+            for i in range(n_samples):
+                Z[k, i] += step[k]
             growth[k] = np.expm1(step[k])
         if done:
             break
@@ -287,7 +311,9 @@ def intercept_newton_step(grad, hess, b):
     return step, largest <= CONVERGED_INTERCEPT_STEP * max(1.0, np.max(np.abs(b)))
 
 
-@jit(fastmath=REASSOCIATE)
+# inlined into its only caller: compiled there once, not compiled alone and then
+# optimized again with the caller (see sklreg/_jit.py)
+@jit(fastmath=REASSOCIATE, inline="always")
 def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, c,
                  working_set, fit_intercept, l1_strength, l2_strength, cd_tol, shuffle,
                  trust_radius=np.inf):
@@ -407,10 +433,10 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
                                u_prev, delta_prev, delta_b_prev, l1_strength, l2_strength,
                                multinomial, breakpoints, kink_sizes)
         if epoch >= 1:
-            D_prev[:] = D
-            u_prev[:] = u
-            delta_prev[:] = delta
-            delta_b_prev[:] = delta_b
+            _copy_matrix(D_prev, D)
+            _copy_vector(u_prev, u)
+            _copy_matrix(delta_prev, delta)
+            _copy_vector(delta_b_prev, delta_b)
         violation = 0.0
         if shuffle:
             np.random.shuffle(order)  # noqa: NPY002 (Numba's per-thread generator)
@@ -471,7 +497,8 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
                 change = min(max(change, -trust_radius - delta_b[k]),
                              trust_radius - delta_b[k])
                 delta_b[k] += change
-                D[k] += change
+                for i in range(n_samples):
+                    D[k, i] += change
                 if multinomial:
                     u += change * P[k]
         if violation <= cd_tol:
@@ -504,18 +531,20 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
                                          fit_intercept, D, u, delta, delta_b, l1_strength,
                                          l2_strength):
                     # no extrapolation along the Newton step, nor Anderson across it
-                    D_prev[:] = D
-                    u_prev[:] = u
-                    delta_prev[:] = delta
-                    delta_b_prev[:] = delta_b
+                    _copy_matrix(D_prev, D)
+                    _copy_vector(u_prev, u)
+                    _copy_matrix(delta_prev, delta)
+                    _copy_vector(delta_b_prev, delta_b)
                     n_history = 0
                     previous_violation = np.inf
                     continue
         previous_violation = violation
         if n_history == 0:
             window_violation = violation
-        history[n_history, :n_blocks * n_ws] = delta.ravel()
-        history[n_history, n_blocks * n_ws:] = delta_b
+        for k in range(n_blocks):
+            for m in range(n_ws):
+                history[n_history, k * n_ws + m] = delta[k, m]
+            history[n_history, n_blocks * n_ws + k] = delta_b[k]
         n_history += 1
         if n_history == ANDERSON_DEPTH + 1:
             # only where coordinate descent crawls: elsewhere it converges as fast without,
@@ -663,7 +692,8 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
             h_sum = hess[blocks[a]].sum()
             if h_sum > 0.0:
                 means[a] = np.dot(columns[a], hess[blocks[a]]) / h_sum
-                columns[a] -= means[a]
+                for i in range(n_samples):
+                    columns[a, i] -= means[a]
     # the smooth model's derivative in the predictions
     model_residual = np.empty((n_blocks, n_samples))
     for a in range(n_blocks):
@@ -693,7 +723,10 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
         end = start
         while end < k and blocks[end] == blocks[start]:
             end += 1
-        H[start:end, start:end] = curved[start:end] @ columns[start:end].T
+        block = curved[start:end] @ columns[start:end].T
+        for a in range(end - start):
+            for e in range(end - start):
+                H[start + a, start + e] = block[a, e]
         start = end
     gradient = np.empty(k)
     for a in range(k):
@@ -718,7 +751,8 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
         H -= weighted @ scaled.T
         free_probabilities = np.empty((n_free, n_samples))
         for f in range(n_free):
-            free_probabilities[f] = P[intercepts[f]]
+            for i in range(n_samples):
+                free_probabilities[f, i] = P[intercepts[f], i]
         cross -= weighted @ free_probabilities.T
         intercepts_hessian -= (free_probabilities * c) @ free_probabilities.T
     L = np.empty((n_free, n_free))  # the intercepts' Cholesky factor
@@ -748,7 +782,8 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
                                           point[kept])
         if face_point.shape[0] == 0:
             break
-        point[kept] = face_point
+        for a in range(kept.shape[0]):
+            point[kept[a]] = face_point[a]
         moved = True
         if np.all(face_point != 0.0):
             break
@@ -777,7 +812,8 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
     if n_free:
         centered_shift = -cholesky_solve(L, intercepts_gradient + cross.T @ change)
         for f in range(n_free):
-            new_D[intercepts[f]] += centered_shift[f]
+            for i in range(n_samples):
+                new_D[intercepts[f], i] += centered_shift[f]
             new_delta_b[intercepts[f]] += centered_shift[f]
     new_u = np.zeros(n_samples)
     if multinomial:
@@ -789,10 +825,10 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
             < _model_value(W, working_set, R, curvature, c, D, u, delta, l1_strength,
                            l2_strength, multinomial)):
         return False
-    D[:] = new_D
-    u[:] = new_u
-    delta[:] = new_delta
-    delta_b[:] = new_delta_b
+    _copy_matrix(D, new_D)
+    _copy_vector(u, new_u)
+    _copy_matrix(delta, new_delta)
+    _copy_vector(delta_b, new_delta_b)
     return True
 
 
@@ -834,7 +870,7 @@ def _anderson_model_step(X, X_data, X_indices, X_indptr, is_sparse, W, working_s
     extrapolated = anderson_extrapolation(history, history.shape[0] < 0)
     if extrapolated.shape[0] == 0:
         return
-    n_blocks = D.shape[0]
+    n_blocks, n_samples = D.shape
     n_ws = working_set.shape[0]
     new_delta = extrapolated[:n_blocks * n_ws].copy().reshape(n_blocks, n_ws)
     new_delta_b = extrapolated[n_blocks * n_ws:].copy()
@@ -845,17 +881,18 @@ def _anderson_model_step(X, X_data, X_indices, X_indptr, is_sparse, W, working_s
     for k in range(n_blocks):
         change = new_delta_b[k] - delta_b[k]
         if change != 0.0:
-            new_D[k] += change
+            for i in range(n_samples):
+                new_D[k, i] += change
             if multinomial:
                 new_u += change * P[k]
     new_value = _model_value(W, working_set, R, curvature, c, new_D, new_u, new_delta,
                              l1_strength, l2_strength, multinomial)
     if new_value < _model_value(W, working_set, R, curvature, c, D, u, delta, l1_strength,
                                 l2_strength, multinomial):
-        delta[:] = new_delta
-        delta_b[:] = new_delta_b
-        D[:] = new_D
-        u[:] = new_u
+        _copy_matrix(delta, new_delta)
+        _copy_vector(delta_b, new_delta_b)
+        _copy_matrix(D, new_D)
+        _copy_vector(u, new_u)
 
 
 @jit(fastmath=REASSOCIATE)
@@ -1046,7 +1083,8 @@ def _recenter_classes(X, X_data, X_indices, X_indptr, is_sparse, Z, W, l1_streng
     for j in features:
         t = _best_class_shift(W[:, j].copy(), l1_strength, l2_strength)
         if t != 0.0:
-            W[:, j] -= t
+            for k in range(W.shape[0]):
+                W[k, j] -= t
             if is_sparse:
                 for s in range(X_indptr[j], X_indptr[j + 1]):
                     shift[X_indices[s]] -= t * X_data[s]
@@ -1054,7 +1092,8 @@ def _recenter_classes(X, X_data, X_indices, X_indptr, is_sparse, Z, W, l1_streng
                 for i in range(Z.shape[1]):
                     shift[i] -= t * X[i, j]
     for k in range(Z.shape[0]):
-        Z[k] += shift
+        for i in range(Z.shape[1]):
+            Z[k, i] += shift[i]
 
 
 @jit(fastmath=REASSOCIATE)
