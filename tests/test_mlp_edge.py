@@ -52,6 +52,14 @@ def test_hidden_layer_sizes_scalar_array_and_empty(regression, hidden_layer_size
     assert model.n_layers_ == len(shapes) + 1
 
 
+@pytest.mark.parametrize("hidden_layer_sizes", [True, (True, 3), [np.True_]])
+def test_hidden_layer_sizes_of_booleans_are_refused(regression, hidden_layer_sizes):
+    # a bool is an Integral: True was taken as one hidden unit (scikit-learn refuses it)
+    X, y = regression
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be positive integers"):
+        MLPRegressor(hidden_layer_sizes, max_iter=2).fit(X, y)
+
+
 @pytest.mark.parametrize("Estimator", [MLPRegressor, MLPClassifier])
 @pytest.mark.parametrize("device", ["cpu", "cuda"])
 def test_sparse_tag_matches_what_fit_accepts(regression, Estimator, device):

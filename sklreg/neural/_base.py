@@ -263,7 +263,8 @@ class BaseMLP(BaseEstimator):
         hidden = self.hidden_layer_sizes
         # an int, a sequence, or an array (np.array(3) too), items kept as given
         hidden = np.atleast_1d(np.asarray(hidden, dtype=object)).tolist()
-        if not all(isinstance(h, Integral) and h > 0 for h in hidden):
+        if not all(isinstance(h, Integral) and not isinstance(h, bool) and h > 0
+                   for h in hidden):
             raise ValueError(f"hidden_layer_sizes must be positive integers, got {hidden}.")
         hidden = [int(h) for h in hidden]
         self._check_solver_penalty()
