@@ -117,6 +117,16 @@ def test_kth_smallest_is_the_sorted_value(pattern):
             assert _kth_smallest(values.copy(), k) == np.sort(values)[k]
 
 
+def test_working_set_ranks_nan_scores_below_every_other():
+    from sklreg.solvers._cd import largest_scores
+
+    features = np.arange(10, 18)
+    scores = np.array([np.nan, 0.0, np.inf, np.nan, 0.0, 2.0, np.nan, 0.0])
+    # a NaN (from a non-finite gradient) only after every real score, ties first come
+    np.testing.assert_array_equal(largest_scores(features, scores, 3), [11, 12, 15])
+    np.testing.assert_array_equal(largest_scores(features, scores, 6), [10, 11, 12, 14, 15, 17])
+
+
 def test_stopped_descent_lowers_the_objective_and_keeps_a_valid_gap():
     """Stopped by max_iter, coordinate descent returns a point of lower objective than its
     start, with a gap no larger than the start's that bounds its suboptimality. A

@@ -50,3 +50,20 @@ def test_triangular_solves_match_lapack():
 
     np.testing.assert_allclose(solve_lower(L, B), np.linalg.solve(L, B), rtol=1e-12)
     np.testing.assert_allclose(cholesky_solve(L, b), np.linalg.solve(H, b), rtol=1e-12)
+
+
+@pytest.mark.parametrize("grad", [[np.nan], [np.inf], [np.nan, 0.0, 1.0], [np.inf, 0.0, -1.0]])
+def test_intercept_newton_step_skips_a_non_finite_gradient(grad):
+    # np.linalg.solve raised on it (Numba's finiteness check); solve_small must give the
+    # same outcome: no step, done, the intercepts unchanged
+    from sklreg.solvers._prox_newton import intercept_newton_step
+
+    grad = np.array(grad)
+    n = grad.shape[0]
+    hess = np.eye(n) if n == 1 else np.eye(n) - np.full((n, n), 1.0 / n)
+    b = np.arange(n, dtype=np.float64)
+
+    step, done = intercept_newton_step(grad, hess, b)
+
+    assert step.shape == (0,) and done
+    np.testing.assert_array_equal(b, np.arange(n))
