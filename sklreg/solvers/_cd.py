@@ -507,7 +507,8 @@ def _support_newton_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_s
     if not (_working_set_objective(point, r_new, t_new, sw_sum, l1_strength, l2_strength)
             < _working_set_objective(current, r, t, sw_sum, l1_strength, l2_strength)):
         return False, t
-    r[:] = r_new
+    for i in range(r.shape[0]):
+        r[i] = r_new[i]
     for a in range(k):
         w[support[a]] = point[a]
     return True, t_new
@@ -588,7 +589,8 @@ def _anderson_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w,
     new_value = _working_set_objective(extrapolated, r_new, t_new, sw_sum, l1_strength,
                                        l2_strength)
     if new_value < _working_set_objective(current, r, t, sw_sum, l1_strength, l2_strength):
-        r[:] = r_new
+        for i in range(r.shape[0]):
+            r[i] = r_new[i]
         for k in range(features.shape[0]):
             w[features[k]] = extrapolated[k]
         return t_new, moved_off_zero(current, extrapolated)
@@ -743,7 +745,8 @@ def enet_coordinate_descent(
         gap = min(gap, max(primal - best_dual, 0.0))
         if primal <= best_primal:
             best_primal = primal
-            best_w[:] = w
+            for i in range(best_w.shape[0]):
+                best_w[i] = w[i]
         work += n_active
         if off_zero and gap <= gap_tol and n_iter < max_iter and work < max_work:
             # converged at an extrapolated point: an epoch of descent sets back to exactly
@@ -852,7 +855,8 @@ def enet_coordinate_descent(
             working_set_epochs += 1
             work += working_set.shape[0]
             descent_entries += working_set_entries
-            history[n_history] = w[working_set]
+            for m in range(working_set.shape[0]):
+                history[n_history, m] = w[working_set[m]]
             n_history += 1
             if n_history == ANDERSON_DEPTH + 1:
                 t, off_zero = _anderson_step(X, X_data, X_indices, X_indptr, is_sparse,
@@ -869,6 +873,7 @@ def enet_coordinate_descent(
                 break
     remaining_work = work_to_converge(gap, previous_gap, gap_tol, work - previous_work)
     if primal > best_primal:  # screening zeroed weights and descent did not make up for it
-        w[:] = best_w
+        for i in range(w.shape[0]):
+            w[i] = best_w[i]
         gap = max(best_primal - best_dual, 0.0)
     return gap, n_iter, remaining_work

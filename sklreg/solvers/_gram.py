@@ -55,7 +55,8 @@ GATHER_COST = 4  # an update of q through the working set's indices, per contigu
 def _refresh_gradient(G, b, w, q):
     """``q = b - G w`` from scratch: a contiguous pass over the row of each nonzero weight
     (``G`` symmetric: rows are columns)."""
-    q[:] = b
+    for i in range(q.shape[0]):
+        q[i] = b[i]
     for k in np.flatnonzero(w):
         w_k = w[k]
         for i in range(q.shape[0]):
@@ -341,8 +342,9 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
                                        l2_strength)
                         >= _working_objective(current, b, current_q, y_norm2, working_set,
                                               l1_strength, l2_strength)):
-                    w[:] = current
-                    q[:] = current_q
+                    for i in range(w.shape[0]):
+                        w[i] = current[i]
+                        q[i] = current_q[i]
     return gap, n_iter, q
 
 
