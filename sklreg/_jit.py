@@ -9,11 +9,14 @@ works, only with a slower first fit in each new process.
 Kernels are serial (``nogil`` but never ``parallel=True``): a fit computes on one thread, so
 ``n_jobs`` threads, joblib processes or dask workers never oversubscribe the cores through
 Numba, whatever ``NUMBA_NUM_THREADS`` says (``tests/test_dask.py`` checks it).
+
+The array copies of the kernels go through :func:`copy_vector` and :func:`copy_matrix`,
+which spare every caller the compilation of Numba's slice assignment.
 """
 
 import numba
 
-__all__ = ["jit", "caching_enabled"]
+__all__ = ["jit", "caching_enabled", "copy_vector", "copy_matrix"]
 
 _caching_failed = False
 
@@ -67,3 +70,24 @@ def caching_enabled():
         False when no writable cache location was found at import time.
     """
     return not _caching_failed
+
+
+@jit
+def copy_vector(dst, src):
+    """``dst[:] = src`` for vectors, written out.
+
+    Numba's assignment of an array to a slice compiles a formatted shape-mismatch message
+    for each layout and caller (string formatting, about 2 s each; 8 s of the first
+    compilation of the classifier's solver). The kernels copy with these two functions, and
+    write other array-to-slice assignments (``Z[k] += step[k]``) as loops.
+    """
+    for i in range(dst.shape[0]):
+        dst[i] = src[i]
+
+
+@jit
+def copy_matrix(dst, src):
+    """``dst[:] = src`` for matrices (see :func:`copy_vector`)."""
+    for i in range(dst.shape[0]):
+        for j in range(dst.shape[1]):
+            dst[i, j] = src[i, j]

@@ -27,7 +27,7 @@ from .._datafits import (
     quadratic_dual_gap,
     stationary_to_rounding,
 )
-from .._jit import jit
+from .._jit import copy_vector, jit
 from .._penalties import prox_enet, subdiff_distance_enet
 from ._columns import REASSOCIATE, columns_axpy, columns_dot, dense_columns
 from ._small_linalg import solve_small
@@ -507,8 +507,7 @@ def _support_newton_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_s
     if not (_working_set_objective(point, r_new, t_new, sw_sum, l1_strength, l2_strength)
             < _working_set_objective(current, r, t, sw_sum, l1_strength, l2_strength)):
         return False, t
-    for i in range(r.shape[0]):
-        r[i] = r_new[i]
+    copy_vector(r, r_new)
     for a in range(k):
         w[support[a]] = point[a]
     return True, t_new
@@ -589,8 +588,7 @@ def _anderson_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w,
     new_value = _working_set_objective(extrapolated, r_new, t_new, sw_sum, l1_strength,
                                        l2_strength)
     if new_value < _working_set_objective(current, r, t, sw_sum, l1_strength, l2_strength):
-        for i in range(r.shape[0]):
-            r[i] = r_new[i]
+        copy_vector(r, r_new)
         for k in range(features.shape[0]):
             w[features[k]] = extrapolated[k]
         return t_new, moved_off_zero(current, extrapolated)
@@ -745,8 +743,7 @@ def enet_coordinate_descent(
         gap = min(gap, max(primal - best_dual, 0.0))
         if primal <= best_primal:
             best_primal = primal
-            for i in range(best_w.shape[0]):
-                best_w[i] = w[i]
+            copy_vector(best_w, w)
         work += n_active
         if off_zero and gap <= gap_tol and n_iter < max_iter and work < max_work:
             # converged at an extrapolated point: an epoch of descent sets back to exactly
@@ -873,7 +870,6 @@ def enet_coordinate_descent(
                 break
     remaining_work = work_to_converge(gap, previous_gap, gap_tol, work - previous_work)
     if primal > best_primal:  # screening zeroed weights and descent did not make up for it
-        for i in range(w.shape[0]):
-            w[i] = best_w[i]
+        copy_vector(w, best_w)
         gap = max(best_primal - best_dual, 0.0)
     return gap, n_iter, remaining_work

@@ -30,7 +30,7 @@ from .._datafits import (
     quadratic_gap_from_sums,
     stationary_to_rounding,
 )
-from .._jit import jit
+from .._jit import copy_vector, jit
 from .._penalties import prox_enet, subdiff_distance_enet
 from ._cd import (
     ANDERSON_DEPTH,
@@ -55,8 +55,7 @@ GATHER_COST = 4  # an update of q through the working set's indices, per contigu
 def _refresh_gradient(G, b, w, q):
     """``q = b - G w`` from scratch: a contiguous pass over the row of each nonzero weight
     (``G`` symmetric: rows are columns)."""
-    for i in range(q.shape[0]):
-        q[i] = b[i]
+    copy_vector(q, b)
     for k in np.flatnonzero(w):
         w_k = w[k]
         for i in range(q.shape[0]):
@@ -342,9 +341,8 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
                                        l2_strength)
                         >= _working_objective(current, b, current_q, y_norm2, working_set,
                                               l1_strength, l2_strength)):
-                    for i in range(w.shape[0]):
-                        w[i] = current[i]
-                        q[i] = current_q[i]
+                    copy_vector(w, current)
+                    copy_vector(q, current_q)
     return gap, n_iter, q
 
 

@@ -35,7 +35,7 @@ from .._datafits import (
     classification_probabilities,
     classification_residuals,
 )
-from .._jit import jit
+from .._jit import copy_matrix, copy_vector, jit
 from .._penalties import prox_enet, subdiff_distance_enet
 from ._cd import (
     ANDERSON_DEPTH,
@@ -90,24 +90,6 @@ SMALL_COMPLEMENT = 1e-8
 # penalty pulls goes to zero (the flat model's minimizer), and the line search takes it
 CURVATURE_FLOOR = 1e-12
 INTERCEPT_UNITS_SLACK = 1e4  # see _newton_step
-
-
-@jit
-def _copy_vector(dst, src):
-    """``dst[:] = src`` for vectors, written out: Numba's assignment of an array to a
-    slice compiles its shape-mismatch message (string formatting, about 2 s per layout and
-    caller; 8 s of the first compilation of ``prox_newton``). The kernels of this module
-    write such assignments as loops, ``Z[k] += step[k]`` included."""
-    for i in range(dst.shape[0]):
-        dst[i] = src[i]
-
-
-@jit
-def _copy_matrix(dst, src):
-    """``dst[:] = src`` for matrices (see :func:`_copy_vector`)."""
-    for i in range(dst.shape[0]):
-        for j in range(dst.shape[1]):
-            dst[i, j] = src[i, j]
 
 
 @jit(fastmath=REASSOCIATE)
@@ -433,10 +415,10 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
                                u_prev, delta_prev, delta_b_prev, l1_strength, l2_strength,
                                multinomial, breakpoints, kink_sizes)
         if epoch >= 1:
-            _copy_matrix(D_prev, D)
-            _copy_vector(u_prev, u)
-            _copy_matrix(delta_prev, delta)
-            _copy_vector(delta_b_prev, delta_b)
+            copy_matrix(D_prev, D)
+            copy_vector(u_prev, u)
+            copy_matrix(delta_prev, delta)
+            copy_vector(delta_b_prev, delta_b)
         violation = 0.0
         if shuffle:
             np.random.shuffle(order)  # noqa: NPY002 (Numba's per-thread generator)
@@ -531,10 +513,10 @@ def _newton_step(X, X_data, X_indices, X_indptr, is_sparse, Z, P, W, b, labels, 
                                          fit_intercept, D, u, delta, delta_b, l1_strength,
                                          l2_strength):
                     # no extrapolation along the Newton step, nor Anderson across it
-                    _copy_matrix(D_prev, D)
-                    _copy_vector(u_prev, u)
-                    _copy_matrix(delta_prev, delta)
-                    _copy_vector(delta_b_prev, delta_b)
+                    copy_matrix(D_prev, D)
+                    copy_vector(u_prev, u)
+                    copy_matrix(delta_prev, delta)
+                    copy_vector(delta_b_prev, delta_b)
                     n_history = 0
                     previous_violation = np.inf
                     continue
@@ -825,10 +807,10 @@ def _model_support_newton(X, X_data, X_indices, X_indptr, is_sparse, W, working_
             < _model_value(W, working_set, R, curvature, c, D, u, delta, l1_strength,
                            l2_strength, multinomial)):
         return False
-    _copy_matrix(D, new_D)
-    _copy_vector(u, new_u)
-    _copy_matrix(delta, new_delta)
-    _copy_vector(delta_b, new_delta_b)
+    copy_matrix(D, new_D)
+    copy_vector(u, new_u)
+    copy_matrix(delta, new_delta)
+    copy_vector(delta_b, new_delta_b)
     return True
 
 
@@ -889,10 +871,10 @@ def _anderson_model_step(X, X_data, X_indices, X_indptr, is_sparse, W, working_s
                              l1_strength, l2_strength, multinomial)
     if new_value < _model_value(W, working_set, R, curvature, c, D, u, delta, l1_strength,
                                 l2_strength, multinomial):
-        _copy_matrix(delta, new_delta)
-        _copy_vector(delta_b, new_delta_b)
-        _copy_matrix(D, new_D)
-        _copy_vector(u, new_u)
+        copy_matrix(delta, new_delta)
+        copy_vector(delta_b, new_delta_b)
+        copy_matrix(D, new_D)
+        copy_vector(u, new_u)
 
 
 @jit(fastmath=REASSOCIATE)
