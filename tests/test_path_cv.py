@@ -718,6 +718,30 @@ def test_path_weights_whose_optimum_is_zero_are_exactly_zero(seed, n_samples, n_
         assert_allclose(grad[nonzero], 0.5 * alpha * np.sign(coef[nonzero]), rtol=1e-3)
 
 
+@pytest.mark.parametrize(("seed", "n_samples", "n_features", "effective_rank"),
+                         [(0, 30, 80, 26), (28, 30, 80, 26), (27, 100, 20, None)])
+def test_path_gaps_bound_suboptimality_after_extrapolation(seed, n_samples, n_features,
+                                                           effective_rank):
+    """Where an extrapolation met the gap but moved weights off zero (these problems, at
+    some alphas), descent over those weights follows, and the gap reported is the dual
+    bound met before it, against the objective after it: it must still bound the
+    suboptimality (the steps lower the objective), at a loose and a tight tolerance."""
+    X, y = make_regression(n_samples, n_features, n_informative=n_features // 5, noise=1.0,
+                           effective_rank=effective_rank, random_state=seed)
+    null = 0.5 * np.var(y)
+    for tol in (1e-5, 1e-11):
+        path = regularization_path(X, y, penalty="elasticnet", l1_ratio=0.5, n_alphas=30,
+                                   tol=tol, solver="cd")
+        _, reference, _ = enet_path(X - X.mean(0), y - y.mean(), l1_ratio=0.5,
+                                    alphas=path.alphas, tol=1e-14, max_iter=10**6)
+        for i, alpha in enumerate(path.alphas):
+            ours = objective(X, y, path.coefs[:, i], path.intercepts[i], alpha, 0.5)
+            optimum = objective(X, y, reference[:, i], y.mean() - X.mean(0) @ reference[:, i],
+                                alpha, 0.5)
+            assert ours - optimum <= path.dual_gaps[i] + 1e-13 * null
+            assert path.dual_gaps[i] <= tol * null
+
+
 def test_float32_path_keeps_the_certificate_of_its_descent():
     """A float32 design's coefficients are certified as rounded (certify_rounded), from
     the gap of their own dual point; that point can be far worse than the best one the

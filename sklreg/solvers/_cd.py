@@ -97,6 +97,23 @@ def residual_summaries(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum
     return r_norm2, r_dot_y
 
 
+@jit(fastmath=REASSOCIATE)
+def residual_objective(sw_sum, sqrt_sw, r, t, w, l1_strength, l2_strength):
+    """The objective at ``w``, from its residual ``r_s`` and ``t`` (centered as by
+    :func:`residual_summaries`)."""
+    shift = t / sw_sum if sw_sum > 0.0 else 0.0
+    r_norm2 = 0.0
+    for i in range(r.shape[0]):
+        centered = r[i] - sqrt_sw[i] * shift
+        r_norm2 += centered * centered
+    l1_norm = 0.0
+    ridge = 0.0
+    for j in range(w.shape[0]):
+        l1_norm += abs(w[j])
+        ridge += l2_strength * w[j] * w[j]
+    return 0.5 * r_norm2 + l1_strength * l1_norm + 0.5 * ridge
+
+
 @jit
 def gap_safe_discards(XTr_j, w_j, lipschitz_j, l1_strength, l2_strength, positive, radius,
                       scale):
@@ -573,19 +590,23 @@ def anderson_extrapolation(history, positive):
 
 
 @jit
-def moved_off_zero(current, extrapolated):
-    """Whether ``extrapolated`` is nonzero where ``current``, the last iterate of descent,
-    is zero.
+def moved_off_zero(features, current, extrapolated):
+    """The ``features`` where ``extrapolated`` is nonzero and ``current``, the last iterate
+    of descent, is zero.
 
     The combination of earlier iterates moves such a weight off zero by as little as
     1e-11 where its gradient is a twentieth of the L1 bound, and a fit whose gap met its
-    tolerance right there reported it: :func:`enet_coordinate_descent` then runs one more
-    epoch of descent, which sets it back to exactly zero.
+    tolerance right there reported it: :func:`enet_coordinate_descent` then runs descent
+    over these weights, which sets back to exactly zero those whose gradient is within the
+    L1 bound.
     """
+    moved = np.empty(features.shape[0], dtype=features.dtype)
+    n_moved = 0
     for k in range(current.shape[0]):
         if current[k] == 0.0 and extrapolated[k] != 0.0:
-            return True
-    return False
+            moved[n_moved] = features[k]
+            n_moved += 1
+    return moved[:n_moved]
 
 
 # inlined into its only caller: compiled there once, not compiled alone and then
@@ -596,13 +617,14 @@ def _anderson_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w,
     """Anderson extrapolation of the last iterates of ``w[features]`` (rows of ``history``).
 
     The extrapolated point replaces ``w`` (and ``r``) only when it lowers the objective,
-    so coordinate descent keeps its descent property. Returns the new ``t``, and whether
-    the point taken moved off zero a weight that descent had left at zero (see
-    :func:`moved_off_zero`).
+    so coordinate descent keeps its descent property. Returns the new ``t``, and the
+    features whose weights the point taken moved off zero where descent had left them
+    (see :func:`moved_off_zero`).
     """
+    none_moved = features[:0]
     extrapolated = anderson_extrapolation(history, positive)
     if extrapolated.shape[0] == 0:
-        return t, False
+        return t, none_moved
     current = history[-1]
     deltas = extrapolated - current
     r_new = r.copy()
@@ -616,8 +638,8 @@ def _anderson_step(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w,
         copy_vector(r, r_new)
         for k in range(features.shape[0]):
             w[features[k]] = extrapolated[k]
-        return t_new, moved_off_zero(current, extrapolated)
-    return t, False
+        return t_new, moved_off_zero(features, current, extrapolated)
+    return t, none_moved
 
 
 @jit(fastmath=REASSOCIATE)
@@ -745,7 +767,8 @@ def enet_coordinate_descent(
     best_dual = -np.inf  # the largest dual objective met at an outer iteration
     signs = np.zeros(n_features, dtype=np.int8)  # of w at the last outer iteration
     newton_tried = False  # on the current signs
-    off_zero = False  # the last extrapolation moved weights off zero, no epoch since
+    # weights the last extrapolation moved off zero, when no epoch ran since
+    moved = np.empty(0, dtype=active.dtype)
     descent_entries = 0.0  # column entries visited by descent since the last Newton step
     entries_per_pass = float(n_samples)  # over a column of the working set, on average
     # a penalty far below the rounding of X^T r: no dual point will certify gap_tol, and
@@ -770,17 +793,22 @@ def enet_coordinate_descent(
             best_primal = primal
             copy_vector(best_w, w)
         work += n_active
-        if off_zero and gap <= gap_tol and n_iter < max_iter and work < max_work:
-            # converged at an extrapolated point: an epoch of descent sets back to exactly
-            # zero the weights it moved off zero (see moved_off_zero), the gap checked again
-            # (reported even should rounding lift its objective a hair over this one's)
-            off_zero = False
+        if moved.shape[0] > 0 and gap <= gap_tol and n_iter < max_iter and work < max_work:
+            # converged at an extrapolated point: descent over the weights it moved off
+            # zero sets back to exactly zero those the optimum has at zero (see
+            # moved_off_zero). Its steps only lower the objective, so the best dual point
+            # still certifies the result: the new gap needs the objective, not X^T r (a
+            # point reported even should rounding lift its objective a hair over this one's)
             best_primal = np.inf
             t, _ = _cd_epoch(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w, r,
-                             t, lipschitz, previous_working_set, l1_strength, l2_strength,
-                             positive, random_selection)
+                             t, lipschitz, moved, l1_strength, l2_strength, positive, False)
             n_iter += 1
-            work += previous_working_set.shape[0]
+            work += moved.shape[0]
+            moved = moved[:0]
+            primal = residual_objective(sw_sum, sqrt_sw, r, t, w, l1_strength, l2_strength)
+            gap = max(primal - best_dual, 0.0)
+            if gap <= gap_tol:
+                break
             continue
         if gap <= gap_tol or n_iter >= max_iter or work >= max_work:
             break
@@ -873,7 +901,7 @@ def enet_coordinate_descent(
                                      l2_strength, positive, random_selection)
             n_iter += 1
             inner_epochs += 1
-            off_zero = False
+            moved = moved[:0]
             working_set_epochs += 1
             work += working_set.shape[0]
             descent_entries += working_set_entries
@@ -881,7 +909,7 @@ def enet_coordinate_descent(
                 history[n_history, m] = w[working_set[m]]
             n_history += 1
             if n_history == ANDERSON_DEPTH + 1:
-                t, off_zero = _anderson_step(X, X_data, X_indices, X_indptr, is_sparse,
+                t, moved = _anderson_step(X, X_data, X_indices, X_indptr, is_sparse,
                                              X_mean, sw_sum, w, r, t, working_set, history,
                                              l1_strength, l2_strength, positive)
                 n_history = 0
