@@ -685,8 +685,11 @@ def test_proximal_adam_group_lasso_reaches_stationarity(regression):
 
 def test_lbfgs_rejects_nonsmooth_penalties(regression):
     for penalty in ["l1", "elasticnet", "group"]:
-        with pytest.raises(ValueError, match="lbfgs"):
+        with pytest.raises(ValueError, match="lbfgs") as error:
             MLPRegressor(solver="lbfgs", penalty=penalty).fit(*regression)
+        # l1_ratio only where the penalty uses it
+        mentioned = f"l1_ratio={MLPRegressor().l1_ratio}" in str(error.value)
+        assert mentioned == (penalty == "elasticnet")
 
 
 # ------------------------------------------------------------------ kernels

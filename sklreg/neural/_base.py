@@ -203,11 +203,13 @@ class BaseMLP(BaseEstimator):
         ``l1_ratio=0`` is the L2 penalty, ``alpha=0`` no penalty)."""
         l1_strength, _, group_strength = self._strengths()
         if self.solver == "lbfgs" and (l1_strength > 0.0 or group_strength > 0.0):
+            setting = f"penalty={self.penalty!r} with alpha={self.alpha}"
+            if self.penalty == "elasticnet":
+                setting += f" and l1_ratio={self.l1_ratio}"
             raise ValueError(
-                f"solver='lbfgs' supports the smooth penalties only ('l2', None, or an "
-                f"alpha * l1_ratio of 0), got penalty={self.penalty!r} with alpha="
-                f"{self.alpha}: its non-smooth part needs the proximal steps of "
-                "solver='adam' or 'sgd'."
+                "solver='lbfgs' supports the smooth penalties only ('l2', None, "
+                f"'elasticnet' with l1_ratio=0, or alpha=0), got {setting}: its non-smooth "
+                "part needs the proximal steps of solver='adam' or 'sgd'."
             )
 
     def _initialize(self, layer_units, dtype):
