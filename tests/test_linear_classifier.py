@@ -2341,3 +2341,28 @@ def test_float32_rounding_bound_is_the_exact_objective_increase(offset, seed):
     increase = c @ (loss(Z + D) - loss(Z)) + 0.5 * alpha * np.sum((W - W0) * (W + W0))
     assert increase > 0.0
     assert_allclose(bound, increase, rtol=1e-6)
+
+
+@pytest.mark.parametrize("l2_strength", [0.0, 0.3, 5.0])
+def test_best_class_shift_minimizes_the_penalty_nearest_zero(l2_strength):
+    """The shift of a multinomial model's weights over its classes (which leaves its
+    probabilities unchanged) that minimizes the elastic-net penalty, against a dense scan
+    of candidates: every kink, every interval's stationary point, zero."""
+    from sklreg.solvers._prox_newton import _best_class_shift
+
+    def penalty(a, t):
+        return 1.0 * np.abs(a - t).sum() + 0.5 * l2_strength * ((a - t) ** 2).sum()
+
+    rng = np.random.default_rng(3)
+    for n in (2, 3, 4, 7, 20):
+        for trial in range(30):
+            a = rng.standard_normal(n) + (3.0 if trial % 2 else 0.0)
+            if trial % 5 == 0:
+                a[: n // 2] = a[0]  # ties
+            t = _best_class_shift(a, 1.0, l2_strength)
+            candidates = np.concatenate([a, np.linspace(a.min() - 1, a.max() + 1, 2001), [0.0]])
+            best = min(penalty(a, c) for c in candidates)
+            assert penalty(a, t) <= best + 1e-12 * (1 + best)
+            if l2_strength == 0.0:  # a median interval: the point of it nearest zero
+                low, high = np.sort(a)[(n - 1) // 2], np.sort(a)[n // 2]
+                assert t == min(max(0.0, low), high)

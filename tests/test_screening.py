@@ -117,6 +117,25 @@ def test_kth_smallest_is_the_sorted_value(pattern):
             assert _kth_smallest(values.copy(), k) == np.sort(values)[k]
 
 
+@pytest.mark.parametrize("pattern", ["random", "ties", "sorted", "reversed", "constant",
+                                     "infinite"])
+def test_heap_argsort_sorts(pattern):
+    from sklreg.solvers._cd import heap_argsort
+
+    rng = np.random.default_rng(8)
+    for n in (0, 1, 2, 3, 10, 257):
+        values = {"random": rng.standard_normal(n), "ties": rng.integers(0, 3, n) * 1.0,
+                  "sorted": np.arange(n) * 1.0, "reversed": -np.arange(n) * 1.0,
+                  "constant": np.ones(n),
+                  "infinite": np.where(rng.uniform(size=n) < 0.3, np.inf,
+                                       -rng.exponential(size=n))}[pattern]
+        before = values.copy()
+        order = heap_argsort(values)
+        np.testing.assert_array_equal(np.sort(order), np.arange(n))  # a permutation
+        np.testing.assert_array_equal(values[order], np.sort(values))
+        np.testing.assert_array_equal(values, before)
+
+
 def test_working_set_ranks_nan_scores_below_every_other():
     from sklreg.solvers._cd import largest_scores
 

@@ -240,6 +240,39 @@ def _kth_smallest(values, k):
 
 
 @jit
+def heap_argsort(values):
+    """The indices that sort ``values`` (no NaN) in increasing order (heapsort: O(n log n)
+    in every case; ties in no particular order).
+
+    Written out rather than ``np.argsort`` / ``np.sort``, whose Numba quicksort took 3 s
+    of the first compilation of ``LinearClassifier('l1')``.
+    """
+    n = values.shape[0]
+    order = np.arange(n)
+    for root in range(n // 2 - 1, -1, -1):
+        _sift_down(values, order, root, n)
+    for end in range(n - 1, 0, -1):
+        order[0], order[end] = order[end], order[0]
+        _sift_down(values, order, 0, end)
+    return order
+
+
+@jit(inline="always")
+def _sift_down(values, order, root, end):
+    """Restore the max-heap order of ``values[order[root:end]]`` below ``root``."""
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            return
+        if child + 1 < end and values[order[child]] < values[order[child + 1]]:
+            child += 1
+        if not values[order[root]] < values[order[child]]:
+            return
+        order[root], order[child] = order[child], order[root]
+        root = child
+
+
+@jit
 def largest_scores(features, scores, size):
     """The ``size`` features of largest score, in their order in ``features``.
 

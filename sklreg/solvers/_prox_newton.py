@@ -42,6 +42,7 @@ from ._cd import (
     SHUFFLE_MIN_SAMPLES_PER_FEATURE,
     anderson_extrapolation,
     column_entries,
+    heap_argsort,
     largest_scores,
     newton_step_pays,
     orthant_newton_point,
@@ -976,7 +977,7 @@ def _extrapolate_epoch(W, working_set, R, curvature, c, D, u, delta, delta_b, D_
                 n_kinks += 1
     if step_norm == 0.0 or not slope < 0.0:
         return
-    order = np.argsort(breakpoints[:n_kinks])
+    order = heap_argsort(breakpoints[:n_kinks])
     t = 0.0
     t_best = -1.0
     for r in range(n_kinks):
@@ -1019,7 +1020,7 @@ def _best_class_shift(a, l1_strength, l2_strength):
     """``argmin_t sum_k l1 |a_k - t| + l2 / 2 (a_k - t)^2``, the one nearest zero.
 
     Zero, the common case, is recognized from the subdifferential at ``t = 0`` in O(n);
-    otherwise a sorted copy of ``a`` is made.
+    otherwise a sorted copy of ``a`` is made (see :func:`~sklreg.solvers._cd.heap_argsort`).
     """
     n = a.shape[0]
     n_above = 0
@@ -1033,19 +1034,23 @@ def _best_class_shift(a, l1_strength, l2_strength):
     if (abs(l1_strength * (n_below - n_above) - l2_strength * total)
             <= l1_strength * (n - n_above - n_below)):
         return 0.0
-    a = np.sort(a)
+    order = heap_argsort(a)
+    ranked = np.empty(n)
+    for m in range(n):
+        ranked[m] = a[order[m]]
     if l2_strength == 0.0:  # the point of the median interval nearest zero
-        return min(max(0.0, a[(n - 1) // 2]), a[n // 2])
-    total = a.sum()
-    for m in range(n + 1):  # between a[m - 1] and a[m]: m coordinates below t
+        return min(max(0.0, ranked[(n - 1) // 2]), ranked[n // 2])
+    total = ranked.sum()
+    for m in range(n + 1):  # between ranked[m - 1] and ranked[m]: m coordinates below t
         t = (total - l1_strength * (2 * m - n) / l2_strength) / n
-        if (m == 0 or t >= a[m - 1]) and (m == n or t <= a[m]):
+        if (m == 0 or t >= ranked[m - 1]) and (m == n or t <= ranked[m]):
             return t
     for m in range(n):  # at a kink: the subdifferential contains 0
-        below = l2_strength * (n * a[m] - total) + l1_strength * (2 * m - n + 1) - l1_strength
+        below = (l2_strength * (n * ranked[m] - total) + l1_strength * (2 * m - n + 1)
+                 - l1_strength)
         above = below + 2.0 * l1_strength
         if below <= 0.0 <= above:
-            return a[m]
+            return ranked[m]
     return 0.0
 
 
