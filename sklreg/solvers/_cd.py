@@ -833,8 +833,11 @@ def enet_coordinate_descent(
             # still certifies the result: the new gap needs the objective, not X^T r (a
             # point reported even should rounding lift its objective a hair over this one's)
             best_primal = np.inf
+            # in order, each visited once: random_order is False, typed as a run-time bool
+            # (the literal False compiled a second copy of the epoch, 1.1 s cold)
+            random_order = moved.shape[0] < 0
             t, _ = _cd_epoch(X, X_data, X_indices, X_indptr, is_sparse, X_mean, sw_sum, w, r,
-                             t, lipschitz, moved, l1_strength, l2_strength, positive, False)
+                             t, lipschitz, moved, l1_strength, l2_strength, positive, random_order)
             n_iter += 1
             work += moved.shape[0]
             moved = moved[:0]
