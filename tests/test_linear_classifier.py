@@ -155,6 +155,7 @@ def test_binary_l2_by_lbfgs_matches_the_direct_newton_and_reference(monkeypatch,
     monkeypatch.setattr(classifier_module, "direct_newton_applies", lambda *args: True)
     newton = LinearClassifier("l2", **params).fit(X_fit, y, sample_weight=sw)
     monkeypatch.setattr(classifier_module, "direct_newton_applies", lambda *args: False)
+    monkeypatch.setattr(classifier_module, "small_l2_problem", lambda *args: False)
     monkeypatch.setattr(classifier_module, "newton_fallback_after", lambda *args: None)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
@@ -662,6 +663,7 @@ def test_l2_newton_fallback_survives_a_system_indefinite_in_float64(
     fit, where L-BFGS alone converged). The fit ends at L-BFGS's objective."""
     import sklreg.linear._classifier as classifier_module
 
+    monkeypatch.setattr(classifier_module, "small_l2_problem", lambda *args: False)
     X, y = make_classification(n_samples, n_features, n_informative=5, n_redundant=2,
                                n_classes=n_classes, n_clusters_per_class=1, class_sep=3,
                                random_state=0)
@@ -1605,10 +1607,13 @@ def test_convergence_warning_tells_an_early_stop_from_max_iter():
 
 
 @pytest.mark.parametrize("n_samples, n_features, solver", [
-    (300, 30, "L-BFGS"), (60, 200, "Newton"), (200, 300, "dual coordinate descent")])
+    (1000, 30, "L-BFGS"), (300, 30, "proximal Newton"), (60, 200, "Newton"),
+    (200, 300, "dual coordinate descent")])
 def test_binary_l2_solver_follows_the_shape(n_samples, n_features, solver):
-    """More samples than features: L-BFGS (O(n p) a step); few samples: the exact Newton;
-    more, but still fewer than features: dual coordinate descent (one variable a sample)."""
+    """More samples than features: L-BFGS (O(n p) a step), proximal Newton on a small
+    design (compiled epochs, where L-BFGS's NumPy calls cost more); few samples: the exact
+    Newton; more, but still fewer than features: dual coordinate descent (one variable a
+    sample)."""
     rng = np.random.RandomState(0)
     X = rng.randn(n_samples, n_features)
     y = (X[:, 0] + 0.5 * rng.randn(n_samples) > 0).astype(int)
@@ -2366,3 +2371,29 @@ def test_best_class_shift_minimizes_the_penalty_nearest_zero(l2_strength):
             if l2_strength == 0.0:  # a median interval: the point of it nearest zero
                 low, high = np.sort(a)[(n - 1) // 2], np.sort(a)[n // 2]
                 assert t == min(max(0.0, low), high)
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_small_l2_problems_by_proximal_newton_match_lbfgs_and_reference(n_classes,
+                                                                        fit_intercept,
+                                                                        monkeypatch):
+    """Small L2 problems go to proximal Newton (see SMALL_L2_WORK); with sample weights and
+    off-centre features, its solution is L-BFGS's and scikit-learn's."""
+    import sklreg.linear._classifier as classifier_module
+
+    X, y = make_data(n_classes, n_samples=200, n_features=5, seed=4)
+    X[:, ::2] += 3.0
+    sw = np.random.RandomState(2).uniform(0.1, 3.0, len(y))
+    params = dict(alpha=1e-3, tol=1e-12, max_iter=1000, fit_intercept=fit_intercept)
+    assert classifier_module.small_l2_problem(X, 1 if n_classes == 2 else n_classes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        small = LinearClassifier("l2", **params).fit(X, y, sample_weight=sw)
+        monkeypatch.setattr(classifier_module, "small_l2_problem", lambda *args: False)
+        lbfgs = LinearClassifier("l2", **params).fit(X, y, sample_weight=sw)
+    ref = reference(X, y, 1e-3, "l2", sample_weight=sw, fit_intercept=fit_intercept)
+    assert_matches_reference(small, ref, X, y, 1e-3, "l2", sample_weight=sw)
+    assert small.dual_gap_ <= 1e-12 * np.log(n_classes)
+    distance = np.linalg.norm(small.coef_ - lbfgs.coef_)
+    assert distance <= np.sqrt(2 * small.dual_gap_ / 1e-3) + np.sqrt(2 * lbfgs.dual_gap_ / 1e-3)
