@@ -168,6 +168,8 @@ def test_auto_forms_the_gram_matrix_of_the_likely_support(monkeypatch, near_acti
     monkeypatch.setattr(least_squares, "centered_gram",
                         lambda A, *args: gram_sizes.append(A.shape[1]) or centered_gram(A, *args))
     monkeypatch.setattr(least_squares, "NEAR_ACTIVE", near_active)
+    # few passes on X before the switch: the support they leave misses features
+    monkeypatch.setattr(least_squares, "GRAM_MIN_PASSES", 8)
     extended_gram = least_squares.extended_gram
     extensions = []
     monkeypatch.setattr(least_squares, "extended_gram",
@@ -220,10 +222,13 @@ def test_auto_goes_on_on_the_design_when_its_rate_predicts_convergence(monkeypat
 
 
 def test_gram_switch_budget():
+    from sklreg.linear._least_squares import GRAM_MIN_PASSES
+
     assert gram_switch_work(100, 60) == np.inf  # X^T X not smaller than X
     assert gram_switch_work(10**6, 5000) == np.inf  # X^T X too large
-    assert gram_switch_work(10_000, 3) == 8 * 3  # a few passes first, however cheap X^T X
-    assert 8 * 100 <= gram_switch_work(10_000, 100) < 100 * 100
+    # a few passes first, however cheap X^T X
+    assert gram_switch_work(10_000, 3) == GRAM_MIN_PASSES * 3
+    assert GRAM_MIN_PASSES * 100 <= gram_switch_work(10_000, 100) < 100 * 100
     assert gram_switch_work(10_000, 1000) == 1000**2 // 16
 
 
