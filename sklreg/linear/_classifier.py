@@ -822,9 +822,11 @@ class LinearClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     Solved by proximal Newton with working sets (coordinate descent on each quadratic
     model, line search on the objective), stopped on a certified duality gap. With an L2
     penalty only, binary problems with ``n_samples <= min(128, n_features)`` use exact
-    Newton steps instead (through the ``n_samples x n_samples`` Gram matrix), and the others
-    L-BFGS on the exact objective (the intercepts made optimal after each step; two
-    products with ``X`` an iteration), each iterate certified by the same duality gap.
+    Newton steps instead (through the ``n_samples x n_samples`` Gram matrix), small ones
+    (no more features than samples, at most 20000 stored entries of ``X`` times the number
+    of weight rows) proximal Newton as above, and the others L-BFGS on the exact objective
+    (the intercepts made optimal after each step; two products with ``X`` an iteration),
+    each iterate certified by the same duality gap.
     Binary L2 problems without intercept, from a cold start, with no more samples than
     features and a weak enough penalty (``1 + sum_i c_i ||x_i||^2 / (4 alpha)``, a bound on
     the primal condition number with ``c`` the weights divided by their sum, above 200),
