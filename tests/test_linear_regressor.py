@@ -791,3 +791,24 @@ def test_read_only_inputs_give_the_same_fit_with_every_solver(layout, dtype, tmp
                        X.toarray() if sp.issparse(X) else X)
     assert_array_equal(y_read_only, y)
     assert_array_equal(weights_read_only, sample_weight)
+
+
+def test_sparse_ridge_runs_lsqr_where_factoring_costs_more():
+    """'auto' ridge on sparse X of at most 2000 features factored X^T X whatever its
+    density: 0.11 s on 5000 x 2000 at 1% stored, where LSQR (and scikit-learn's Ridge)
+    takes 5 - 12 ms. It now runs LSQR there (several iterations), and still factors where
+    that is cheap (one iteration); both reach the direct solution within their gaps."""
+    rng = np.random.default_rng(0)
+    for (n_samples, n_features), direct in (((5000, 2000), False), ((20000, 100), True)):
+        X = sp.random(n_samples, n_features, density=0.01, format="csr", random_state=rng)
+        y = np.asarray(X @ rng.standard_normal(n_features)).ravel()
+        y += 0.1 * rng.standard_normal(n_samples)
+        alpha = 1e-2 * np.mean(X.multiply(X).mean(axis=0))
+        model = LinearRegressor("l2", alpha=alpha, tol=1e-8).fit(X, y)
+        assert (model.n_iter_ == 1) == direct
+        exact = LinearRegressor("l2", alpha=alpha, solver="cholesky").fit(X, y)
+        ours = objective(X, y, model.coef_, model.intercept_, alpha, 0.0)
+        optimum = objective(X, y, exact.coef_, exact.intercept_, alpha, 0.0)
+        null = objective(X, y, 0 * exact.coef_, y.mean(), alpha, 0.0)
+        assert ours - optimum <= model.dual_gap_ + 1e-12 * null
+        assert model.dual_gap_ <= 1e-8 * null

@@ -73,6 +73,20 @@ def sparse_kernel_pays(X, column_counts=None):
     return work <= KERNEL_MAX_LSQR_ITERATIONS * 4.0 * X.nnz
 
 
+def sparse_gram_pays(X):
+    """Whether ridge on the sparse ``X`` should factor ``X^T X`` rather than run LSQR:
+    forming it (a sum of the rows' outer products) and factoring it (``p^3 / 3``
+    multiply-adds, counted as for :func:`sparse_kernel_pays`) cost less than
+    :data:`KERNEL_MAX_LSQR_ITERATIONS` LSQR iterations. A single fit's choice (a path
+    factors once for all its alphas): on 5000 x 2000 at 1% stored, the factorization took
+    0.11 s, LSQR 5 - 12 ms (scikit-learn's Ridge 4 - 11 ms)."""
+    counts = np.bincount(X.indices, minlength=X.shape[0]) if X.format == "csc" else (
+        np.diff(X.tocsr().indptr))
+    counts = counts.astype(np.float64)
+    work = 0.5 * (counts @ counts) + X.shape[1] ** 3 / 90.0
+    return work <= KERNEL_MAX_LSQR_ITERATIONS * 4.0 * X.nnz
+
+
 def design_kernel_pays(design, solver, l1_strength):
     """:func:`sparse_kernel_pays` of a sparse design, evaluated only where
     :func:`choose_solver` may use it ('auto' without an L1 part), on the design's cached
@@ -82,7 +96,7 @@ def design_kernel_pays(design, solver, l1_strength):
 
 
 def choose_solver(solver, shape, sparse, l1_strength, l2_strength, positive,
-                  kernel_pays=False):
+                  kernel_pays=False, gram_pays=True):
     """Resolve ``solver='auto'`` and reject combinations a solver cannot handle.
 
     Parameters
@@ -100,6 +114,9 @@ def choose_solver(solver, shape, sparse, l1_strength, l2_strength, positive,
     kernel_pays : bool, default=False
         For a sparse design, :func:`sparse_kernel_pays`: ridge factors ``X X^T`` whatever
         the number of features.
+    gram_pays : bool, default=True
+        For a sparse design of at most ``DIRECT_SPARSE_MAX_FEATURES`` features, whether
+        ridge factors ``X^T X`` (see :func:`sparse_gram_pays`) rather than run LSQR.
 
     Returns
     -------
@@ -111,7 +128,8 @@ def choose_solver(solver, shape, sparse, l1_strength, l2_strength, positive,
             return "gram" if gram_switch_work(*shape) == 0 else "cd"
         if positive:
             return "nnls"
-        if not sparse or shape[1] <= DIRECT_SPARSE_MAX_FEATURES or kernel_pays:
+        if (not sparse or kernel_pays
+                or (shape[1] <= DIRECT_SPARSE_MAX_FEATURES and gram_pays)):
             return "cholesky"
         return "lsqr"
     if solver in ("cd", "gram") and not penalized:

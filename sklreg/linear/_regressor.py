@@ -17,6 +17,7 @@ from ._design import prepare_design
 from ._least_squares import (
     choose_solver,
     solve_least_squares,
+    sparse_gram_pays,
     sparse_kernel_pays,
     warn_if_intercept_rounding_exceeds_tol,
     warn_if_not_converged,
@@ -211,8 +212,9 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         - 'auto': when the penalty has an L1 part or ``positive=True``, 'cd', which moves
           to 'gram' (of the features near the support) after about as many column passes
           as forming ``X^T X`` costs, when there are at most 2000 features and at least 2
-          samples per feature; else 'cholesky', or 'lsqr' for sparse X with more than
-          2000 features.
+          samples per feature; else 'cholesky', or 'lsqr' for sparse X where forming and
+          factoring ``X^T X`` or ``X X^T`` would cost more than about ten LSQR iterations
+          (always beyond 2000 features; a path factors once for all its alphas up to 2000).
           Unpenalized ``positive=True`` uses non-negative least squares.
 
         Ignored with ``device='cuda'``.
@@ -333,10 +335,11 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         if use_cuda:
             design = prepare_design(X, Y, sample_weight, self.fit_intercept, True)
         else:
-            kernel_pays = (self.solver == "auto" and l1_strength == 0.0 and sp.issparse(X)
-                           and sparse_kernel_pays(X))
+            sparse_ridge = self.solver == "auto" and l1_strength == 0.0 and sp.issparse(X)
+            kernel_pays = sparse_ridge and sparse_kernel_pays(X)
+            gram_pays = not sparse_ridge or kernel_pays or sparse_gram_pays(X)
             solver = choose_solver(self.solver, X.shape, sp.issparse(X), l1_strength,
-                                   l2_strength, self.positive, kernel_pays)
+                                   l2_strength, self.positive, kernel_pays, gram_pays)
             design = prepare_design(X, Y, sample_weight, self.fit_intercept,
                                     solver in ("cd", "gram"))
         l1_strength, l2_strength = l1_strength * design.sw_sum, l2_strength * design.sw_sum
@@ -358,7 +361,9 @@ class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, Ba
         else:
             result = solve_least_squares(
                 design, l1_strength, l2_strength, positive=self.positive,
-                solver=self.solver, max_iter=self.max_iter, tol=self.tol, W_init=W_init,
+                # LSQR where a single fit's costs chose it (see sparse_gram_pays)
+                solver="lsqr" if solver == "lsqr" else self.solver,
+                max_iter=self.max_iter, tol=self.tol, W_init=W_init,
                 random_selection=self.selection == "random", seed=seed,
             )
         set_fitted_attributes(self, result, design, X.dtype, single_target,
