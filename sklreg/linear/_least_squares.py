@@ -74,16 +74,21 @@ def sparse_kernel_pays(X, column_counts=None):
 
 
 def sparse_gram_pays(X):
-    """Whether ridge on the sparse ``X`` should factor ``X^T X`` rather than run LSQR:
-    forming it (a sum of the rows' outer products) and factoring it (``p^3 / 3``
-    multiply-adds, counted as for :func:`sparse_kernel_pays`) cost less than
-    :data:`KERNEL_MAX_LSQR_ITERATIONS` LSQR iterations. A single fit's choice (a path
-    factors once for all its alphas): on 5000 x 2000 at 1% stored, the factorization took
-    0.11 s, LSQR 5 - 12 ms (scikit-learn's Ridge 4 - 11 ms)."""
-    counts = np.bincount(X.indices, minlength=X.shape[0]) if X.format == "csc" else (
-        np.diff(X.tocsr().indptr))
+    """Whether ridge on the sparse ``X`` should factor the smaller of ``X^T X`` and
+    ``X X^T`` rather than run LSQR: forming it (a sum of the rows' or the columns' outer
+    products) and factoring it (``m^3 / 3`` multiply-adds, counted as for
+    :func:`sparse_kernel_pays`) cost less than :data:`KERNEL_MAX_LSQR_ITERATIONS` LSQR
+    iterations. A single fit's choice (a path factors once for all its alphas): on
+    5000 x 2000 at 1% stored, the factorization took 0.11 s, LSQR 4 - 11 ms (scikit-learn's
+    Ridge 4 - 11 ms)."""
+    n_samples, n_features = X.shape
+    by_rows = n_samples >= n_features  # X^T X: the rows' outer products
+    if by_rows == (X.format == "csr"):
+        counts = np.diff(X.indptr)
+    else:
+        counts = np.bincount(X.indices, minlength=n_samples if by_rows else n_features)
     counts = counts.astype(np.float64)
-    work = 0.5 * (counts @ counts) + X.shape[1] ** 3 / 90.0
+    work = 0.5 * (counts @ counts) + min(n_samples, n_features) ** 3 / 90.0
     return work <= KERNEL_MAX_LSQR_ITERATIONS * 4.0 * X.nnz
 
 
