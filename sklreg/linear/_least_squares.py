@@ -68,9 +68,8 @@ def sparse_kernel_pays(X, column_counts=None):
     n_samples, n_features = X.shape
     if n_samples >= n_features or n_samples > KERNEL_MAX_SAMPLES:
         return False
-    counts = (stored_per_column(X) if column_counts is None else column_counts).astype(np.float64)
-    work = 0.5 * (counts @ counts) + n_samples**3 / 90.0
-    return work <= KERNEL_MAX_LSQR_ITERATIONS * 4.0 * X.nnz
+    counts = stored_per_column(X) if column_counts is None else column_counts
+    return _factoring_pays(counts, n_samples, X.nnz)
 
 
 def sparse_gram_pays(X):
@@ -87,9 +86,17 @@ def sparse_gram_pays(X):
         counts = np.diff(X.indptr)
     else:
         counts = np.bincount(X.indices, minlength=n_samples if by_rows else n_features)
+    return _factoring_pays(counts, min(n_samples, n_features), X.nnz)
+
+
+def _factoring_pays(counts, size, nnz):
+    """Whether forming a ``size x size`` Gram matrix from outer products of vectors with
+    ``counts`` stored entries and factoring it (BLAS: ``size^3 / 3`` multiply-adds, counted
+    30x faster than a sparse product's) cost less than :data:`KERNEL_MAX_LSQR_ITERATIONS`
+    LSQR iterations (two products with the ``nnz`` stored entries each)."""
     counts = counts.astype(np.float64)
-    work = 0.5 * (counts @ counts) + min(n_samples, n_features) ** 3 / 90.0
-    return work <= KERNEL_MAX_LSQR_ITERATIONS * 4.0 * X.nnz
+    work = 0.5 * (counts @ counts) + size**3 / 90.0
+    return work <= KERNEL_MAX_LSQR_ITERATIONS * 4.0 * nnz
 
 
 def design_kernel_pays(design, solver, l1_strength):
