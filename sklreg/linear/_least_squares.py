@@ -128,7 +128,8 @@ def choose_solver(solver, shape, sparse, l1_strength, l2_strength, positive,
         the number of features.
     gram_pays : bool, default=True
         For a sparse design of at most ``DIRECT_SPARSE_MAX_FEATURES`` features, whether
-        ridge factors ``X^T X`` (see :func:`sparse_gram_pays`) rather than run LSQR.
+        ridge factors the smaller of ``X^T X`` and ``X X^T`` (see :func:`sparse_gram_pays`)
+        rather than run LSQR.
 
     Returns
     -------
