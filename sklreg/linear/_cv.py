@@ -282,9 +282,9 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
         Seed of the random coordinate order.
     solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}, default='auto'
         As in :class:`~sklreg.LinearRegressor`, but for 'auto' on dense X with an L1 part,
-        at least 2 samples per feature, at most 2000 features and 100000 entries or more:
-        'gram' from the first alpha when the path has at least ``n_features / 48`` of
-        them (one ``X^T X`` serves them all).
+        at least as many samples as features and at most 2000 features: 'gram' from the
+        first alpha when the path has at least ``n_features / 48`` of them (one ``X^T X``
+        serves them all).
     n_jobs : int, default=None
         Folds run in parallel threads: the kernels release the GIL. (The paths of a fold's
         ``l1_ratio`` values run in turn, on its one design and Gram matrix.)
