@@ -2,9 +2,11 @@
 
     python benchmarks/bench_cv.py --data-dir ../shared/data [--names riboflavin leukemia]
 
-Names of the data folder's sets, or generated tall dense sets: ``tall_indep`` (5000 x 500,
+Names of the data folder's sets, or generated dense sets: ``tall_indep`` (5000 x 500,
 independent columns) and ``tall_corr`` (the same with AR(1) columns of correlation 0.9),
-25 non-zero coefficients, unit noise, column offsets up to 3.
+``small_indep`` (500 x 50, independent), ``near_square_corr`` (300 x 200, AR(1) 0.9);
+25 non-zero coefficients (all of them for fewer features), unit noise, column offsets up
+to 3.
 
 Prints the fit time of each (median of ``--repeats`` timed runs after a warm-up fit), their
 ratio and the alphas they select, for the lasso and the elastic net (``l1_ratio=0.5``).
@@ -31,20 +33,22 @@ from sklearn.model_selection import KFold  # noqa: E402
 from sklreg import LinearRegressorCV  # noqa: E402
 from sklreg._datasets import find_data_dir, load_dataset  # noqa: E402
 
-GENERATED = {"tall_indep": 0.0, "tall_corr": 0.9}  # AR(1) correlation of the columns
+# (n_samples, n_features, AR(1) correlation of the columns)
+GENERATED = {"tall_indep": (5000, 500, 0.0), "tall_corr": (5000, 500, 0.9),
+             "small_indep": (500, 50, 0.0), "near_square_corr": (300, 200, 0.9)}
 
 
-def generated(name, n_samples=5000, n_features=500):
-    """A tall dense regression problem of ``GENERATED``, seeded."""
+def generated(name):
+    """A dense regression problem of ``GENERATED``, seeded."""
     rng = np.random.default_rng(0)
-    rho = GENERATED[name]
+    n_samples, n_features, rho = GENERATED[name]
     Z = rng.standard_normal((n_samples, n_features))
     X = np.empty_like(Z)
     X[:, 0] = Z[:, 0]
     for j in range(1, n_features):
         X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * Z[:, j]
     coef = np.zeros(n_features)
-    coef[:25] = rng.standard_normal(25)
+    coef[:25] = rng.standard_normal(min(25, n_features))
     y = X @ coef + rng.standard_normal(n_samples)
     return X + rng.uniform(-3, 3, n_features), y
 
