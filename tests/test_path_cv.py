@@ -779,3 +779,45 @@ def test_path_takes_a_scalar_sample_weight_as_the_estimators_do():
     assert_allclose(scalar.coefs[..., 2].ravel(), fit.coef_, rtol=1e-7, atol=1e-10)
     with pytest.raises(ValueError, match="sample_weight"):
         regularization_path(X, y, sample_weight=-1.0)
+
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("stored", ["many", "few"])
+def test_sparse_tall_path_runs_on_the_gram_matrix_when_it_stores_enough(fmt, stored,
+                                                                         monkeypatch):
+    """An 'auto' L1 path on a sparse design of at least two samples per feature storing
+    many entries per feature (dna-like: 25%) runs on X^T X from the first alpha, with no
+    descent on the design; one storing few (0.5% of 1000 features) stays on the design.
+    Either way it reaches enet_path's objectives."""
+    from sklreg.linear import _least_squares
+
+    rng = np.random.RandomState(0)
+    shape, density = ((400, 150), 0.25) if stored == "many" else ((2000, 1000), 0.005)
+    X = sp.random(*shape, density=density, format=fmt, random_state=rng)
+    y = np.asarray(X @ (rng.randn(X.shape[1]) * (rng.rand(X.shape[1]) < 0.1))).ravel()
+    y += 0.1 * rng.randn(X.shape[0])
+    sw = rng.uniform(0.5, 2.0, X.shape[0])
+    calls = {"design": 0}
+    on_design = _least_squares._cd_on_design
+
+    def counted(design, W, gaps, n_iter, targets, *args, **kwargs):
+        calls["design"] += len(targets) > 0
+        return on_design(design, W, gaps, n_iter, targets, *args, **kwargs)
+
+    monkeypatch.setattr(_least_squares, "_cd_on_design", counted)
+    path = regularization_path(X, y, penalty="l1", n_alphas=30, sample_weight=sw,
+                               tol=1e-10, max_iter=10**5)
+    assert (calls["design"] == 0) == (stored == "many")
+    X_dense = X.toarray()
+    center = np.average(X_dense, axis=0, weights=sw)
+    y_center = np.average(y, weights=sw)
+    root = np.sqrt(sw / sw.mean())[:, None]  # the weighted problem, unweighted
+    alphas, coefs, _ = enet_path(root * (X_dense - center), root[:, 0] * (y - y_center),
+                                 alphas=path.alphas, tol=1e-14, max_iter=10**5)
+    null = objective(X_dense, y, np.zeros(X.shape[1]), y_center, 1.0, 1.0, sw)
+    for i, alpha in enumerate(alphas):
+        ours = objective(X_dense, y, path.coefs[:, i], path.intercepts[i], alpha, 1.0, sw)
+        theirs = objective(X_dense, y, coefs[:, i], y_center - center @ coefs[:, i], alpha,
+                           1.0, sw)
+        assert ours <= theirs + 2e-10 * null
