@@ -281,10 +281,12 @@ class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, 
     random_state : int, RandomState instance or None, default=None
         Seed of the random coordinate order.
     solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}, default='auto'
-        As in :class:`~sklreg.LinearRegressor`, but for 'auto' on dense X with an L1 part,
-        at least as many samples as features and at most 2000 features: 'gram' from the
-        first alpha when the path has at least ``n_features / 48`` of them (one ``X^T X``
-        serves them all).
+        As in :class:`~sklreg.LinearRegressor`, but for 'auto' with an L1 part: 'gram'
+        from the first alpha (one ``X^T X`` serves every alpha) on dense X with at least
+        as many samples as features and at most 2000 features, when the path has at
+        least ``n_features / 48`` alphas; on sparse X with at least 2 samples per feature
+        when it stores at least ``n_features**2 / 8`` entries and forming ``X^T X`` costs
+        fewer than 3 passes over them per alpha.
     n_jobs : int, default=None
         Folds run in parallel threads: the kernels release the GIL. (The paths of a fold's
         ``l1_ratio`` values run in turn, on its one design and Gram matrix.)

@@ -420,10 +420,12 @@ def regularization_path(
     random_state : int, RandomState instance or None, default=None
         Seed of the random coordinate order.
     solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}, default='auto'
-        As in :class:`~sklreg.LinearRegressor`, but for 'auto' on dense X with an L1 part,
-        at least as many samples as features and at most 2000 features: 'gram' from the
-        first alpha when the path has at least ``n_features / 48`` of them (one ``X^T X``
-        serves them all).
+        As in :class:`~sklreg.LinearRegressor`, but for 'auto' with an L1 part: 'gram'
+        from the first alpha (one ``X^T X`` serves every alpha) on dense X with at least
+        as many samples as features and at most 2000 features, when the path has at
+        least ``n_features / 48`` alphas; on sparse X with at least 2 samples per feature
+        when it stores at least ``n_features**2 / 8`` entries and forming ``X^T X`` costs
+        fewer than 3 passes over them per alpha.
     verbose : int, default=0
         When positive, print one line per ``alpha`` (epochs, duality gap, non-zero
         coefficients) as its fit finishes.
