@@ -781,7 +781,6 @@ def test_path_takes_a_scalar_sample_weight_as_the_estimators_do():
         regularization_path(X, y, sample_weight=-1.0)
 
 
-
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 @pytest.mark.parametrize("stored", ["many", "few"])
 def test_sparse_tall_path_runs_on_the_gram_matrix_when_it_stores_enough(fmt, stored,
