@@ -91,6 +91,7 @@ class Design:
         self._A = A
         self._kernel_arrays = kernel_arrays
         self._column_counts = None
+        self._null_objectives = None
         self.X_mean, self.X_offset, self.Y, self.y_offset = X_mean, X_offset, Y, y_offset
         self.sqrt_sw, self.sw_sum, self.lipschitz = sqrt_sw, sw_sum, lipschitz
         if isinstance(A, RowGather):
@@ -135,8 +136,12 @@ class Design:
         return rounded, 0.5 * (rounded.astype(np.float64) - exact) ** 2
 
     def null_objectives(self):
-        """Objective of the intercept-only model for each target (times ``S``)."""
-        return 0.5 * np.einsum("ik,ik->k", self.Y, self.Y)
+        """Objective of the intercept-only model for each target (times ``S``), formed
+        on the first call (a path asks at every alpha); read-only."""
+        if self._null_objectives is None:
+            self._null_objectives = 0.5 * np.einsum("ik,ik->k", self.Y, self.Y)
+            self._null_objectives.flags.writeable = False
+        return self._null_objectives
 
 
 def stored_per_column(A):

@@ -297,7 +297,7 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
         stop = i
         while stop < min(i + GRAM_PATH_CHUNK, len(alphas)) and compiled and penalized[stop]:
             stop += 1
-        start, spent = previous, 0
+        start = previous
         if stop > i:
             n_certified, stopped_at, spent = gram_path(
                 design, gram, strengths[i:stop, 0], strengths[i:stop, 1], previous,
@@ -315,12 +315,13 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
             start = previous if stopped_at is None else stopped_at
         l1, l2 = strengths[i]
         result = solve_least_squares(
-            design, l1, l2, positive=positive, max_iter=max_iter - np.max(spent), tol=tol,
+            design, l1, l2, positive=positive,
+            max_iter=max_iter - int(np.max(spent)) if stop > i else max_iter, tol=tol,
             solver=penalized_solver if penalized[i] else solver, W_init=start,
             random_selection=random_selection, seed=seed, ridge=ridge, gram=gram,
         )
-        # the epochs of the compiled descent it went on from count too (in the warning)
-        result = result._replace(n_iter=result.n_iter + spent)
+        if stop > i:  # the epochs of the compiled descent it went on from count too
+            result = result._replace(n_iter=result.n_iter + spent)
         warn_if_not_converged(result, tol, design, f" at alpha={alphas[i]:.4g}", (l1, l2))
         W[i], gaps[i], n_iter[i] = result.W, result.gaps / design.sw_sum, result.n_iter
         previous = result.W
