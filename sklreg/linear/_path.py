@@ -22,6 +22,7 @@ from ._least_squares import (
     design_gram,
     design_kernel_pays,
     gram_path,
+    gram_switch_work,
     solve_least_squares,
     warn_if_intercept_rounding_exceeds_tol,
     warn_if_not_converged,
@@ -235,7 +236,7 @@ def sparse_path_pays_for_gram(A, n_alphas):
     ms on it against 33 on ``X``; random 3000 x 300 at 30% 24 against 119 ms.
     """
     n_samples, n_features = A.shape
-    if n_samples < 2 * n_features or n_features > GRAM_MAX_FEATURES:
+    if gram_switch_work(n_samples, n_features) == np.inf:
         return False
     rows = (np.diff(A.indptr) if A.format == "csr"
             else np.bincount(A.indices, minlength=n_samples)).astype(np.float64)
