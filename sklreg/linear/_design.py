@@ -151,6 +151,13 @@ def stored_per_column(A):
     return np.bincount(A.indices, minlength=A.shape[1])
 
 
+def stored_per_row(A):
+    """Stored entries of each row of the CSR or CSC matrix ``A``."""
+    if A.format == "csr":
+        return np.diff(A.indptr)
+    return np.bincount(A.indices, minlength=A.shape[0])
+
+
 def kernel_arrays(A):
     """``(X, X_data, X_indices, X_indptr, is_sparse)``: a design as the kernels take it.
 

@@ -25,7 +25,7 @@ from ..solvers._direct import (
     symmetric_products,
 )
 from ..solvers._gram import enet_gram_coordinate_descent, enet_gram_path, gram_gap_bound
-from ._design import stored_per_column
+from ._design import stored_per_column, stored_per_row
 
 DIRECT_SPARSE_MAX_FEATURES = 2000  # sparse X: Gram-matrix Cholesky up to this many features
 # sparse X with at most KERNEL_MAX_SAMPLES samples, fewer than features: ridge factors
@@ -81,11 +81,8 @@ def sparse_gram_pays(X):
     5000 x 2000 at 1% stored, the factorization took 0.11 s, LSQR 4 - 11 ms (scikit-learn's
     Ridge 4 - 11 ms)."""
     n_samples, n_features = X.shape
-    by_rows = n_samples >= n_features  # X^T X: the rows' outer products
-    if by_rows == (X.format == "csr"):
-        counts = np.diff(X.indptr)
-    else:
-        counts = np.bincount(X.indices, minlength=n_samples if by_rows else n_features)
+    # X^T X: the rows' outer products; X X^T: the columns'
+    counts = stored_per_row(X) if n_samples >= n_features else stored_per_column(X)
     return _factoring_pays(counts, min(n_samples, n_features), X.nnz)
 
 

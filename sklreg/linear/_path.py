@@ -14,7 +14,7 @@ from .._progress import tqdm_bar
 from .._validation import check_value_range, native_byte_order
 from ..solvers._columns import stored_column_ranges, unsigned_indices
 from ..solvers._direct import ridge_spectral, spectral_ridge
-from ._design import prepare_design
+from ._design import prepare_design, stored_per_row
 from ._least_squares import (
     GRAM_BLAS_SPEEDUP,
     GRAM_MAX_FEATURES,
@@ -238,8 +238,7 @@ def sparse_path_pays_for_gram(A, n_alphas):
     n_samples, n_features = A.shape
     if gram_switch_work(n_samples, n_features) == np.inf:
         return False
-    rows = (np.diff(A.indptr) if A.format == "csr"
-            else np.bincount(A.indices, minlength=n_samples)).astype(np.float64)
+    rows = stored_per_row(A).astype(np.float64)
     stored = rows.sum()
     return bool(n_features**2 <= SPARSE_PATH_GRAM_PASSES * stored
                 and 0.5 * (rows @ rows) <= n_alphas * PATH_PASSES_PER_ALPHA * stored)
