@@ -1,5 +1,7 @@
 """scikit-learn's estimator checks, one configuration per penalty and solver."""
 
+import pytest
+from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklreg import (
@@ -84,3 +86,36 @@ def expected_failed_checks(estimator):
 @parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+
+@pytest.mark.parametrize(
+    "estimator_class",
+    [LinearRegressor, LinearRegressorCV, LinearClassifier, LinearClassifierCV, MLPRegressor,
+     MLPClassifier],
+    ids=lambda c: c.__name__,
+)
+def test_parameter_names_are_those_of_base_estimator(estimator_class):
+    """The names CachedParamNamesMixin keeps are BaseEstimator's, and found again for a
+    subclass with its own parameters and for a replaced ``__init__``."""
+    introspected = BaseEstimator._get_param_names.__func__
+    expected = introspected(estimator_class)
+    assert len(expected) > 5
+    assert estimator_class._get_param_names() == expected
+    estimator_class._get_param_names().append("mutated")  # the caller's list, not the cache
+    assert estimator_class._get_param_names() == expected
+
+    class Shifted(estimator_class):
+        def __init__(self, shift=0.0):
+            super().__init__()
+            self.shift = shift
+
+    assert Shifted._get_param_names() == ["shift"]
+    assert Shifted(shift=2.0).get_params() == {"shift": 2.0}
+
+    def replaced(self, shift=0.0, scale=1.0):
+        self.shift, self.scale = shift, scale
+
+    Shifted.__init__ = replaced
+    assert Shifted._get_param_names() == ["scale", "shift"]
+    assert estimator_class._get_param_names() == expected

@@ -24,6 +24,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from .._base import CachedParamNamesMixin
 from .._penalties import penalty_strengths
 from .._validation import validate_fit_data
 from ._classifier import (
@@ -262,7 +263,8 @@ def _fold_path_scores(X, y, labels, classes, score_params, effective_weight, tra
     return scores, path if keep_solutions else None
 
 
-class LinearClassifierCV(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
+class LinearClassifierCV(CachedParamNamesMixin, LinearClassifierMixin, ClassifierMixin,
+                         BaseEstimator):
     r"""LinearClassifier with ``alpha`` (and ``l1_ratio``) chosen by cross-validation.
 
     For each ``l1_ratio`` and each fold, a warm-started path over a decreasing grid of

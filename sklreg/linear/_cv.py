@@ -21,6 +21,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight
 
+from .._base import CachedParamNamesMixin
 from .._penalties import effective_l1_ratio, penalty_strengths
 from .._progress import tqdm_bar
 from .._validation import check_value_range, validate_fit_data
@@ -225,7 +226,8 @@ def select_on_grid(tasks, results, l1_ratios, alphas, n_folds, maximize, shared_
             grid[0] if single_ratio else grid)
 
 
-class LinearRegressorCV(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
+class LinearRegressorCV(CachedParamNamesMixin, LinearPredictorMixin, MultiOutputMixin,
+                        RegressorMixin, BaseEstimator):
     r"""LinearRegressor with ``alpha`` (and ``l1_ratio``) chosen by cross-validation.
 
     For each ``l1_ratio`` and each fold, a warm-started regularization path is fitted on

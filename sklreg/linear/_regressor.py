@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from .._base import CachedParamNamesMixin
 from .._penalties import penalty_strengths
 from .._validation import check_value_range, validate_fit_data, validate_predict_data
 from ..cuda import check_device
@@ -138,7 +139,8 @@ def set_fitted_attributes(estimator, result, design, dtype, single_target, stren
         estimator.dual_gap_ = gaps
 
 
-class LinearRegressor(LinearPredictorMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
+class LinearRegressor(CachedParamNamesMixin, LinearPredictorMixin, MultiOutputMixin,
+                      RegressorMixin, BaseEstimator):
     r"""Least squares with an L1, L2 or elastic-net penalty, solved to a certified accuracy.
 
     Minimizes, for each target independently (sample weights :math:`s_i`,

@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from .._base import CachedParamNamesMixin
 from .._penalties import penalty_strengths
 from .._progress import tqdm_bar
 from .._validation import check_value_range, native_byte_order
@@ -43,7 +44,7 @@ def is_stochastic(estimator):
     return True
 
 
-class BaseMLP(BaseEstimator):
+class BaseMLP(CachedParamNamesMixin, BaseEstimator):
     """Base class of the penalized multi-layer perceptrons (not for direct use)."""
 
     _parameter_constraints = {
