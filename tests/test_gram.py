@@ -222,14 +222,33 @@ def test_auto_goes_on_on_the_design_when_its_rate_predicts_convergence(monkeypat
 
 
 def test_gram_switch_budget():
-    from sklreg.linear._least_squares import GRAM_MIN_PASSES
+    from sklreg.linear._least_squares import GRAM_FIXED_WORK, GRAM_MIN_PASSES
 
     assert gram_switch_work(100, 60) == np.inf  # X^T X not smaller than X
     assert gram_switch_work(10**6, 5000) == np.inf  # X^T X too large
     # a few passes first, however cheap X^T X
-    assert gram_switch_work(10_000, 3) == GRAM_MIN_PASSES * 3
+    assert gram_switch_work(100_000, 3) == GRAM_MIN_PASSES * 3
+    # on few samples, as many as the Gram route's own cost
+    assert gram_switch_work(400, 10) == GRAM_FIXED_WORK // 400 > GRAM_MIN_PASSES * 10
     assert GRAM_MIN_PASSES * 100 <= gram_switch_work(10_000, 100) < 100 * 100
     assert gram_switch_work(10_000, 1000) == 1000**2 // 16
+
+
+def test_auto_stays_on_small_designs():
+    """On a design this small, the Gram matrix's own cost (Python, about 0.2 ms) is more
+    than hundreds of epochs on X: 'auto' runs descent on X all the way, as 'cd' does, though
+    that takes more than the passes after which it moves a larger design to X^T X."""
+    from sklreg.linear._least_squares import GRAM_BLAS_SPEEDUP, GRAM_MIN_PASSES
+
+    X, y, _ = correlated_problem(n_samples=300, n_features=10, rho=0.95, seed=3)
+    alpha = alpha_max(X, y) / 100
+    fits = {solver: LinearRegressor("l1", alpha=alpha, solver=solver, tol=1e-10).fit(X, y)
+            for solver in ("auto", "cd")}
+    passes = fits["cd"].n_iter_ * X.shape[1]
+    assert passes > max(GRAM_MIN_PASSES * X.shape[1], X.shape[1] ** 2 // GRAM_BLAS_SPEEDUP)
+    assert passes < gram_switch_work(*X.shape)
+    assert fits["auto"].n_iter_ == fits["cd"].n_iter_
+    assert_array_equal(fits["auto"].coef_, fits["cd"].coef_)
 
 
 @pytest.mark.parametrize("sparse", [False, True])

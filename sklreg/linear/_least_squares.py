@@ -45,6 +45,9 @@ GRAM_MAX_FEATURES = 2000  # 'auto' may move coordinate descent to X^T X up to th
 # a switch after 8 went through X^T X (2.1 ms; scikit-learn 1.8 ms)
 GRAM_MIN_PASSES = 12
 GRAM_BLAS_SPEEDUP = 16  # flops of a BLAS Gram product per flop of a coordinate-descent pass
+# the Gram route's own cost (about 0.25 ms, mostly Python), in multiply-adds of coordinate
+# descent on X (n_samples per column pass)
+GRAM_FIXED_WORK = 800_000
 GRAM_SUBSET_MAX = 0.7  # above this fraction of the features, the Gram matrix of all of them
 NEAR_ACTIVE = 0.5  # |X_j^T r| above this fraction of the L1 strength: likely in the support
 MAX_GRAM_ROUNDS = 4  # solves on a subset Gram matrix, extended by the features it missed
@@ -792,13 +795,15 @@ def gram_switch_work(n_samples, n_features):
     ``n_features^2 / GRAM_BLAS_SPEEDUP`` column passes (a dot product or an update of one
     column) of coordinate descent: spending that much first and switching only if it did
     not converge never costs more than about twice the better of the two (and at least
-    ``GRAM_MIN_PASSES`` passes, which easy problems need no more than). Returns ``inf``
-    never to use it (when it would not be smaller than ``X``, or too large).
+    ``GRAM_MIN_PASSES`` passes, which easy problems need no more than; on few samples, as
+    much work as the Gram route's own cost, ``GRAM_FIXED_WORK``). Returns ``inf`` never to
+    use it (when it would not be smaller than ``X``, or too large).
     """
     if n_samples < 2 * n_features or n_features > GRAM_MAX_FEATURES:
         return np.inf
     # at least a few passes first: easy problems converge in those, before any X^T X
-    return max(n_features**2 // GRAM_BLAS_SPEEDUP, GRAM_MIN_PASSES * n_features)
+    return max(n_features**2 // GRAM_BLAS_SPEEDUP, GRAM_MIN_PASSES * n_features,
+               GRAM_FIXED_WORK // n_samples)
 
 
 def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_strength,
