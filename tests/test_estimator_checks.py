@@ -88,7 +88,6 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-
 @pytest.mark.parametrize(
     "estimator_class",
     [LinearRegressor, LinearRegressorCV, LinearClassifier, LinearClassifierCV, MLPRegressor,

@@ -235,7 +235,7 @@ def test_gram_switch_budget():
 
 
 def test_auto_stays_on_small_designs():
-    """On a design this small, the Gram matrix's own cost (Python, about 0.2 ms) is more
+    """On a design this small, the Gram route's own cost (mostly Python, about 0.25 ms) is more
     than hundreds of epochs on X: 'auto' runs descent on X all the way, as 'cd' does, though
     that takes more than the passes after which it moves a larger design to X^T X."""
     from sklreg.linear._least_squares import GRAM_BLAS_SPEEDUP, GRAM_MIN_PASSES
