@@ -6,7 +6,7 @@ Solves, for one target,
 
 where ``A`` is the (row-weighted) design, ``q = sqrt(sample_weight)`` and ``mean`` the
 weighted column means. Centering is implicit (``mean`` may be all zeros when the design
-was centered beforehand, as for dense input), so sparse designs keep their sparsity:
+was centered beforehand, as a weighted dense one is), so sparse designs keep their sparsity:
 the kernel keeps the uncentered residual ``r_s = y - A w`` and the scalar
 ``t = q . r_s``, from which the centered residual's inner products follow exactly:
 

@@ -149,6 +149,25 @@ def center_scale_columns(A, offset, row_scale, by_columns):
 
 
 @jit(fastmath=REASSOCIATE)
+def column_sums_sq_norms(A):
+    """Sums and squared norms of the columns of the Fortran-ordered ``A`` (only read,
+    possibly read-only), accumulated in float64."""
+    n_samples, n_features = A.shape
+    sums = np.empty(n_features)
+    sq_norms = np.empty(n_features)
+    for j in range(n_features):
+        total = 0.0
+        total_sq = 0.0
+        for i in range(n_samples):
+            value = A[i, j]
+            total += value
+            total_sq += value * value
+        sums[j] = total
+        sq_norms[j] = total_sq
+    return sums, sq_norms
+
+
+@jit(fastmath=REASSOCIATE)
 def centered_column_sq_norms(X, X_data, X_indices, X_indptr, is_sparse, q, offsets, q_norm2):
     """``||X[:, j] - offsets[j] q||^2`` for every column, without cancellation.
 
