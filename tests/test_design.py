@@ -89,6 +89,28 @@ def test_design_is_the_centered_weighted_input(dtype, fit_intercept, weighted, f
         assert design.lipschitz[3] == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.parametrize("frame", [False, True])
+def test_read_only_fortran_input_is_copied_for_the_kernels(frame):
+    """A writable Fortran-ordered input with uniform weights is the design itself (its
+    means left implicit); a read-only one, as a DataFrame's values under copy-on-write
+    or a memory map, is copied: the kernels, compiled for writable arrays, would compile
+    again for read-only ones (10 s for a first lasso fit)."""
+    X = np.asfortranarray(np.random.default_rng(2).standard_normal((50, 4)))
+    Y = np.ones((50, 1))
+    assert np.shares_memory(prepare_design(X, Y, None, True).A, X)
+    if frame:
+        pd = pytest.importorskip("pandas")
+        source = np.asarray(pd.DataFrame(X.copy(order="F")))
+        source.flags.writeable = False  # (as it is already with copy-on-write)
+    else:
+        source = X.copy(order="F")
+        source.flags.writeable = False
+    design = prepare_design(source, Y, None, True)
+    assert not np.shares_memory(design.A, source)
+    assert design.A.flags.writeable and design.A.flags.f_contiguous
+    assert_array_equal(design.A, X)
+
+
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("weighted", [True, False])

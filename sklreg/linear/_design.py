@@ -285,8 +285,8 @@ def _columns_centered_implicitly(X, sw_sum, copy):
     """The design of the dense ``X`` (uniform weights) laid out by columns, its column
     means removed implicitly (``X_mean``) where they are small next to the spread.
 
-    ``X`` itself when it is Fortran-ordered, else its copy by columns: one pass over it
-    for its summaries instead of the passes of centering. Implicit centering costs
+    ``X`` itself when it is Fortran-ordered and writable, else its copy by columns: one
+    pass over it for its summaries instead of the passes of centering. Implicit centering costs
     digits in proportion to ``mean^2 / variance`` (cancellation in the kernels' products
     and in ``A^T A - S mean mean^T``): when a column's exceeds
     ``DENSE_IMPLICIT_OFFSET_RATIO``, the design is centered explicitly as well (those
@@ -299,7 +299,10 @@ def _columns_centered_implicitly(X, sw_sum, copy):
     X_mean, X_offset, lipschitz : ndarray of shape (n_features,)
         As in :class:`Design`.
     """
-    A = X if X.flags.f_contiguous else _copy(X, "F")  # X is only read
+    # X itself is only read; a read-only one (a memory map, a DataFrame's values under
+    # copy-on-write) is copied all the same: the kernels compiled for writable arrays
+    # would compile again for it (10 s for a first lasso fit)
+    A = X if X.flags.f_contiguous and X.flags.writeable else _copy(X, "F")
     column_sums, sq_norms = column_sums_sq_norms(A)
     X_mean = column_sums / sw_sum
     X_offset = np.zeros(X.shape[1])
@@ -307,7 +310,7 @@ def _columns_centered_implicitly(X, sw_sum, copy):
     dominated = ((1.0 + DENSE_IMPLICIT_OFFSET_RATIO) * sw_sum * X_mean**2
                  > DENSE_IMPLICIT_OFFSET_RATIO * sq_norms)
     if np.any(dominated):
-        if A is X and (copy or not X.flags.writeable):
+        if A is X and copy:
             A = _copy(X, "F")
         X_offset = np.where(dominated, X_mean, 0.0).astype(X.dtype).astype(np.float64)
         column_sums, sq_norms = center_scale_columns(
