@@ -1,9 +1,11 @@
 """Input checks shared by the estimators, beyond scikit-learn's validation."""
 
+import sys
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import assert_all_finite
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import _check_feature_names, validate_data
 
 from ._jit import jit
 
@@ -15,13 +17,15 @@ def validate_fit_data(estimator, X, y, *, multi_output=False, y_numeric=False):
     """``validate_data(estimator, X, y)`` for fitting, then :func:`check_value_range` on X.
 
     ``X`` becomes float64 or float32 (kept if already one of them), dense or CSR / CSC.
-    Contiguous float ndarrays with a numeric (or, for classifiers, string) target, the
-    common case, take a fast path that skips scikit-learn's generic checks (about 0.15 ms
-    a call) and checks finiteness in the same pass as the value range; it sets the same
-    attributes (``n_features_in_``, no ``feature_names_in_``) and returns the inputs
-    unchanged. Anything else, and any input the fast path would reject, goes through
-    scikit-learn's ``validate_data``, so conversions, warnings and error messages are
-    scikit-learn's own.
+    Contiguous float ndarrays, and pandas DataFrames of one float dtype (their values),
+    with a numeric (or, for classifiers, string) target, an ndarray or a Series of a
+    NumPy dtype, the common case, take a fast path that skips scikit-learn's generic
+    checks (about 0.15 ms a call, and those of each column of a frame) and checks
+    finiteness in the same pass as the value range; it sets the same attributes
+    (``n_features_in_``, and ``feature_names_in_`` by scikit-learn's own rules) and
+    returns the inputs, or their values, unchanged. Anything else, and any input the
+    fast path would reject, goes through scikit-learn's ``validate_data``, so
+    conversions, warnings and error messages are scikit-learn's own.
 
     Returns
     -------
@@ -30,14 +34,20 @@ def validate_fit_data(estimator, X, y, *, multi_output=False, y_numeric=False):
     if sp.issparse(y):  # validate_data(multi_output=True) would let it through
         raise TypeError("Sparse data was passed for y, but dense data is required. Use "
                         "'.toarray()' to convert to a dense numpy array.")
-    if _is_plain_design(X) and _is_plain_target(y, X.shape[0], multi_output, y_numeric):
-        summary = _magnitude_range(X.ravel(order="K"))
-        if summary[2] and (y.dtype.kind != "f" or np.isfinite(y).all()):
-            estimator.n_features_in_ = X.shape[1]
-            if hasattr(estimator, "feature_names_in_"):
-                del estimator.feature_names_in_
-            _check_magnitudes(X, "X", X.shape[0], True, *summary[:2])
-            return X, y
+    values = X if _is_plain_design(X) else _plain_frame_values(X)
+    y_values = _plain_series_values(y)
+    if values is not None and _is_plain_target(y_values, values.shape[0], multi_output,
+                                               y_numeric):
+        summary = _magnitude_range(values.ravel(order="K"))
+        if summary[2] and (y_values.dtype.kind != "f" or np.isfinite(y_values).all()):
+            if values is X:
+                if hasattr(estimator, "feature_names_in_"):
+                    del estimator.feature_names_in_
+            else:  # scikit-learn's own rules, warnings and errors for the names
+                _check_feature_names(estimator, X, reset=True)
+            estimator.n_features_in_ = values.shape[1]
+            _check_magnitudes(values, "X", values.shape[0], True, *summary[:2])
+            return values, y_values
     X, y = validate_data(estimator, X, y, accept_sparse=_SPARSE_FORMATS, dtype=FLOAT_DTYPES,
                          multi_output=multi_output, y_numeric=y_numeric)
     X = native_byte_order(X)
@@ -49,10 +59,13 @@ def validate_predict_data(estimator, X):
     """``validate_data(estimator, X, reset=False)`` with the fast path of
     :func:`validate_fit_data` (plain float ndarrays with the fitted number of features, the
     estimator fitted without feature names)."""
-    if (_is_plain_design(X) and X.shape[1] == getattr(estimator, "n_features_in_", -1)
-            and not hasattr(estimator, "feature_names_in_")
-            and _magnitude_range(X.ravel(order="K"))[2]):
-        return X
+    values = X if _is_plain_design(X) else _plain_frame_values(X)
+    if (values is not None and values.shape[1] == getattr(estimator, "n_features_in_", -1)
+            and (values is not X or not hasattr(estimator, "feature_names_in_"))
+            and _magnitude_range(values.ravel(order="K"))[2]):
+        if values is not X:
+            _check_feature_names(estimator, X, reset=False)
+        return values
     return validate_data(estimator, X, accept_sparse=_SPARSE_FORMATS, dtype=FLOAT_DTYPES,
                          reset=False)
 
@@ -72,6 +85,34 @@ def native_byte_order(array):
 def _is_plain_design(X):
     return (type(X) is np.ndarray and X.ndim == 2 and X.dtype in FLOAT_DTYPES
             and X.size > 0 and (X.flags.c_contiguous or X.flags.f_contiguous))
+
+
+def _plain_frame_values(X):
+    """The values of a pandas DataFrame whose columns share one float64 or float32 NumPy
+    dtype, when ``to_numpy`` gives them contiguous (a view of its one block); else None.
+
+    scikit-learn's validation of such a frame checks the dtype of each column, one by
+    one (6 ms for 500 columns, ten times that of the values' own checks).
+    """
+    pandas = sys.modules.get("pandas")
+    if pandas is None or not isinstance(X, pandas.DataFrame) or 0 in X.shape:
+        return None
+    dtypes = set(X.dtypes)
+    dtype = dtypes.pop()
+    if dtypes or not isinstance(dtype, np.dtype) or not dtype.isnative:
+        return None
+    values = X.to_numpy()
+    return values if _is_plain_design(values) else None
+
+
+def _plain_series_values(y):
+    """The values of a pandas Series of a NumPy dtype (as ``to_numpy`` gives them), else
+    ``y`` itself."""
+    pandas = sys.modules.get("pandas")
+    if (pandas is not None and isinstance(y, pandas.Series)
+            and isinstance(y.dtype, np.dtype) and y.dtype.isnative):
+        return y.to_numpy()
+    return y
 
 
 def _is_plain_target(y, n_samples, multi_output, y_numeric):
