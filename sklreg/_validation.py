@@ -57,8 +57,9 @@ def validate_fit_data(estimator, X, y, *, multi_output=False, y_numeric=False):
 
 def validate_predict_data(estimator, X):
     """``validate_data(estimator, X, reset=False)`` with the fast path of
-    :func:`validate_fit_data` (plain float ndarrays with the fitted number of features, the
-    estimator fitted without feature names)."""
+    :func:`validate_fit_data`: plain float ndarrays with the fitted number of features (the
+    estimator fitted without feature names), and DataFrames of one float dtype, their
+    names checked by scikit-learn's ``_check_feature_names``."""
     values = X if _is_plain_design(X) else _plain_frame_values(X)
     if (values is not None and values.shape[1] == getattr(estimator, "n_features_in_", -1)
             and (values is not X or not hasattr(estimator, "feature_names_in_"))

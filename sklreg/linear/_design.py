@@ -35,11 +35,12 @@ from ..solvers._direct import CENTERING_CANCELLATION
 CANCELLING_OFFSET_RATIO = 1e4
 
 # a dense design's columns with mean^2 above this times their variance are centered
-# explicitly (then the whole design is, in one pass); below it for all of them, the means
-# are left implicit, which saves that pass (about 8% of an easy lasso fit on 2000 x 500)
-# and the copy of a Fortran-ordered input, for at most twice the rounding of the explicit
-# centering (cancellation grows with the ratio: the Gram certificate of a fit on columns
-# of offsets 20 times their spread was 1e-9 of the objective looser)
+# explicitly (in one pass over the design, the other columns shifted by zero); below it
+# for all of them, the means are left implicit, which saves that pass (8 - 16% of the
+# lasso fits on 2000 x 500 independent columns) and the copy of a writable
+# Fortran-ordered input, for at most twice the rounding of explicit centering
+# (cancellation grows with the ratio: the Gram certificate of a fit on columns offset by
+# 20 times their spread came out 1e-9 of the objective looser)
 DENSE_IMPLICIT_OFFSET_RATIO = 1.0
 
 # entries densified at a time by :func:`dense_fortran_copy` (8 MB of float64)
@@ -286,12 +287,12 @@ def _columns_centered_implicitly(X, sw_sum, copy):
     means removed implicitly (``X_mean``) where they are small next to the spread.
 
     ``X`` itself when it is Fortran-ordered and writable, else its copy by columns: one
-    pass over it for its summaries instead of the passes of centering. Implicit centering costs
-    digits in proportion to ``mean^2 / variance`` (cancellation in the kernels' products
-    and in ``A^T A - S mean mean^T``): when a column's exceeds
-    ``DENSE_IMPLICIT_OFFSET_RATIO``, the design is centered explicitly as well (those
-    columns by their means, ``X_mean`` keeping what that rounding left; the others by
-    zero), on a copy unless ``copy`` is False. Arguments as :func:`prepare_design`'s.
+    pass over it for its summaries instead of the passes of centering. Implicit centering
+    costs digits in proportion to ``mean^2 / variance`` (cancellation in the kernels'
+    products and in ``A^T A - S mean mean^T``): the columns whose ratio exceeds
+    ``DENSE_IMPLICIT_OFFSET_RATIO`` are centered explicitly by their means (``X_mean``
+    keeping what that rounding left), in one pass over the design, on a copy unless
+    ``copy`` is False. Arguments as :func:`prepare_design`'s.
 
     Returns
     -------

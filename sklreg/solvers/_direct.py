@@ -200,11 +200,11 @@ def recenter_cancelled(A, X_mean, sqrt_sw, Y, G, B, uncentered=None):
     coordinate descent on such a ``G`` diverges. The rows and columns (and rows of
     ``B = Xc^T Y``) of the columns whose centered squared norm is below
     ``CENTERING_CANCELLATION`` times their uncentered one are formed from those columns
-    centered explicitly (dense), as a dense design's offset-dominated columns are. Arguments as in
-    :func:`centered_gram`, with its ``G`` and ``B``; ``uncentered``, when given, holds
-    the squared norms the rounding of ``G`` scales with, in place of those of ``A``'s
-    columns (for a ``G`` formed as a difference of larger Gram matrices); ``A`` may then
-    be a function giving the design, called only if a column cancelled.
+    centered explicitly (dense), as a dense design's columns of large offsets are.
+    Arguments as in :func:`centered_gram`, with its ``G`` and ``B``; ``uncentered``, when
+    given, holds the squared norms the rounding of ``G`` scales with, in place of those of
+    ``A``'s columns (for a ``G`` formed as a difference of larger Gram matrices); ``A``
+    may then be a function giving the design, called only if a column cancelled.
     """
     if uncentered is None:
         if not np.any(X_mean != 0.0):
