@@ -279,7 +279,7 @@ def test_fast_validation_matches_scikit_learn(case):
 
 
 def _frame_inputs():
-    """(X, y, multi_output, y_numeric) pandas cases, the first three on the fast path."""
+    """(X, y, multi_output, y_numeric) pandas cases, the first two on the fast path."""
     pd = pytest.importorskip("pandas")
     X, y = problem()
     names = [f"gene_{i}" for i in range(X.shape[1])]
