@@ -246,12 +246,22 @@ def _plain_inputs():
 FAST_CASES = ["C float64", "F float32", "integer y", "2-D y", "string labels"]
 
 
+def _validated_by_scikit_learn(estimator, X, y, multi_output, y_numeric):
+    """``validate_data``'s ``(X, y)`` for fitting ``estimator``, and its warnings."""
+    from sklearn.utils.validation import validate_data
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        X_ref, y_ref = validate_data(estimator, X, y, accept_sparse=["csr", "csc"],
+                                     dtype=[np.float64, np.float32],
+                                     multi_output=multi_output, y_numeric=y_numeric)
+    return X_ref, y_ref, [str(w.message) for w in caught]
+
+
 @pytest.mark.parametrize("case", list(_plain_inputs()))
 def test_fast_validation_matches_scikit_learn(case):
     """The fast path returns what scikit-learn's validate_data returns and sets the same
     attributes (the other cases fall back to validate_data itself)."""
-    from sklearn.utils.validation import validate_data
-
     from sklreg._validation import validate_fit_data, validate_predict_data
 
     X, y, multi_output, y_numeric = _plain_inputs()[case]
@@ -261,13 +271,9 @@ def test_fast_validation_matches_scikit_learn(case):
         warnings.simplefilter("always")
         X_ours, y_ours = validate_fit_data(ours, X, y, multi_output=multi_output,
                                            y_numeric=y_numeric)
-    with warnings.catch_warnings(record=True) as reference_warnings:
-        warnings.simplefilter("always")
-        X_ref, y_ref = validate_data(reference, X, y, accept_sparse=["csr", "csc"],
-                                     dtype=[np.float64, np.float32],
-                                     multi_output=multi_output, y_numeric=y_numeric)
-    assert [str(w.message) for w in our_warnings] == [str(w.message) for w in
-                                                      reference_warnings]
+    X_ref, y_ref, reference_messages = _validated_by_scikit_learn(reference, X, y,
+                                                                  multi_output, y_numeric)
+    assert [str(w.message) for w in our_warnings] == reference_messages
     for a, b in [(X_ours, X_ref), (y_ours, y_ref)]:
         assert a.dtype == b.dtype and a.shape == b.shape
         assert_array_equal(a, b)
@@ -320,13 +326,9 @@ def test_fast_validation_of_frames_matches_scikit_learn(case, monkeypatch):
         warnings.simplefilter("always")
         X_ours, y_ours = validate_fit_data(ours, X, y, multi_output=multi_output,
                                            y_numeric=y_numeric)
-    with warnings.catch_warnings(record=True) as reference_warnings:
-        warnings.simplefilter("always")
-        X_ref, y_ref = validate_data(reference, X, y, accept_sparse=["csr", "csc"],
-                                     dtype=[np.float64, np.float32],
-                                     multi_output=multi_output, y_numeric=y_numeric)
-    assert [str(w.message) for w in our_warnings] == [str(w.message) for w in
-                                                      reference_warnings]
+    X_ref, y_ref, reference_messages = _validated_by_scikit_learn(reference, X, y,
+                                                                  multi_output, y_numeric)
+    assert [str(w.message) for w in our_warnings] == reference_messages
     for a, b in [(X_ours, X_ref), (np.asarray(y_ours), np.asarray(y_ref))]:
         assert a.dtype == b.dtype and a.shape == b.shape
         assert_array_equal(a, b)
