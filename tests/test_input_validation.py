@@ -246,37 +246,48 @@ def _plain_inputs():
 FAST_CASES = ["C float64", "F float32", "integer y", "2-D y", "string labels"]
 
 
-def _validated_by_scikit_learn(estimator, X, y, multi_output, y_numeric):
-    """``validate_data``'s ``(X, y)`` for fitting ``estimator``, and its warnings."""
+def _validated_by_both(X, y, multi_output, y_numeric, patch=None):
+    """``validate_fit_data`` and scikit-learn's ``validate_data`` on fresh estimators with
+    stale feature names: asserts the same warnings and the same returned arrays, and
+    returns ``(ours, X_ours, y_ours), reference``. With ``patch`` (a monkeypatch
+    context), ``validate_fit_data`` must not reach scikit-learn's validation."""
     from sklearn.utils.validation import validate_data
 
-    with warnings.catch_warnings(record=True) as caught:
+    import sklreg._validation
+    from sklreg._validation import validate_fit_data
+
+    ours, reference = LinearRegressor(), LinearRegressor()
+    ours.feature_names_in_ = reference.feature_names_in_ = np.array(["stale"], dtype=object)
+    with warnings.catch_warnings(record=True) as our_warnings:
         warnings.simplefilter("always")
-        X_ref, y_ref = validate_data(estimator, X, y, accept_sparse=["csr", "csc"],
+        if patch is not None:
+            patch.setattr(sklreg._validation, "validate_data", None)
+        X_ours, y_ours = validate_fit_data(ours, X, y, multi_output=multi_output,
+                                           y_numeric=y_numeric)
+        if patch is not None:
+            patch.undo()
+    with warnings.catch_warnings(record=True) as reference_warnings:
+        warnings.simplefilter("always")
+        X_ref, y_ref = validate_data(reference, X, y, accept_sparse=["csr", "csc"],
                                      dtype=[np.float64, np.float32],
                                      multi_output=multi_output, y_numeric=y_numeric)
-    return X_ref, y_ref, [str(w.message) for w in caught]
+    assert ([str(w.message) for w in our_warnings]
+            == [str(w.message) for w in reference_warnings])
+    for a, b in [(X_ours, X_ref), (np.asarray(y_ours), np.asarray(y_ref))]:
+        assert a.dtype == b.dtype and a.shape == b.shape
+        assert_array_equal(a, b)
+    return (ours, X_ours, y_ours), (reference, X_ref)
 
 
 @pytest.mark.parametrize("case", list(_plain_inputs()))
 def test_fast_validation_matches_scikit_learn(case):
     """The fast path returns what scikit-learn's validate_data returns and sets the same
     attributes (the other cases fall back to validate_data itself)."""
-    from sklreg._validation import validate_fit_data, validate_predict_data
+    from sklreg._validation import validate_predict_data
 
     X, y, multi_output, y_numeric = _plain_inputs()[case]
-    ours, reference = LinearRegressor(), LinearRegressor()
-    ours.feature_names_in_ = reference.feature_names_in_ = np.array(["stale"], dtype=object)
-    with warnings.catch_warnings(record=True) as our_warnings:
-        warnings.simplefilter("always")
-        X_ours, y_ours = validate_fit_data(ours, X, y, multi_output=multi_output,
-                                           y_numeric=y_numeric)
-    X_ref, y_ref, reference_messages = _validated_by_scikit_learn(reference, X, y,
-                                                                  multi_output, y_numeric)
-    assert [str(w.message) for w in our_warnings] == reference_messages
-    for a, b in [(X_ours, X_ref), (y_ours, y_ref)]:
-        assert a.dtype == b.dtype and a.shape == b.shape
-        assert_array_equal(a, b)
+    (ours, X_ours, y_ours), (reference, X_ref) = _validated_by_both(X, y, multi_output,
+                                                                    y_numeric)
     assert vars(ours) == vars(reference)
     assert ours.n_features_in_ == X_ref.shape[1] and not hasattr(ours, "feature_names_in_")
     if case in FAST_CASES:  # taken without a copy
@@ -314,24 +325,12 @@ def test_fast_validation_of_frames_matches_scikit_learn(case, monkeypatch):
     and the warnings are scikit-learn's, at fit and at predict."""
     from sklearn.utils.validation import validate_data
 
-    import sklreg._validation
-    from sklreg._validation import validate_fit_data, validate_predict_data
+    from sklreg._validation import validate_predict_data
 
     X, y, multi_output, y_numeric = _frame_inputs()[case]
-    ours, reference = LinearRegressor(), LinearRegressor()
-    ours.feature_names_in_ = reference.feature_names_in_ = np.array(["stale"], dtype=object)
-    with monkeypatch.context() as patch, warnings.catch_warnings(record=True) as our_warnings:
-        if case in FAST_FRAME_CASES:  # never reaches scikit-learn's validation
-            patch.setattr(sklreg._validation, "validate_data", None)
-        warnings.simplefilter("always")
-        X_ours, y_ours = validate_fit_data(ours, X, y, multi_output=multi_output,
-                                           y_numeric=y_numeric)
-    X_ref, y_ref, reference_messages = _validated_by_scikit_learn(reference, X, y,
-                                                                  multi_output, y_numeric)
-    assert [str(w.message) for w in our_warnings] == reference_messages
-    for a, b in [(X_ours, X_ref), (np.asarray(y_ours), np.asarray(y_ref))]:
-        assert a.dtype == b.dtype and a.shape == b.shape
-        assert_array_equal(a, b)
+    with monkeypatch.context() as patch:  # the fast cases never reach scikit-learn's
+        (ours, X_ours, y_ours), (reference, X_ref) = _validated_by_both(
+            X, y, multi_output, y_numeric, patch if case in FAST_FRAME_CASES else None)
     assert sorted(vars(ours)) == sorted(vars(reference))
     assert ours.n_features_in_ == reference.n_features_in_
     if hasattr(reference, "feature_names_in_"):
