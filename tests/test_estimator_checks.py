@@ -2,6 +2,11 @@
 
 import pytest
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import (
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklreg import (
@@ -95,7 +100,7 @@ def test_sklearn_compatible(estimator, check):
     ids=lambda c: c.__name__,
 )
 def test_parameter_names_are_those_of_base_estimator(estimator_class):
-    """The names CachedParamNamesMixin keeps are BaseEstimator's, and found again for a
+    """The names CachedParamsMixin keeps are BaseEstimator's, and found again for a
     subclass with its own parameters and for a replaced ``__init__``."""
     introspected = BaseEstimator._get_param_names.__func__
     expected = introspected(estimator_class)
@@ -118,3 +123,42 @@ def test_parameter_names_are_those_of_base_estimator(estimator_class):
     Shifted.__init__ = replaced
     assert Shifted._get_param_names() == ["scale", "shift"]
     assert estimator_class._get_param_names() == expected
+
+
+# an invalid value for each kind of constraint the estimators use
+INVALID_PARAMS = [("alpha", -1.0), ("alpha", "big"), ("fit_intercept", "yes"), ("tol", None),
+                  ("max_iter", 2.5), ("random_state", "seed"), ("verbose", -1)]
+
+
+@pytest.mark.parametrize(
+    "estimator_class",
+    [LinearRegressor, LinearRegressorCV, LinearClassifier, LinearClassifierCV, MLPRegressor,
+     MLPClassifier],
+    ids=lambda c: c.__name__,
+)
+def test_cached_parameter_validation_is_scikit_learns(estimator_class):
+    """CachedParamsMixin's validation accepts the defaults and rejects what scikit-learn's
+    own validation rejects, with its message; a subclass with other constraints gets them."""
+    estimator_class()._validate_params()
+    checked = 0
+    for name, value in INVALID_PARAMS:
+        if name not in estimator_class._parameter_constraints:
+            continue
+        estimator = estimator_class().set_params(**{name: value})
+        with pytest.raises(InvalidParameterError) as expected:
+            validate_parameter_constraints(estimator._parameter_constraints,
+                                           estimator.get_params(deep=False),
+                                           caller_name=estimator_class.__name__)
+        with pytest.raises(InvalidParameterError) as raised:
+            estimator._validate_params()
+        assert str(raised.value) == str(expected.value)
+        checked += 1
+    assert checked >= 4
+
+    class Restricted(estimator_class):
+        _parameter_constraints = {**estimator_class._parameter_constraints,
+                                  "max_iter": [StrOptions({"never"})]}
+
+    with pytest.raises(InvalidParameterError, match="max_iter"):
+        Restricted()._validate_params()
+    estimator_class()._validate_params()  # the base class keeps its own

@@ -14,7 +14,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import CachedParamNamesMixin
+from .._base import CachedParamsMixin
 from .._datafits import (
     classification_dual_gap,
     classification_loss_change,
@@ -792,7 +792,7 @@ def center_solution(W, b, penalized):
             W -= W.mean(axis=0)
 
 
-class LinearClassifier(CachedParamNamesMixin, LinearClassifierMixin, ClassifierMixin,
+class LinearClassifier(CachedParamsMixin, LinearClassifierMixin, ClassifierMixin,
                        BaseEstimator):
     r"""Logistic / multinomial regression with an L1, L2 or elastic-net penalty.
 

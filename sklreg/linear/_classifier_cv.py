@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from .._base import CachedParamNamesMixin
+from .._base import CachedParamsMixin
 from .._penalties import penalty_strengths
 from .._validation import validate_fit_data
 from ._classifier import (
@@ -263,7 +263,7 @@ def _fold_path_scores(X, y, labels, classes, score_params, effective_weight, tra
     return scores, path if keep_solutions else None
 
 
-class LinearClassifierCV(CachedParamNamesMixin, LinearClassifierMixin, ClassifierMixin,
+class LinearClassifierCV(CachedParamsMixin, LinearClassifierMixin, ClassifierMixin,
                          BaseEstimator):
     r"""LinearClassifier with ``alpha`` (and ``l1_ratio``) chosen by cross-validation.
 

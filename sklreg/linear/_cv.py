@@ -21,7 +21,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight
 
-from .._base import CachedParamNamesMixin
+from .._base import CachedParamsMixin
 from .._penalties import effective_l1_ratio, penalty_strengths
 from .._progress import tqdm_bar
 from .._validation import check_value_range, validate_fit_data
@@ -226,7 +226,7 @@ def select_on_grid(tasks, results, l1_ratios, alphas, n_folds, maximize, shared_
             grid[0] if single_ratio else grid)
 
 
-class LinearRegressorCV(CachedParamNamesMixin, LinearPredictorMixin, MultiOutputMixin,
+class LinearRegressorCV(CachedParamsMixin, LinearPredictorMixin, MultiOutputMixin,
                         RegressorMixin, BaseEstimator):
     r"""LinearRegressor with ``alpha`` (and ``l1_ratio``) chosen by cross-validation.
 

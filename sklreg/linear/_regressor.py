@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from .._base import CachedParamNamesMixin
+from .._base import CachedParamsMixin
 from .._penalties import penalty_strengths
 from .._validation import check_value_range, validate_fit_data, validate_predict_data
 from ..cuda import check_device
@@ -139,7 +139,7 @@ def set_fitted_attributes(estimator, result, design, dtype, single_target, stren
         estimator.dual_gap_ = gaps
 
 
-class LinearRegressor(CachedParamNamesMixin, LinearPredictorMixin, MultiOutputMixin,
+class LinearRegressor(CachedParamsMixin, LinearPredictorMixin, MultiOutputMixin,
                       RegressorMixin, BaseEstimator):
     r"""Least squares with an L1, L2 or elastic-net penalty, solved to a certified accuracy.
 

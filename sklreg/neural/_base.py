@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .._base import CachedParamNamesMixin
+from .._base import CachedParamsMixin
 from .._penalties import penalty_strengths
 from .._progress import tqdm_bar
 from .._validation import check_value_range, native_byte_order
@@ -44,7 +44,7 @@ def is_stochastic(estimator):
     return True
 
 
-class BaseMLP(CachedParamNamesMixin, BaseEstimator):
+class BaseMLP(CachedParamsMixin, BaseEstimator):
     """Base class of the penalized multi-layer perceptrons (not for direct use)."""
 
     _parameter_constraints = {
