@@ -408,8 +408,10 @@ def whole_data_moments(X, Y, sample_weight, fit_intercept, parts=()):
             and sum(len(part) for part in parts) == n_samples
             and np.all(np.bincount(np.concatenate(parts), minlength=n_samples) == 1)):
         products = tuple(symmetric_products(Z[part])[0]() for part in parts)
-        return WholeDataMoments(Z, X_offset, sqrt_sw, np.sum(products, axis=0), *summaries,
-                                products)
+        M = products[0].copy()
+        for product in products[1:]:  # in place: np.sum would stack them in a copy first
+            M += product
+        return WholeDataMoments(Z, X_offset, sqrt_sw, M, *summaries, products)
     return WholeDataMoments(Z, X_offset, sqrt_sw, symmetric_products(Z)[0](), *summaries)
 
 
