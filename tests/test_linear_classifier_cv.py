@@ -635,3 +635,27 @@ def test_constant_float32_columns_leave_the_grid_to_the_varying_ones():
         alone = LinearClassifierCV(penalty, alphas=3, cv=2).fit(X[:, 3:], y,
                                                                   sample_weight=sw)
         assert_allclose(ours.alphas_, alone.alphas_, rtol=1e-5)
+
+
+def test_path_fits_start_extrapolated_along_the_path():
+    """Each fit of a fold's path after the second starts on the line through the two
+    solutions before it: weights kept at zero, or predicted to change sign, start at
+    zero; the intercepts follow the line; the step is at most the last one."""
+    from sklreg.linear._classifier_cv import _extrapolate_solution
+
+    W = np.array([[1.0, 0.1, 0.0, -1.0]])
+    b = np.array([0.5])
+    _extrapolate_solution(W, b, np.array([[2.0, 0.3, 0.5, -1.5]]), np.array([0.2]), 1.5, 1.0,
+                          0.5)
+    assert_array_equal(W, [[0.0, 0.0, 0.0, -0.5]])
+    assert_allclose(b, [0.8])
+    W, b = np.array([[1.0, -1.0], [2.0, 3.0]]), np.array([0.0, 1.0])
+    _extrapolate_solution(W, b, np.array([[0.5, -2.0], [1.0, 1.0]]), np.array([1.0, 1.0]),
+                          1.2, 1.0, 0.0)  # five steps of the last one: one
+    assert_allclose(W, [[1.5, 0.0], [3.0, 5.0]])
+    assert_allclose(b, [-1.0, 1.0])
+    for alphas in ([1.0, 1.0, 0.5], [0.5, 1.0, 0.5]):  # no line; turning back
+        W, b = np.array([[1.0, -1.0]]), np.array([0.3])
+        _extrapolate_solution(W, b, np.array([[0.5, -2.0]]), np.array([1.0]), *alphas)
+        assert_array_equal(W, [[1.0, -1.0]])
+        assert_array_equal(b, [0.3])
