@@ -35,12 +35,12 @@ from ..solvers._direct import CENTERING_CANCELLATION
 CANCELLING_OFFSET_RATIO = 1e4
 
 # a dense design's columns with mean^2 above this times their variance are centered
-# explicitly (in one pass over the design, the other columns shifted by zero); below it
-# for all of them, the means are left implicit, which saves that pass (8 - 16% of the
-# lasso fits on 2000 x 500 independent columns) and the copy of a writable
-# Fortran-ordered input, for at most twice the rounding of explicit centering
-# (cancellation grows with the ratio: the Gram certificate of a fit on columns offset by
-# 20 times their spread came out 1e-9 of the objective looser)
+# explicitly (in a pass over those columns alone); below it for all of them, the means
+# are left implicit, which saves that pass (8 - 16% of the lasso fits on 2000 x 500
+# independent columns) and the copy of a writable Fortran-ordered input, for at most
+# twice the rounding of explicit centering (cancellation grows with the ratio: the Gram
+# certificate of a fit on columns offset by 20 times their spread came out 1e-9 of the
+# objective looser)
 DENSE_IMPLICIT_OFFSET_RATIO = 1.0
 
 # entries densified at a time by :func:`dense_fortran_copy` (8 MB of float64)
@@ -264,7 +264,8 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
         in_place = not copy and X.flags[order + "_CONTIGUOUS"] and X.flags.writeable
         A = X if in_place else _copy(X, order)
         column_sums, sq_norms = center_scale_columns(
-            A, X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype), order == "F"
+            A, X_offset.astype(X.dtype), sqrt_sw.astype(X.dtype), order == "F",
+            np.arange(n_features)
         )
         if fit_intercept:
             # what subtracting the offsets rounded to X's dtype left: removed implicitly
@@ -291,7 +292,7 @@ def _columns_centered_implicitly(X, sw_sum, copy):
     costs digits in proportion to ``mean^2 / variance`` (cancellation in the kernels'
     products and in ``A^T A - S mean mean^T``): the columns whose ratio exceeds
     ``DENSE_IMPLICIT_OFFSET_RATIO`` are centered explicitly by their means (``X_mean``
-    keeping what that rounding left), in one pass over the design, on a copy unless
+    keeping what that rounding left), in a pass over those columns alone, on a copy unless
     ``copy`` is False. Arguments as :func:`prepare_design`'s.
 
     Returns
@@ -314,8 +315,11 @@ def _columns_centered_implicitly(X, sw_sum, copy):
         if A is X and copy:
             A = _copy(X, "F")
         X_offset = np.where(dominated, X_mean, 0.0).astype(X.dtype).astype(np.float64)
-        column_sums, sq_norms = center_scale_columns(
-            A, X_offset.astype(X.dtype), np.ones(X.shape[0], dtype=X.dtype), True)
+        columns = np.flatnonzero(dominated)  # the others are left as they are
+        centered_sums, centered_sq_norms = center_scale_columns(
+            A, X_offset.astype(X.dtype), np.ones(X.shape[0], dtype=X.dtype), True, columns)
+        column_sums[columns] = centered_sums[columns]
+        sq_norms[columns] = centered_sq_norms[columns]
         X_mean = column_sums / sw_sum  # (what the rounding left, for those columns)
     X_offset += X_mean
     # ||A_j - X_mean_j q||^2, with A_j . q = S X_mean_j

@@ -110,25 +110,26 @@ def _copy_by_columns(X, out):
 
 
 @jit(fastmath=REASSOCIATE)
-def center_scale_columns(A, offset, row_scale, by_columns):
+def center_scale_columns(A, offset, row_scale, by_columns, columns):
     """``A[i, j] = (A[i, j] - offset[j]) * row_scale[i]`` in place, with column summaries.
 
-    ``by_columns`` says that ``A`` is Fortran-ordered (the loops then run down its
-    columns; otherwise along its rows). The arithmetic is in ``A``'s dtype (as NumPy's
-    would be); the summaries are accumulated in float64.
+    ``by_columns`` says that ``A`` is Fortran-ordered: the loops then run down the
+    ``columns`` given, and the others are left as they are. Otherwise they run along its
+    rows, over every column. The arithmetic is in ``A``'s dtype (as NumPy's would be); the
+    summaries are accumulated in float64.
 
     Returns
     -------
     sums : ndarray of shape (n_features,)
-        ``A^T row_scale`` after the update.
+        ``A^T row_scale`` after the update (zero for the columns left).
     sq_norms : ndarray of shape (n_features,)
-        Squared norms of the columns of ``A`` after the update.
+        Squared norms of the columns of ``A`` after the update (zero for those left).
     """
     n_samples, n_features = A.shape
     sums = np.zeros(n_features)
     sq_norms = np.zeros(n_features)
     if by_columns:
-        for j in range(n_features):
+        for j in columns:
             total = 0.0
             total_sq = 0.0
             for i in range(n_samples):
