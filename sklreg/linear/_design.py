@@ -211,9 +211,12 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
     """
     n_samples, n_features = X.shape
     uniform = sample_weight is None
-    sw = np.ones(n_samples) if uniform else np.asarray(sample_weight, dtype=np.float64)
-    sw_sum = float(sw.sum())
-    sqrt_sw = np.sqrt(sw)
+    if uniform:
+        sw, sw_sum, sqrt_sw = np.ones(n_samples), float(n_samples), np.ones(n_samples)
+    else:
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        sw_sum = float(sw.sum())
+        sqrt_sw = np.sqrt(sw)
 
     X_offset = np.zeros(n_features)  # (formed below, with the layout of the design)
     Y_design, y_offset = design_targets(Y, None if uniform else sw, fit_intercept)
