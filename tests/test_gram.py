@@ -1123,7 +1123,8 @@ def test_extrapolation_along_the_path_is_exact_on_a_fixed_support():
     solutions = [lasso(l1) for l1 in strengths]
     assert np.all(np.sign(solutions[0]) == np.sign(solutions[2]))  # one support
     w = solutions[1].copy()
-    extrapolate_along_path(w, solutions[0], strengths[2], strengths[1], strengths[0])
+    assert extrapolate_along_path(w, solutions[0], strengths[2], strengths[1],
+                                  strengths[0]) == 1.0
     assert_allclose(w, solutions[2], rtol=1e-12, atol=1e-12)
 
     w = np.array([1.0, 0.1, 0.0, -1.0])
@@ -1135,8 +1136,8 @@ def test_extrapolation_along_the_path_is_exact_on_a_fixed_support():
     assert_allclose(w, [0.0, -1.5])
     for strengths in ([1.0, 1.0, 1.0], [2.0, 1.0, np.nan], [0.5, 1.0, 0.5]):  # no line on
         w = np.array([1.0, -1.0])
-        extrapolate_along_path(w, np.array([2.0, -0.5]), *strengths)
+        assert extrapolate_along_path(w, np.array([2.0, -0.5]), *strengths) == 0.0
         assert_array_equal(w, [1.0, -1.0])
     w = np.array([1.0, -1.0])
-    extrapolate_along_path(w, np.empty(0), 0.5, 1.0, 1.5)  # no solution before
+    assert extrapolate_along_path(w, np.empty(0), 0.5, 1.0, 1.5) == 0.0  # none before
     assert_array_equal(w, [1.0, -1.0])

@@ -223,13 +223,8 @@ def _extrapolate_solution(W, b, W_before, b_before, alpha_before, alpha_previous
     follow the same line). On 20-alpha paths (``bench_classifier_cv.py``) it took 10 - 20%
     off the fits of dna and tall_binary, and 5 - 10% off those of leukemia and colon with
     an L2 penalty."""
-    if alpha_previous == alpha_before:
-        return
-    ratio = min((alpha - alpha_previous) / (alpha_previous - alpha_before), 1.0)
-    if not ratio > 0.0:
-        return
     for k in range(W.shape[0]):
-        extrapolate_along_path(W[k], W_before[k], alpha, alpha_previous, alpha_before)
+        ratio = extrapolate_along_path(W[k], W_before[k], alpha, alpha_previous, alpha_before)
     b += ratio * (b - b_before)
 
 

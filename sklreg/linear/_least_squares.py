@@ -681,9 +681,8 @@ def gram_path(design, gram, l1_strengths, l2_strengths, W_init, W, gaps, n_iter,
     extrapolated along the path from the solution before it (for the first fit,
     ``W_before`` when given, with the total strengths ``l1 + l2`` of ``W_before`` and
     ``W_init`` in ``strengths_before``). Its weights, gaps (on the scaled objective) and
-    epochs are written to ``W[i]``
-    (n_targets, n_features), ``gaps[i]`` and ``n_iter[i]`` for the first fits certified
-    for every target.
+    epochs are written to ``W[i]`` (n_targets, n_features), ``gaps[i]`` and ``n_iter[i]``
+    for the first fits certified for every target.
 
     Returns
     -------

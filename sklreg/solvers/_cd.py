@@ -327,16 +327,18 @@ def extrapolate_along_path(w, w_before, strength, strength_previous, strength_be
     elastic net's is smooth in it): the next fit of a path then starts nearly solved. The
     step is at most the last one, and a weight at zero or predicted to change sign starts
     at zero. On 100-alpha paths on Gram matrices it took a fifth to a third off the time
-    of the paths (tall and near-square designs, correlated columns).
+    of the paths (tall and near-square designs, correlated columns). Returns the step as a
+    fraction of the last one (0 when ``w`` is left as it is).
     """
     if w_before.shape[0] == 0 or strength_previous == strength_before:
-        return
+        return 0.0
     ratio = min((strength - strength_previous) / (strength_previous - strength_before), 1.0)
     if not ratio > 0.0:  # (also NaN) not further along the same direction
-        return
+        return 0.0
     for j in range(w.shape[0]):
         predicted = w[j] + ratio * (w[j] - w_before[j])
         w[j] = predicted if predicted * w[j] > 0.0 else 0.0
+    return ratio
 
 
 @jit
