@@ -93,12 +93,15 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize(
+over_estimator_classes = pytest.mark.parametrize(
     "estimator_class",
     [LinearRegressor, LinearRegressorCV, LinearClassifier, LinearClassifierCV, MLPRegressor,
      MLPClassifier],
     ids=lambda c: c.__name__,
 )
+
+
+@over_estimator_classes
 def test_parameter_names_are_those_of_base_estimator(estimator_class):
     """The names CachedParamsMixin keeps are BaseEstimator's, and found again for a
     subclass with its own parameters and for a replaced ``__init__``."""
@@ -130,12 +133,7 @@ INVALID_PARAMS = [("alpha", -1.0), ("alpha", "big"), ("fit_intercept", "yes"), (
                   ("max_iter", 2.5), ("random_state", "seed"), ("verbose", -1)]
 
 
-@pytest.mark.parametrize(
-    "estimator_class",
-    [LinearRegressor, LinearRegressorCV, LinearClassifier, LinearClassifierCV, MLPRegressor,
-     MLPClassifier],
-    ids=lambda c: c.__name__,
-)
+@over_estimator_classes
 def test_cached_parameter_validation_is_scikit_learns(estimator_class):
     """CachedParamsMixin's validation accepts the defaults and rejects what scikit-learn's
     own validation rejects, with its message; a subclass with other constraints gets them."""
