@@ -750,6 +750,33 @@ def test_whole_data_moments_sum_parts_only_when_they_hold_every_row_once():
             assert_allclose(product, Z[part].T @ Z[part], atol=1e-10)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_part_sums_of_the_moments_equal_those_of_the_gathered_rows(order, weighted,
+                                                                    fit_intercept):
+    """The sums of a part of the rows, taken in one pass without gathering them, are the
+    products of the gathered rows; over no rows, zeros."""
+    from sklreg.linear._least_squares import whole_data_moments
+
+    rng = np.random.default_rng(1)
+    X = np.asarray(rng.standard_normal((80, 6)) + 5.0, order=order)
+    Y = rng.standard_normal((80, 2)) + 3.0
+    sw = rng.uniform(0.5, 2.0, 80) if weighted else None
+    moments = whole_data_moments(X, Y, sw, fit_intercept)
+    Z, T, root = moments.Z, moments.targets, moments.sqrt_sw
+    for rows in (rng.choice(80, 30, replace=False), np.arange(0), np.arange(80)):
+        sums = moments.part_sums(rows)
+        assert_allclose(sums.weighted_sums, Z[rows].T @ root[rows], atol=1e-12)
+        assert_allclose(sums.target_products, Z[rows].T @ T[rows], atol=1e-12)
+        assert_allclose(sums.sq_norms, (Z[rows] ** 2).sum(axis=0), rtol=1e-13)
+        assert_allclose(sums.target_sq_norms, (T[rows] ** 2).sum(axis=0), rtol=1e-13)
+        assert_allclose(sums.target_sums, T[rows].T @ root[rows], atol=1e-12)
+        assert sums.weight_sum == pytest.approx((root[rows] ** 2).sum(), rel=1e-13)
+    assert_allclose(moments.part_sums(np.arange(80)).sq_norms, moments.M.diagonal(),
+                    rtol=1e-12)
+
+
 def test_symmetric_products_of_an_empty_dimension_are_zero(capfd):
     """The product over no rows (the rows out of a fold that trains on all of them) is
     zero, without a call of BLAS syrk with an illegal leading dimension (which printed

@@ -318,6 +318,64 @@ def test_cv_folds_share_whole_data_moments(monkeypatch, solver, weighted, sorted
     assert_allclose(shared.coef_, refit.coef_, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_test_errors_from_the_moments_equal_those_of_the_predictions(weighted,
+                                                                     fit_intercept):
+    """A fold's test MSE from the second moments of its test rows is the MSE of the
+    predictions, for several targets and fits of any support (none too); where the sum of
+    squares cancels (an exact fit of noiseless targets), the fit is flagged."""
+    from sklreg.linear._cv import _mse_on_moments, _mse_on_rows
+    from sklreg.linear._design import moments_design
+    from sklreg.linear._least_squares import whole_data_moments
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((400, 12)) + rng.uniform(-5.0, 5.0, 12)
+    coef = rng.standard_normal((12, 2))
+    Y = X @ coef + 0.5 * rng.standard_normal((400, 2)) + 100.0
+    sw = rng.uniform(0.5, 2.0, 400) if weighted else np.ones(400)
+    parts = np.array_split(rng.permutation(400), 4)
+    test = parts[1]
+    moments = whole_data_moments(X, Y, sw if weighted else None, fit_intercept, parts)
+    rest = np.sort(test)
+    design = moments_design(moments, Y, sw if weighted else None, fit_intercept, rest)
+    W = rng.standard_normal((5, 2, 12)) * (rng.random((5, 1, 12)) < 0.5)
+    W[0] = 0.0
+    W[1] = coef.T
+    W[2, :, 3] = 0.0  # a column no fit uses
+    intercepts = design.intercepts(W)[0]
+    mse, cancelled = _mse_on_moments(W, intercepts, moments, moments.part_sums(rest),
+                                     moments.part_products[1])
+    assert_allclose(mse, _mse_on_rows(X[test], Y[test], sw[test], W, intercepts),
+                    rtol=1e-11)
+    assert not np.any(cancelled)
+
+    exact = X @ coef + 100.0 * fit_intercept  # noiseless: fit 1 leaves rounding only
+    moments = whole_data_moments(X, exact, sw if weighted else None, fit_intercept, parts)
+    design = moments_design(moments, exact, sw if weighted else None, fit_intercept, rest)
+    intercepts = design.intercepts(W)[0]
+    mse, cancelled = _mse_on_moments(W, intercepts, moments, moments.part_sums(rest),
+                                     moments.part_products[1])
+    on_rows = _mse_on_rows(X[test], exact[test], sw[test], W, intercepts)
+    assert_array_equal(cancelled, [False, True, False, False, False])
+    assert on_rows[1] < 1e-20
+    assert_allclose(mse[~cancelled], on_rows[~cancelled], rtol=1e-11)
+
+
+def test_cv_on_noiseless_tall_data_finds_the_test_errors_of_its_predictions(monkeypatch):
+    """Noiseless targets: the test errors of the smallest alphas, formed from the test
+    rows' moments, would be rounding noise; they are those of the folds' predictions."""
+    X, _ = problem(n_samples=1200, n_features=30, seed=4)
+    y = X @ np.linspace(-2.0, 2.0, 30) + 7.0
+    params = dict(penalty="l1", cv=KFold(3, shuffle=True, random_state=0), alphas=20,
+                  eps=1e-8, tol=1e-12, max_iter=10**5)
+    shared = LinearRegressorCV(**params).fit(X, y)
+    monkeypatch.setattr(LinearRegressorCV, "_folds_share_moments", lambda *args: False)
+    own = LinearRegressorCV(**params).fit(X, y)
+    assert shared.mse_path_.min() < 1e-12 * np.var(y)
+    assert_allclose(shared.mse_path_, own.mse_path_, rtol=1e-3)
+
+
 def test_cv_routes_groups_to_the_splitter_as_lasso_cv():
     # with metadata routing, fit(..., groups=g) reaches a group splitter, nested in
     # cross_validate too, as in scikit-learn's LassoCV; without it, a clear error

@@ -1,5 +1,6 @@
 """LinearRegressorCV: cross-validation along warm-started regularization paths."""
 
+import functools
 import time
 import warnings
 from numbers import Integral, Real
@@ -48,6 +49,10 @@ from ._regressor import (
     weights_for_strength,
 )
 
+# a test MSE formed from second moments (see _mse_on_moments) loses the digits its sum of
+# squares cancels: below this fraction of the sum's scale, it is formed on the rows instead
+MSE_CANCELLATION = 1e-4
+
 
 def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios, params,
                     progress=None, moments=None, test_product=None):
@@ -83,12 +88,14 @@ def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios
                                 copy=False)
         gram = design_gram(design)
     else:  # from the moments: the training rows are gathered only if a solver needs them
-        design = moments_design(moments, Y, sample_weight, params["fit_intercept"], rest)
+        rest_sums = moments.part_sums(rest)
+        design = moments_design(moments, Y, sample_weight, params["fit_intercept"], rest,
+                                rest_sums)
         if not np.array_equal(rest, np.sort(test)):
             test_product = None
-        gram = training_gram(design, moments, rest, test_product)
-    X_test, Y_test = X[test], Y[test]
-    sw_test = np.ones(len(test)) if sample_weight is None else sample_weight[test]
+        gram = training_gram(design, moments, rest, test_product, rest_sums)
+    test_rows = functools.cache(lambda: (
+        X[test], Y[test], np.ones(len(test)) if sample_weight is None else sample_weight[test]))
     paths = []
     for i, l1_ratio in enumerate(l1_ratios):
         start = time.perf_counter()
@@ -97,18 +104,56 @@ def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios
             solver=params["solver"], max_iter=params["max_iter"], tol=params["tol"],
             random_selection=params["random_selection"], seed=params["seed"], gram=gram,
         )
-        n_alphas, n_targets, n_features = W.shape
+        n_alphas = W.shape[0]
         intercepts, _ = design.intercepts(W)
-        predictions = np.asarray(X_test @ W.reshape(-1, n_features).T, dtype=np.float64)
-        predictions = predictions.reshape(-1, n_alphas, n_targets) + intercepts
-        squared_errors = ((Y_test[:, None, :] - predictions) ** 2).mean(axis=2)
-        mse = sw_test @ squared_errors / sw_test.sum()
+        if test_product is None:
+            mse = _mse_on_rows(*test_rows(), W, intercepts)
+        else:  # the test rows are the rest: their moments give the errors
+            mse, cancelled = _mse_on_moments(W, intercepts, moments, rest_sums, test_product)
+            if np.any(cancelled):
+                mse[cancelled] = _mse_on_rows(*test_rows(), W[cancelled], intercepts[cancelled])
         if progress is not None:
             print(f"[LinearRegressorCV] {progress[i]}: {n_alphas} alphas, "
                   f"{int(n_iter.sum())} epochs, {time.perf_counter() - start:.2f} s, "
                   f"best test MSE {mse.min():.4g}", flush=True)
         paths.append(mse)
     return paths
+
+
+def _mse_on_rows(X_test, Y_test, sw_test, W, intercepts):
+    """Weighted test MSE (averaged over targets) of the fits ``W`` (n_fits, n_targets,
+    n_features) with ``intercepts`` (n_fits, n_targets), from their predictions."""
+    n_fits, n_targets, n_features = W.shape
+    predictions = np.asarray(X_test @ W.reshape(-1, n_features).T, dtype=np.float64)
+    predictions = predictions.reshape(-1, n_fits, n_targets) + intercepts
+    squared_errors = ((Y_test[:, None, :] - predictions) ** 2).mean(axis=2)
+    return sw_test @ squared_errors / sw_test.sum()
+
+
+def _mse_on_moments(W, intercepts, moments, test_sums, test_product):
+    """:func:`_mse_on_rows` from the second moments of the test rows (``test_product``,
+    ``Z^T Z`` on them, and their :class:`~sklreg.linear._least_squares.PartSums`
+    ``test_sums``), with no pass over the rows, and which fits' sums of squares cancelled
+    (below ``MSE_CANCELLATION`` of their scale).
+
+    With ``Z``, ``T``, ``c`` and ``t`` of ``moments`` and ``e = t - c.w - b``, a test
+    row's weighted residual is ``sqrt(s_i) (y_i - x_i.w - b) = T_i - Z_i.w + sqrt(s_i) e``:
+    the sum of their squares is ``||T||^2 + w.Z^T Z w + e^2 sum(s) - 2 w.Z^T T + 2 e (T -
+    Z w).sqrt(s)``, at the cost of the products with the rows of ``Z^T Z`` of the fits'
+    nonzero weights.
+    """
+    n_fits, n_targets, n_features = W.shape
+    flat = W.reshape(-1, n_features)
+    used = np.flatnonzero(np.any(flat != 0.0, axis=0))
+    rows = test_product if len(used) == n_features else test_product[used]  # contiguous
+    quadratic = np.einsum("ij,ij->i", flat[:, used] @ rows, flat)
+    errors = moments.target_offset - W @ moments.X_offset - intercepts
+    scale = (test_sums.target_sq_norms + quadratic.reshape(n_fits, n_targets)
+             + errors**2 * test_sums.weight_sum)
+    sse = scale - 2.0 * (np.einsum("akj,jk->ak", W, test_sums.target_products)
+                         - errors * (test_sums.target_sums - W @ test_sums.weighted_sums))
+    cancelled = np.any(sse < MSE_CANCELLATION * scale, axis=1)
+    return sse.mean(axis=1) / test_sums.weight_sum, cancelled
 
 
 def path_label(estimator, l1_ratio, fold, n_folds):

@@ -348,7 +348,7 @@ def design_targets(Y, sample_weight, fit_intercept):
     return Y_design, y_offset
 
 
-def moments_design(moments, Y, sample_weight, fit_intercept, rest=None):
+def moments_design(moments, Y, sample_weight, fit_intercept, rest=None, rest_sums=None):
     """The :class:`Design` of the rows of the data of ``moments`` (see
     :func:`~sklreg.linear._least_squares.whole_data_moments`) but ``rest``, with no pass
     over them.
@@ -378,6 +378,8 @@ def moments_design(moments, Y, sample_weight, fit_intercept, rest=None):
     rest : ndarray of int, optional
         Sorted indices of the rows left out (a fold's test part), each once; None for
         none.
+    rest_sums : PartSums, optional
+        ``moments.part_sums(rest)``, formed here when not given.
 
     Returns
     -------
@@ -385,6 +387,8 @@ def moments_design(moments, Y, sample_weight, fit_intercept, rest=None):
     """
     n_samples, n_features = moments.Z.shape
     rest = np.empty(0, dtype=np.intp) if rest is None else rest
+    if rest_sums is None:
+        rest_sums = moments.part_sums(rest)
     if rest.size:
         kept = np.ones(n_samples, dtype=bool)
         kept[rest] = False
@@ -398,13 +402,12 @@ def moments_design(moments, Y, sample_weight, fit_intercept, rest=None):
     sw_sum = float(len(Y) if sample_weight is None else sample_weight.sum())
     X_mean = np.zeros(n_features)
     if fit_intercept:  # the design's sums, Z^T sqrt(s), from the whole data's and the rest's
-        Z_rest = moments.Z[rest]
-        X_mean = (moments.weighted_sums - Z_rest.T @ moments.sqrt_sw[rest]) / sw_sum
+        X_mean = (moments.weighted_sums - rest_sums.weighted_sums) / sw_sum
     X_offset = moments.X_offset + X_mean
     if fit_intercept and rest.size:
         offset_sq = sw_sum * X_mean**2
         whole_sq = moments.M.diagonal()
-        sq_norms = whole_sq - np.einsum("ij,ij->j", Z_rest, Z_rest)
+        sq_norms = whole_sq - rest_sums.sq_norms
         # columns the rest outweighs (much heavier weights, outliers): their sums and norms
         # here, differences of the whole data's and the rest's, cancelled
         outweighed = sq_norms <= CENTERING_CANCELLATION * whole_sq

@@ -22,6 +22,7 @@ from ..solvers._direct import (
     recenter_cancelled,
     ridge_cholesky,
     ridge_lsqr,
+    row_subset_products,
     symmetric_products,
 )
 from ..solvers._gram import enet_gram_coordinate_descent, enet_gram_path, gram_gap_bound
@@ -380,6 +381,24 @@ class WholeDataMoments(NamedTuple):
     target_products: np.ndarray  # Z^T targets
     part_products: tuple = ()  # Z_k^T Z_k of the test parts, when M is their sum
 
+    def part_sums(self, rows):
+        """:class:`PartSums` of the rows ``rows``, in one pass over them."""
+        V = np.column_stack([self.sqrt_sw, self.targets])
+        ZV, sq_norms, VV = row_subset_products(self.Z, rows, V)
+        return PartSums(ZV[0], ZV[1:].T, sq_norms, VV[1:, 1:].diagonal().copy(), VV[0, 1:],
+                        VV[0, 0])
+
+
+class PartSums(NamedTuple):
+    """Sums over some rows of :class:`WholeDataMoments`' arrays, ``P`` indexing them."""
+
+    weighted_sums: np.ndarray  # Z_P^T sqrt(s_P)
+    target_products: np.ndarray  # (n_features, n_targets): Z_P^T targets_P
+    sq_norms: np.ndarray  # ||Z_Pj||^2 of each column
+    target_sq_norms: np.ndarray  # (n_targets,): ||targets_Pk||^2
+    target_sums: np.ndarray  # (n_targets,): targets_P^T sqrt(s_P)
+    weight_sum: float  # sum(s_P)
+
 
 def whole_data_moments(X, Y, sample_weight, fit_intercept, parts=()):
     """:class:`WholeDataMoments` of a dense ``X`` and targets ``Y`` (n_samples, n_targets),
@@ -396,9 +415,10 @@ def whole_data_moments(X, Y, sample_weight, fit_intercept, parts=()):
     X_offset = (sw @ Z) / sw.sum() if fit_intercept else np.zeros(X.shape[1])
     target_offset = (sw @ Y) / sw.sum() if fit_intercept else np.zeros(Y.shape[1])
     if fit_intercept:
-        Z = Z - X_offset
+        Z = np.subtract(Z, X_offset, order="C")
     if sample_weight is not None:
-        Z = Z * sqrt_sw[:, None]
+        Z = np.multiply(Z, sqrt_sw[:, None], order="C")
+    Z = np.ascontiguousarray(Z)  # rows contiguous: the sums of a part run row by row
     targets = (Y - target_offset) * sqrt_sw[:, None]
     # Z^T sqrt(s) (zero up to rounding) and Z^T targets in one pass over Z
     sums = Z.T @ np.column_stack([sqrt_sw, targets])
@@ -415,7 +435,7 @@ def whole_data_moments(X, Y, sample_weight, fit_intercept, parts=()):
     return WholeDataMoments(Z, X_offset, sqrt_sw, symmetric_products(Z)[0](), *summaries)
 
 
-def training_gram(design, moments, rest, rest_product=None):
+def training_gram(design, moments, rest, rest_product=None, rest_sums=None):
     """:func:`design_gram` of the :func:`~sklreg.linear._design.moments_design` ``design``
     of all the rows but ``rest``, from ``moments``, with no pass over its rows.
 
@@ -428,19 +448,20 @@ def training_gram(design, moments, rest, rest_product=None):
     len(rest)`` products where the bound of :func:`gram_certified_gap` allows ``4 n_train``
     and the training targets' norms: ``bound_norms`` are those norms, scaled by the square
     roots of the ratios. The training columns that are nearly constant (their centered
-    norm cancelled in the subtraction) are formed on the design.
+    norm cancelled in the subtraction) are formed on the design. ``rest_sums``, the
+    :class:`PartSums` of ``rest``, are formed when not given.
     """
 
     def gram():
-        Z_rest = moments.Z[rest]
-        G = moments.M - (symmetric_products(Z_rest)[0]() if rest_product is None
+        sums_rest = moments.part_sums(rest) if rest_sums is None else rest_sums
+        G = moments.M - (symmetric_products(moments.Z[rest])[0]() if rest_product is None
                          else rest_product)
         sums = np.zeros(G.shape[0])  # d; the design may center some columns explicitly
         if moments.weighted_sums is not None:
-            sums = moments.weighted_sums - Z_rest.T @ moments.sqrt_sw[rest]
+            sums = moments.weighted_sums - sums_rest.weighted_sums
         means = sums / design.sw_sum
         G -= np.outer(sums, means)
-        B = (moments.target_products - Z_rest.T @ moments.targets[rest]
+        B = (moments.target_products - sums_rest.target_products
              - np.outer(sums, design.y_offset - moments.target_offset)
              - np.outer(means, design.sqrt_sw @ design.Y))
         uncentered = np.maximum(moments.M.diagonal(), G.diagonal() + design.sw_sum * means**2)

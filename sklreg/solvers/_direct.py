@@ -139,6 +139,27 @@ def _sum_of_outer_products(data, indices, indptr, size):
     return K
 
 
+@jit(fastmath=REASSOCIATE)
+def row_subset_products(A, rows, V):
+    """Products of the rows ``rows`` of the C-ordered ``A`` and ``V``, in one pass over
+    them, without gathering them: ``A[rows]^T V[rows]`` (transposed, ``V``'s columns
+    first), the squared norms of ``A[rows]``'s columns and ``V[rows]^T V[rows]``."""
+    n_features, n_columns = A.shape[1], V.shape[1]
+    AV = np.zeros((n_columns, n_features))
+    sq_norms = np.zeros(n_features)
+    VV = np.zeros((n_columns, n_columns))
+    for i in rows:
+        for a in range(n_columns):
+            v = V[i, a]
+            for j in range(n_features):
+                AV[a, j] += v * A[i, j]
+            for b in range(n_columns):
+                VV[a, b] += v * V[i, b]
+        for j in range(n_features):
+            sq_norms[j] += A[i, j] * A[i, j]
+    return AV, sq_norms, VV
+
+
 def _sparse_symmetric_product(A, transpose_first):
     """``A^T A`` (``transpose_first``) or ``A A^T`` of a sparse matrix, dense float64.
 
