@@ -19,6 +19,7 @@ from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
 from ..solvers._columns import centered_column_sq_norms
 from ..solvers._direct import (
     centered_gram,
+    difference_minus_outer,
     recenter_cancelled,
     ridge_cholesky,
     ridge_lsqr,
@@ -454,13 +455,12 @@ def training_gram(design, moments, rest, rest_product=None, rest_sums=None):
 
     def gram():
         sums_rest = moments.part_sums(rest) if rest_sums is None else rest_sums
-        G = moments.M - (symmetric_products(moments.Z[rest])[0]() if rest_product is None
-                         else rest_product)
-        sums = np.zeros(G.shape[0])  # d; the design may center some columns explicitly
+        sums = np.zeros(moments.M.shape[0])  # d; the design may center columns explicitly
         if moments.weighted_sums is not None:
             sums = moments.weighted_sums - sums_rest.weighted_sums
         means = sums / design.sw_sum
-        G -= np.outer(sums, means)
+        G = difference_minus_outer(moments.M, symmetric_products(moments.Z[rest])[0]()
+                                   if rest_product is None else rest_product, sums, means)
         B = (moments.target_products - sums_rest.target_products
              - np.outer(sums, design.y_offset - moments.target_offset)
              - np.outer(means, design.sqrt_sw @ design.Y))

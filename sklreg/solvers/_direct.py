@@ -139,6 +139,18 @@ def _sum_of_outer_products(data, indices, indptr, size):
     return K
 
 
+@jit
+def difference_minus_outer(M, P, u, v):
+    """``M - P - u v^T``, in one pass (NumPy takes three, with a temporary outer
+    product)."""
+    D = np.empty(M.shape)
+    for i in range(M.shape[0]):
+        u_i = u[i]
+        for j in range(M.shape[1]):
+            D[i, j] = M[i, j] - P[i, j] - u_i * v[j]
+    return D
+
+
 @jit(fastmath=REASSOCIATE)
 def row_subset_products(A, rows, V):
     """Products of the rows ``rows`` of the C-ordered ``A`` and ``V``, in one pass over
