@@ -453,7 +453,7 @@ def assert_gram_certificates(design, G, B, l1, l2, positive, bound_norms=None,
     b, y_norm2 = np.ascontiguousarray(B[:, 0]), float(design.Y[:, 0] @ design.Y[:, 0])
     w_star = np.zeros(G.shape[0])
     enet_gram_coordinate_descent(G, b, y_norm2, w_star, l1, l2, positive, 10**4,
-                                 1e-15 * null, False, 0)
+                                 1e-15 * null, False, 0, np.empty(0))
     optimum, optimum_gap = design_gap(design, w_star, 0, l1, l2, positive)
     assert not optimum_reached or optimum_gap <= 1e-13 * null
     w = np.zeros(G.shape[0])
@@ -461,7 +461,7 @@ def assert_gram_certificates(design, G, B, l1, l2, positive, bound_norms=None,
         gradients = [None]  # b - G w formed here, then as the kernel formed it
         if epochs:
             _, _, q = enet_gram_coordinate_descent(G, b, y_norm2, w, l1, l2, positive,
-                                                   epochs, 0.0, False, 0)
+                                                   epochs, 0.0, False, 0, np.empty(0))
             assert_allclose(q, b - G @ w, rtol=1e-12, atol=1e-12 * abs(b).max())
             gradients.append(q)
         primal, exact = design_gap(design, w, 0, l1, l2, positive)
@@ -1168,3 +1168,54 @@ def test_extrapolation_along_the_path_is_exact_on_a_fixed_support():
     w = np.array([1.0, -1.0])
     assert extrapolate_along_path(w, np.empty(0), 0.5, 1.0, 1.5) == 0.0  # none before
     assert_array_equal(w, [1.0, -1.0])
+
+
+def test_gradient_at_the_extrapolated_start_is_that_of_its_weights():
+    """The path's next fit starts from ``b - G w`` combined from the last two solutions'
+    (and rows of ``G`` for the weights started at zero): it is ``b - G w`` at the start,
+    and the fits of the path are those started with it formed afresh."""
+    from sklreg.solvers._cd import extrapolate_along_path
+    from sklreg.solvers._gram import _extrapolated_gradient, enet_gram_path
+
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((80, 8))
+    G, b = A.T @ A, A.T @ rng.standard_normal(80)
+    w_before = np.array([2.0, 0.5, 0.5, -1.5, 0.0, 1.0, -0.2, 0.7])
+    w_previous = np.array([1.0, 0.1, 0.0, -1.0, 0.0, 1.2, -0.3, 0.4])
+    w = w_previous.copy()
+    ratio = extrapolate_along_path(w, w_before, 0.8, 1.0, 1.5)  # some start at zero
+    assert ratio == pytest.approx(0.4)
+    assert np.count_nonzero(w == 0.0) == 3
+    q = _extrapolated_gradient(G, b - G @ w_previous, b - G @ w_before, w, w_previous,
+                               w_before, ratio)
+    assert_allclose(q, b - G @ w, rtol=1e-12, atol=1e-12 * np.abs(b).max())
+
+    strengths = np.abs(b).max() * np.geomspace(0.5, 0.005, 12)
+    y_norm2 = float(b @ np.linalg.solve(G, b)) + 10.0
+    norms = np.sqrt(G.diagonal())
+    fits = []
+    for given in (True, False):
+        W, gaps = np.zeros((12, 8)), np.zeros(12)
+        n_iter = np.zeros(12, dtype=np.int64)
+        if given:
+            n_fits = enet_gram_path(G, b, y_norm2, np.zeros(8), strengths, 0 * strengths,
+                                    False, 10**4, 1e-9 * y_norm2, 0.5, False, 0, norms, 80,
+                                    W, gaps, n_iter, np.empty(0), np.full(2, np.nan))
+            assert n_fits == 12
+        else:  # fit by fit, each from b - G w formed afresh
+            w, before = np.zeros(8), np.empty(0)
+            for i in range(12):
+                strength_before = np.nan if i < 2 else strengths[i - 2]
+                previous = np.nan if i < 1 else strengths[i - 1]
+                start = w.copy()
+                extrapolate_along_path(w, before, strengths[i], previous, strength_before)
+                n_fits = enet_gram_path(G, b, y_norm2, w, strengths[i:i + 1],
+                                        0 * strengths[:1], False, 10**4, 1e-9 * y_norm2,
+                                        0.5, False, 0, norms, 80, W[i:i + 1], gaps[i:i + 1],
+                                        n_iter[i:i + 1], np.empty(0), np.full(2, np.nan))
+                assert n_fits == 1
+                w, before = W[i].copy(), start
+        fits.append((W, n_iter))
+        assert np.all(gaps <= 1e-9 * y_norm2)
+    assert_allclose(fits[0][0], fits[1][0], rtol=1e-9, atol=1e-12)
+    assert_array_equal(fits[0][1], fits[1][1])

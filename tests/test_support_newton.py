@@ -40,7 +40,7 @@ def test_gram_newton_step_on_the_right_signs_lands_on_the_solution(l1_ratio):
     l1, l2 = l1_ratio * strength, (1 - l1_ratio) * strength
     solution = np.zeros_like(b)
     _gram.enet_gram_coordinate_descent(G, b, y_norm2, solution, l1, l2, False, 100_000,
-                                 1e-15 * y_norm2, False, 0)
+                                 1e-15 * y_norm2, False, 0, np.empty(0))
     assert gram_kkt_violation(G, b, solution, l1, l2) <= 1e-9 * strength
     support = np.flatnonzero(solution)
     # a point with the solution's signs, far from it: one step reaches the solution
@@ -97,7 +97,7 @@ def test_gram_descent_on_equicorrelated_columns_takes_newton_steps(positive, max
     l1 = np.abs(b).max() / 200
     w = np.zeros_like(b)
     gap, epochs, q = _gram.enet_gram_coordinate_descent(G, b, y_norm2, w, l1, 0.0, positive,
-                                                  100_000, 1e-12 * y_norm2, False, 0)
+                                                  100_000, 1e-12 * y_norm2, False, 0, np.empty(0))
     assert gap <= 1e-12 * y_norm2
     assert gram_kkt_violation(G, b, w, l1, 0.0, positive) <= 1e-6 * l1
     assert_allclose(q, b - G @ w, atol=1e-9 * np.abs(b).max())

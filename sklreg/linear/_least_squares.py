@@ -587,7 +587,7 @@ def solve_least_squares(
                 _, epochs, gradients[k] = enet_gram_coordinate_descent(
                     G, np.ascontiguousarray(B[:, k]), float(y @ y), w, l1_strength,
                     l2_strength, positive, max_iter - n_iter[k], gap_target,
-                    random_selection, seed,
+                    random_selection, seed, np.empty(0),
                 )
                 n_iter[k] += epochs
                 W[k, features] = w

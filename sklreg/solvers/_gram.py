@@ -176,7 +176,7 @@ def _support_newton_step(G, b, w, q, support, l1_strength, l2_strength):
 
 @jit(fastmath=REASSOCIATE)
 def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, positive, max_iter,
-                                 gap_tol, random_selection, seed):
+                                 gap_tol, random_selection, seed, q_start):
     """Elastic-net coordinate descent on ``G = X^T X`` with working sets and Anderson
     acceleration.
 
@@ -220,6 +220,9 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
         working sets with few features per sample).
     seed : int
         Seed of the coordinate draws.
+    q_start : ndarray of shape (n_features,) or (0,)
+        ``b - G w`` at the initial ``w`` when known (see :func:`_extrapolated_gradient`),
+        for the first outer iteration; formed afresh when empty, and before returning.
 
     Returns
     -------
@@ -252,11 +255,19 @@ def enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength, l2_strength, pos
     rounding = gradient_rounding(np.trace(G), y_norm2)
     uncertifiable = penalty_below_rounding(l1_strength, l2_strength,
                                            STOP_BELOW_ROUNDING * rounding, gap_tol)
+    given_q = q_start.shape[0] > 0
     while True:
-        _refresh_gradient(G, b, w, q)
+        if given_q:
+            copy_vector(q, q_start)
+        else:
+            _refresh_gradient(G, b, w, q)
         gap = _gram_gap(b, y_norm2, w, q, l1_strength, l2_strength, positive)
         if gap <= gap_tol or n_iter >= max_iter:
-            break
+            if not given_q:
+                break
+            given_q = False  # the q returned is formed afresh, and its gap checked again
+            continue
+        given_q = False
         if (uncertifiable and gap >= (1.0 - STALLED_GAP_DECREASE) * previous_gap
                 and stationary_to_rounding(q, w, l2_strength, all_features, rounding)):
             break
@@ -396,6 +407,24 @@ def gram_gap_bound(q, w, b, y_norm2, norms, n_samples, l1_strength, l2_strength,
     return gap + 2.0 * rounding, l1_norm, ridge, dual_norm, conjugate
 
 
+@jit(fastmath=REASSOCIATE)
+def _extrapolated_gradient(G, q_previous, q_before, w, w_previous, w_before, ratio):
+    """``b - G w`` at the start ``w`` that :func:`~._cd.extrapolate_along_path` formed
+    from ``w_previous`` and ``w_before`` with step ``ratio``, from their own ``q_previous``
+    and ``q_before``: ``q`` is affine in the weights, so the extrapolated point's is the
+    same combination of theirs (``O(n_features)``), plus a row of ``G`` for each weight
+    that starts at zero instead of its extrapolated value."""
+    q = np.empty(q_previous.shape[0])
+    for i in range(q.shape[0]):
+        q[i] = q_previous[i] + ratio * (q_previous[i] - q_before[i])
+    for j in range(w.shape[0]):
+        shift = w_previous[j] + ratio * (w_previous[j] - w_before[j]) - w[j]
+        if shift != 0.0:
+            for i in range(q.shape[0]):
+                q[i] += shift * G[j, i]
+    return q
+
+
 @jit
 def enet_gram_path(G, b, y_norm2, w, l1_strengths, l2_strengths, positive, max_iter, gap_tol,
                    retarget, random_selection, seed, norms, n_samples, W, gaps, n_iter,
@@ -421,24 +450,30 @@ def enet_gram_path(G, b, y_norm2, w, l1_strengths, l2_strengths, positive, max_i
     start = w.copy()  # the solution before the first fit's
     before = w_before
     strength_before, strength_previous = strengths_before[0], strengths_before[1]
+    no_q = np.empty(0)
+    q_previous = q_before = no_q  # b - G w at the last two solutions, once both known
     for i in range(l1_strengths.shape[0]):
         l1_strength, l2_strength = l1_strengths[i], l2_strengths[i]
         if i > 0:  # w is fit i - 1's solution
             before = start if i == 1 else W[i - 2]
             strength_before = strength_previous
             strength_previous = l1_strengths[i - 1] + l2_strengths[i - 1]
-        extrapolate_along_path(w, before, l1_strength + l2_strength, strength_previous,
-                               strength_before)
+        ratio = extrapolate_along_path(w, before, l1_strength + l2_strength,
+                                       strength_previous, strength_before)
+        q_start = no_q
+        if i > 1 and ratio > 0.0:
+            q_start = _extrapolated_gradient(G, q_previous, q_before, w, W[i - 1], W[i - 2],
+                                             ratio)
         _, epochs, q = enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength,
                                                     l2_strength, positive, max_iter, gap_tol,
-                                                    random_selection, seed)
+                                                    random_selection, seed, q_start)
         gap = gram_gap_bound(q, w, b, y_norm2, norms, n_samples, l1_strength, l2_strength,
                              positive)[0]
         if gap > gap_tol and epochs < max_iter:
             _, more, q = enet_gram_coordinate_descent(G, b, y_norm2, w, l1_strength,
                                                       l2_strength, positive, max_iter - epochs,
                                                       retarget * gap_tol, random_selection,
-                                                      seed)
+                                                      seed, no_q)
             epochs += more
             gap = gram_gap_bound(q, w, b, y_norm2, norms, n_samples, l1_strength,
                                  l2_strength, positive)[0]
@@ -447,4 +482,5 @@ def enet_gram_path(G, b, y_norm2, w, l1_strengths, l2_strengths, positive, max_i
             return i
         W[i] = w
         gaps[i] = gap
+        q_before, q_previous = q_previous, q
     return l1_strengths.shape[0]
