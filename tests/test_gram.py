@@ -746,8 +746,12 @@ def test_whole_data_moments_sum_parts_only_when_they_hold_every_row_once():
         moments = whole_data_moments(X, np.ones((60, 1)), None, True, parts)
         assert len(moments.part_products) == n_products, name
         assert_allclose(moments.M, Z.T @ Z, rtol=1e-12, atol=1e-12 * 60, err_msg=name)
-        for part, product in zip(parts[:n_products], moments.part_products, strict=True):
+        assert len(moments.part_sums) == n_products, name
+        for part, product, sums in zip(parts[:n_products], moments.part_products,
+                                       moments.part_sums, strict=True):
             assert_allclose(product, Z[part].T @ Z[part], atol=1e-10)
+            for got, expected in zip(sums, moments.sums_of(part), strict=True):
+                assert_allclose(got, expected, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
@@ -766,14 +770,14 @@ def test_part_sums_of_the_moments_equal_those_of_the_gathered_rows(order, weight
     moments = whole_data_moments(X, Y, sw, fit_intercept)
     Z, T, root = moments.Z, moments.targets, moments.sqrt_sw
     for rows in (rng.choice(80, 30, replace=False), np.arange(0), np.arange(80)):
-        sums = moments.part_sums(rows)
+        sums = moments.sums_of(rows)
         assert_allclose(sums.weighted_sums, Z[rows].T @ root[rows], atol=1e-12)
         assert_allclose(sums.target_products, Z[rows].T @ T[rows], atol=1e-12)
         assert_allclose(sums.sq_norms, (Z[rows] ** 2).sum(axis=0), rtol=1e-13)
         assert_allclose(sums.target_sq_norms, (T[rows] ** 2).sum(axis=0), rtol=1e-13)
         assert_allclose(sums.target_sums, T[rows].T @ root[rows], atol=1e-12)
         assert sums.weight_sum == pytest.approx((root[rows] ** 2).sum(), rel=1e-13)
-    assert_allclose(moments.part_sums(np.arange(80)).sq_norms, moments.M.diagonal(),
+    assert_allclose(moments.sums_of(np.arange(80)).sq_norms, moments.M.diagonal(),
                     rtol=1e-12)
 
 

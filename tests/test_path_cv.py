@@ -344,7 +344,7 @@ def test_test_errors_from_the_moments_equal_those_of_the_predictions(weighted,
     W[1] = coef.T
     W[2, :, 3] = 0.0  # a column no fit uses
     intercepts = design.intercepts(W)[0]
-    mse, cancelled = _mse_on_moments(W, intercepts, moments, moments.part_sums(rest),
+    mse, cancelled = _mse_on_moments(W, intercepts, moments, moments.sums_of(rest),
                                      moments.part_products[1])
     assert_allclose(mse, _mse_on_rows(X[test], Y[test], sw[test], W, intercepts),
                     rtol=1e-11)
@@ -354,7 +354,7 @@ def test_test_errors_from_the_moments_equal_those_of_the_predictions(weighted,
     moments = whole_data_moments(X, exact, sw if weighted else None, fit_intercept, parts)
     design = moments_design(moments, exact, sw if weighted else None, fit_intercept, rest)
     intercepts = design.intercepts(W)[0]
-    mse, cancelled = _mse_on_moments(W, intercepts, moments, moments.part_sums(rest),
+    mse, cancelled = _mse_on_moments(W, intercepts, moments, moments.sums_of(rest),
                                      moments.part_products[1])
     on_rows = _mse_on_rows(X[test], exact[test], sw[test], W, intercepts)
     assert_array_equal(cancelled, [False, True, False, False, False])

@@ -55,16 +55,17 @@ MSE_CANCELLATION = 1e-4
 
 
 def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios, params,
-                    progress=None, moments=None, test_product=None):
+                    progress=None, moments=None, test_part=None):
     """Weighted test MSE (averaged over targets) of the paths of every ``l1_ratio`` fitted
     on ``train``: a list with one array per ``l1_ratio``.
 
     The paths share the fold's design and its Gram matrix (when their solver forms one),
     formed from the whole data's ``moments`` (see :func:`training_gram`) when given and
-    ``train`` holds, once each, more than half the rows; ``test_product``, when given, is
-    the product of the test rows in ``moments`` (see :func:`whole_data_moments`), reused
-    when the test rows are all the others. ``progress``, when given, holds a label per
-    ``l1_ratio``, printed with the path's figures once it is done.
+    ``train`` holds, once each, more than half the rows; ``test_part``, when given, holds
+    the product and :class:`~sklreg.linear._least_squares.PartSums` of the test rows in
+    ``moments`` (see :func:`whole_data_moments`), reused when the test rows are all the
+    others: for the Gram matrix and for the test errors. ``progress``, when given, holds a
+    label per ``l1_ratio``, printed with the path's figures once it is done.
     """
     sw_train = None if sample_weight is None else sample_weight[train]
     # an empty part, or one of zero weight: its mean squared error would be NaN (0 / 0)
@@ -83,16 +84,18 @@ def _fold_mse_paths(X, Y, sample_weight, train, test, alphas, penalty, l1_ratios
         outside[train] = False
         if np.count_nonzero(~outside) == len(train):  # no row repeated
             rest = np.flatnonzero(outside)
+    test_product = rest_sums = None
     if rest is None:
         design = prepare_design(X[train], Y[train], sw_train, params["fit_intercept"],
                                 copy=False)
         gram = design_gram(design)
     else:  # from the moments: the training rows are gathered only if a solver needs them
-        rest_sums = moments.part_sums(rest)
+        if test_part is not None and np.array_equal(rest, np.sort(test)):
+            test_product, rest_sums = test_part
+        if rest_sums is None:
+            rest_sums = moments.sums_of(rest)
         design = moments_design(moments, Y, sample_weight, params["fit_intercept"], rest,
                                 rest_sums)
-        if not np.array_equal(rest, np.sort(test)):
-            test_product = None
         gram = training_gram(design, moments, rest, test_product, rest_sums)
     test_rows = functools.cache(lambda: (
         X[test], Y[test], np.ones(len(test)) if sample_weight is None else sample_weight[test]))
@@ -494,12 +497,13 @@ class LinearRegressorCV(CachedParamsMixin, LinearPredictorMixin, MultiOutputMixi
             "random_selection": self.selection == "random",
             "seed": check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
         }
-        moments, whole_design, test_products = None, None, [None] * len(folds)
+        moments, whole_design, test_parts = None, None, [None] * len(folds)
         if self._folds_share_moments(X, folds, n_alphas, l1_ratios):
             moments = whole_data_moments(X, Y, sample_weight, self.fit_intercept,
                                          [test for _, test in folds])
-            test_products = moments.part_products or test_products
-            moments = moments._replace(part_products=())  # each job gets its own
+            if moments.part_products:
+                test_parts = list(zip(moments.part_products, moments.part_sums, strict=True))
+            moments = moments._replace(part_products=(), part_sums=())  # a job gets its own
             whole_design = moments_design(moments, Y, sample_weight, self.fit_intercept)
         alphas = self._grids(X, Y, sample_weight, l1_ratios, whole_design)
         rescaled = weights_for_strength(sample_weight, X.shape[0], alphas.max())
@@ -508,7 +512,7 @@ class LinearRegressorCV(CachedParamsMixin, LinearPredictorMixin, MultiOutputMixi
             if moments is not None:
                 moments = whole_data_moments(X, Y, sample_weight, self.fit_intercept)
                 whole_design = moments_design(moments, Y, sample_weight, self.fit_intercept)
-                test_products = [None] * len(folds)
+                test_parts = [None] * len(folds)
         # a job per fold: the paths of its l1_ratios share its design and Gram matrix
         fold_results = run_paths(
             self, (
@@ -516,7 +520,7 @@ class LinearRegressorCV(CachedParamsMixin, LinearPredictorMixin, MultiOutputMixi
                     X, Y, sample_weight, *folds[k], alphas, self.penalty, l1_ratios, params,
                     None if not self.verbose else [
                         path_label(self, ratio, k, len(folds)) for ratio in l1_ratios],
-                    moments, test_products[k],
+                    moments, test_parts[k],
                 )
                 for k in range(len(folds))
             ), len(folds), paths_per_job=len(l1_ratios),

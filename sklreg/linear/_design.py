@@ -379,7 +379,7 @@ def moments_design(moments, Y, sample_weight, fit_intercept, rest=None, rest_sum
         Sorted indices of the rows left out (a fold's test part), each once; None for
         none.
     rest_sums : PartSums, optional
-        ``moments.part_sums(rest)``, formed here when not given.
+        ``moments.sums_of(rest)``, formed here when not given.
 
     Returns
     -------
@@ -388,7 +388,7 @@ def moments_design(moments, Y, sample_weight, fit_intercept, rest=None, rest_sum
     n_samples, n_features = moments.Z.shape
     rest = np.empty(0, dtype=np.intp) if rest is None else rest
     if rest_sums is None:
-        rest_sums = moments.part_sums(rest)
+        rest_sums = moments.sums_of(rest)
     if rest.size:
         kept = np.ones(n_samples, dtype=bool)
         kept[rest] = False

@@ -19,6 +19,7 @@ from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
 from ..solvers._columns import centered_column_sq_norms
 from ..solvers._direct import (
     centered_gram,
+    centered_parts,
     difference_minus_outer,
     recenter_cancelled,
     ridge_cholesky,
@@ -381,13 +382,12 @@ class WholeDataMoments(NamedTuple):
     target_offset: np.ndarray  # t: the weighted target means, or zeros (no intercept)
     target_products: np.ndarray  # Z^T targets
     part_products: tuple = ()  # Z_k^T Z_k of the test parts, when M is their sum
+    part_sums: tuple = ()  # their PartSums, with the products
 
-    def part_sums(self, rows):
+    def sums_of(self, rows):
         """:class:`PartSums` of the rows ``rows``, in one pass over them."""
         V = np.column_stack([self.sqrt_sw, self.targets])
-        ZV, sq_norms, VV = row_subset_products(self.Z, rows, V)
-        return PartSums(ZV[0], ZV[1:].T, sq_norms, VV[1:, 1:].diagonal().copy(), VV[0, 1:],
-                        VV[0, 0])
+        return PartSums.of_products(*row_subset_products(self.Z, rows, V))
 
 
 class PartSums(NamedTuple):
@@ -400,6 +400,13 @@ class PartSums(NamedTuple):
     target_sums: np.ndarray  # (n_targets,): targets_P^T sqrt(s_P)
     weight_sum: float  # sum(s_P)
 
+    @classmethod
+    def of_products(cls, ZV, sq_norms, VV):
+        """From ``Z_P^T V_P`` (transposed), ``sq_norms`` and ``V_P^T V_P``, with ``V = [sqrt(s),
+        targets]`` (see :func:`~sklreg.solvers._direct.row_subset_products`)."""
+        return cls(ZV[0], ZV[1:].T, sq_norms, VV[1:, 1:].diagonal().copy(), VV[0, 1:],
+                   VV[0, 0])
+
 
 def whole_data_moments(X, Y, sample_weight, fit_intercept, parts=()):
     """:class:`WholeDataMoments` of a dense ``X`` and targets ``Y`` (n_samples, n_targets),
@@ -407,33 +414,43 @@ def whole_data_moments(X, Y, sample_weight, fit_intercept, parts=()):
     products cancel little).
 
     When the row indices ``parts`` (the folds' test parts) hold every row once, ``M`` is
-    the sum of their products, which the folds then reuse: a training part's Gram matrix
-    costs no product at all. Only when those products take no more memory than ``Z``.
+    the sum of their products, which the folds then reuse with their sums (see
+    :class:`PartSums`): a training part's Gram matrix costs no product at all. Only when
+    those products take no more memory than ``Z``. From a C-ordered ``X``, ``Z``, the
+    parts' rows and their sums are then formed in one pass
+    (:func:`~sklreg.solvers._direct.centered_parts`).
     """
     sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
     sqrt_sw = np.sqrt(sw)
-    Z = np.asarray(X, dtype=np.float64)
-    X_offset = (sw @ Z) / sw.sum() if fit_intercept else np.zeros(X.shape[1])
+    X = np.asarray(X, dtype=np.float64)
+    X_offset = (sw @ X) / sw.sum() if fit_intercept else np.zeros(X.shape[1])
     target_offset = (sw @ Y) / sw.sum() if fit_intercept else np.zeros(Y.shape[1])
-    if fit_intercept:
-        Z = np.subtract(Z, X_offset, order="C")
-    if sample_weight is not None:
-        Z = np.multiply(Z, sqrt_sw[:, None], order="C")
-    Z = np.ascontiguousarray(Z)  # rows contiguous: the sums of a part run row by row
     targets = (Y - target_offset) * sqrt_sw[:, None]
-    # Z^T sqrt(s) (zero up to rounding) and Z^T targets in one pass over Z
-    sums = Z.T @ np.column_stack([sqrt_sw, targets])
-    summaries = (sums[:, 0] if fit_intercept else None, targets, target_offset, sums[:, 1:])
+    V = np.column_stack([sqrt_sw, targets])
     n_samples, n_features = X.shape
     if (len(parts) * n_features <= n_samples
             and sum(len(part) for part in parts) == n_samples
             and np.all(np.bincount(np.concatenate(parts), minlength=n_samples) == 1)):
-        products = tuple(symmetric_products(Z[part])[0]() for part in parts)
+        bounds = np.cumsum([0] + [len(part) for part in parts])
+        Z, P, ZV, sq_norms, VV = centered_parts(
+            np.ascontiguousarray(X), X_offset, sqrt_sw, V, np.concatenate(parts), bounds)
+        products = tuple(symmetric_products(P[start:stop])[0]()
+                         for start, stop in zip(bounds[:-1], bounds[1:], strict=True))
+        del P
         M = products[0].copy()
         for product in products[1:]:  # in place: np.sum would stack them in a copy first
             M += product
-        return WholeDataMoments(Z, X_offset, sqrt_sw, M, *summaries, products)
-    return WholeDataMoments(Z, X_offset, sqrt_sw, symmetric_products(Z)[0](), *summaries)
+        sums = ZV.sum(axis=0).T  # Z^T [sqrt(s), targets]
+        part_sums = tuple(map(PartSums.of_products, ZV, sq_norms, VV))
+    else:
+        Z = np.subtract(X, X_offset, order="C") if fit_intercept else X
+        if sample_weight is not None:
+            Z = np.multiply(Z, sqrt_sw[:, None], order="C")
+        Z = np.ascontiguousarray(Z)  # rows contiguous: the sums of a part run row by row
+        sums = Z.T @ V  # Z^T sqrt(s) (zero up to rounding) and Z^T targets in one pass
+        M, products, part_sums = symmetric_products(Z)[0](), (), ()
+    return WholeDataMoments(Z, X_offset, sqrt_sw, M, sums[:, 0] if fit_intercept else None,
+                            targets, target_offset, sums[:, 1:], products, part_sums)
 
 
 def training_gram(design, moments, rest, rest_product=None, rest_sums=None):
@@ -454,7 +471,7 @@ def training_gram(design, moments, rest, rest_product=None, rest_sums=None):
     """
 
     def gram():
-        sums_rest = moments.part_sums(rest) if rest_sums is None else rest_sums
+        sums_rest = moments.sums_of(rest) if rest_sums is None else rest_sums
         sums = np.zeros(moments.M.shape[0])  # d; the design may center columns explicitly
         if moments.weighted_sums is not None:
             sums = moments.weighted_sums - sums_rest.weighted_sums

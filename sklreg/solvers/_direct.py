@@ -152,6 +152,36 @@ def difference_minus_outer(M, P, u, v):
 
 
 @jit(fastmath=REASSOCIATE)
+def centered_parts(X, offset, row_scale, V, order, bounds):
+    """``Z = (X - offset) * row_scale[:, None]`` in C order from the C-ordered ``X``, its
+    rows ``order`` copied into ``P``, part after part (part ``k`` is ``order[bounds[k]:
+    bounds[k + 1]]``), and the products of each part as :func:`row_subset_products` gives
+    them (stacked on a first axis), all in one pass over ``X``."""
+    n_features, n_columns = X.shape[1], V.shape[1]
+    n_parts = bounds.shape[0] - 1
+    Z = np.empty(X.shape)
+    P = np.empty((order.shape[0], n_features))
+    AV = np.zeros((n_parts, n_columns, n_features))
+    sq_norms = np.zeros((n_parts, n_features))
+    VV = np.zeros((n_parts, n_columns, n_columns))
+    for k in range(n_parts):
+        for r in range(bounds[k], bounds[k + 1]):
+            i = order[r]
+            for j in range(n_features):
+                value = (X[i, j] - offset[j]) * row_scale[i]
+                Z[i, j] = value
+                P[r, j] = value
+                sq_norms[k, j] += value * value
+            for a in range(n_columns):
+                v = V[i, a]
+                for j in range(n_features):
+                    AV[k, a, j] += v * P[r, j]
+                for b in range(n_columns):
+                    VV[k, a, b] += v * V[i, b]
+    return Z, P, AV, sq_norms, VV
+
+
+@jit(fastmath=REASSOCIATE)
 def row_subset_products(A, rows, V):
     """Products of the rows ``rows`` of the C-ordered ``A`` and ``V``, in one pass over
     them, without gathering them: ``A[rows]^T V[rows]`` (transposed, ``V``'s columns
