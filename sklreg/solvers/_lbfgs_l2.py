@@ -175,6 +175,38 @@ class _Memory:
 
 
 @jit(fastmath=REASSOCIATE)
+def _gradient_and_change(G, w, l2_strength, gradient, step, change):
+    """The gradient ``g = G + l2 w`` at the new point (returned), and, when the previous
+    ``gradient`` is given (not empty), its change ``y = g - gradient`` written to ``change``,
+    with ``y.s`` for the last ``step`` and ``y.y``; and ``g.g``. One pass: as NumPy
+    expressions these took a tenth of an iteration on sparse text (60346 features)."""
+    new = np.empty(w.shape[0])
+    paired = gradient.shape[0] > 0
+    change_dot_step = change_dot_change = gradient_sq = 0.0
+    for j in range(w.shape[0]):
+        g = G[j] + l2_strength * w[j]
+        new[j] = g
+        gradient_sq += g * g
+        if paired:
+            y = g - gradient[j]
+            change[j] = y
+            change_dot_step += y * step[j]
+            change_dot_change += y * y
+    return new, change_dot_step, change_dot_change, gradient_sq
+
+
+@jit
+def _advance(w, direction, t, step, Z, D):
+    """``step = t direction``, ``w += step`` and ``Z += t D``, in place."""
+    for j in range(w.shape[0]):
+        step[j] = t * direction[j]
+        w[j] += step[j]
+    for k in range(Z.shape[0]):
+        for i in range(Z.shape[1]):
+            Z[k, i] += t * D[k, i]
+
+
+@jit(fastmath=REASSOCIATE)
 def _two_loop(gradient, steps, changes, rhos, n_pairs, newest, scaling):
     """``-H g``: the L-BFGS direction from the ``n_pairs`` pairs of the ring buffers, the
     newest in row ``newest``.
@@ -244,29 +276,28 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
         Z = np.repeat(b[:, None].astype(np.float64), X.shape[0], axis=1)
     P = classification_probabilities(Z, multinomial)  # then from the line searches
     memory = _Memory(w.shape[0])
-    gradient = step = scaling = None
+    gradient, scaling = np.empty(0), None
+    step, change = np.empty_like(w), np.empty_like(w)
     n_iter = 0
     while True:
         if fit_intercept:
             optimize_intercepts(Z, b, labels, c, P)
         R = classification_residuals(P, labels, c)
-        if gradient is None:
+        if not gradient.shape[0]:
             scaling = _jacobi_scaling(X, P, c, l2_strength, fit_intercept)
         G = design_gradient(operands, R)
-        new_gradient = G.ravel() + l2_strength * w
-        if gradient is not None:
-            change = new_gradient - gradient
-            change_dot_step = change @ step
-            # always, up to rounding (strong convexity); and both of the pair's products
-            # normal floats: along a direction the data leave flat, at an L2 strength near
-            # the smallest float, y^T y underflowed to 0 (the two-loop recursion divided by
-            # it) and 1 / y^T s could overflow
-            if change_dot_step >= FLOAT_TINY and change @ change >= FLOAT_TINY:
-                memory.append(step, change, change_dot_step)
-        gradient = new_gradient
+        paired = gradient.shape[0] > 0
+        gradient, change_dot_step, change_dot_change, gradient_sq = _gradient_and_change(
+            G.ravel(), w, l2_strength, gradient, step, change)
+        # always, up to rounding (strong convexity); and both of the pair's products normal
+        # floats: along a direction the data leave flat, at an L2 strength near the
+        # smallest float, y^T y underflowed to 0 (the two-loop recursion divided by it) and
+        # 1 / y^T s could overflow
+        if paired and change_dot_step >= FLOAT_TINY and change_dot_change >= FLOAT_TINY:
+            memory.append(step, change, change_dot_step)
         # with optimal intercepts, the gap of the dual point -R is exactly ||g||^2 / (2 l2):
         # the full (per-sample) gap is evaluated only once that says the target is reached
-        if gradient @ gradient <= 2.0 * l2_strength * gap_tol or n_iter >= max_iter:
+        if gradient_sq <= 2.0 * l2_strength * gap_tol or n_iter >= max_iter:
             W[:] = w.reshape(n_blocks, n_features)
             _, gap = classification_dual_gap(Z, P, labels, c, G, W, 0.0, l2_strength)
             # a zero gradient is the optimum: no direction to take (a gap_tol of 0, from
@@ -306,8 +337,6 @@ def lbfgs_l2(X, labels, c, W, b, fit_intercept, l2_strength, max_iter, gap_tol):
         if t is None:  # no decrease left to find at this precision
             W[:] = w.reshape(n_blocks, n_features)
             return classification_dual_gap(Z, P, labels, c, G, W, 0.0, l2_strength)[1], n_iter
-        step = t * direction
-        w += step
+        _advance(w, direction, t, step, Z, D)
         b += t * intercept_shift
-        Z += t * D
         P = P_next
