@@ -903,9 +903,16 @@ def test_compiled_gram_path_agrees_with_fit_by_fit(sparse, penalty, positive, mo
                 assert abs(ours - theirs) <= max(gaps[i, k], expected_gaps[i, k]) + 1e-13 * ours
                 if positive:
                     assert W[i, k].min() >= 0.0
-    assert calls == [10, 10, 10, 8, 3]  # from fits 0, 5, 10, 15, 20
+    # from fits 0, 5, 10, 15, 20, each to the end of the path: no callback to report to
+    assert calls == [23, 18, 13, 8, 3]
     for i, start in zip([4, 9, 14, 19], starts, strict=True):  # the previous solutions
         assert_array_equal(start, W[i - 1])
+    calls.clear()
+    reported = []
+    design_path(design, alphas, penalty, 0.6, positive=positive, solver="gram", tol=tol,
+                callback=lambda i, *args: reported.append(i))
+    assert calls == [10, 10, 10, 8, 3]  # runs of at most GRAM_PATH_CHUNK between reports
+    assert reported == list(range(len(alphas)))
 
 
 @pytest.mark.parametrize("tol, max_iter", [(0.0, 3), (0.0, 40), (1e-15, 200)])

@@ -70,6 +70,7 @@ PATH_PASSES_PER_ALPHA = 3
 # even near 16 (0.8x - 1.3x), ran 2x - 5x faster at 5 or less, 4x slower at 100
 SPARSE_PATH_GRAM_PASSES = 8
 # fits a path runs at once on its Gram matrix, compiled, between reports to its callback
+# (without a callback, all of them)
 GRAM_PATH_CHUNK = 10
 
 
@@ -292,12 +293,13 @@ def design_path(design, alphas, penalty, l1_ratio, *, positive=False, solver="au
     compiled = (penalized.any()
                 and choose_solver(penalized_solver, design.shape, design.is_sparse,
                                   *strengths[penalized][0], positive) == "gram")
+    chunk = len(alphas) if callback is None else GRAM_PATH_CHUNK
     i = 0
     while i < len(alphas):
         # a run of penalized fits on the Gram matrix at once; the first one it does not
         # certify (if any) goes on below from where its descent stopped
         stop = i
-        while stop < min(i + GRAM_PATH_CHUNK, len(alphas)) and compiled and penalized[stop]:
+        while stop < min(i + chunk, len(alphas)) and compiled and penalized[stop]:
             stop += 1
         start = previous
         if stop > i:
