@@ -478,7 +478,7 @@ def regularization_path(
         W, gaps, n_iter = design_path(
             design, alphas, penalty, l1_ratio, positive=positive, solver=solver,
             max_iter=max_iter, tol=tol, random_selection=selection == "random", seed=seed,
-            callback=report,
+            callback=report if verbose or progress_bar else None,  # none: fewer round trips
         )
     intercepts, rounding = design.intercepts(W, X.dtype)  # (n_alphas, n_targets)
     warn_if_intercept_rounding_exceeds_tol(gaps, rounding, tol, design)
