@@ -19,12 +19,11 @@ from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
 from ..solvers._columns import centered_column_sq_norms
 from ..solvers._direct import (
     centered_gram,
-    centered_parts,
+    centered_row_products,
     difference_minus_outer,
     recenter_cancelled,
     ridge_cholesky,
     ridge_lsqr,
-    row_subset_products,
     symmetric_products,
 )
 from ..solvers._gram import enet_gram_coordinate_descent, enet_gram_path, gram_gap_bound
@@ -387,7 +386,11 @@ class WholeDataMoments(NamedTuple):
     def sums_of(self, rows):
         """:class:`PartSums` of the rows ``rows``, in one pass over them."""
         V = np.column_stack([self.sqrt_sw, self.targets])
-        return PartSums.of_products(*row_subset_products(self.Z, rows, V))
+        n_features = self.Z.shape[1]
+        products = centered_row_products(
+            self.Z, np.zeros(n_features), np.ones(self.Z.shape[0]), V, rows,
+            np.array([0, len(rows)]), np.empty((0, n_features)), np.empty((0, n_features)))
+        return PartSums.of_products(*(product[0] for product in products))
 
 
 class PartSums(NamedTuple):
@@ -403,7 +406,7 @@ class PartSums(NamedTuple):
     @classmethod
     def of_products(cls, ZV, sq_norms, VV):
         """From ``Z_P^T V_P`` (transposed), ``sq_norms`` and ``V_P^T V_P``, with ``V = [sqrt(s),
-        targets]`` (see :func:`~sklreg.solvers._direct.row_subset_products`)."""
+        targets]`` (see :func:`~sklreg.solvers._direct.centered_row_products`)."""
         return cls(ZV[0], ZV[1:].T, sq_norms, VV[1:, 1:].diagonal().copy(), VV[0, 1:],
                    VV[0, 0])
 
@@ -418,7 +421,7 @@ def whole_data_moments(X, Y, sample_weight, fit_intercept, parts=()):
     :class:`PartSums`): a training part's Gram matrix costs no product at all. Only when
     those products take no more memory than ``Z``. From a C-ordered ``X``, ``Z``, the
     parts' rows and their sums are then formed in one pass
-    (:func:`~sklreg.solvers._direct.centered_parts`).
+    (:func:`~sklreg.solvers._direct.centered_row_products`).
     """
     sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
     sqrt_sw = np.sqrt(sw)
@@ -432,8 +435,9 @@ def whole_data_moments(X, Y, sample_weight, fit_intercept, parts=()):
             and sum(len(part) for part in parts) == n_samples
             and np.all(np.bincount(np.concatenate(parts), minlength=n_samples) == 1)):
         bounds = np.cumsum([0] + [len(part) for part in parts])
-        Z, P, ZV, sq_norms, VV = centered_parts(
-            np.ascontiguousarray(X), X_offset, sqrt_sw, V, np.concatenate(parts), bounds)
+        Z, P = np.empty(X.shape), np.empty(X.shape)
+        ZV, sq_norms, VV = centered_row_products(
+            np.ascontiguousarray(X), X_offset, sqrt_sw, V, np.concatenate(parts), bounds, Z, P)
         products = tuple(symmetric_products(P[start:stop])[0]()
                          for start, stop in zip(bounds[:-1], bounds[1:], strict=True))
         del P

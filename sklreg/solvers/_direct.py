@@ -152,53 +152,42 @@ def difference_minus_outer(M, P, u, v):
 
 
 @jit(fastmath=REASSOCIATE)
-def centered_parts(X, offset, row_scale, V, order, bounds):
-    """``Z = (X - offset) * row_scale[:, None]`` in C order from the C-ordered ``X``, its
-    rows ``order`` copied into ``P``, part after part (part ``k`` is ``order[bounds[k]:
-    bounds[k + 1]]``), and the products of each part as :func:`row_subset_products` gives
-    them (stacked on a first axis), all in one pass over ``X``."""
-    n_features, n_columns = X.shape[1], V.shape[1]
+def centered_row_products(A, offset, row_scale, V, order, bounds, Z, P):
+    """Products of parts of the rows of ``(A - offset) * row_scale[:, None]`` (``A`` C-ordered)
+    and of ``V``, in one pass over those rows, without gathering them.
+
+    Part ``k`` is the rows ``order[bounds[k]:bounds[k + 1]]``. For each, with ``C`` its
+    rows centered and scaled: ``C^T V`` (transposed, ``V``'s columns first), the squared
+    norms of ``C``'s columns and ``V^T V`` on its rows, stacked on a first axis. When
+    ``Z`` (as ``A``) and ``P`` (one row per entry of ``order``) are not empty, the centered
+    rows are also written to them: to ``Z`` in place, to ``P`` part after part.
+    """
+    n_features, n_columns = A.shape[1], V.shape[1]
     n_parts = bounds.shape[0] - 1
-    Z = np.empty(X.shape)
-    P = np.empty((order.shape[0], n_features))
+    write_rows, write_parts = Z.shape[0] > 0, P.shape[0] > 0
     AV = np.zeros((n_parts, n_columns, n_features))
     sq_norms = np.zeros((n_parts, n_features))
     VV = np.zeros((n_parts, n_columns, n_columns))
+    row = np.empty(n_features)
     for k in range(n_parts):
         for r in range(bounds[k], bounds[k + 1]):
             i = order[r]
             for j in range(n_features):
-                value = (X[i, j] - offset[j]) * row_scale[i]
-                Z[i, j] = value
-                P[r, j] = value
+                value = (A[i, j] - offset[j]) * row_scale[i]
+                row[j] = value
                 sq_norms[k, j] += value * value
+            if write_rows:
+                for j in range(n_features):
+                    Z[i, j] = row[j]
+            if write_parts:
+                for j in range(n_features):
+                    P[r, j] = row[j]
             for a in range(n_columns):
                 v = V[i, a]
                 for j in range(n_features):
-                    AV[k, a, j] += v * P[r, j]
+                    AV[k, a, j] += v * row[j]
                 for b in range(n_columns):
                     VV[k, a, b] += v * V[i, b]
-    return Z, P, AV, sq_norms, VV
-
-
-@jit(fastmath=REASSOCIATE)
-def row_subset_products(A, rows, V):
-    """Products of the rows ``rows`` of the C-ordered ``A`` and ``V``, in one pass over
-    them, without gathering them: ``A[rows]^T V[rows]`` (transposed, ``V``'s columns
-    first), the squared norms of ``A[rows]``'s columns and ``V[rows]^T V[rows]``."""
-    n_features, n_columns = A.shape[1], V.shape[1]
-    AV = np.zeros((n_columns, n_features))
-    sq_norms = np.zeros(n_features)
-    VV = np.zeros((n_columns, n_columns))
-    for i in rows:
-        for a in range(n_columns):
-            v = V[i, a]
-            for j in range(n_features):
-                AV[a, j] += v * A[i, j]
-            for b in range(n_columns):
-                VV[a, b] += v * V[i, b]
-        for j in range(n_features):
-            sq_norms[j] += A[i, j] * A[i, j]
     return AV, sq_norms, VV
 
 
