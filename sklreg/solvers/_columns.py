@@ -83,7 +83,9 @@ def columns_axpy(X, X_data, X_indices, X_indptr, is_sparse, coefs, features, v):
                 v[i] += a * X[i, j]
 
 
-PANEL_ROWS = 1024  # rows copied together: one cache line per row stays in L2 (64 KiB)
+# rows copied together: one cache line per row, 32 KiB, stays in L1 (48 KiB here);
+# 1024 rows took 1.2x as long on 2000 x 500 and 10000 x 200, as long on 500 x 5000
+PANEL_ROWS = 512
 
 
 @jit
