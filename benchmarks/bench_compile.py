@@ -21,6 +21,8 @@ import tempfile
 CASES = {
     "LinearRegressor l1": (
         "make_regression(200, 50, random_state=0)", "LinearRegressor(penalty='l1', alpha=0.1)"),
+    "LinearRegressor l1 600 x 500": (  # large enough for its float32 shadow's kernels
+        "make_regression(600, 500, random_state=0)", "LinearRegressor(penalty='l1', alpha=0.1)"),
     "LinearRegressor l2": (
         "make_regression(200, 50, random_state=0)", "LinearRegressor(penalty='l2', alpha=0.1)"),
     "LinearClassifier l1": (

@@ -318,3 +318,84 @@ def test_descent_compiles_its_epoch_for_run_time_flags_only():
     literal = [signature for signature in _cd_epoch.signatures
                if any(isinstance(a, numba.types.Literal) for a in signature)]
     assert not literal
+
+
+def shadow_problem(n_samples=600, n_features=500, seed=0):
+    """A dense float64 design large enough for a float32 shadow, its columns offset by
+    up to 100 times their spread (mean^2 / variance 1e4: centered explicitly when laid
+    out, below ``SHADOW_MAX_OFFSET_RATIO``), and two targets."""
+    rng = np.random.default_rng(seed)
+    spread = rng.uniform(0.5, 2.0, n_features)
+    shift = rng.uniform(-1.0, 1.0, n_features) * spread
+    shift[7] = 100.0 * spread[7]
+    X = rng.standard_normal((n_samples, n_features)) * spread + shift
+    X[:, 3] = 0.0
+    return X, rng.standard_normal((n_samples, 2))
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_float32_shadow_is_the_centered_input_rounded_and_the_design_waits(layout,
+                                                                            fit_intercept):
+    """A dense float64 design given a shadow keeps the input as it is: the shadow is the
+    input minus its column means rounded to float32, by columns; the gap is certified by
+    products with the input, no copy; and the design laid out on its first use is the one
+    made without a shadow."""
+    from sklreg.linear._least_squares import design_gap
+
+    X, Y = shadow_problem()
+    source = layouts(X)[layout]
+    before = source.copy()
+    design = prepare_design(source, Y, None, fit_intercept, True, float32_shadow=True)
+    shadow = design.float32_shadow
+    assert shadow is not None and shadow.source is source and shadow.centered == fit_intercept
+    means = X.mean(axis=0) if fit_intercept else np.zeros(X.shape[1])
+    assert_allclose(design.X_offset, means, rtol=1e-13, atol=1e-15)
+    copy32 = shadow.kernel_arrays[0]
+    assert copy32.dtype == np.float32 and copy32.flags.f_contiguous
+    assert_array_equal(copy32, (X - design.X_offset).astype(np.float32))
+    assert_allclose(shadow.lipschitz, np.sum((X - means) ** 2, axis=0), rtol=1e-9, atol=1e-9)
+
+    w = np.random.default_rng(1).standard_normal(X.shape[1])
+    primal, gap = design_gap(design, w, 1, 0.3, 0.7, False)
+    assert not design.by_columns  # certified without laying the design out
+
+    plain = prepare_design(source, Y, None, fit_intercept, True)
+    assert_array_equal(design.A, plain.A)  # laid out on first use
+    assert design.by_columns and design.kernel_arrays[0] is design.A
+    assert_array_equal(design.X_mean, plain.X_mean)
+    assert_allclose(design.lipschitz, plain.lipschitz, rtol=1e-12)
+    assert_allclose(design.X_offset, plain.X_offset, rtol=1e-13, atol=1e-15)
+    assert_allclose([primal, gap], design_gap(plain, w, 1, 0.3, 0.7, False), rtol=1e-10)
+    assert_array_equal(source, before)
+
+
+@pytest.mark.parametrize("case", ["weighted", "float32", "small", "strided", "rows",
+                                  "large offset", "huge column", "tiny column"])
+def test_float32_shadow_only_where_it_pays_and_its_certificate_holds(case):
+    """No shadow for weighted, float32, small or strided designs, laid out by rows, nor
+    where a column's mean^2 exceeds ``SHADOW_MAX_OFFSET_RATIO`` times its variance (the
+    certificate by products with the uncentered input would lose digits) or a column's
+    norm is outside float32's range."""
+    X, Y = shadow_problem()
+    sample_weight, fortran = None, True
+    if case == "weighted":
+        sample_weight = np.random.default_rng(2).uniform(0.5, 2.0, X.shape[0])
+    elif case == "float32":
+        X = X.astype(np.float32)
+    elif case == "small":
+        X, Y = X[:200], Y[:200]
+    elif case == "strided":
+        X = layouts(X)["strided"]
+    elif case == "rows":
+        fortran = False
+    elif case == "large offset":
+        X[:, 9] = 1e4 * X[:, 9].std() + X[:, 9]
+    elif case == "huge column":
+        X[:, 9] *= 1e36
+    else:
+        X[:, 9] *= 1e-36
+    design = prepare_design(X, Y, sample_weight, True, fortran, float32_shadow=True)
+    assert design.float32_shadow is None
+    assert prepare_design(*shadow_problem(), None, True, True,
+                          float32_shadow=True).float32_shadow is not None

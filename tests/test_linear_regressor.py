@@ -812,3 +812,105 @@ def test_sparse_ridge_runs_lsqr_where_factoring_costs_more():
         null = objective(X, y, 0 * exact.coef_, y.mean(), alpha, 0.0)
         assert ours - optimum <= model.dual_gap_ + 1e-12 * null
         assert model.dual_gap_ <= 1e-8 * null
+
+
+def shadowed_fits(monkeypatch):
+    """The designs :class:`LinearRegressor` fits, recorded as it prepares them."""
+    import sklreg.linear._regressor as regressor_module
+
+    designs = []
+    plain = regressor_module.prepare_design
+    monkeypatch.setattr(regressor_module, "prepare_design",
+                        lambda *args, **kwargs: designs.append(plain(*args, **kwargs))
+                        or designs[-1])
+    return designs
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_fits_on_a_float32_shadow_are_certified_and_match_scikit_learn(
+        penalty, layout, fit_intercept, monkeypatch):
+    """A dense float64 fit of at least ``FLOAT32_SHADOW_MIN_ENTRIES`` entries descends on
+    a float32 copy and is certified on the float64 design, products with the input only
+    (never laid out by columns): its objective is scikit-learn's within the tolerance,
+    its gap bounds its suboptimality, and descent on the float64 design gives the same."""
+    X, y, _ = make_problem(600, 500, seed=4)
+    X = np.asfortranarray(X) if layout == "F" else np.ascontiguousarray(X)
+    l1_ratio = L1_RATIOS[penalty]
+    alpha = alpha_max(X, y, l1_ratio, fit_intercept=fit_intercept) / 50
+    designs = shadowed_fits(monkeypatch)
+    model = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio,
+                            fit_intercept=fit_intercept, tol=1e-6).fit(X, y)
+    design, = designs
+    assert design.float32_shadow is not None and not design.by_columns
+    reference = reference_fit(penalty, alpha, l1_ratio, fit_intercept, X, y, None)
+    optimum = objective(X, y, reference.coef_, reference.intercept_, alpha, l1_ratio)
+    reached = objective(X, y, model.coef_, model.intercept_, alpha, l1_ratio)
+    null = 0.5 * np.var(y) if fit_intercept else 0.5 * np.mean(y**2)
+    assert 0.0 <= model.dual_gap_ <= 1e-6 * null
+    assert -1e-12 * null <= reached - optimum <= model.dual_gap_ + 1e-12 * null
+    assert np.any(model.coef_ == 0.0)
+    float64 = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio,
+                              fit_intercept=fit_intercept, tol=1e-9).fit(X, y)
+    assert not designs[-1].float32_shadow  # below SHADOW_MIN_TOL
+    assert_allclose(model.coef_, float64.coef_, atol=1e-3 * np.abs(float64.coef_).max())
+
+
+def test_below_its_rounding_a_float32_shadow_hands_over_to_the_float64_design():
+    """Asked for a gap below what float32 rounding of the design leaves, descent goes on
+    from the shadow's weights on the float64 design, laid out then, to the same solution
+    as descent on it alone (on the lasso: the elastic net's gap at the shadow's solution
+    is near 1e-12 of the objective, below any target)."""
+    from sklreg.linear._design import prepare_design
+    from sklreg.linear._least_squares import solve_least_squares
+
+    X, y, _ = make_problem(600, 500, seed=5)
+    Y = np.column_stack([y, y[::-1]])
+    l1 = alpha_max(X, y) / 100 * len(y)
+    results = []
+    for shadow in (True, False):
+        design = prepare_design(X, Y, None, True, True, float32_shadow=shadow)
+        result = solve_least_squares(design, l1, 0.0, solver="cd", tol=1e-10)
+        assert design.by_columns  # laid out, for descent in float64
+        results.append(result)
+        assert np.all(result.gaps <= result.gap_tols)
+    # (the second target, noise, is solved less sharply: a gap of 1e-10 leaves 2e-6)
+    assert_allclose(results[0].W, results[1].W, rtol=0, atol=1e-5 * np.abs(results[1].W).max())
+    sklearn = [Lasso(alpha=l1 / len(y), tol=1e-12, max_iter=100_000).fit(X, t) for t in Y.T]
+    assert_allclose(results[0].W, [m.coef_ for m in sklearn], rtol=0,
+                    atol=1e-4 * np.abs(results[1].W).max())
+
+
+def test_a_float32_shadow_stopped_by_max_iter_reports_the_float64_gap(monkeypatch):
+    """Stopped by ``max_iter`` on its shadow, a fit warns with the gap of its weights on
+    the float64 design, which bounds their suboptimality."""
+    X, y, _ = make_problem(600, 500, seed=6)
+    alpha = alpha_max(X, y) / 200
+    designs = shadowed_fits(monkeypatch)
+    with pytest.warns(ConvergenceWarning, match="gap"):
+        model = LinearRegressor("l1", alpha=alpha, tol=1e-6, max_iter=2).fit(X, y)
+    assert designs[0].float32_shadow is not None and model.n_iter_ == 2
+    reference = reference_fit("l1", alpha, 1.0, True, X, y, None)
+    suboptimality = (objective(X, y, model.coef_, model.intercept_, alpha, 1.0)
+                     - objective(X, y, reference.coef_, reference.intercept_, alpha, 1.0))
+    assert 1e-6 * 0.5 * np.var(y) < suboptimality <= model.dual_gap_ * (1 + 1e-9)
+
+
+def test_a_float32_shadow_hands_a_slow_tall_fit_over_to_the_gram_matrix(monkeypatch):
+    """On tall correlated columns 'auto' stops descent on the shadow after the work that
+    forming ``X^T X`` would cost, and finishes on the Gram matrix: certified, and
+    scikit-learn's solution."""
+    rng = np.random.default_rng(7)
+    n_samples, n_features = 3000, 100
+    X = np.cumsum(rng.standard_normal((n_samples, n_features)), axis=1)  # correlated
+    y = X[:, ::10] @ rng.standard_normal(10) + rng.standard_normal(n_samples)
+    alpha = alpha_max(X, y) / 1e4
+    designs = shadowed_fits(monkeypatch)
+    model = LinearRegressor("l1", alpha=alpha, tol=1e-6).fit(X, y)
+    assert designs[0].float32_shadow is not None and designs[0].by_columns
+    assert kkt_violation(X, y, model.coef_, model.intercept_, alpha, 1.0) < 1e-3 * alpha
+    reference = reference_fit("l1", alpha, 1.0, True, X, y, None)
+    gap = (objective(X, y, model.coef_, model.intercept_, alpha, 1.0)
+           - objective(X, y, reference.coef_, reference.intercept_, alpha, 1.0))
+    assert gap <= model.dual_gap_ <= 1e-6 * 0.5 * np.var(y)

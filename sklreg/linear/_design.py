@@ -21,8 +21,10 @@ import scipy.sparse as sp
 from ..solvers._columns import (
     center_scale_columns,
     centered_column_sq_norms,
+    centered_copy_to_columns,
     column_sums_sq_norms,
     copy_to_columns,
+    row_major_column_sums_sq_norms,
     unsigned_indices,
 )
 from ..solvers._direct import CENTERING_CANCELLATION
@@ -45,6 +47,44 @@ DENSE_IMPLICIT_OFFSET_RATIO = 1.0
 
 # entries densified at a time by :func:`dense_fortran_copy` (8 MB of float64)
 DENSIFY_BLOCK_ENTRIES = 2**20
+
+# a dense float64 design of at least this many entries (2 MiB: the L2 cache of a core
+# here) gets a float32 shadow for coordinate descent when its caller asks for one: below
+# it, its columns stay cached and an epoch costs little more in float64
+FLOAT32_SHADOW_MIN_ENTRIES = 2**18
+# the shadow's fits are certified by products with the input, uncentered: its columns
+# whose mean^2 exceeds this times their variance would cost those products about
+# log10(ratio) / 2 digits each, so their design gets no shadow
+SHADOW_MAX_OFFSET_RATIO = 1e6
+# centered columns whose norm is outside this range are not copied to float32 (overflow,
+# or the subnormals' lost digits)
+FLOAT32_NORM_RANGE = (1e-30, 1e30)
+
+
+class Float32Shadow(NamedTuple):
+    """A float32 copy of a dense float64 design, centered explicitly and laid out by
+    columns, on which coordinate descent runs at half the memory traffic of the design
+    itself (a third less time an epoch on 2000 x 500). Its weights solve a problem whose
+    design differs by float32 rounding, about 1e-7 of the objective in relative gap on
+    the lasso: they are certified on the float64 design, and descent goes on there when
+    that gap exceeds the target.
+
+    Attributes
+    ----------
+    kernel_arrays : tuple
+        The float32 copy as the kernels take it (see :func:`kernel_arrays`).
+    lipschitz : ndarray of shape (n_features,)
+        Squared norms of the centered columns.
+    source : ndarray of shape (n_samples, n_features)
+        The float64 input, C- or Fortran-ordered, never modified.
+    centered : bool
+        Whether the copy was centered (an intercept is fitted).
+    """
+
+    kernel_arrays: tuple
+    lipschitz: np.ndarray
+    source: np.ndarray
+    centered: bool
 
 
 class RowGather(NamedTuple):
@@ -95,27 +135,67 @@ class Design:
         Whether ``A`` is a sparse matrix.
     column_counts : ndarray of shape (n_features,) or None
         Stored entries of each column of a sparse design, computed on first access.
+    float32_shadow : Float32Shadow or None
+        A float32 copy for coordinate descent, whose fits this design certifies (see
+        :class:`Float32Shadow`). Its design is then laid out on first access of ``A``,
+        ``X_mean``, ``lipschitz`` or ``kernel_arrays``; until then :meth:`product_operands`
+        certify by products with the input itself.
     """
 
     def __init__(self, A, X_mean, X_offset, Y, y_offset, sqrt_sw, sw_sum, kernel_arrays=None,
-                 lipschitz=None):
+                 lipschitz=None, float32_shadow=None):
         self._A = A
         self._kernel_arrays = kernel_arrays
         self._column_counts = None
         self._null_objectives = None
-        self.X_mean, self.X_offset, self.Y, self.y_offset = X_mean, X_offset, Y, y_offset
-        self.sqrt_sw, self.sw_sum, self.lipschitz = sqrt_sw, sw_sum, lipschitz
+        self._X_mean, self.X_offset, self.Y, self.y_offset = X_mean, X_offset, Y, y_offset
+        self.sqrt_sw, self.sw_sum, self._lipschitz = sqrt_sw, sw_sum, lipschitz
+        self.float32_shadow = float32_shadow
         if isinstance(A, RowGather):
             self.shape = (len(A.rows), A.source.shape[1])
             self.dtype, self.is_sparse = A.source.dtype, False
         else:
             self.shape, self.dtype, self.is_sparse = A.shape, A.dtype, sp.issparse(A)
 
+    def _lay_out(self):
+        """The design of a shadowed input, laid out as :func:`prepare_design` would."""
+        shadow = self.float32_shadow
+        if shadow is None or self._A is not shadow.source:
+            return
+        if shadow.centered:
+            A, self._X_mean, _, self._lipschitz = _columns_centered_implicitly(
+                shadow.source, self.sw_sum, True)
+        else:
+            A = shadow.source if shadow.source.flags.f_contiguous else _copy(shadow.source, "F")
+            self._X_mean = np.zeros(self.shape[1])
+            self._lipschitz = centered_column_sq_norms(
+                *kernel_arrays(A), self.sqrt_sw, self._X_mean, self.sw_sum)
+        self._A, self._kernel_arrays = A, kernel_arrays(A)
+
     @property
     def A(self):
+        self._lay_out()
         if isinstance(self._A, RowGather):
             self._A = self._A.source[self._A.rows]
         return self._A
+
+    @property
+    def X_mean(self):
+        self._lay_out()
+        return self._X_mean
+
+    @property
+    def lipschitz(self):
+        self._lay_out()
+        return self._lipschitz
+
+    def product_operands(self):
+        """``(A, X_mean)`` for products with the implicitly centered design: a shadowed
+        input not yet laid out and its means, so that certifying a fit of its shadow
+        costs no copy."""
+        if self.float32_shadow is not None and self._A is self.float32_shadow.source:
+            return self._A, self.X_offset
+        return self.A, self.X_mean
 
     @property
     def column_counts(self):
@@ -132,6 +212,7 @@ class Design:
 
     @property
     def kernel_arrays(self):
+        self._lay_out()
         if self._kernel_arrays is None and not self.is_sparse:
             self._kernel_arrays = kernel_arrays(_copy(self.A, "F"))
         return self._kernel_arrays
@@ -184,7 +265,8 @@ def kernel_arrays(A):
     return A, np.empty(0, dtype=A.dtype), no_index, no_index, False
 
 
-def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
+def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True,
+                   float32_shadow=False):
     """Build the :class:`Design` of a least-squares problem.
 
     Parameters
@@ -204,6 +286,10 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
     copy : bool, default=True
         False lets a dense, writable ``X`` in the chosen layout be centered and scaled in
         place, instead of a copy.
+    float32_shadow : bool, default=False
+        Give a dense float64 ``X`` laid out for coordinate descent, with uniform weights,
+        of at least ``FLOAT32_SHADOW_MIN_ENTRIES`` entries, a :class:`Float32Shadow`, where
+        its columns allow (see :func:`_shadowed_design`).
 
     Returns
     -------
@@ -253,6 +339,13 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
         return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays,
                       lipschitz)
 
+    if (float32_shadow and fortran and uniform and X.dtype == np.float64
+            and X.size >= FLOAT32_SHADOW_MIN_ENTRIES
+            and (X.flags.c_contiguous or X.flags.f_contiguous)):
+        design = _shadowed_design(X, Y_design, y_offset, sqrt_sw, sw_sum, fit_intercept)
+        if design is not None:
+            return design
+
     if fortran and fit_intercept and uniform:
         A, X_mean, X_offset, lipschitz = _columns_centered_implicitly(X, sw_sum, copy)
         return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum,
@@ -284,6 +377,27 @@ def prepare_design(X, Y, sample_weight, fit_intercept, fortran=True, copy=True):
     if lipschitz is None and fortran:
         lipschitz = centered_column_sq_norms(*arrays, sqrt_sw, X_mean, sw_sum)
     return Design(A, X_mean, X_offset, Y_design, y_offset, sqrt_sw, sw_sum, arrays, lipschitz)
+
+
+def _shadowed_design(X, Y_design, y_offset, sqrt_sw, sw_sum, fit_intercept):
+    """The :class:`Design` of the dense float64 ``X`` (C- or Fortran-ordered, uniform
+    weights) with a :class:`Float32Shadow`, its own layout left until it is needed: two
+    passes over ``X``, for its column summaries and for the shadow, instead of a copy by
+    columns. None where a column's offset or scale rules a shadow out."""
+    by_rows = X.flags.c_contiguous and not X.flags.f_contiguous
+    sums, sq_norms = (row_major_column_sums_sq_norms if by_rows else column_sums_sq_norms)(X)
+    X_offset = sums / sw_sum if fit_intercept else np.zeros(X.shape[1])
+    lipschitz = np.maximum(sq_norms - sw_sum * X_offset**2, 0.0)
+    norms = np.sqrt(lipschitz[lipschitz > 0.0])
+    low, high = FLOAT32_NORM_RANGE
+    if (np.any(sw_sum * X_offset**2 > SHADOW_MAX_OFFSET_RATIO * lipschitz)
+            or not np.all((norms > low) & (norms < high))):
+        return None
+    shadow = np.empty(X.shape, dtype=np.float32, order="F")
+    centered_copy_to_columns(X, X_offset, shadow)
+    return Design(X, None, X_offset, Y_design, y_offset, sqrt_sw, sw_sum,
+                  float32_shadow=Float32Shadow(kernel_arrays(shadow), lipschitz, X,
+                                               fit_intercept))
 
 
 def _columns_centered_implicitly(X, sw_sum, copy):

@@ -16,7 +16,7 @@ from .._datafits import (
     quadratic_gap_from_sums,
 )
 from ..solvers._cd import enet_coordinate_descent, residual, residual_summaries
-from ..solvers._columns import centered_column_sq_norms
+from ..solvers._columns import centered_column_sq_norms, row_major_residual_correlations
 from ..solvers._direct import (
     centered_gram,
     centered_row_products,
@@ -54,6 +54,13 @@ GRAM_SUBSET_MAX = 0.7  # above this fraction of the features, the Gram matrix of
 NEAR_ACTIVE = 0.5  # |X_j^T r| above this fraction of the L1 strength: likely in the support
 MAX_GRAM_ROUNDS = 4  # solves on a subset Gram matrix, extended by the features it missed
 GRAM_RETARGET = 0.5  # gap target of more descent on the Gram matrix its certificate missed
+# descent on a float32 shadow stops at this fraction of the target gap: the rest is left
+# for the rounding of its design, which the certificate on the float64 design adds
+# (1e-7 - 4e-7 of the objective on the lasso of 2000 x 500 independent columns)
+SHADOW_GAP_RATIO = 0.5
+# a float32 shadow pays at relative tolerances from this one: below it, the rounding of
+# its design would leave most fits to descent on the float64 design
+SHADOW_MIN_TOL = 1e-6
 # the share of a float32 path's gap target its compiled descent may use: the rest is left
 # to the rounding of its weights to float32 (a fit extrapolated along the path can start
 # within the target, and its rounded weights then missed it)
@@ -174,26 +181,31 @@ def choose_solver(solver, shape, sparse, l1_strength, l2_strength, positive,
 def _by_products(design):
     """Whether the gap of ``design`` is computed by products with ``A`` rather than by the
     compiled column kernels: for a sparse design, or a float64 dense one laid out by rows
-    (BLAS, no copy by columns). A float32 one is copied by columns: each product with
-    float64 weights would cast the whole of it to float64 (twice its size, 2.5 - 3 times
-    the time of the kernels on the float32 copy)."""
+    or not yet laid out (BLAS, no copy by columns; see :meth:`Design.product_operands`).
+    A float32 one is copied by columns: each product with float64 weights would cast the
+    whole of it to float64 (twice its size, 2.5 - 3 times the time of the kernels on the
+    float32 copy)."""
     return design.is_sparse or (not design.by_columns and design.dtype == np.float64)
 
 
 def _product_residual(design, w, y):
     """``y - (A - q X_mean^T) w`` by a product with ``A`` (implicitly centered): for a
     sparse design, or a float64 dense one laid out by rows (see :func:`_by_products`)."""
-    fitted = np.asarray(design.A @ w, dtype=np.float64).ravel()
-    return y - fitted + design.sqrt_sw * (design.X_mean @ w)
+    A, X_mean = design.product_operands()
+    fitted = np.asarray(A @ w, dtype=np.float64).ravel()
+    return y - fitted + design.sqrt_sw * (X_mean @ w)
 
 
 def design_gap(design, w, target, l1_strength, l2_strength, positive):
     """Primal objective and duality gap of ``w`` for one target (scaled objective)."""
     y = np.ascontiguousarray(design.Y[:, target])
     if _by_products(design):
-        A, X_mean, sqrt_sw = design.A, design.X_mean, design.sqrt_sw
-        r = _product_residual(design, w, y)
-        XTr = np.asarray(A.T @ r, dtype=np.float64) - X_mean * (sqrt_sw @ r)
+        A, X_mean = design.product_operands()
+        if not design.is_sparse and A.flags.c_contiguous:
+            r, XTr = row_major_residual_correlations(A, X_mean, design.sqrt_sw, y, w)
+        else:
+            r = _product_residual(design, w, y)
+            XTr = np.asarray(A.T @ r, dtype=np.float64) - X_mean * (design.sqrt_sw @ r)
         r_norm2, r_dot_y = r @ r, r @ y
     else:
         arrays = design.kernel_arrays
@@ -867,20 +879,43 @@ def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_stren
     after ``max_work`` column passes. Returns the column passes each target stopped by
     ``max_work`` still needs, as its last outer iteration's rate predicts (``inf`` where
     unknown).
+
+    A design with a :class:`~sklreg.linear._design.Float32Shadow` is descended on it first,
+    to ``SHADOW_GAP_RATIO`` times the target, and certified on itself; descent goes on
+    there only where that gap exceeds the target.
     """
     remaining_work = np.full(W.shape[0], np.inf)
-    lipschitz = design.lipschitz
-    if lipschitz is None and len(targets):
-        lipschitz = centered_column_sq_norms(*design.kernel_arrays, design.sqrt_sw,
-                                             design.X_mean, design.sw_sum)
+    shadow = design.float32_shadow
+    cd_args = (l1_strength, l2_strength, positive)
+    lipschitz = None
     for k in targets:
         w = W[k].copy()
-        gaps[k], epochs, remaining_work[k] = enet_coordinate_descent(
-            *design.kernel_arrays, design.X_mean, design.sw_sum, design.sqrt_sw, lipschitz,
-            np.ascontiguousarray(design.Y[:, k]), w, l1_strength, l2_strength, positive,
-            max_iter - n_iter[k], gap_tols[k], random_selection, seed, float(max_work),
-        )
-        n_iter[k] += epochs
+        y = np.ascontiguousarray(design.Y[:, k])
+        descend = True
+        if shadow is not None:
+            shadow_gap, epochs, remaining_work[k] = enet_coordinate_descent(
+                *shadow.kernel_arrays, np.zeros(design.shape[1]), design.sw_sum,
+                design.sqrt_sw, shadow.lipschitz, y, w, *cd_args, max_iter - n_iter[k],
+                SHADOW_GAP_RATIO * gap_tols[k], random_selection, seed, float(max_work),
+            )
+            n_iter[k] += epochs
+            gaps[k] = np.inf  # not certified: stopped by max_work, or its gap is NaN
+            if shadow_gap <= gap_tols[k] or n_iter[k] >= max_iter:
+                gaps[k] = design_gap(design, w, k, *cd_args)[1]
+            descend = (gaps[k] > gap_tols[k] and n_iter[k] < max_iter
+                       and (max_work == np.inf or shadow_gap <= gap_tols[k]))
+        if descend:
+            if lipschitz is None:
+                lipschitz = design.lipschitz
+                if lipschitz is None:
+                    lipschitz = centered_column_sq_norms(
+                        *design.kernel_arrays, design.sqrt_sw, design.X_mean, design.sw_sum)
+            gaps[k], epochs, remaining_work[k] = enet_coordinate_descent(
+                *design.kernel_arrays, design.X_mean, design.sw_sum, design.sqrt_sw,
+                lipschitz, y, w, *cd_args, max_iter - n_iter[k], gap_tols[k],
+                random_selection, seed, float(max_work),
+            )
+            n_iter[k] += epochs
         W[k] = w
     if design.dtype != np.float64 and len(targets):  # certify the returned coefficients
         W[:], certified = certify_rounded(design, W, targets, l1_strength, l2_strength,

@@ -16,6 +16,7 @@ from .._validation import check_value_range, validate_fit_data, validate_predict
 from ..cuda import check_device
 from ._design import prepare_design
 from ._least_squares import (
+    SHADOW_MIN_TOL,
     choose_solver,
     solve_least_squares,
     sparse_gram_pays,
@@ -343,7 +344,8 @@ class LinearRegressor(CachedParamsMixin, LinearPredictorMixin, MultiOutputMixin,
             solver = choose_solver(self.solver, X.shape, sp.issparse(X), l1_strength,
                                    l2_strength, self.positive, kernel_pays, gram_pays)
             design = prepare_design(X, Y, sample_weight, self.fit_intercept,
-                                    solver in ("cd", "gram"))
+                                    solver in ("cd", "gram"),
+                                    float32_shadow=solver == "cd" and self.tol >= SHADOW_MIN_TOL)
         l1_strength, l2_strength = l1_strength * design.sw_sum, l2_strength * design.sw_sum
 
         W_init = None

@@ -111,6 +111,40 @@ def _copy_by_columns(X, out):
             out[i, j] = X[i, j]
 
 
+@jit
+def centered_copy_to_columns(X, offsets, out):
+    """``out[i, j] = X[i, j] - offsets[j]``, rounded to float32, into the Fortran-ordered
+    float32 ``out``, from ``X`` in either order (by panels of ``PANEL_ROWS`` rows, as
+    :func:`copy_to_columns`). Sums over the rows of ``out`` would make it twice as slow:
+    a panel of a Fortran-ordered array has no layout that LLVM vectorizes them in."""
+    n_samples = X.shape[0]
+    for start in range(0, n_samples, PANEL_ROWS):
+        stop = min(start + PANEL_ROWS, n_samples)
+        _centered_copy_by_columns(X[start:stop], offsets, out[start:stop])
+
+
+@jit
+def _centered_copy_by_columns(X, offsets, out):
+    for j in range(X.shape[1]):
+        offset = offsets[j]
+        for i in range(X.shape[0]):
+            out[i, j] = np.float32(X[i, j] - offset)
+
+
+@jit(fastmath=REASSOCIATE)
+def row_major_column_sums_sq_norms(X):
+    """Sums and squared norms of the columns of the C-ordered ``X`` (only read), in
+    float64, in one pass along its rows."""
+    sums = np.zeros(X.shape[1])
+    sq_norms = np.zeros(X.shape[1])
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            value = X[i, j]
+            sums[j] += value
+            sq_norms[j] += value * value
+    return sums, sq_norms
+
+
 @jit(fastmath=REASSOCIATE)
 def center_scale_columns(A, offset, row_scale, by_columns, columns):
     """``A[i, j] = (A[i, j] - offset[j]) * row_scale[i]`` in place, with column summaries.
@@ -245,3 +279,30 @@ def dense_columns(X, X_data, X_indices, X_indptr, is_sparse, features, n_samples
             for i in range(n_samples):
                 columns[a, i] = X[i, j]
     return columns
+
+
+@jit(fastmath=REASSOCIATE)
+def row_major_residual_correlations(X, X_mean, q, y, w):
+    """The residual ``r = y - (X - q X_mean^T) w`` of the C-ordered ``X`` and the
+    correlations ``(X - q X_mean^T)^T r``, in one pass along its rows: each row's product
+    with ``w`` gives its residual, and the row, still cached, is added to the correlations
+    (two BLAS products read ``X`` twice)."""
+    n_samples, n_features = X.shape
+    fitted_offset = 0.0
+    for j in range(n_features):
+        fitted_offset += X_mean[j] * w[j]
+    r = np.empty(n_samples)
+    correlations = np.zeros(n_features)
+    q_dot_r = 0.0
+    for i in range(n_samples):
+        fitted = 0.0
+        for j in range(n_features):
+            fitted += X[i, j] * w[j]
+        residual = y[i] - fitted + q[i] * fitted_offset
+        r[i] = residual
+        q_dot_r += q[i] * residual
+        for j in range(n_features):
+            correlations[j] += X[i, j] * residual
+    for j in range(n_features):
+        correlations[j] -= X_mean[j] * q_dot_r
+    return r, correlations
