@@ -370,13 +370,14 @@ def test_float32_shadow_is_the_centered_input_rounded_and_the_design_waits(layou
     assert_array_equal(source, before)
 
 
-@pytest.mark.parametrize("case", ["weighted", "float32", "small", "strided", "rows",
-                                  "large offset", "huge column", "tiny column"])
+@pytest.mark.parametrize("case", ["weighted", "float32", "small", "short columns", "strided",
+                                  "rows", "large offset", "huge column", "tiny column"])
 def test_float32_shadow_only_where_it_pays_and_its_certificate_holds(case):
-    """No shadow for weighted, float32, small or strided designs, laid out by rows, nor
-    where a column's mean^2 exceeds ``SHADOW_MAX_OFFSET_RATIO`` times its variance (the
-    certificate by products with the uncentered input would lose digits) or a column's
-    norm is outside float32's range."""
+    """No shadow for weighted, float32, small or strided designs, with columns shorter
+    than ``FLOAT32_SHADOW_MIN_SAMPLES``, laid out by rows, nor where a column's mean^2
+    exceeds ``SHADOW_MAX_OFFSET_RATIO`` times its variance (the certificate by products
+    with the uncentered input would lose digits) or a column's norm is outside float32's
+    range."""
     X, Y = shadow_problem()
     sample_weight, fortran = None, True
     if case == "weighted":
@@ -385,6 +386,8 @@ def test_float32_shadow_only_where_it_pays_and_its_certificate_holds(case):
         X = X.astype(np.float32)
     elif case == "small":
         X, Y = X[:200], Y[:200]
+    elif case == "short columns":
+        X, Y = np.tile(X[:100], 6), Y[:100]  # 300k entries
     elif case == "strided":
         X = layouts(X)["strided"]
     elif case == "rows":
