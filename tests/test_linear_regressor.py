@@ -826,11 +826,12 @@ def shadowed_fits(monkeypatch):
     return designs
 
 
-@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+@pytest.mark.parametrize("penalty, positive", [("l1", False), ("elasticnet", False),
+                                               ("l1", True)])
 @pytest.mark.parametrize("layout", ["C", "F"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_fits_on_a_float32_shadow_are_certified_and_match_scikit_learn(
-        penalty, layout, fit_intercept, monkeypatch):
+        penalty, positive, layout, fit_intercept, monkeypatch):
     """A dense float64 fit of at least ``FLOAT32_SHADOW_MIN_ENTRIES`` entries descends on
     a float32 copy and is certified on the float64 design, products with the input only
     (never laid out by columns): its objective is scikit-learn's within the tolerance,
@@ -840,18 +841,19 @@ def test_fits_on_a_float32_shadow_are_certified_and_match_scikit_learn(
     l1_ratio = L1_RATIOS[penalty]
     alpha = alpha_max(X, y, l1_ratio, fit_intercept=fit_intercept) / 50
     designs = shadowed_fits(monkeypatch)
-    model = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio,
+    model = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio, positive=positive,
                             fit_intercept=fit_intercept, tol=1e-6).fit(X, y)
     design, = designs
     assert design.float32_shadow is not None and not design.by_columns
-    reference = reference_fit(penalty, alpha, l1_ratio, fit_intercept, X, y, None)
+    reference = reference_fit(penalty, alpha, l1_ratio, fit_intercept, X, y, None, positive)
     optimum = objective(X, y, reference.coef_, reference.intercept_, alpha, l1_ratio)
     reached = objective(X, y, model.coef_, model.intercept_, alpha, l1_ratio)
     null = 0.5 * np.var(y) if fit_intercept else 0.5 * np.mean(y**2)
     assert 0.0 <= model.dual_gap_ <= 1e-6 * null
     assert -1e-12 * null <= reached - optimum <= model.dual_gap_ + 1e-12 * null
     assert np.any(model.coef_ == 0.0)
-    float64 = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio,
+    assert not positive or np.all(model.coef_ >= 0.0)
+    float64 = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio, positive=positive,
                               fit_intercept=fit_intercept, tol=1e-9).fit(X, y)
     assert not designs[-1].float32_shadow  # below SHADOW_MIN_TOL
     assert_allclose(model.coef_, float64.coef_, atol=1e-3 * np.abs(float64.coef_).max())
