@@ -54,9 +54,13 @@ GRAM_SUBSET_MAX = 0.7  # above this fraction of the features, the Gram matrix of
 NEAR_ACTIVE = 0.5  # |X_j^T r| above this fraction of the L1 strength: likely in the support
 MAX_GRAM_ROUNDS = 4  # solves on a subset Gram matrix, extended by the features it missed
 GRAM_RETARGET = 0.5  # gap target of more descent on the Gram matrix its certificate missed
-# descent on a float32 shadow stops at this fraction of the target gap: the rest is left
-# for the rounding of its design, which the certificate on the float64 design adds
-# (1e-7 - 4e-7 of the objective on the lasso of 2000 x 500 independent columns)
+# descent on a float32 shadow stops below the target gap by this much of the null
+# objective, left for the rounding of its design, which the certificate on the float64
+# design adds (6e-8 - 4e-7 on the lasso of the synthetic dense sets, 1e-12 on the elastic
+# net); at most at this fraction of the target, though: tighter ones cost slow problems
+# epochs (an uncentered lasso at tol 1e-4 took 75 on the shadow to 2 in float64 at a ratio
+# of 0.5 for every target)
+SHADOW_ROUNDING_GAP = 1e-6
 SHADOW_GAP_RATIO = 0.5
 # a float32 shadow pays at relative tolerances from this one: below it, the rounding of
 # its design would leave most fits to descent on the float64 design
@@ -881,8 +885,9 @@ def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_stren
     unknown).
 
     A design with a :class:`~sklreg.linear._design.Float32Shadow` is descended on it first,
-    to ``SHADOW_GAP_RATIO`` times the target, and certified on itself; descent goes on
-    there only where that gap exceeds the target.
+    to ``SHADOW_ROUNDING_GAP`` times the null objective below the target (to at least
+    ``SHADOW_GAP_RATIO`` times the target), and certified on itself; descent goes on there
+    only where that gap exceeds the target.
     """
     remaining_work = np.full(W.shape[0], np.inf)
     shadow = design.float32_shadow
@@ -893,10 +898,12 @@ def _cd_on_design(design, W, gaps, n_iter, targets, gap_tols, max_iter, l1_stren
         y = np.ascontiguousarray(design.Y[:, k])
         descend = True
         if shadow is not None:
+            shadow_tol = max(gap_tols[k] - SHADOW_ROUNDING_GAP * design.null_objectives()[k],
+                             SHADOW_GAP_RATIO * gap_tols[k])
             shadow_gap, epochs, remaining_work[k] = enet_coordinate_descent(
                 *shadow.kernel_arrays, np.zeros(design.shape[1]), design.sw_sum,
                 design.sqrt_sw, shadow.lipschitz, y, w, *cd_args, max_iter - n_iter[k],
-                SHADOW_GAP_RATIO * gap_tols[k], random_selection, seed, float(max_work),
+                shadow_tol, random_selection, seed, float(max_work),
             )
             n_iter[k] += epochs
             gaps[k] = np.inf  # not certified: stopped by max_work, or its gap is NaN
