@@ -21,10 +21,8 @@ import scipy.sparse as sp
 from ..solvers._columns import (
     center_scale_columns,
     centered_column_sq_norms,
-    centered_copy_to_columns,
     column_sums_sq_norms,
     copy_to_columns,
-    row_major_column_sums_sq_norms,
     unsigned_indices,
 )
 from ..solvers._direct import CENTERING_CANCELLATION
@@ -389,8 +387,7 @@ def _shadowed_design(X, Y_design, y_offset, sqrt_sw, sw_sum, fit_intercept):
     weights) with a :class:`Float32Shadow`, its own layout left until it is needed: two
     passes over ``X``, for its column summaries and for the shadow, instead of a copy by
     columns. None where a column's offset or scale rules a shadow out."""
-    by_rows = X.flags.c_contiguous and not X.flags.f_contiguous
-    sums, sq_norms = (row_major_column_sums_sq_norms if by_rows else column_sums_sq_norms)(X)
+    sums, sq_norms = column_sums_sq_norms(X)
     X_offset = sums / sw_sum if fit_intercept else np.zeros(X.shape[1])
     lipschitz = np.maximum(sq_norms - sw_sum * X_offset**2, 0.0)
     norms = np.sqrt(lipschitz[lipschitz > 0.0])
@@ -399,7 +396,7 @@ def _shadowed_design(X, Y_design, y_offset, sqrt_sw, sw_sum, fit_intercept):
             or not np.all((norms > low) & (norms < high))):
         return None
     shadow = np.empty(X.shape, dtype=np.float32, order="F")
-    centered_copy_to_columns(X, X_offset, shadow)
+    copy_to_columns(X, X_offset, shadow)
     return Design(X, None, X_offset, Y_design, y_offset, sqrt_sw, sw_sum,
                   float32_shadow=Float32Shadow(kernel_arrays(shadow), lipschitz, X,
                                                fit_intercept))
@@ -645,7 +642,8 @@ def dense_fortran_copy(X):
         else:
             block = sp.csr_matrix(parts, shape=(stop - start, n_minor)).toarray()
             # by column panels, as :func:`_copy`
-            copy_to_columns(block.astype(np.float64, copy=False), A[start:stop])
+            copy_to_columns(block.astype(np.float64, copy=False), np.zeros(n_minor),
+                            A[start:stop])
     return A
 
 
@@ -653,7 +651,7 @@ def _copy(X, order):
     """A copy of the dense ``X`` in ``order`` ('C' or 'F')."""
     A = np.empty(X.shape, dtype=X.dtype, order=order)
     if X.flags.c_contiguous and order == "F":
-        copy_to_columns(X, A)
+        copy_to_columns(X, np.zeros(X.shape[1]), A)
     else:
         A[...] = X
     return A

@@ -89,60 +89,30 @@ PANEL_ROWS = 512
 
 
 @jit
-def copy_to_columns(X, out):
-    """``out[:] = X`` from a C-ordered ``X`` into a Fortran-ordered ``out``.
+def copy_to_columns(X, offsets, out):
+    """``out[i, j] = X[i, j] - offsets[j]``, rounded to ``out``'s dtype, into the
+    Fortran-ordered ``out``, from ``X`` in either order (zero offsets for a plain copy).
 
     Column by column within panels of ``PANEL_ROWS`` rows: each column writes contiguously
-    and reads one value from each of the panel's cache lines of ``X``, which stay cached
-    for the next seven columns. Measured against NumPy's assignment and square tiles: as
-    fast as either on 2000 x 500, 1.7x faster than NumPy and 3x than tiles on wide arrays
-    (72 x 7129), 2x faster than NumPy on tall ones (10000 x 1000).
+    and, from a C-ordered ``X``, reads one value from each of the panel's cache lines,
+    which stay cached for the next seven columns. Measured against NumPy's assignment and
+    square tiles: as fast as either on 2000 x 500, 1.7x faster than NumPy and 3x than tiles
+    on wide arrays (72 x 7129), 2x faster than NumPy on tall ones (10000 x 1000). Sums over
+    the rows of ``out`` in the same loop made it twice as slow: a panel of a
+    Fortran-ordered array has no layout that LLVM vectorizes them in.
     """
     n_samples = X.shape[0]
     for start in range(0, n_samples, PANEL_ROWS):
         stop = min(start + PANEL_ROWS, n_samples)
-        _copy_by_columns(X[start:stop], out[start:stop])
+        _copy_by_columns(X[start:stop], offsets, out[start:stop])
 
 
 @jit
-def _copy_by_columns(X, out):
-    for j in range(X.shape[1]):
-        for i in range(X.shape[0]):  # a loop from 0 to the length: 2-3x faster
-            out[i, j] = X[i, j]
-
-
-@jit
-def centered_copy_to_columns(X, offsets, out):
-    """``out[i, j] = X[i, j] - offsets[j]``, rounded to float32, into the Fortran-ordered
-    float32 ``out``, from ``X`` in either order (by panels of ``PANEL_ROWS`` rows, as
-    :func:`copy_to_columns`). Sums over the rows of ``out`` would make it twice as slow:
-    a panel of a Fortran-ordered array has no layout that LLVM vectorizes them in."""
-    n_samples = X.shape[0]
-    for start in range(0, n_samples, PANEL_ROWS):
-        stop = min(start + PANEL_ROWS, n_samples)
-        _centered_copy_by_columns(X[start:stop], offsets, out[start:stop])
-
-
-@jit
-def _centered_copy_by_columns(X, offsets, out):
+def _copy_by_columns(X, offsets, out):
     for j in range(X.shape[1]):
         offset = offsets[j]
-        for i in range(X.shape[0]):
-            out[i, j] = np.float32(X[i, j] - offset)
-
-
-@jit(fastmath=REASSOCIATE)
-def row_major_column_sums_sq_norms(X):
-    """Sums and squared norms of the columns of the C-ordered ``X`` (only read), in
-    float64, in one pass along its rows."""
-    sums = np.zeros(X.shape[1])
-    sq_norms = np.zeros(X.shape[1])
-    for i in range(X.shape[0]):
-        for j in range(X.shape[1]):
-            value = X[i, j]
-            sums[j] += value
-            sq_norms[j] += value * value
-    return sums, sq_norms
+        for i in range(X.shape[0]):  # a loop from 0 to the length: 2-3x faster
+            out[i, j] = X[i, j] - offset
 
 
 @jit(fastmath=REASSOCIATE)
@@ -187,11 +157,18 @@ def center_scale_columns(A, offset, row_scale, by_columns, columns):
 
 @jit(fastmath=REASSOCIATE)
 def column_sums_sq_norms(A):
-    """Sums and squared norms of the columns of the Fortran-ordered ``A`` (only read,
-    possibly read-only), accumulated in float64."""
+    """Sums and squared norms of the columns of ``A`` (only read, possibly read-only),
+    accumulated in float64: down its columns, or along its rows when it is C-ordered."""
     n_samples, n_features = A.shape
-    sums = np.empty(n_features)
-    sq_norms = np.empty(n_features)
+    sums = np.zeros(n_features)
+    sq_norms = np.zeros(n_features)
+    if A.flags.c_contiguous and not A.flags.f_contiguous:
+        for i in range(n_samples):
+            for j in range(n_features):
+                value = A[i, j]
+                sums[j] += value
+                sq_norms[j] += value * value
+        return sums, sq_norms
     for j in range(n_features):
         total = 0.0
         total_sq = 0.0
