@@ -826,35 +826,43 @@ def shadowed_fits(monkeypatch):
     return designs
 
 
-@pytest.mark.parametrize("penalty, positive", [("l1", False), ("elasticnet", False),
-                                               ("l1", True)])
+@pytest.mark.parametrize("penalty, positive, weighted", [
+    ("l1", False, False), ("elasticnet", False, False), ("l1", True, False), ("l1", False, True),
+    ("elasticnet", False, True)])
 @pytest.mark.parametrize("layout", ["C", "F"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_fits_on_a_float32_shadow_are_certified_and_match_scikit_learn(
-        penalty, positive, layout, fit_intercept, monkeypatch):
+        penalty, positive, weighted, layout, fit_intercept, monkeypatch):
     """A dense float64 fit of at least ``FLOAT32_SHADOW_MIN_ENTRIES`` entries descends on
     a float32 copy and is certified on the float64 design, products with the input only
     (never laid out by columns): its objective is scikit-learn's within the tolerance,
     its gap bounds its suboptimality, and descent on the float64 design gives the same."""
-    X, y, _ = make_problem(600, 500, seed=4)
+    # column offsets only with an intercept: without, they make the columns near-collinear
+    # (scikit-learn's reference then takes 10 - 20 s)
+    X, y, sample_weight = make_problem(600, 500, seed=4, offset=fit_intercept)
+    sample_weight = sample_weight if weighted else None
     X = np.asfortranarray(X) if layout == "F" else np.ascontiguousarray(X)
     l1_ratio = L1_RATIOS[penalty]
-    alpha = alpha_max(X, y, l1_ratio, fit_intercept=fit_intercept) / 50
+    alpha = alpha_max(X, y, l1_ratio, sample_weight, fit_intercept) / 50
     designs = shadowed_fits(monkeypatch)
     model = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio, positive=positive,
-                            fit_intercept=fit_intercept, tol=1e-6).fit(X, y)
+                            fit_intercept=fit_intercept, tol=1e-6).fit(X, y, sample_weight)
     design, = designs
     assert design.float32_shadow is not None and not design.by_columns
-    reference = reference_fit(penalty, alpha, l1_ratio, fit_intercept, X, y, None, positive)
-    optimum = objective(X, y, reference.coef_, reference.intercept_, alpha, l1_ratio)
-    reached = objective(X, y, model.coef_, model.intercept_, alpha, l1_ratio)
-    null = 0.5 * np.var(y) if fit_intercept else 0.5 * np.mean(y**2)
+    reference = reference_fit(penalty, alpha, l1_ratio, fit_intercept, X, y, sample_weight,
+                              positive)
+    optimum = objective(X, y, reference.coef_, reference.intercept_, alpha, l1_ratio,
+                        sample_weight)
+    reached = objective(X, y, model.coef_, model.intercept_, alpha, l1_ratio, sample_weight)
+    sw = np.ones(len(y)) if sample_weight is None else sample_weight
+    mean = sw @ y / sw.sum() if fit_intercept else 0.0
+    null = 0.5 * sw @ (y - mean) ** 2 / sw.sum()
     assert 0.0 <= model.dual_gap_ <= 1e-6 * null
     assert -1e-12 * null <= reached - optimum <= model.dual_gap_ + 1e-12 * null
     assert np.any(model.coef_ == 0.0)
     assert not positive or np.all(model.coef_ >= 0.0)
     float64 = LinearRegressor(penalty, alpha=alpha, l1_ratio=l1_ratio, positive=positive,
-                              fit_intercept=fit_intercept, tol=1e-9).fit(X, y)
+                              fit_intercept=fit_intercept, tol=1e-9).fit(X, y, sample_weight)
     assert not designs[-1].float32_shadow  # below SHADOW_MIN_TOL
     assert_allclose(model.coef_, float64.coef_, atol=1e-3 * np.abs(float64.coef_).max())
 

@@ -193,23 +193,26 @@ def _by_products(design):
 
 
 def _product_residual(design, w, y):
-    """``y - (A - q X_mean^T) w`` by a product with ``A`` (implicitly centered): for a
-    sparse design, or a float64 dense one laid out by rows (see :func:`_by_products`)."""
-    A, X_mean = design.product_operands()
+    """``y - (diag(s) A - q X_mean^T) w`` by a product with ``A`` (implicitly centered; see
+    :meth:`Design.product_operands`): for a sparse design, or a float64 dense one laid out
+    by rows (see :func:`_by_products`)."""
+    A, X_mean, row_scale = design.product_operands()
     fitted = np.asarray(A @ w, dtype=np.float64).ravel()
-    return y - fitted + design.sqrt_sw * (X_mean @ w)
+    return y - row_scale * fitted + design.sqrt_sw * (X_mean @ w)
 
 
 def design_gap(design, w, target, l1_strength, l2_strength, positive):
     """Primal objective and duality gap of ``w`` for one target (scaled objective)."""
     y = np.ascontiguousarray(design.Y[:, target])
     if _by_products(design):
-        A, X_mean = design.product_operands()
+        A, X_mean, row_scale = design.product_operands()
         if not design.is_sparse and A.flags.c_contiguous:
-            r, XTr = row_major_residual_correlations(A, X_mean, design.sqrt_sw, y, w)
+            r, XTr = row_major_residual_correlations(A, X_mean, design.sqrt_sw, row_scale,
+                                                     y, w)
         else:
             r = _product_residual(design, w, y)
-            XTr = np.asarray(A.T @ r, dtype=np.float64) - X_mean * (design.sqrt_sw @ r)
+            XTr = (np.asarray(A.T @ (row_scale * r), dtype=np.float64)
+                   - X_mean * (design.sqrt_sw @ r))
         r_norm2, r_dot_y = r @ r, r @ y
     else:
         arrays = design.kernel_arrays

@@ -202,10 +202,10 @@ class LinearRegressor(CachedParamsMixin, LinearPredictorMixin, MultiOutputMixin,
     solver : {'auto', 'cd', 'gram', 'cholesky', 'lsqr'}, default='auto'
         - 'cd': coordinate descent (any penalty with ``alpha > 0``), stopped on the
           relative duality gap. On a dense float64 X of at least 2^18 entries and 128
-          rows, without sample weights and with ``tol >= 1e-6``, descent runs on a float32
-          copy first (half the memory traffic), to ``1e-6`` (relative) below the target
-          gap or half of it; the gap is certified on X itself, and descent goes on there
-          where it exceeds ``tol``.
+          rows, with ``tol >= 1e-6``, descent runs on a float32 copy first (half the
+          memory traffic), to ``1e-6`` (relative) below the target gap or half of it; the
+          gap is certified on X itself, and descent goes on there where it exceeds
+          ``tol``.
         - 'gram': coordinate descent on the precomputed ``X^T X`` (each update costs
           ``O(n_features)`` instead of ``O(n_samples)``): for many more samples than
           features. The result is certified with ``X^T r`` from ``X^T X`` and a bound on

@@ -89,9 +89,10 @@ PANEL_ROWS = 512
 
 
 @jit
-def copy_to_columns(X, offsets, out):
-    """``out[i, j] = X[i, j] - offsets[j]``, rounded to ``out``'s dtype, into the
-    Fortran-ordered ``out``, from ``X`` in either order (zero offsets for a plain copy).
+def copy_to_columns(X, offsets, row_scale, out):
+    """``out[i, j] = (X[i, j] - offsets[j]) * row_scale[i]``, rounded to ``out``'s dtype,
+    into the Fortran-ordered ``out``, from ``X`` in either order (zero offsets and unit
+    scales for a plain copy).
 
     Column by column within panels of ``PANEL_ROWS`` rows: each column writes contiguously
     and, from a C-ordered ``X``, reads one value from each of the panel's cache lines,
@@ -104,15 +105,15 @@ def copy_to_columns(X, offsets, out):
     n_samples = X.shape[0]
     for start in range(0, n_samples, PANEL_ROWS):
         stop = min(start + PANEL_ROWS, n_samples)
-        _copy_by_columns(X[start:stop], offsets, out[start:stop])
+        _copy_by_columns(X[start:stop], offsets, row_scale[start:stop], out[start:stop])
 
 
 @jit
-def _copy_by_columns(X, offsets, out):
+def _copy_by_columns(X, offsets, row_scale, out):
     for j in range(X.shape[1]):
         offset = offsets[j]
         for i in range(X.shape[0]):  # a loop from 0 to the length: 2-3x faster
-            out[i, j] = X[i, j] - offset
+            out[i, j] = (X[i, j] - offset) * row_scale[i]
 
 
 @jit(fastmath=REASSOCIATE)
@@ -156,26 +157,28 @@ def center_scale_columns(A, offset, row_scale, by_columns, columns):
 
 
 @jit(fastmath=REASSOCIATE)
-def column_sums_sq_norms(A):
-    """Sums and squared norms of the columns of ``A`` (only read, possibly read-only),
-    accumulated in float64: down its columns, or along its rows when it is C-ordered."""
+def column_sums_sq_norms(A, weights):
+    """Weighted sums ``A^T weights`` and squared norms ``(A * A)^T weights`` of the columns
+    of ``A`` (only read, possibly read-only), accumulated in float64: down its columns, or
+    along its rows when it is C-ordered."""
     n_samples, n_features = A.shape
     sums = np.zeros(n_features)
     sq_norms = np.zeros(n_features)
     if A.flags.c_contiguous and not A.flags.f_contiguous:
         for i in range(n_samples):
+            weight = weights[i]
             for j in range(n_features):
                 value = A[i, j]
-                sums[j] += value
-                sq_norms[j] += value * value
+                sums[j] += weight * value
+                sq_norms[j] += weight * value * value
         return sums, sq_norms
     for j in range(n_features):
         total = 0.0
         total_sq = 0.0
         for i in range(n_samples):
             value = A[i, j]
-            total += value
-            total_sq += value * value
+            total += weights[i] * value
+            total_sq += weights[i] * value * value
         sums[j] = total
         sq_norms[j] = total_sq
     return sums, sq_norms
@@ -259,11 +262,11 @@ def dense_columns(X, X_data, X_indices, X_indptr, is_sparse, features, n_samples
 
 
 @jit(fastmath=REASSOCIATE)
-def row_major_residual_correlations(X, X_mean, q, y, w):
-    """The residual ``r = y - (X - q X_mean^T) w`` of the C-ordered ``X`` and the
-    correlations ``(X - q X_mean^T)^T r``, in one pass along its rows: each row's product
-    with ``w`` gives its residual, and the row, still cached, is added to the correlations
-    (two BLAS products read ``X`` twice)."""
+def row_major_residual_correlations(X, X_mean, q, row_scale, y, w):
+    """The residual ``r = y - (S X - q X_mean^T) w`` of the C-ordered ``X``, its rows
+    scaled by ``S = diag(row_scale)``, and the correlations ``(S X - q X_mean^T)^T r``, in
+    one pass along its rows: each row's product with ``w`` gives its residual, and the
+    row, still cached, is added to the correlations (two BLAS products read ``X`` twice)."""
     n_samples, n_features = X.shape
     fitted_offset = 0.0
     for j in range(n_features):
@@ -275,11 +278,12 @@ def row_major_residual_correlations(X, X_mean, q, y, w):
         fitted = 0.0
         for j in range(n_features):
             fitted += X[i, j] * w[j]
-        residual = y[i] - fitted + q[i] * fitted_offset
+        residual = y[i] - row_scale[i] * fitted + q[i] * fitted_offset
         r[i] = residual
         q_dot_r += q[i] * residual
+        scaled = row_scale[i] * residual
         for j in range(n_features):
-            correlations[j] += X[i, j] * residual
+            correlations[j] += X[i, j] * scaled
     for j in range(n_features):
         correlations[j] -= X_mean[j] * q_dot_r
     return r, correlations
