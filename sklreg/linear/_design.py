@@ -162,12 +162,17 @@ class Design:
         else:
             self.shape, self.dtype, self.is_sparse = A.shape, A.dtype, sp.issparse(A)
 
+    @property
+    def _awaits_layout(self):
+        """Whether this is a shadowed input not yet laid out."""
+        return self.float32_shadow is not None and self._A is self.float32_shadow.source
+
     def _lay_out(self):
         """The design of a shadowed input, laid out as :func:`prepare_design` does without
         a shadow."""
-        shadow = self.float32_shadow
-        if shadow is None or self._A is not shadow.source:
+        if not self._awaits_layout:
             return
+        shadow = self.float32_shadow
         design = prepare_design(shadow.source, self.Y[:, :0], shadow.sample_weight,
                                 shadow.centered)
         self._A, self._X_mean = design.A, design.X_mean
@@ -195,7 +200,7 @@ class Design:
         ``diag(row_scale) A - sqrt_sw X_mean^T``: ``A`` and unit scales, or for a shadowed
         input not yet laid out, the input itself, its means and ``sqrt_sw``, so that
         certifying a fit of its shadow costs no copy."""
-        if self.float32_shadow is not None and self._A is self.float32_shadow.source:
+        if self._awaits_layout:
             return self._A, self.X_offset, self.sqrt_sw
         return self.A, self.X_mean, np.ones(self.shape[0])
 
