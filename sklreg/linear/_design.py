@@ -403,7 +403,7 @@ def _shadowed_design(X, Y_design, y_offset, sample_weight, sqrt_sw, sw_sum, fit_
             or not np.all((norms > low) & (norms < high))):
         return None
     shadow = np.empty(X.shape, dtype=np.float32, order="F")
-    copy_to_columns(X, X_offset, sqrt_sw, shadow)
+    copy_to_columns(X, X_offset, np.empty(0) if sample_weight is None else sqrt_sw, shadow)
     return Design(X, None, X_offset, Y_design, y_offset, sqrt_sw, sw_sum,
                   float32_shadow=Float32Shadow(kernel_arrays(shadow), lipschitz, X,
                                                sample_weight, fit_intercept))
@@ -650,7 +650,7 @@ def dense_fortran_copy(X):
             block = sp.csr_matrix(parts, shape=(stop - start, n_minor)).toarray()
             # by column panels, as :func:`_copy`
             copy_to_columns(block.astype(np.float64, copy=False), np.zeros(n_minor),
-                            np.ones(stop - start), A[start:stop])
+                            np.empty(0), A[start:stop])
     return A
 
 
@@ -658,7 +658,7 @@ def _copy(X, order):
     """A copy of the dense ``X`` in ``order`` ('C' or 'F')."""
     A = np.empty(X.shape, dtype=X.dtype, order=order)
     if X.flags.c_contiguous and order == "F":
-        copy_to_columns(X, np.zeros(X.shape[1]), np.ones(X.shape[0]), A)
+        copy_to_columns(X, np.zeros(X.shape[1]), np.empty(0), A)
     else:
         A[...] = X
     return A

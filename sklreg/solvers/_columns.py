@@ -91,8 +91,9 @@ PANEL_ROWS = 512
 @jit
 def copy_to_columns(X, offsets, row_scale, out):
     """``out[i, j] = (X[i, j] - offsets[j]) * row_scale[i]``, rounded to ``out``'s dtype,
-    into the Fortran-ordered ``out``, from ``X`` in either order (zero offsets and unit
-    scales for a plain copy).
+    into the Fortran-ordered ``out``, from ``X`` in either order (zero offsets for a plain
+    copy; an empty ``row_scale`` for none, which spares its loads: 0.1 ms of 0.75 on
+    2000 x 500).
 
     Column by column within panels of ``PANEL_ROWS`` rows: each column writes contiguously
     and, from a C-ordered ``X``, reads one value from each of the panel's cache lines,
@@ -110,10 +111,15 @@ def copy_to_columns(X, offsets, row_scale, out):
 
 @jit
 def _copy_by_columns(X, offsets, row_scale, out):
+    scaled = row_scale.shape[0] > 0
     for j in range(X.shape[1]):
         offset = offsets[j]
-        for i in range(X.shape[0]):  # a loop from 0 to the length: 2-3x faster
-            out[i, j] = (X[i, j] - offset) * row_scale[i]
+        if scaled:
+            for i in range(X.shape[0]):  # a loop from 0 to the length: 2-3x faster
+                out[i, j] = (X[i, j] - offset) * row_scale[i]
+        else:
+            for i in range(X.shape[0]):
+                out[i, j] = X[i, j] - offset
 
 
 @jit(fastmath=REASSOCIATE)
