@@ -65,11 +65,11 @@ FLOAT32_NORM_RANGE = (1e-30, 1e30)
 
 class Float32Shadow(NamedTuple):
     """A float32 copy of a dense float64 design, centered explicitly, its rows weighted,
-    laid out by columns, on which coordinate descent runs at half the memory traffic of the design
-    itself (a third less time an epoch on 2000 x 500). Its weights solve a problem whose
-    design differs by float32 rounding, about 1e-7 of the objective in relative gap on
-    the lasso: they are certified on the float64 design, and descent goes on there when
-    that gap exceeds the target.
+    laid out by columns, on which coordinate descent runs at half the memory traffic of
+    the design itself (a third less time an epoch on 2000 x 500). Its weights solve a
+    problem whose design differs by float32 rounding, about 1e-7 of the objective in
+    relative gap on the lasso: they are certified on the float64 design, and descent goes
+    on there when that gap exceeds the target.
 
     Attributes
     ----------
